@@ -1,0 +1,1 @@
+"""Fault-repair dispatch for electric distribution utilities: the domain, free of any web framework."""

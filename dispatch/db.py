@@ -1,0 +1,35 @@
+"""Database engine and sessions.
+
+Services receive a :class:`~sqlalchemy.orm.Session` and own its transaction (one per request or
+job). Tests rebind the session factory to a connection inside an outer transaction so that every
+test is rolled back.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class Database:
+    """One engine and the session factory built on it."""
+
+    def __init__(self, url: str, connect_timeout_s: float = 5.0):
+        self.engine: Engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": max(1, int(connect_timeout_s))},
+        )
+        self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        """A new session; the caller closes it."""
+        return self._sessions()
+
+    def bind_to(self, connection: Connection) -> None:
+        """Run every future session inside ``connection``'s transaction, committing to savepoints."""
+        self._sessions = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,98 @@
+"""Customer fault reports, the incidents they are grouped into, and each incident's timeline."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Index, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.models.base import (
+    DEVICE_KINDS, INCIDENT_STATUSES, REPORT_CHANNELS, REPORT_KINDS, ZONE_CLASSES, Base, geometry,
+    gist, one_of,
+)
+
+
+class Incident(Base):
+    """One fault on the grid (or at a place, when no report could be located on the grid)."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        one_of("status", INCIDENT_STATUSES),
+        one_of("device_kind", DEVICE_KINDS),
+        one_of("zone_class", ZONE_CLASSES),
+        CheckConstraint("customers_affected >= 0", name="customers_affected_nonnegative"),
+        CheckConstraint(
+            "(status = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_target"
+        ),
+        Index("ix_incidents_status", "status"),
+        gist("incidents"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    status: Mapped[str] = mapped_column(Text, server_default="new")
+    device_kind: Mapped[str] = mapped_column(Text)
+    device_id: Mapped[int | None] = mapped_column(BigInteger)
+    device_code: Mapped[str | None] = mapped_column(Text)
+    geom = geometry("POINT")
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
+    zone_class: Mapped[str] = mapped_column(Text)
+    unlocated: Mapped[bool] = mapped_column(server_default="false")
+    hazard: Mapped[bool] = mapped_column(server_default="false")
+    customers_affected: Mapped[int] = mapped_column(server_default="0")
+    first_report_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    arrival_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    restore_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    crew_id: Mapped[int | None] = mapped_column(ForeignKey("crews.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Report(Base):
+    """A trouble call as received, and where on the grid it was located."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        one_of("channel", REPORT_CHANNELS),
+        one_of("kind", REPORT_KINDS),
+        CheckConstraint("distance_m IS NULL OR distance_m >= 0", name="distance_nonnegative"),
+        gist("reports", "located_geom"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(Text, unique=True)
+    channel: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(Text, server_default="no_power")
+    hazard: Mapped[bool] = mapped_column(server_default="false")
+    description: Mapped[str | None] = mapped_column(Text)
+    account_no: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    reported_geom = geometry("POINT", nullable=True)
+    located_method: Mapped[str | None] = mapped_column(Text)
+    located_geom = geometry("POINT", nullable=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    bus_id: Mapped[int | None] = mapped_column(ForeignKey("buses.id"))
+    transformer_id: Mapped[int | None] = mapped_column(ForeignKey("transformers.id"), index=True)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class IncidentEvent(Base):
+    """One change in an incident's life: the audit trail and the timeline (who, when, where, what)."""
+
+    __tablename__ = "incident_events"
+    __table_args__ = (Index("ix_incident_events_incident_id_at", "incident_id", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    type: Mapped[str] = mapped_column(Text)
+    #: When it happened (a phone's own clock for crew events) ...
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: ... and when the server learnt of it.
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str | None] = mapped_column(Text)
+    geom = geometry("POINT", nullable=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSONB, server_default="{}")
