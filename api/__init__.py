@@ -1,0 +1,29 @@
+"""The Flask adapter: HTTP routes, schemas, errors and command-line tools over the dispatch domain."""
+from __future__ import annotations
+
+import redis
+from flask import Flask
+
+from api import grid, health, openapi
+from api.cli import register_cli
+from api.context import close_session
+from api.errors import register_error_handlers
+from dispatch.config import Settings
+from dispatch.db import Database
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the application; the only way an app exists (configuration from the environment by default)."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.extensions["settings"] = settings
+    app.extensions["database"] = Database(settings.database_url, connect_timeout_s=settings.health_timeout_s)
+    app.extensions["redis"] = redis.Redis.from_url(
+        settings.redis_url, socket_timeout=settings.health_timeout_s,
+        socket_connect_timeout=settings.health_timeout_s)
+    app.teardown_appcontext(close_session)
+    register_error_handlers(app)
+    for module in (grid, health, openapi):
+        app.register_blueprint(module.blueprint)
+    register_cli(app)
+    return app

@@ -1,0 +1,34 @@
+"""Per-request access to the application's database session and Redis client."""
+from __future__ import annotations
+
+import redis
+from flask import current_app, g
+from sqlalchemy.orm import Session
+
+from dispatch.config import Settings
+from dispatch.db import Database
+
+
+def settings() -> Settings:
+    return current_app.extensions["settings"]
+
+
+def database() -> Database:
+    return current_app.extensions["database"]
+
+
+def redis_client() -> redis.Redis:
+    return current_app.extensions["redis"]
+
+
+def session() -> Session:
+    """This request's session, opened on first use and closed when the request ends."""
+    if "session" not in g:
+        g.session = database().session()
+    return g.session
+
+
+def close_session(_error: BaseException | None = None) -> None:
+    opened = g.pop("session", None)
+    if opened is not None:
+        opened.close()

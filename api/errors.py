@@ -1,0 +1,55 @@
+"""Every error leaves the API as ``application/problem+json`` (RFC 9457), from this one place."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from dispatch.errors import DispatchError
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+def problem(status: int, title: str, detail: str, slug: str | None = None, **members: Any) -> Response:
+    """A problem+json response; ``slug`` names the problem type, extra members are added as is."""
+    body = {
+        "type": f"urn:grid-dispatch:problem:{slug}" if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **members,
+    }
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+def _validation_errors(error: ValidationError) -> list[dict[str, str]]:
+    return [
+        {"field": ".".join(str(part) for part in item["loc"]) or "body", "message": item["msg"]}
+        for item in error.errors(include_url=False)
+    ]
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DispatchError)
+    def domain_error(error: DispatchError) -> Response:
+        members = {"errors": [p.as_dict() for p in error.problems]} if error.problems else {}
+        return problem(error.status, error.title, error.detail, error.slug, **members)
+
+    @app.errorhandler(ValidationError)
+    def invalid_input(error: ValidationError) -> Response:
+        return problem(422, "The input is not valid", "Some fields are missing or wrong; see errors.",
+                       "invalid-input", errors=_validation_errors(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        return problem(error.code or 500, error.name, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem(500, "Internal server error",
+                       "The server failed to handle this request; it has been logged.")

@@ -1,0 +1,53 @@
+"""Grid layers as GeoJSON for the dispatcher's map and for integrations."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, json, request, url_for
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.context import session, settings
+from api.openapi import operation
+from dispatch.errors import FieldProblem, InvalidInput, NotFound
+from dispatch.gis.geojson import GeometryProblem, bbox_of
+from dispatch.gis.layers import IMPORT_ORDER
+from dispatch.store.grid_layers import features_page
+
+blueprint = Blueprint("grid", __name__, url_prefix="/api/v1/grid")
+
+
+class LayerQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bbox: str | None = Field(None, description="minlon,minlat,maxlon,maxlat (WGS 84)")
+    limit: int | None = Field(None, ge=1, description="features per page (default 1000, at most 5000)")
+    after: int = Field(0, ge=0, description="paging cursor: the value from the previous page's next link")
+
+
+@blueprint.get("/<layer>")
+@operation(
+    "One grid layer as a GeoJSON FeatureCollection, paged", "grid", query=LayerQuery,
+    path_params={"layer": {"type": "string", "enum": list(IMPORT_ORDER)}},
+    responses={200: ("GeoJSON FeatureCollection; a `next` link while more features remain",
+                     {"type": "object"}), 404: ("No such layer", None), 422: ("Bad query", None)},
+)
+def layer_features(layer: str) -> Response:
+    if layer not in IMPORT_ORDER:
+        raise NotFound(f"there is no grid layer {layer!r}; layers are {', '.join(IMPORT_ORDER)}")
+    query = LayerQuery.model_validate(request.args.to_dict())
+    page_max = settings().grid_page_max
+    limit = min(query.limit or settings().grid_page_default, page_max)
+    bbox = None
+    if query.bbox is not None:
+        try:
+            bbox = bbox_of(query.bbox)
+        except GeometryProblem as why:
+            raise InvalidInput("bbox is not valid", [FieldProblem("bbox", str(why))]) from None
+    rows = features_page(session().connection(), layer, bbox, query.after, limit + 1)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    links = [{"rel": "self", "type": "application/geo+json", "href": request.url}]
+    if has_more:
+        args = {k: v for k, v in request.args.items() if k != "after"}
+        links.append({"rel": "next", "type": "application/geo+json",
+                      "href": url_for(".layer_features", layer=layer, _external=True, **args, after=rows[-1][0])})
+    body = ('{"type":"FeatureCollection","features":[' + ",".join(feature for _, feature in rows)
+            + f'],"numberReturned":{len(rows)},"links":' + json.dumps(links) + "}")
+    return Response(body, mimetype="application/geo+json")

@@ -1,0 +1,1 @@
+"""Geometry and grid topology: GeoJSON I/O and validation, snapping, tracing."""

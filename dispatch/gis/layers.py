@@ -1,0 +1,205 @@
+"""What each importable layer must contain, and the check of one FeatureCollection against it.
+
+The layer specifications below are the executable form of docs/data-format.md.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from dispatch.errors import FieldProblem
+from dispatch.gis import values as v
+from dispatch.gis.geojson import GeometryProblem, check_geometry
+from dispatch.models.base import CUSTOMER_PRIORITIES, SWITCH_KINDS, ZONE_CLASSES
+
+POINT = ("Point",)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    parse: v.Parser
+    required: bool = True
+    #: The layer whose key this value must name (a bus code, a depot code...).
+    refers_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    key: str
+    geometry_types: tuple[str, ...]
+    fields: tuple[Field, ...]
+    geometry_optional: bool = False
+    #: Rules across fields: returns (field, why) pairs.
+    rule: Callable[[dict[str, Any]], list[tuple[str, str]]] = lambda values: []
+
+    @property
+    def field_names(self) -> set[str]:
+        return {f.name for f in self.fields}
+
+
+@dataclass
+class Feature:
+    """A feature that passed every check: clean values, its geometry and the properties kept aside."""
+
+    index: int
+    key: str
+    values: dict[str, Any]
+    geometry: dict[str, Any] | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def geometry_json(self) -> str | None:
+        return None if self.geometry is None else json.dumps(self.geometry)
+
+    @property
+    def extra_json(self) -> str:
+        return json.dumps(self.extra, allow_nan=False, default=str)
+
+
+def _distinct(*names: str) -> Callable[[dict[str, Any]], list[tuple[str, str]]]:
+    def rule(values: dict[str, Any]) -> list[tuple[str, str]]:
+        a, b = (values.get(n) for n in names)
+        return [(names[1], f"must differ from {names[0]}")] if a is not None and a == b else []
+
+    return rule
+
+
+def _attached(values: dict[str, Any]) -> list[tuple[str, str]]:
+    if values.get("bus") is None and values.get("transformer") is None:
+        return [("bus", "a customer needs a bus or a transformer")]
+    return []
+
+
+def _code() -> Field:
+    return Field("code", v.text)
+
+
+def _bus(name: str) -> Field:
+    return Field(name, v.text, refers_to="buses")
+
+
+LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
+    Layer("zones", "code", ("Polygon", "MultiPolygon"), (
+        _code(), Field("name", v.text), Field("class", v.one_of(ZONE_CLASSES)),
+        Field("arrival_target_min", v.positive_int, required=False),
+        Field("restore_target_min", v.positive_int, required=False),
+    )),
+    Layer("buses", "code", POINT, (_code(), Field("voltage_kv", v.positive_number))),
+    Layer("sources", "code", POINT, (_code(), Field("name", v.text), _bus("bus"))),
+    Layer("lines", "code", ("LineString",), (
+        _code(), _bus("from_bus"), _bus("to_bus"), Field("voltage_kv", v.positive_number),
+        Field("feeder", v.text, required=False),
+    ), rule=_distinct("from_bus", "to_bus")),
+    Layer("switches", "code", POINT, (
+        _code(), _bus("from_bus"), _bus("to_bus"), Field("kind", v.one_of(SWITCH_KINDS)),
+        Field("normally_open", v.boolean),
+    ), rule=_distinct("from_bus", "to_bus")),
+    Layer("transformers", "code", POINT, (
+        _code(), Field("name", v.text), _bus("hv_bus"), _bus("lv_bus"), Field("kva", v.positive_number),
+    ), rule=_distinct("hv_bus", "lv_bus")),
+    Layer("customers", "account_no", POINT, (
+        Field("account_no", v.text), Field("name", v.text), Field("phone", v.text),
+        Field("address", v.text), Field("bus", v.text, required=False, refers_to="buses"),
+        Field("transformer", v.text, required=False, refers_to="transformers"),
+        Field("priority", v.one_of(CUSTOMER_PRIORITIES)),
+    ), rule=_attached),
+    Layer("depots", "code", POINT, (_code(), Field("name", v.text))),
+    Layer("crews", "code", POINT, (
+        _code(), Field("name", v.text), Field("depot", v.text, refers_to="depots"),
+        Field("members", v.crew_members), Field("phone", v.text), Field("skills", v.text_list),
+    ), geometry_optional=True),
+    Layer("roads", "code", ("LineString",), (
+        Field("code", v.text, required=False), Field("highway", v.text),
+        Field("maxspeed", v.positive_number, required=False),
+        Field("oneway", v.oneway, required=False), Field("name", v.text, required=False),
+    )),
+)}
+
+#: Import order: every layer after the layers it refers to.
+IMPORT_ORDER = ("zones", "buses", "sources", "lines", "switches", "transformers", "customers",
+                "depots", "crews", "roads")
+
+
+@dataclass
+class ParsedLayer:
+    features: list[Feature] = field(default_factory=list)
+    problems: list[FieldProblem] = field(default_factory=list)
+    #: Every key named in the file, valid feature or not (so one bad bus does not also make
+    #: every line that names it "unknown").
+    keys: set[str] = field(default_factory=set)
+
+
+def parse_collection(layer: Layer, collection: Any, source: str) -> ParsedLayer:
+    """Check every feature of ``collection``; return the clean features and every problem found."""
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" \
+            or not isinstance(collection.get("features"), list):
+        problem = FieldProblem("type", "must be a GeoJSON FeatureCollection with a features list", source)
+        return ParsedLayer(problems=[problem])
+    features: list[Feature] = []
+    problems: list[FieldProblem] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(collection["features"]):
+        where = f"{source} #{index}"
+        found: list[FieldProblem] = []
+        feature = _parse_feature(layer, index, raw, where, found)
+        if feature is not None and feature.key is not None:
+            if feature.key in seen:
+                found.append(FieldProblem(layer.key, f"duplicate {layer.key} {feature.key!r} (also #{seen[feature.key]})", where))
+            else:
+                seen[feature.key] = index
+        if found:
+            problems.extend(found)
+        elif feature is not None:
+            features.append(feature)
+    return ParsedLayer(features, problems, set(seen))
+
+
+def _parse_feature(
+    layer: Layer, index: int, raw: Any, where: str, problems: list[FieldProblem]
+) -> Feature | None:
+    if not isinstance(raw, dict) or raw.get("type") != "Feature":
+        problems.append(FieldProblem("type", "must be a GeoJSON Feature", where))
+        return None
+    geometry = raw.get("geometry")
+    if geometry is not None or not layer.geometry_optional:
+        try:
+            check_geometry(geometry, layer.geometry_types)
+        except GeometryProblem as why:
+            problems.append(FieldProblem("geometry", str(why), where))
+    properties = raw.get("properties") or {}
+    if not isinstance(properties, dict):
+        problems.append(FieldProblem("properties", "must be an object", where))
+        return None
+    values: dict[str, Any] = {}
+    for spec in layer.fields:
+        value = properties.get(spec.name)
+        if value is None:
+            if spec.required:
+                problems.append(FieldProblem(spec.name, "is required", where))
+            continue
+        try:
+            values[spec.name] = spec.parse(value)
+        except ValueError as why:
+            problems.append(FieldProblem(spec.name, str(why), where))
+    for name, why in layer.rule(values):
+        problems.append(FieldProblem(name, why, where))
+    extra = {k: val for k, val in properties.items() if k not in layer.field_names}
+    key = values.get(layer.key)
+    if layer.name == "roads" and key is None and geometry is not None and not problems:
+        key = road_key(geometry, values.get("oneway", "no"))
+        values["code"] = key
+    return Feature(index, key, values, geometry, extra)
+
+
+def road_key(geometry: dict[str, Any], oneway: str) -> str:
+    """A stable key for a road without a code: its end points and direction rule."""
+    (x0, y0), (x1, y1) = geometry["coordinates"][0][:2], geometry["coordinates"][-1][:2]
+    return f"road:{end_point_key(x0, y0)}:{end_point_key(x1, y1)}:{len(geometry['coordinates'])}:{oneway}"
+
+
+def end_point_key(lon: float, lat: float) -> str:
+    """Road-graph node identity: coordinates in whole 1e-7 degrees."""
+    return f"{round(lon * 1e7)},{round(lat * 1e7)}"

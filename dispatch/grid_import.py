@@ -1,0 +1,111 @@
+"""Importing the grid, depots, crews and roads from a directory of GeoJSON layers.
+
+All or nothing: every file is read and every feature checked (geometry, values, references)
+before the first row is written, and the writes share one transaction, so a rejected import
+leaves the database exactly as it was.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from dispatch.errors import FieldProblem, ImportRejected
+from dispatch.gis.layers import IMPORT_ORDER, LAYERS, ParsedLayer, parse_collection
+from dispatch.store import grid_import as store
+
+NOUNS = {"buses": "bus", "transformers": "transformer", "depots": "depot"}
+
+
+@dataclass
+class LayerResult:
+    layer: str
+    features: int
+    inserted: int
+    updated: int
+
+    @property
+    def unchanged(self) -> int:
+        return self.features - self.inserted - self.updated
+
+
+@dataclass
+class ImportSummary:
+    layers: list[LayerResult] = field(default_factory=list)
+    seconds: float = 0.0
+    #: Directed road edges implied by the roads layer (a two-way road counts twice).
+    road_directed_edges: int = 0
+
+    def result(self, layer: str) -> LayerResult | None:
+        return next((r for r in self.layers if r.layer == layer), None)
+
+
+def read_layers(directory: Path) -> tuple[dict[str, ParsedLayer], list[FieldProblem]]:
+    """Parse and check every ``LAYER.geojson`` present in ``directory``."""
+    parsed: dict[str, ParsedLayer] = {}
+    problems: list[FieldProblem] = []
+    for name in IMPORT_ORDER:
+        path = directory / f"{name}.geojson"
+        if not path.is_file():
+            continue
+        try:
+            with path.open("rb") as handle:
+                collection = json.load(handle)
+        except (ValueError, UnicodeDecodeError) as why:
+            problems.append(FieldProblem("file", f"is not valid JSON: {why}", path.name))
+            continue
+        parsed[name] = parse_collection(LAYERS[name], collection, path.name)
+        problems.extend(parsed[name].problems)
+    return parsed, problems
+
+
+def _unknown_references(session: Session, parsed: dict[str, ParsedLayer]) -> list[FieldProblem]:
+    known: dict[str, set[str]] = {}
+    problems = []
+    for name, layer in parsed.items():
+        for spec in LAYERS[name].fields:
+            if spec.refers_to is None:
+                continue
+            if spec.refers_to not in known:
+                stored = store.existing_keys(session.connection(), LAYERS[spec.refers_to])
+                incoming = parsed[spec.refers_to].keys if spec.refers_to in parsed else set()
+                known[spec.refers_to] = stored | incoming
+            for feature in layer.features:
+                value = feature.values.get(spec.name)
+                if value is not None and value not in known[spec.refers_to]:
+                    problems.append(FieldProblem(
+                        spec.name, f"unknown {NOUNS[spec.refers_to]} {value!r}", f"{name}.geojson #{feature.index}"))
+    return problems
+
+
+def import_grid(session: Session, directory: Path) -> ImportSummary:
+    """Import every layer file in ``directory`` in one transaction, or raise :class:`ImportRejected`."""
+    started = time.perf_counter()
+    if not directory.is_dir():
+        raise ImportRejected(f"{directory} is not a directory")
+    parsed, problems = read_layers(directory)
+    if not parsed and not problems:
+        raise ImportRejected(f"{directory} holds no layer file ({', '.join(IMPORT_ORDER)}.geojson)")
+    problems += _unknown_references(session, parsed)
+    if problems:
+        session.rollback()
+        raise ImportRejected(f"{len(problems)} problem(s) found; nothing was imported", problems)
+    summary = ImportSummary()
+    try:
+        for name, layer in parsed.items():
+            inserted, updated = store.upsert(session.connection(), LAYERS[name], layer.features)
+            summary.layers.append(LayerResult(name, len(layer.features), inserted, updated))
+        session.commit()
+    except DBAPIError as why:
+        session.rollback()
+        reason = str(why.orig).splitlines()[0] if why.orig else str(why)
+        raise ImportRejected(f"the database refused the import; nothing was imported: {reason}") from why
+    if "roads" in parsed:
+        summary.road_directed_edges = sum(
+            2 if f.values.get("oneway", "no") == "no" else 1 for f in parsed["roads"].features)
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,90 @@
+"""Tests run against a real PostGIS database created for the run (migrated once) and the real Redis.
+
+Each test runs inside an outer transaction that is rolled back; the application's sessions join
+it with savepoints, so services can commit as they do in production.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import redis
+from alembic import command
+from sqlalchemy import create_engine, make_url, text
+
+from api import create_app
+from api.cli import alembic_config
+from dispatch.config import Settings
+
+BASE = Settings.from_env()
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _admin_engine():
+    return create_engine(make_url(BASE.database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def make_database():
+    """A factory of fresh, empty databases, all dropped at the end of the run."""
+    admin = _admin_engine()
+    created = []
+
+    def make() -> str:
+        name = f"dispatch_test_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return make_url(BASE.database_url).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    with admin.connect() as connection:
+        for name in created:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(make_database) -> str:
+    url = make_database()
+    command.upgrade(alembic_config(url), "head")
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    application = create_app(BASE.with_overrides(database_url=database_url, redis_url=TEST_REDIS_URL))
+    application.config["TESTING"] = True
+    yield application
+    application.extensions["database"].dispose()
+
+
+@pytest.fixture
+def connection(app):
+    """The test's connection; everything done through the app is rolled back afterwards."""
+    database = app.extensions["database"]
+    with database.engine.connect() as conn:
+        outer = conn.begin()
+        database.bind_to(conn)
+        yield conn
+        outer.rollback()
+
+
+@pytest.fixture
+def client(app, connection):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app, connection):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def redis_db():
+    client = redis.Redis.from_url(TEST_REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
