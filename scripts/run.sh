@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Start the whole system with the demo data: set-up, demo data (built once from the PyPI
+# packages' open data), schema migrations, import, and the API under gunicorn on
+# http://127.0.0.1:5000. Running it again re-imports (a no-op when nothing changed) and
+# reloads the server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+say() { printf '\033[1m[run]\033[0m %s\n' "$*"; }
+export FLASK_APP=wsgi
+BIND="${BIND:-127.0.0.1:5000}"
+mkdir -p var/log
+
+CONVERTER_HASH=$(cat scripts/build_demo_data.py scripts/demo_data/*.py 2>/dev/null | sha256sum | cut -c1-16)
+if [ ! -f "data/demo/.built-$CONVERTER_HASH" ]; then
+    say "building the demo data (OpenStreetMap Kashan roads, SimBench grids)"
+    rm -rf data/demo
+    .venv/bin/python scripts/build_demo_data.py --out data/demo --cache data/cache
+    touch "data/demo/.built-$CONVERTER_HASH"
+fi
+
+say "migrating the database schema"
+.venv/bin/flask db upgrade
+say "importing data/demo"
+.venv/bin/flask data import data/demo
+
+if [ -f var/gunicorn.pid ] && kill -0 "$(cat var/gunicorn.pid)" 2>/dev/null; then
+    say "reloading the running API server"
+    kill -HUP "$(cat var/gunicorn.pid)"
+else
+    .venv/bin/gunicorn --daemon --pid var/gunicorn.pid --bind "$BIND" --workers "${WEB_WORKERS:-2}" \
+        --access-logfile var/log/access.log --error-logfile var/log/app.log wsgi:app
+fi
+for _ in $(seq 1 30); do
+    curl -fsS "http://$BIND/healthz" >/dev/null 2>&1 && break; sleep 0.5
+done
+curl -fsS "http://$BIND/healthz" >/dev/null || { echo "the API did not come up; see var/log/app.log" >&2; exit 1; }
+say "API serving at http://$BIND  (OpenAPI: http://$BIND/api/v1/openapi.json, health: http://$BIND/healthz)"
+say "logs in var/log/; stop with: bash scripts/stop.sh"

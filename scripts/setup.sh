@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Everything the project needs on a Debian machine, installed and started only when missing:
+# PostgreSQL + PostGIS (+ pgRouting for benchmarks), Redis, the Python virtualenv and packages,
+# the `dispatch` database role and database. Safe to run any number of times.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+APT_UPDATED=""
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+apt_install() {
+    local missing=()
+    for package in "$@"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ -z "$APT_UPDATED" ]; then
+        say "apt-get update"
+        $SUDO apt-get update -qq
+        APT_UPDATED=1
+    fi
+    say "installing ${missing[*]}"
+    $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+postgres_version() {
+    ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1
+}
+
+# --- system packages ------------------------------------------------------------------------
+apt_install python3 python3-venv curl redis-server postgresql
+PG_VERSION="$(postgres_version)"
+apt_install "postgresql-${PG_VERSION}-postgis-3" "postgresql-${PG_VERSION}-pgrouting"
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+PG_HOST="${PGHOST:-127.0.0.1}"
+PG_PORT="${PGPORT:-5432}"
+as_postgres() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
+}
+if ! pg_isready -q -h "$PG_HOST" -p "$PG_PORT"; then
+    if ! pg_lsclusters -h 2>/dev/null | grep -q .; then
+        say "creating PostgreSQL ${PG_VERSION} cluster"
+        $SUDO pg_createcluster "$PG_VERSION" main >/dev/null
+    fi
+    say "starting PostgreSQL"
+    read -r version cluster _ < <(pg_lsclusters -h | head -1)
+    $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" start || true
+    for _ in $(seq 1 30); do pg_isready -q -h "$PG_HOST" -p "$PG_PORT" && break; sleep 1; done
+    pg_isready -q -h "$PG_HOST" -p "$PG_PORT" || { echo "PostgreSQL did not start" >&2; exit 1; }
+fi
+# A development role: superuser so that migrations can create the PostGIS extension and the
+# tests can create their own databases. Production uses a plain owner role (README).
+as_postgres psql -q -h "$PG_HOST" -p "$PG_PORT" -d postgres -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dispatch') THEN
+    CREATE ROLE dispatch LOGIN SUPERUSER PASSWORD 'dispatch';
+  END IF;
+END $$;
+SELECT 'CREATE DATABASE dispatch OWNER dispatch'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'dispatch') \gexec
+SQL
+
+# --- Redis ----------------------------------------------------------------------------------
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    say "starting Redis"
+    $SUDO mkdir -p /var/lib/redis /var/log/redis
+    $SUDO redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir /var/lib/redis \
+        --logfile /var/log/redis/redis-server.log
+    for _ in $(seq 1 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done
+    redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis did not start" >&2; exit 1; }
+fi
+
+# --- Python ---------------------------------------------------------------------------------
+if [ ! -x .venv/bin/python ]; then
+    say "creating the virtualenv .venv"
+    python3 -m venv .venv
+fi
+STAMP=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$STAMP" ]; then
+    say "installing Python packages (pyproject.toml)"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e '.[demo,test]'
+    rm -f .venv/.installed-*
+    touch "$STAMP"
+fi
+say "ready: PostgreSQL ${PG_VERSION} + PostGIS at ${PG_HOST}:${PG_PORT}, Redis at 127.0.0.1:6379, .venv"
