@@ -27,6 +27,9 @@ class LayerResult:
     features: int
     inserted: int
     updated: int
+    #: Time to read and check the file, and to write it to the database.
+    parse_seconds: float = 0.0
+    write_seconds: float = 0.0
 
     @property
     def unchanged(self) -> int:
@@ -52,6 +55,7 @@ def read_layers(directory: Path) -> tuple[dict[str, ParsedLayer], list[FieldProb
         path = directory / f"{name}.geojson"
         if not path.is_file():
             continue
+        started = time.perf_counter()
         try:
             with path.open("rb") as handle:
                 collection = json.load(handle)
@@ -59,6 +63,7 @@ def read_layers(directory: Path) -> tuple[dict[str, ParsedLayer], list[FieldProb
             problems.append(FieldProblem("file", f"is not valid JSON: {why}", path.name))
             continue
         parsed[name] = parse_collection(LAYERS[name], collection, path.name)
+        parsed[name].seconds = time.perf_counter() - started
         problems.extend(parsed[name].problems)
     return parsed, problems
 
@@ -97,8 +102,10 @@ def import_grid(session: Session, directory: Path) -> ImportSummary:
     summary = ImportSummary()
     try:
         for name, layer in parsed.items():
+            writing = time.perf_counter()
             inserted, updated = store.upsert(session.connection(), LAYERS[name], layer.features)
-            summary.layers.append(LayerResult(name, len(layer.features), inserted, updated))
+            summary.layers.append(LayerResult(name, len(layer.features), inserted, updated,
+                                              layer.seconds, time.perf_counter() - writing))
         session.commit()
     except DBAPIError as why:
         session.rollback()

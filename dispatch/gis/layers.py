@@ -130,6 +130,8 @@ class ParsedLayer:
     #: Every key named in the file, valid feature or not (so one bad bus does not also make
     #: every line that names it "unknown").
     keys: set[str] = field(default_factory=set)
+    #: Time spent reading and checking the file.
+    seconds: float = 0.0
 
 
 def parse_collection(layer: Layer, collection: Any, source: str) -> ParsedLayer:
