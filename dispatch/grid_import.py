@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -47,6 +48,15 @@ class ImportSummary:
         return next((r for r in self.layers if r.layer == layer), None)
 
 
+def _load_json(content: bytes):
+    """Parse with orjson (fast); files that only the lenient standard parser reads, such as ones
+    with ``NaN`` literals, are parsed again by it so that the checks can name the bad feature."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
+
+
 def read_layers(directory: Path) -> tuple[dict[str, ParsedLayer], list[FieldProblem]]:
     """Parse and check every ``LAYER.geojson`` present in ``directory``."""
     parsed: dict[str, ParsedLayer] = {}
@@ -57,8 +67,7 @@ def read_layers(directory: Path) -> tuple[dict[str, ParsedLayer], list[FieldProb
             continue
         started = time.perf_counter()
         try:
-            with path.open("rb") as handle:
-                collection = json.load(handle)
+            collection = _load_json(path.read_bytes())
         except (ValueError, UnicodeDecodeError) as why:
             problems.append(FieldProblem("file", f"is not valid JSON: {why}", path.name))
             continue
@@ -101,6 +110,7 @@ def import_grid(session: Session, directory: Path) -> ImportSummary:
         raise ImportRejected(f"{len(problems)} problem(s) found; nothing was imported", problems)
     summary = ImportSummary()
     try:
+        store.lock_imports(session.connection())
         for name, layer in parsed.items():
             writing = time.perf_counter()
             inserted, updated = store.upsert(session.connection(), LAYERS[name], layer.features)

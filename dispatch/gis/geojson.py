@@ -6,6 +6,7 @@ in the sea. So every position is checked here, with a message that says which ru
 from __future__ import annotations
 
 import math
+import struct
 from typing import Any
 
 POSITION_DEPTH = {"Point": 0, "LineString": 1, "Polygon": 2, "MultiPolygon": 3}
@@ -17,6 +18,12 @@ class GeometryProblem(ValueError):
 
 def check_position(position: Any) -> None:
     """A ``[lon, lat]`` pair of finite numbers inside WGS 84's range."""
+    try:  # the common case, cheaply: comparisons with NaN are false, so NaN takes the long way
+        if type(position[0]) is float and type(position[1]) is float \
+                and -180 <= position[0] <= 180 and -90 <= position[1] <= 90:
+            return
+    except (TypeError, IndexError, KeyError):
+        pass
     if not isinstance(position, (list, tuple)) or len(position) < 2:
         raise GeometryProblem("a position must be [lon, lat]")
     lon, lat = position[0], position[1]
@@ -83,3 +90,33 @@ def bbox_of(text: str) -> tuple[float, float, float, float]:
     if minlon > maxlon or minlat > maxlat:
         raise GeometryProblem("bbox minimum must not exceed its maximum")
     return minlon, minlat, maxlon, maxlat
+
+
+# Extended WKB (little endian, SRID 4326) for the geometry types the import accepts: PostGIS reads
+# it without parsing text, which makes bulk loads several times faster than GeoJSON or WKT.
+_WKB_TYPES = {"Point": 1, "LineString": 2, "Polygon": 3, "MultiPolygon": 6}
+_SRID_FLAG = 0x20000000
+
+
+def _points(positions: list) -> bytes:
+    return struct.pack("<I", len(positions)) + b"".join(struct.pack("<dd", p[0], p[1]) for p in positions)
+
+
+def _polygon_body(rings: list) -> bytes:
+    return struct.pack("<I", len(rings)) + b"".join(_points(ring) for ring in rings)
+
+
+def ewkb_hex(geometry: dict[str, Any]) -> str:
+    """Hex EWKB of a checked Point, LineString, Polygon or MultiPolygon (2-D, EPSG:4326)."""
+    kind, coordinates = geometry["type"], geometry["coordinates"]
+    header = struct.pack("<BII", 1, _WKB_TYPES[kind] | _SRID_FLAG, 4326)
+    if kind == "Point":
+        body = struct.pack("<dd", coordinates[0], coordinates[1])
+    elif kind == "LineString":
+        body = _points(coordinates)
+    elif kind == "Polygon":
+        body = _polygon_body(coordinates)
+    else:
+        body = struct.pack("<I", len(coordinates)) + b"".join(
+            struct.pack("<BI", 1, _WKB_TYPES["Polygon"]) + _polygon_body(polygon) for polygon in coordinates)
+    return (header + body).hex()

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable
 
 from dispatch.errors import FieldProblem
 from dispatch.gis import values as v
-from dispatch.gis.geojson import GeometryProblem, check_geometry
+from dispatch.gis.geojson import GeometryProblem, check_geometry, ewkb_hex
 from dispatch.models.base import CUSTOMER_PRIORITIES, SWITCH_KINDS, ZONE_CLASSES
 
 POINT = ("Point",)
@@ -35,9 +36,9 @@ class Layer:
     #: Rules across fields: returns (field, why) pairs.
     rule: Callable[[dict[str, Any]], list[tuple[str, str]]] = lambda values: []
 
-    @property
-    def field_names(self) -> set[str]:
-        return {f.name for f in self.fields}
+    @cached_property
+    def field_names(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields)
 
 
 @dataclass
@@ -51,12 +52,12 @@ class Feature:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def geometry_json(self) -> str | None:
-        return None if self.geometry is None else json.dumps(self.geometry)
+    def geometry_ewkb(self) -> str | None:
+        return None if self.geometry is None else ewkb_hex(self.geometry)
 
     @property
     def extra_json(self) -> str:
-        return json.dumps(self.extra, allow_nan=False, default=str)
+        return json.dumps(self.extra, default=str) if self.extra else "{}"
 
 
 def _distinct(*names: str) -> Callable[[dict[str, Any]], list[tuple[str, str]]]:
@@ -188,7 +189,8 @@ def _parse_feature(
             problems.append(FieldProblem(spec.name, str(why), where))
     for name, why in layer.rule(values):
         problems.append(FieldProblem(name, why, where))
-    extra = {k: val for k, val in properties.items() if k not in layer.field_names}
+    known = layer.field_names
+    extra = {k: val for k, val in properties.items() if k not in known}
     key = values.get(layer.key)
     if layer.name == "roads" and key is None and geometry is not None and not problems:
         key = road_key(geometry, values.get("oneway", "no"))

@@ -10,6 +10,8 @@ Parser = Callable[[Any], Any]
 
 def text(value: Any) -> str:
     """A non-empty string; whole numbers are accepted (GIS exports often write codes as numbers)."""
+    if type(value) is str and (stripped := value.strip()):
+        return stripped
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str) or not value.strip():
