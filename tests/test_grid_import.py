@@ -165,3 +165,15 @@ def test_cli_import_reports_problems_and_exit_status(cli, connection, tmp_path):
 def test_cli_rejects_missing_directory(cli, tmp_path):
     result = cli.invoke(args=["data", "import", str(tmp_path / "nowhere")])
     assert result.exit_code == 1 and "is not a directory" in result.output
+
+
+def test_database_refusal_rolls_back_everything(app, connection, tmp_path):
+    """A rule only the database knows (here a constraint added for the test) still leaves nothing behind."""
+    run_import(app, write_layers(tmp_path / "a", small_grid()))
+    before = fingerprint(connection)
+    connection.execute(text("ALTER TABLE transformers ADD CONSTRAINT test_small CHECK (kva < 500)"))
+    changed = with_change(with_change(small_grid(), "buses", 0, voltage_kv=20), "transformers", 0, kva=630)
+    with pytest.raises(ImportRejected, match="the database refused the import.*test_small"):
+        run_import(app, write_layers(tmp_path / "b", changed))
+    assert fingerprint(connection) == before
+
