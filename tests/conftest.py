@@ -5,7 +5,6 @@ it with savepoints, so services can commit as they do in production.
 """
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -18,7 +17,8 @@ from api.cli import alembic_config
 from dispatch.config import Settings
 
 BASE = Settings.from_env()
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+#: The tests' own Redis database (15) on the configured server, flushed around tests that use it.
+TEST_REDIS_URL = BASE.redis_url.rsplit("/", 1)[0] + "/15"
 
 
 def _admin_engine():
