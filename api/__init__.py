@@ -4,12 +4,14 @@ from __future__ import annotations
 import redis
 from flask import Flask
 
-from api import grid, health, openapi
+from api import grid, health, incidents, openapi, reports
 from api.cli import register_cli
 from api.context import close_session
 from api.errors import register_error_handlers
 from dispatch.config import Settings
 from dispatch.db import Database
+from dispatch.events import EventPublisher
+from dispatch.grid import TopologyCache
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -21,9 +23,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["redis"] = redis.Redis.from_url(
         settings.redis_url, socket_timeout=settings.health_timeout_s,
         socket_connect_timeout=settings.health_timeout_s)
+    app.extensions["topologies"] = TopologyCache()
+    app.extensions["events"] = EventPublisher(app.extensions["redis"])
     app.teardown_appcontext(close_session)
     register_error_handlers(app)
-    for module in (grid, health, openapi):
+    for module in (grid, health, incidents, openapi, reports):
         app.register_blueprint(module.blueprint)
     register_cli(app)
     return app

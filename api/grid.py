@@ -6,10 +6,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.context import session, settings
 from api.openapi import operation
+from api.validation import json_body
 from dispatch.errors import FieldProblem, InvalidInput, NotFound
 from dispatch.gis.geojson import GeometryProblem, bbox_of
 from dispatch.gis.layers import IMPORT_ORDER
-from dispatch.store.grid_layers import features_page
+from dispatch.grid import operate_switch
+from dispatch.store.grid_layers import feature, features_page
 
 blueprint = Blueprint("grid", __name__, url_prefix="/api/v1/grid")
 
@@ -32,8 +34,8 @@ def layer_features(layer: str) -> Response:
     if layer not in IMPORT_ORDER:
         raise NotFound(f"there is no grid layer {layer!r}; layers are {', '.join(IMPORT_ORDER)}")
     query = LayerQuery.model_validate(request.args.to_dict())
-    page_max = settings().grid_page_max
-    limit = min(query.limit or settings().grid_page_default, page_max)
+    page_max = settings().page_max
+    limit = min(query.limit or settings().page_default, page_max)
     bbox = None
     if query.bbox is not None:
         try:
@@ -51,3 +53,18 @@ def layer_features(layer: str) -> Response:
     body = ('{"type":"FeatureCollection","features":[' + ",".join(feature for _, feature in rows)
             + f'],"numberReturned":{len(rows)},"links":' + json.dumps(links) + "}")
     return Response(body, mimetype="application/geo+json")
+
+
+class SwitchChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    is_open: bool = Field(strict=True, description="true opens the switch, false closes it")
+
+
+@blueprint.patch("/switches/<code>")
+@operation("Open or close a switch; what is downstream follows at once", "grid", body=SwitchChange,
+           responses={200: ("The switch as a GeoJSON Feature", {"type": "object"}), 404: ("No such switch", None),
+                      422: ("Bad body", None)})
+def change_switch(code: str) -> Response:
+    change = json_body(SwitchChange)
+    operate_switch(session(), code, change.is_open)
+    return Response(feature(session().connection(), "switches", code), mimetype="application/geo+json")

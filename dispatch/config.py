@@ -1,16 +1,19 @@
 """All configuration, read from the environment in this one place.
 
 Every setting has a default that works with the README's set-up script, so a developer needs no
-environment at all; a deployment overrides what it must (``DATABASE_URL``, ``REDIS_URL``...).
+environment at all; a deployment overrides what it must. The variable for a setting is its name
+in upper case (``DATABASE_URL``, ``INFERENCE_WINDOW_MIN``...), except where ``ENV_NAMES`` says.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://dispatch:dispatch@127.0.0.1:5432/dispatch"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+ENV_NAMES = {"timezone": "DISPATCH_TIMEZONE"}
 
 
 @dataclass(frozen=True)
@@ -23,23 +26,40 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     #: Seconds a health probe waits for PostgreSQL or Redis before calling it down.
     health_timeout_s: float = 2.0
-    #: Largest page a grid-layer listing returns.
-    grid_page_max: int = 5000
-    grid_page_default: int = 1000
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Largest page a listing returns, and the default page.
+    page_max: int = 5000
+    page_default: int = 1000
+
+    # Locating a report on the grid by its coordinates: the nearest customer service point
+    # within this radius, else the nearest transformer within its radius, else the nearest line.
+    locate_customer_radius_m: float = 150.0
+    locate_transformer_radius_m: float = 500.0
+    locate_line_radius_m: float = 1000.0
+    #: Smallest trigram word similarity (0..1) for a caller's address to match a customer's.
+    address_min_similarity: float = 0.5
+    #: Service-level class used for a place outside every zone (the report is flagged).
+    default_zone_class: str = "rural"
+
+    # Outage inference (see dispatch/gis/inference.py).
+    #: Calls older than this are not combined with a new call.
+    inference_window_min: float = 120.0
+    #: Calls needed before calls from several transformers roll up to a common device.
+    inference_min_calls: int = 2
+    #: Share of a device's downstream customers that must have called for a roll-up to it.
+    inference_min_share: float = 0.02
+    #: Log-likelihood one more separate outage must gain to be preferred over a common one.
+    inference_outage_penalty: float = 3.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Read settings from ``environ`` (default ``os.environ``)."""
         env = os.environ if environ is None else environ
-        base = cls()
-        return replace(
-            base,
-            database_url=env.get("DATABASE_URL", base.database_url),
-            redis_url=env.get("REDIS_URL", base.redis_url),
-            timezone=env.get("DISPATCH_TIMEZONE", base.timezone),
-            health_timeout_s=float(env.get("HEALTH_TIMEOUT_S", base.health_timeout_s)),
-        )
+        values: dict[str, Any] = {}
+        for spec in dataclasses.fields(cls):
+            name = ENV_NAMES.get(spec.name, spec.name.upper())
+            if name in env:
+                values[spec.name] = type(spec.default)(env[name])
+        return cls(**values)
 
     def with_overrides(self, **overrides: Any) -> "Settings":
         """A copy with some settings replaced (tests, the CLI)."""

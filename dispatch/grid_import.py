@@ -21,8 +21,11 @@ from sqlalchemy.orm import Session
 from dispatch.errors import FieldProblem, ImportRejected
 from dispatch.gis.layers import IMPORT_ORDER, LAYERS, ParsedLayer, parse_collection
 from dispatch.store import grid_import as store
+from dispatch.store.topology import bump_topology_version
 
 NOUNS = {"buses": "bus", "transformers": "transformer", "depots": "depot"}
+#: Layers whose change alters what feeds what, so every worker must rebuild its topology.
+TOPOLOGY_LAYERS = frozenset({"buses", "sources", "lines", "switches", "transformers", "customers"})
 
 
 @dataclass
@@ -138,6 +141,8 @@ def _import_grid(session: Session, directory: Path) -> ImportSummary:
             inserted, updated = store.upsert(session.connection(), LAYERS[name], layer.features)
             summary.layers.append(LayerResult(name, len(layer.features), inserted, updated,
                                               layer.seconds, time.perf_counter() - writing))
+        if any(r.inserted or r.updated for r in summary.layers if r.layer in TOPOLOGY_LAYERS):
+            bump_topology_version(session.connection())
         session.commit()
     except DBAPIError as why:
         session.rollback()

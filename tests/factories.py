@@ -99,3 +99,76 @@ def with_change(layers: dict[str, Any], layer: str, index: int, **properties: An
         else:
             props[name] = value
     return changed
+
+
+def feeder_grid() -> dict[str, dict[str, Any]]:
+    """Two feeders for locating and outage inference.
+
+        S1 =B0 --BR1 breaker--> B1 --L1--> B2 --R1 recloser--> B3
+            B3 --L2--> B4 --F1 fuse--> B5 =T1=> LV1 (10 customers)
+            B3 --L3--> B6 --SEC1 sectionalizer--> B7 --L4--> B8 --F2 fuse--> B9 =T2=> LV2 (10)
+            B3 --L5--> B10 --F3 fuse--> B11 =T3=> LV3 (10)
+            B1 --L6--> B12 --F4 fuse--> B13 =T4=> LV4 (10)
+        S2 =B20 --BR2 breaker--> B21 --L7--> B22 --TIE (normally open)--> B7
+        S2 also feeds B23 --F5 fuse--> B24 =T5=> LV5 (10)
+
+    Zone Z1 (urban) covers everything west of lon+0.02; Z2 (rural) the rest; the east end of
+    feeder 2 (T5) lies outside both zones.
+    """
+    def bus(code, dx, dy, kv=10):
+        return feature(point(dx, dy), code=code, voltage_kv=kv)
+
+    def link(code, a, b, pa, pb):
+        return feature(line(pa, pb), code=code, from_bus=a, to_bus=b, voltage_kv=10)
+
+    def switch(code, a, b, where, kind, normally_open=False):
+        return feature(point(*where), code=code, from_bus=a, to_bus=b, kind=kind, normally_open=normally_open)
+
+    places = {"B0": (0, 0), "B1": (0.001, 0), "B2": (0.004, 0), "B3": (0.005, 0), "B4": (0.008, 0.002),
+              "B5": (0.0085, 0.002), "B6": (0.008, 0), "B7": (0.0085, 0), "B8": (0.011, 0),
+              "B9": (0.0115, 0), "B10": (0.008, -0.002), "B11": (0.0085, -0.002), "B12": (0.004, -0.006),
+              "B13": (0.0045, -0.006), "B20": (0.03, 0), "B21": (0.029, 0), "B22": (0.02, 0),
+              "B23": (0.032, 0.004), "B24": (0.0325, 0.004)}
+    transformers = {"T1": ("B5", 0), "T2": ("B9", 1), "T3": ("B11", 2), "T4": ("B13", 3), "T5": ("B24", 4)}
+    buses = [bus(code, *where) for code, where in places.items()]
+    customers = []
+    for code, (hv, n) in transformers.items():
+        x, y = places[hv]
+        buses.append(bus(f"LV{n + 1}", x + 0.0005, y + 0.0005, 0.4))
+        for k in range(10):
+            customers.append(feature(point(x + 0.0005 + 0.0002 * k, y + 0.0008), account_no=f"{n + 1}{k:03d}",
+                                     name=f"Customer {n + 1}-{k}", phone=f"1390000{n + 1}{k:03d}",
+                                     address=f"{k + 1} {code} Road", bus=f"LV{n + 1}",
+                                     priority="life_support" if k == 0 and n == 0 else "normal"))
+    west = [[LON - 0.01, LAT - 0.01], [LON + 0.02, LAT - 0.01], [LON + 0.02, LAT + 0.01],
+            [LON - 0.01, LAT + 0.01], [LON - 0.01, LAT - 0.01]]
+    east = [[LON + 0.02, LAT - 0.01], [LON + 0.031, LAT - 0.01], [LON + 0.031, LAT + 0.01],
+            [LON + 0.02, LAT + 0.01], [LON + 0.02, LAT - 0.01]]
+    p = places
+    return {
+        "zones": collection(
+            feature({"type": "Polygon", "coordinates": [west]}, code="Z1", name="Town", **{"class": "urban"}),
+            feature({"type": "Polygon", "coordinates": [east]}, code="Z2", name="Fields", **{"class": "rural"}),
+        ),
+        "buses": collection(*buses),
+        "sources": collection(feature(point(*p["B0"]), code="S1", name="Substation 1", bus="B0"),
+                              feature(point(*p["B20"]), code="S2", name="Substation 2", bus="B20")),
+        "lines": collection(
+            link("L1", "B1", "B2", p["B1"], p["B2"]), link("L2", "B3", "B4", p["B3"], p["B4"]),
+            link("L3", "B3", "B6", p["B3"], p["B6"]), link("L4", "B7", "B8", p["B7"], p["B8"]),
+            link("L5", "B3", "B10", p["B3"], p["B10"]), link("L6", "B1", "B12", p["B1"], p["B12"]),
+            link("L7", "B21", "B22", p["B21"], p["B22"]), link("L8", "B21", "B23", p["B21"], p["B23"]),
+        ),
+        "switches": collection(
+            switch("BR1", "B0", "B1", p["B1"], "breaker"), switch("R1", "B2", "B3", p["B3"], "recloser"),
+            switch("F1", "B4", "B5", p["B5"], "fuse"), switch("SEC1", "B6", "B7", p["B7"], "sectionalizer"),
+            switch("F2", "B8", "B9", p["B9"], "fuse"), switch("F3", "B10", "B11", p["B11"], "fuse"),
+            switch("F4", "B12", "B13", p["B13"], "fuse"), switch("BR2", "B20", "B21", p["B21"], "breaker"),
+            switch("TIE", "B22", "B7", p["B22"], "disconnector", normally_open=True),
+            switch("F5", "B23", "B24", p["B24"], "fuse"),
+        ),
+        "transformers": collection(*[
+            feature(point(*p[hv]), code=code, name=f"TX {code}", hv_bus=hv, lv_bus=f"LV{n + 1}", kva=400)
+            for code, (hv, n) in transformers.items()]),
+        "customers": collection(*customers),
+    }

@@ -1,6 +1,8 @@
 """Health, the OpenAPI document and the single error format."""
 from __future__ import annotations
 
+import re
+
 from api import create_app
 from api.openapi import build_document
 from tests.conftest import BASE, TEST_REDIS_URL
@@ -31,8 +33,10 @@ def test_health_reports_redis_down(database_url):
 def test_openapi_documents_every_route(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
-    routes = {r.rule for r in app.url_map.iter_rules() if r.endpoint != "static"}
-    documented = {path.replace("{", "<").replace("}", ">") for path in document["paths"]}
+    routes = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule), method.lower())
+              for r in app.url_map.iter_rules() if r.endpoint != "static"
+              for method in r.methods - {"HEAD", "OPTIONS"}}
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert routes == documented
     layer = document["paths"]["/api/v1/grid/{layer}"]["get"]
     assert {p["name"] for p in layer["parameters"]} == {"layer", "bbox", "limit", "after"}

@@ -1,11 +1,11 @@
 """The database model: grid, crews, roads and incidents (tables are created by migrations/)."""
 from dispatch.models.base import Base
 from dispatch.models.crews import Crew, CrewPosition, Depot
-from dispatch.models.grid import Bus, Customer, Line, Source, Switch, Transformer, Zone
+from dispatch.models.grid import Bus, Customer, GridState, Line, Source, Switch, Transformer, Zone
 from dispatch.models.incidents import Incident, IncidentEvent, Report
 from dispatch.models.roads import Road, RoadNode
 
 __all__ = [
-    "Base", "Bus", "Crew", "CrewPosition", "Customer", "Depot", "Incident", "IncidentEvent",
+    "Base", "Bus", "Crew", "CrewPosition", "Customer", "Depot", "GridState", "Incident", "IncidentEvent",
     "Line", "Report", "Road", "RoadNode", "Source", "Switch", "Transformer", "Zone",
 ]

@@ -22,7 +22,8 @@ REPORT_KINDS = ("no_power", "partial_power", "low_voltage", "flicker", "wire_dow
 INCIDENT_STATUSES = (
     "new", "assigned", "accepted", "en_route", "on_site", "restored", "closed", "cancelled", "merged",
 )
-DEVICE_KINDS = ("source", "line", "switch", "transformer", "customer", "location")
+OPEN_INCIDENT_STATUSES = ("new", "assigned", "accepted", "en_route", "on_site")
+DEVICE_KINDS = ("source", "switch", "transformer", "location")
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -2,7 +2,7 @@
 hang off low-voltage buses or transformers; zones set the service-level class."""
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, Text
+from sqlalchemy import BigInteger, CheckConstraint, Computed, Float, ForeignKey, Index, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.models.base import (
@@ -122,11 +122,16 @@ class Customer(Base):
         CheckConstraint("bus_id IS NOT NULL OR transformer_id IS NOT NULL", name="attached"),
         one_of("priority", CUSTOMER_PRIORITIES),
         gist("customers"),
+        Index("ix_customers_address_trgm", "address", postgresql_using="gin",
+              postgresql_ops={"address": "gin_trgm_ops"}),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     account_no: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(Text)
-    phone: Mapped[str] = mapped_column(Text, index=True)
+    phone: Mapped[str] = mapped_column(Text)
+    #: The phone number's digits only, so "139 0000-0001" finds "13900000001".
+    phone_digits: Mapped[str] = mapped_column(
+        Text, Computed("regexp_replace(phone, '[^0-9]', '', 'g')", persisted=True), index=True)
     address: Mapped[str] = mapped_column(Text)
     bus_id: Mapped[int | None] = mapped_column(ForeignKey("buses.id"), index=True)
     transformer_id: Mapped[int | None] = mapped_column(ForeignKey("transformers.id"), index=True)
@@ -134,3 +139,13 @@ class Customer(Base):
     geom = geometry("POINT")
     props: Mapped[dict] = props()
     updated_at = updated_at()
+
+
+class GridState(Base):
+    """One row: the topology version, bumped whenever switching changes what feeds what, so that
+    every worker knows when to rebuild its in-memory topology."""
+
+    __tablename__ = "grid_state"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topology_version: Mapped[int] = mapped_column(BigInteger, server_default="1")

@@ -33,10 +33,16 @@ class Incident(Base):
     device_kind: Mapped[str] = mapped_column(Text)
     device_id: Mapped[int | None] = mapped_column(BigInteger)
     device_code: Mapped[str | None] = mapped_column(Text)
-    geom = geometry("POINT")
+    #: Where the fault is thought to be: the device, or the caller's place; null when unknown.
+    geom = geometry("POINT", nullable=True)
+    #: The feeder source whose network holds the device (calls are grouped per source).
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
     zone_class: Mapped[str] = mapped_column(Text)
+    #: The location is in no zone; ``zone_class`` is the configured default.
+    zone_defaulted: Mapped[bool] = mapped_column(server_default="false")
     unlocated: Mapped[bool] = mapped_column(server_default="false")
+    report_count: Mapped[int] = mapped_column(server_default="0")
     hazard: Mapped[bool] = mapped_column(server_default="false")
     customers_affected: Mapped[int] = mapped_column(server_default="0")
     first_report_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -57,6 +63,7 @@ class Report(Base):
         one_of("kind", REPORT_KINDS),
         CheckConstraint("distance_m IS NULL OR distance_m >= 0", name="distance_nonnegative"),
         gist("reports", "located_geom"),
+        Index("ix_reports_source_id_received_at", "source_id", "received_at"),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     external_id: Mapped[str | None] = mapped_column(Text, unique=True)
@@ -75,6 +82,11 @@ class Report(Base):
     bus_id: Mapped[int | None] = mapped_column(ForeignKey("buses.id"))
     transformer_id: Mapped[int | None] = mapped_column(ForeignKey("transformers.id"), index=True)
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
+    zone_defaulted: Mapped[bool] = mapped_column(server_default="false")
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    #: The arrival deadline this report sets on its own (receipt + its zone's target); an
+    #: incident's deadline is the earliest of its reports'.
+    arrival_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     distance_m: Mapped[float | None] = mapped_column(Float)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -36,6 +36,21 @@ LAYER_SQL: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _feature_sql(layer: str) -> tuple[str, str]:
+    table, key, properties = LAYER_SQL[layer]
+    select = (f"SELECT t.id, json_build_object('type', 'Feature', 'id', t.{key}, "
+              f"'geometry', ST_AsGeoJSON(t.geom, 7)::json, "
+              f"'properties', t.props || jsonb_build_object({properties}))::text FROM {table} AS t")
+    return select, key
+
+
+def feature(connection: Connection, layer: str, key: str) -> str | None:
+    """One feature of ``layer`` by its code, as GeoJSON text."""
+    select, key_column = _feature_sql(layer)
+    row = connection.execute(text(f"{select} WHERE t.{key_column} = :key"), {"key": key}).first()
+    return None if row is None else row[1]
+
+
 def features_page(
     connection: Connection, layer: str, bbox: tuple[float, float, float, float] | None,
     after: int, limit: int,
@@ -44,16 +59,11 @@ def features_page(
 
     Extra properties from the import come first so documented ones always win a name clash.
     """
-    table, key, properties = LAYER_SQL[layer]
+    select, _ = _feature_sql(layer)
     where = "t.id > :after"
     params: dict[str, float | int] = {"after": after, "limit": limit}
     if bbox is not None:
         where += " AND t.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)"
         params.update(zip(("minlon", "minlat", "maxlon", "maxlat"), bbox))
-    statement = text(
-        f"SELECT t.id, json_build_object('type', 'Feature', 'id', t.{key}, "
-        f"'geometry', ST_AsGeoJSON(t.geom, 7)::json, "
-        f"'properties', t.props || jsonb_build_object({properties}))::text "
-        f"FROM {table} AS t WHERE {where} ORDER BY t.id LIMIT :limit"
-    )
+    statement = text(f"{select} WHERE {where} ORDER BY t.id LIMIT :limit")
     return [(row[0], row[1]) for row in connection.execute(statement, params)]

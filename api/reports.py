@@ -1,0 +1,104 @@
+"""Customer fault reports (trouble calls) from the hotline, apps, messaging and smart meters."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Literal
+
+from flask import Blueprint, current_app, jsonify
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from api.context import session, settings
+from api.openapi import operation
+from api.validation import json_body
+from dispatch.locating import Locators
+from dispatch.models.base import REPORT_CHANNELS, REPORT_KINDS
+from dispatch.reports import NewReport, ReportIntake
+
+blueprint = Blueprint("reports", __name__, url_prefix="/api/v1/reports")
+#: How far ahead of the server's clock a report's own time may be (clocks drift).
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class Point(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+
+
+class ReportIn(BaseModel):
+    """A trouble call. At least one locator: account_no, phone, location or address."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    channel: Literal[REPORT_CHANNELS]  # type: ignore[valid-type]
+    received_at: AwareDatetime | None = Field(None, description="ISO 8601 with offset; default: now")
+    account_no: str | None = Field(None, min_length=1, max_length=64)
+    phone: str | None = Field(None, min_length=1, max_length=32)
+    location: Point | None = None
+    address: str | None = Field(None, min_length=1, max_length=500)
+    kind: Literal[REPORT_KINDS] = "no_power"  # type: ignore[valid-type]
+    hazard: bool = Field(False, strict=True)
+    description: str | None = Field(None, max_length=4000)
+    external_id: str | None = Field(None, min_length=1, max_length=128,
+                                    description="the calling system's id; a repeat returns the first report")
+
+    @model_validator(mode="after")
+    def needs_a_locator(self) -> "ReportIn":
+        if not (self.account_no or self.phone or self.location or self.address):
+            raise ValueError("give at least one of account_no, phone, location or address")
+        if self.received_at is not None and self.received_at > datetime.now(timezone.utc) + FUTURE_TOLERANCE:
+            raise ValueError("received_at is in the future")
+        return self
+
+
+class DeviceOut(BaseModel):
+    kind: str
+    code: str | None
+
+
+class IncidentBrief(BaseModel):
+    id: int
+    status: str
+    device: DeviceOut
+    customers_affected: int
+    report_count: int
+    arrival_deadline: datetime
+    hazard: bool
+    unlocated: bool
+
+
+class ReportAccepted(BaseModel):
+    id: int
+    located: dict | None = Field(description="method, account_no, bus, transformer, source, feeder, "
+                                             "zone {code, class, defaulted}, distance_m, location")
+    incident: IncidentBrief
+
+
+@blueprint.post("")
+@operation("Take in a customer fault report: locate it and attach it to an incident", "reports",
+           body=ReportIn, responses={201: ("Stored, with its incident", ReportAccepted),
+                                     200: ("This external_id was reported before: the first report", ReportAccepted),
+                                     422: ("Invalid report; nothing stored", None)})
+def submit_report():
+    report = json_body(ReportIn)
+    now = datetime.now(timezone.utc)
+    point = report.location
+    intake = ReportIntake(session(), settings(), current_app.extensions["topologies"],
+                          current_app.extensions["events"]).submit(NewReport(
+        channel=report.channel, received_at=report.received_at or now,
+        locators=Locators(report.account_no, report.phone, report.address,
+                          point.lon if point else None, point.lat if point else None),
+        kind=report.kind, hazard=report.hazard, description=report.description,
+        external_id=report.external_id))
+    incident = intake.incident
+    body = {
+        "id": intake.report_id,
+        "located": intake.located,
+        "incident": {
+            "id": incident["id"], "status": incident["status"],
+            "device": {"kind": incident["device_kind"], "code": incident["device_code"]},
+            "customers_affected": incident["customers_affected"], "report_count": incident["report_count"],
+            "arrival_deadline": incident["arrival_deadline"].isoformat(), "hazard": incident["hazard"],
+            "unlocated": incident["unlocated"],
+        },
+    }
+    return jsonify(body), 201 if intake.created else 200

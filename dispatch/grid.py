@@ -1,0 +1,42 @@
+"""The live grid: each worker's in-memory topology, kept current, and switching operations."""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy.orm import Session
+
+from dispatch.errors import NotFound
+from dispatch.gis.topology import Topology
+from dispatch.store import topology as store
+
+
+class TopologyCache:
+    """One topology per worker process, rebuilt when the stored topology version moves on.
+
+    Checking the version costs one indexed read per use; any worker that operates a switch or
+    imports the grid bumps it, so every worker sees the change on its next request.
+    """
+
+    def __init__(self) -> None:
+        self._topology: Topology | None = None
+        self._lock = threading.Lock()
+
+    def current(self, session: Session) -> Topology:
+        connection = session.connection()
+        version = store.topology_version(connection)
+        with self._lock:
+            if self._topology is None or self._topology.version != version:
+                self._topology = Topology(store.grid_rows(connection), version)
+            return self._topology
+
+
+def operate_switch(session: Session, code: str, is_open: bool) -> bool:
+    """Open or close switch ``code``; return whether its state changed. Commits."""
+    before = store.set_switch_open(session.connection(), code, is_open)
+    if before is None:
+        session.rollback()
+        raise NotFound(f"there is no switch {code!r}")
+    if before != is_open:
+        store.bump_topology_version(session.connection())
+    session.commit()
+    return before != is_open

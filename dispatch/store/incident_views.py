@@ -1,0 +1,62 @@
+"""Incidents as dispatchers read them: filtered lists and one incident in full."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+SUMMARY = (
+    "json_build_object('id', i.id, 'status', i.status, "
+    "'device', json_build_object('kind', i.device_kind, 'code', i.device_code), "
+    "'location', ST_AsGeoJSON(i.geom, 7)::json, 'zone', z.code, 'class', i.zone_class, "
+    "'zone_defaulted', i.zone_defaulted, 'hazard', i.hazard, 'unlocated', i.unlocated, "
+    "'customers_affected', i.customers_affected, 'report_count', i.report_count, "
+    "'first_report_at', i.first_report_at, 'arrival_deadline', i.arrival_deadline, "
+    "'merged_into', i.merged_into_id, 'source', s.code, 'updated_at', i.updated_at)"
+)
+FROM = "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id LEFT JOIN sources s ON s.id = i.source_id"
+
+
+def incidents_page(connection: Connection, *, statuses: list[str] | None, zone: str | None,
+                   zone_class: str | None, bbox: tuple[float, float, float, float] | None,
+                   since: datetime | None, after: int, limit: int) -> list[tuple[int, str]]:
+    """A page of incidents (newest first, keyset paging on id), as (id, JSON text)."""
+    where = ["(:after = 0 OR i.id < :after)"]
+    params: dict[str, Any] = {"after": after, "limit": limit}
+    if statuses:
+        where.append("i.status = ANY(:statuses)")
+        params["statuses"] = statuses
+    if zone:
+        where.append("z.code = :zone")
+        params["zone"] = zone
+    if zone_class:
+        where.append("i.zone_class = :zone_class")
+        params["zone_class"] = zone_class
+    if bbox:
+        where.append("i.geom && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)")
+        params.update(zip(("minlon", "minlat", "maxlon", "maxlat"), bbox))
+    if since:
+        where.append("i.first_report_at >= :since")
+        params["since"] = since
+    rows = connection.execute(text(
+        f"SELECT i.id, {SUMMARY}::text {FROM} WHERE {' AND '.join(where)} ORDER BY i.id DESC LIMIT :limit"
+    ), params)
+    return [(row[0], row[1]) for row in rows]
+
+
+def incident_detail(connection: Connection, incident_id: int) -> str | None:
+    """One incident with its reports (including those of incidents merged into it) and timeline."""
+    return connection.execute(text(
+        f"SELECT ({SUMMARY}::jsonb || jsonb_build_object("
+        "'reports', coalesce((SELECT jsonb_agg(jsonb_build_object('id', r.id, 'channel', r.channel, "
+        "'received_at', r.received_at, 'kind', r.kind, 'hazard', r.hazard, 'description', r.description, "
+        "'account_no', c.account_no, 'located_method', r.located_method, "
+        "'location', ST_AsGeoJSON(r.located_geom, 7)::jsonb, 'external_id', r.external_id) ORDER BY r.received_at, r.id) "
+        "FROM reports r LEFT JOIN customers c ON c.id = r.customer_id WHERE r.incident_id = i.id), '[]'), "
+        "'merged', coalesce((SELECT jsonb_agg(m.id ORDER BY m.id) FROM incidents m WHERE m.merged_into_id = i.id), '[]'), "
+        "'timeline', coalesce((SELECT jsonb_agg(jsonb_build_object('type', e.type, 'at', e.at, "
+        "'recorded_at', e.recorded_at, 'actor', e.actor, 'note', e.note, 'data', e.data) ORDER BY e.at, e.id) "
+        "FROM incident_events e WHERE e.incident_id = i.id), '[]')))::text "
+        f"{FROM} WHERE i.id = :id"
+    ), {"id": incident_id}).scalar()

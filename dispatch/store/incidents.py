@@ -1,0 +1,124 @@
+"""Writing reports and incidents, and reading what outage inference needs."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from dispatch.models.base import OPEN_INCIDENT_STATUSES
+
+OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_INCIDENT_STATUSES) + ")"
+POINT = "ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326)"  # NULL without lon
+
+
+def report_by_external_id(connection: Connection, external_id: str) -> int | None:
+    return connection.execute(text("SELECT id FROM reports WHERE external_id = :e"), {"e": external_id}).scalar()
+
+
+def lock_source(connection: Connection, source_id: int) -> None:
+    """Serialise inference per feeder source, so two calls cannot open two incidents for one device."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(1, :s)"), {"s": source_id})
+
+
+def active_calls(connection: Connection, source_id: int, since: datetime) -> list[dict[str, Any]]:
+    """Reports since ``since`` in the open, located, non-hazard incidents fed from ``source_id``."""
+    rows = connection.execute(text(
+        "SELECT r.id, r.customer_id, r.bus_id, r.transformer_id, r.incident_id FROM reports r "
+        "JOIN incidents i ON i.id = r.incident_id "
+        f"WHERE r.source_id = :s AND r.received_at >= :since AND i.status IN {OPEN} "
+        "AND NOT i.hazard AND NOT i.unlocated AND r.bus_id IS NOT NULL"
+    ), {"s": source_id, "since": since})
+    return [dict(row) for row in rows.mappings()]
+
+
+def open_incidents(connection: Connection, source_id: int) -> list[dict[str, Any]]:
+    """The open, located, non-hazard incidents fed from ``source_id``."""
+    rows = connection.execute(text(
+        "SELECT id, device_kind, device_id FROM incidents "
+        f"WHERE source_id = :s AND status IN {OPEN} AND NOT hazard AND NOT unlocated ORDER BY id"
+    ), {"s": source_id})
+    return [dict(row) for row in rows.mappings()]
+
+
+def insert_incident(connection: Connection, **values: Any) -> int:
+    return connection.execute(text(
+        "INSERT INTO incidents (device_kind, device_id, device_code, geom, source_id, zone_id, zone_class, "
+        "zone_defaulted, unlocated, hazard, customers_affected, first_report_at, arrival_deadline) "
+        f"VALUES (:device_kind, :device_id, :device_code, {POINT}, :source_id, :zone_id, :zone_class, "
+        ":zone_defaulted, :unlocated, :hazard, :customers_affected, :first_report_at, :arrival_deadline) "
+        "RETURNING id"
+    ), values).scalar_one()
+
+
+def move_incident_device(connection: Connection, incident_id: int, **values: Any) -> None:
+    connection.execute(text(
+        "UPDATE incidents SET device_kind = :device_kind, device_id = :device_id, device_code = :device_code, "
+        f"geom = {POINT}, customers_affected = :customers_affected, updated_at = now() WHERE id = :id"
+    ), {"id": incident_id, **values})
+
+
+def merge_incidents(connection: Connection, survivor: int, others: list[int]) -> None:
+    """Mark ``others`` merged into ``survivor`` and move their reports to it (kept, not deleted)."""
+    connection.execute(text(
+        "UPDATE incidents SET status = 'merged', merged_into_id = :survivor, updated_at = now() "
+        "WHERE id = ANY(:others)"), {"survivor": survivor, "others": others})
+    connection.execute(text("UPDATE reports SET incident_id = :survivor WHERE incident_id = ANY(:others)"),
+                       {"survivor": survivor, "others": others})
+
+
+def insert_report(connection: Connection, **values: Any) -> int:
+    return connection.execute(text(
+        "INSERT INTO reports (external_id, channel, received_at, kind, hazard, description, account_no, phone, "
+        "address, reported_geom, located_method, located_geom, customer_id, bus_id, transformer_id, zone_id, "
+        "zone_defaulted, source_id, arrival_deadline, distance_m, incident_id) VALUES (:external_id, :channel, "
+        ":received_at, :kind, :hazard, :description, :account_no, :phone, :address, "
+        "ST_SetSRID(ST_MakePoint(CAST(:reported_lon AS float8), CAST(:reported_lat AS float8)), 4326), "
+        ":located_method, "
+        f"{POINT}, :customer_id, :bus_id, :transformer_id, :zone_id, :zone_defaulted, :source_id, "
+        ":arrival_deadline, :distance_m, :incident_id) RETURNING id"
+    ), values).scalar_one()
+
+
+def refresh_incident(connection: Connection, incident_id: int) -> None:
+    """Recount an incident's reports; its deadline is the earliest any of its reports sets."""
+    connection.execute(text(
+        "UPDATE incidents i SET report_count = r.n, first_report_at = r.first, arrival_deadline = r.deadline, "
+        "hazard = i.hazard OR r.hazard, updated_at = now() "
+        "FROM (SELECT count(*) AS n, min(received_at) AS first, min(arrival_deadline) AS deadline, "
+        "bool_or(hazard) AS hazard FROM reports WHERE incident_id = :id) AS r WHERE i.id = :id"
+    ), {"id": incident_id})
+
+
+def add_event(connection: Connection, incident_id: int, event_type: str, at: datetime,
+              data: dict[str, Any] | None = None, actor: str | None = "system") -> None:
+    connection.execute(text(
+        "INSERT INTO incident_events (incident_id, type, at, actor, data) "
+        "VALUES (:id, :type, :at, :actor, CAST(:data AS jsonb))"
+    ), {"id": incident_id, "type": event_type, "at": at, "actor": actor,
+        "data": json.dumps(data or {})})
+
+
+def incident_summary(connection: Connection, incident_id: int) -> dict[str, Any]:
+    row = connection.execute(text(
+        "SELECT id, status, device_kind, device_code, customers_affected, report_count, arrival_deadline, "
+        "hazard, unlocated FROM incidents WHERE id = :id"), {"id": incident_id}).mappings().one()
+    return dict(row)
+
+
+def report_incident(connection: Connection, report_id: int) -> int:
+    return connection.execute(text("SELECT incident_id FROM reports WHERE id = :id"), {"id": report_id}).scalar_one()
+
+
+def report_located(connection: Connection, report_id: int) -> dict[str, Any]:
+    """How a stored report was located, with the codes of what it was located on."""
+    row = connection.execute(text(
+        "SELECT r.located_method, r.bus_id, c.account_no, b.code AS bus, t.code AS transformer, "
+        "s.code AS source, z.code AS zone, coalesce(z.class, i.zone_class) AS zone_class, r.zone_defaulted, "
+        "r.distance_m, ST_X(r.located_geom) AS lon, ST_Y(r.located_geom) AS lat FROM reports r "
+        "JOIN incidents i ON i.id = r.incident_id LEFT JOIN customers c ON c.id = r.customer_id "
+        "LEFT JOIN buses b ON b.id = r.bus_id LEFT JOIN transformers t ON t.id = r.transformer_id "
+        "LEFT JOIN sources s ON s.id = r.source_id LEFT JOIN zones z ON z.id = r.zone_id WHERE r.id = :id"
+    ), {"id": report_id}).mappings().one()
+    return dict(row)

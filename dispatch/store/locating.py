@@ -1,0 +1,80 @@
+"""Finding where a report is on the grid: customers by account, phone or address; the nearest
+customer, transformer or line to a point; the zone of a point."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+CUSTOMER = (
+    "SELECT c.id, c.account_no, c.priority, coalesce(c.bus_id, t.lv_bus_id) AS bus_id, "
+    "c.transformer_id, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat {extra} "
+    "FROM customers c LEFT JOIN transformers t ON t.id = c.transformer_id"
+)
+
+
+def _one(connection: Connection, sql: str, **params: Any) -> dict[str, Any] | None:
+    row = connection.execute(text(sql), params).mappings().first()
+    return None if row is None else dict(row)
+
+
+def customer_by_account(connection: Connection, account_no: str) -> dict[str, Any] | None:
+    return _one(connection, CUSTOMER.format(extra="") + " WHERE c.account_no = :account_no",
+                account_no=account_no)
+
+
+def customer_by_phone(connection: Connection, digits: str) -> dict[str, Any] | None:
+    """The customer with this phone number (the lowest account number when several share it)."""
+    return _one(connection, CUSTOMER.format(extra="") + " WHERE c.phone_digits = :digits "
+                "ORDER BY c.account_no LIMIT 1", digits=digits)
+
+
+def customer_by_address(connection: Connection, address: str, min_similarity: float) -> dict[str, Any] | None:
+    """The customer whose address best contains what the caller said (trigram word similarity:
+    "12 Fin Street" matches "12 Fin Street, Kashan Centre East"), if alike enough."""
+    connection.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
+                       {"t": str(min_similarity)})
+    return _one(connection, CUSTOMER.format(extra="") + " WHERE :address <% c.address "
+                "ORDER BY word_similarity(:address, c.address) DESC, c.account_no LIMIT 1", address=address)
+
+
+NEAREST = {
+    "customer": CUSTOMER.format(extra=f", ST_Distance(c.geom::geography, {POINT}::geography) AS distance_m")
+    + f" ORDER BY c.geom <-> {POINT} LIMIT 1",
+    "transformer": f"SELECT id, code, lv_bus_id AS bus_id, ST_X(geom) AS lon, ST_Y(geom) AS lat, "
+                   f"ST_Distance(geom::geography, {POINT}::geography) AS distance_m "
+                   f"FROM transformers ORDER BY geom <-> {POINT} LIMIT 1",
+    "line": f"SELECT id, code, from_bus_id, to_bus_id, ST_X(p) AS lon, ST_Y(p) AS lat, "
+            f"ST_Distance(p::geography, {POINT}::geography) AS distance_m "
+            f"FROM (SELECT id, code, from_bus_id, to_bus_id, ST_ClosestPoint(geom, {POINT}) AS p "
+            f"FROM lines ORDER BY geom <-> {POINT} LIMIT 1) AS nearest",
+}
+
+
+def nearest(connection: Connection, what: str, lon: float, lat: float, radius_m: float) -> dict[str, Any] | None:
+    """The nearest customer, transformer or line to a point, if within ``radius_m`` metres."""
+    row = _one(connection, NEAREST[what], lon=lon, lat=lat)
+    return row if row is not None and row["distance_m"] <= radius_m else None
+
+
+def zone_at(connection: Connection, lon: float, lat: float) -> dict[str, Any] | None:
+    """The zone covering a point (the smallest, should zones overlap)."""
+    return _one(connection, f"SELECT id, code, class AS zone_class, arrival_target_min FROM zones "
+                f"WHERE ST_Covers(geom, {POINT}) ORDER BY ST_Area(geom) LIMIT 1", lon=lon, lat=lat)
+
+
+def codes(connection: Connection, table: str, ids: list[int]) -> dict[int, str]:
+    """Codes of some buses, transformers or sources by id."""
+    if not ids:
+        return {}
+    rows = connection.execute(text(f"SELECT id, code FROM {table} WHERE id = ANY(:ids)"), {"ids": ids})
+    return {row.id: row.code for row in rows}
+
+
+def device_location(connection: Connection, kind: str, device_id: int) -> tuple[float, float] | None:
+    """Where a switch, transformer or source stands."""
+    table = {"switch": "switches", "transformer": "transformers", "source": "sources"}[kind]
+    row = connection.execute(text(f"SELECT ST_X(geom), ST_Y(geom) FROM {table} WHERE id = :id"),
+                             {"id": device_id}).first()
+    return None if row is None else (row[0], row[1])

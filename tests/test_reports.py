@@ -1,0 +1,215 @@
+"""POST /api/v1/reports: locating each kind of report, and grouping calls into incidents."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from api import create_app
+from tests.conftest import BASE, TEST_REDIS_URL
+from tests.factories import LAT, LON, feeder_grid, write_layers
+from tests.helpers import assert_problem, count
+
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def grid(cli, tmp_path):
+    result = cli.invoke(args=["data", "import", str(write_layers(tmp_path, feeder_grid()))])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def rules(database_url, connection):
+    """A client whose inference rules differ from the defaults (same database and transaction)."""
+    def make(**overrides):
+        app = create_app(BASE.with_overrides(database_url=database_url, redis_url=TEST_REDIS_URL, **overrides))
+        app.extensions["database"].bind_to(connection)
+        return app.test_client()
+    return make
+
+
+def report(client, at=T0, status=201, **body):
+    body.setdefault("channel", "hotline")
+    response = client.post("/api/v1/reports", json={"received_at": at.isoformat(), **body})
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def customer(transformer: int, k: int = 0) -> str:
+    return f"{transformer}{k:03d}"
+
+
+# -- locating ----------------------------------------------------------------------------------
+
+def test_located_by_account(client, grid):
+    body = report(client, account_no=customer(1, 3))
+    located = body["located"]
+    assert located["method"] == "account_no" and located["account_no"] == "1003"
+    assert (located["bus"], located["transformer"], located["source"], located["feeder"]) == ("LV1", "T1", "S1", "BR1")
+    assert located["zone"] == {"code": "Z1", "class": "urban", "defaulted": False}
+    incident = body["incident"]
+    assert incident["device"] == {"kind": "transformer", "code": "T1"}
+    assert incident["customers_affected"] == 10 and incident["report_count"] == 1
+    assert datetime.fromisoformat(incident["arrival_deadline"]) == T0 + timedelta(minutes=45)
+
+
+def test_located_by_phone_with_separators(client, grid):
+    located = report(client, phone="139-0000 2004")["located"]
+    assert (located["method"], located["account_no"], located["transformer"]) == ("phone", "2004", "T2")
+
+
+def test_located_by_address_with_a_typo(client, grid):
+    located = report(client, address="5 T3 Raod")["located"]
+    assert (located["method"], located["account_no"]) == ("address", "3004")
+
+
+def test_located_by_nearest_customer_transformer_or_line(client, grid):
+    near_customer = report(client, location={"lon": LON + 0.0085 + 0.0005, "lat": LAT + 0.002 + 0.0009})
+    assert near_customer["located"]["method"] == "nearest_customer"
+    assert near_customer["located"]["distance_m"] < 15
+    later = T0 + timedelta(hours=3)  # after the window, so that the calls are not grouped
+    near_transformer = report(client, later, location={"lon": LON + 0.0045, "lat": LAT - 0.0075})  # 170 m S of T4
+    assert near_transformer["located"]["method"] == "nearest_transformer"
+    assert near_transformer["located"]["transformer"] == "T4"
+    assert near_transformer["incident"]["device"] == {"kind": "transformer", "code": "T4"}
+    near_line = report(client, later, location={"lon": LON + 0.02, "lat": LAT + 0.0075})  # 830 m N of L7
+    assert near_line["located"]["method"] == "nearest_line"
+    assert near_line["located"]["source"] == "S2" and near_line["located"]["transformer"] is None
+
+
+def test_unmatched_report_is_kept_unlocated(client, grid, connection):
+    far = report(client, location={"lon": LON + 0.5, "lat": LAT + 0.5}, phone="100")
+    assert far["located"]["method"] is None
+    assert far["located"]["zone"] == {"code": None, "class": "rural", "defaulted": True}
+    incident = far["incident"]
+    assert incident["unlocated"] and incident["device"] == {"kind": "location", "code": None}
+    assert count(connection, "reports") == 1
+    nowhere = report(client, address="no such place at all")
+    assert nowhere["incident"]["unlocated"] and nowhere["located"]["location"] is None
+
+
+def test_outside_every_zone_takes_the_default_class(client, grid):
+    body = report(client, account_no=customer(5))
+    assert body["located"]["zone"] == {"code": None, "class": "rural", "defaulted": True}
+    assert datetime.fromisoformat(body["incident"]["arrival_deadline"]) == T0 + timedelta(minutes=90)
+
+
+def test_same_external_id_returns_the_first_report(client, grid, connection):
+    first = report(client, account_no=customer(1), external_id="95598-0001")
+    again = report(client, status=200, account_no=customer(2), external_id="95598-0001")
+    assert again["id"] == first["id"] and again["incident"]["id"] == first["incident"]["id"]
+    assert again["located"] == first["located"]
+    assert count(connection, "reports") == 1 and count(connection, "incidents") == 1
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "body"),
+    ({"account_no": "999999"}, "account_no"),
+    ({"location": {"lon": 181, "lat": 33}}, "location.lon"),
+    ({"location": {"lon": 51, "lat": -91}}, "location.lat"),
+    ({"location": {"lon": 51}}, "location.lat"),
+    ({"phone": "1", "received_at": "2026-11-20T08:00:00"}, "received_at"),
+    ({"phone": "1", "received_at": "yesterday"}, "received_at"),
+    ({"phone": "1", "received_at": "2999-01-01T00:00:00+08:00"}, "body"),
+    ({"phone": "1", "channel": "carrier pigeon"}, "channel"),
+    ({"phone": "1", "kind": "meteor"}, "kind"),
+    ({"phone": "1", "hazard": "yes"}, "hazard"),
+    ({"phone": "1", "colour": "red"}, "colour"),
+])
+def test_bad_reports_are_rejected_and_nothing_is_written(client, grid, connection, body, field):
+    body = {"channel": "hotline", **body}
+    problem = assert_problem(client.post("/api/v1/reports", json=body), 422)
+    assert field in [e["field"] for e in problem["errors"]], problem
+    assert count(connection, "reports") == 0 and count(connection, "incidents") == 0
+
+
+def test_nan_coordinates_and_non_json_bodies_are_rejected(client, grid, connection):
+    raw = '{"channel": "app", "location": {"lon": NaN, "lat": 33.9}}'
+    problem = assert_problem(client.post("/api/v1/reports", data=raw, content_type="application/json"), 422)
+    assert problem["errors"][0]["field"] == "location.lon"
+    assert_problem(client.post("/api/v1/reports", data="channel=app", content_type="text/plain"), 400)
+    assert_problem(client.post("/api/v1/reports", data="[1, 2]", content_type="application/json"), 400)
+    assert count(connection, "reports") == 0
+
+
+# -- grouping ----------------------------------------------------------------------------------
+
+def test_calls_under_one_transformer_attach_to_its_incident(client, grid):
+    first = report(client, account_no=customer(1, 1))["incident"]
+    second = report(client, T0 + timedelta(minutes=3), account_no=customer(1, 2))["incident"]
+    assert second["id"] == first["id"] and second["report_count"] == 2
+    assert second["device"] == {"kind": "transformer", "code": "T1"}
+
+
+def test_calls_from_two_transformers_roll_up_to_the_common_device(client, grid, connection):
+    first = report(client, account_no=customer(1))["incident"]
+    rolled = report(client, T0 + timedelta(minutes=2), account_no=customer(2))["incident"]
+    assert rolled["id"] == first["id"]
+    assert rolled["device"] == {"kind": "switch", "code": "R1"} and rolled["customers_affected"] == 30
+    third = report(client, T0 + timedelta(minutes=4), account_no=customer(4))["incident"]
+    assert third["id"] == first["id"]
+    assert third["device"] == {"kind": "switch", "code": "BR1"} and third["customers_affected"] == 40
+    assert third["report_count"] == 3
+    events = [e["type"] for e in client.get(f"/api/v1/incidents/{first['id']}").get_json()["timeline"]]
+    assert events == ["opened", "rolled_up", "rolled_up"]
+
+
+def test_a_roll_up_merges_the_lower_incidents(rules, grid, connection):
+    client = rules(inference_min_calls=3)
+    a = report(client, account_no=customer(1))["incident"]
+    b = report(client, T0 + timedelta(minutes=1), account_no=customer(4))["incident"]
+    assert b["id"] != a["id"] and b["device"]["code"] == "T4"  # two calls: below the minimum
+    merged = report(client, T0 + timedelta(minutes=2), account_no=customer(2))["incident"]
+    assert merged["id"] == a["id"] and merged["device"]["code"] == "BR1" and merged["report_count"] == 3
+    lower = client.get(f"/api/v1/incidents/{b['id']}").get_json()
+    assert lower["status"] == "merged" and lower["merged_into"] == a["id"]
+    assert [e["type"] for e in lower["timeline"]] == ["opened", "merged"]
+    upper = client.get(f"/api/v1/incidents/{a['id']}").get_json()
+    assert len(upper["reports"]) == 3 and upper["merged"] == [b["id"]]
+
+
+def test_scattered_calls_do_not_roll_up_without_enough_share(rules, grid):
+    client = rules(inference_min_share=0.2)  # 2 calls of 30 customers under R1 is not 20 %
+    a = report(client, account_no=customer(1))["incident"]
+    b = report(client, T0 + timedelta(minutes=1), account_no=customer(2))["incident"]
+    assert (a["device"]["code"], b["device"]["code"]) == ("T1", "T2") and a["id"] != b["id"]
+
+
+def test_calls_outside_the_window_start_a_new_incident(client, grid):
+    a = report(client, account_no=customer(1))["incident"]
+    b = report(client, T0 + timedelta(hours=3), account_no=customer(2))["incident"]
+    assert b["id"] != a["id"] and b["device"]["code"] == "T2"
+    assert report(client, T0 + timedelta(hours=3, minutes=1), account_no=customer(1, 5))["incident"]["id"] == a["id"]
+
+
+def test_hazards_get_their_own_incident_and_are_never_merged(client, grid, connection):
+    outage = report(client, account_no=customer(1))["incident"]
+    hazard = report(client, T0 + timedelta(minutes=1), account_no=customer(1, 2), kind="wire_down")["incident"]
+    assert hazard["id"] != outage["id"] and hazard["hazard"]
+    flagged = report(client, T0 + timedelta(minutes=2), account_no=customer(2, 2), hazard=True)["incident"]
+    assert flagged["hazard"] and flagged["id"] not in (outage["id"], hazard["id"])
+    report(client, T0 + timedelta(minutes=3), account_no=customer(2))
+    report(client, T0 + timedelta(minutes=4), account_no=customer(4))
+    statuses = dict(connection.execute(text("SELECT id, status FROM incidents")).all())
+    assert statuses[hazard["id"]] == "new" and statuses[flagged["id"]] == "new"
+
+
+def test_switching_changes_what_is_downstream(client, grid):
+    assert report(client, account_no=customer(1))["incident"]["device"]["code"] == "T1"
+    # Feed T2 from substation 2: open the sectionalizer, close the tie.
+    response = client.patch("/api/v1/grid/switches/SEC1", json={"is_open": True})
+    assert response.status_code == 200 and response.get_json()["properties"]["is_open"] is True
+    assert client.patch("/api/v1/grid/switches/TIE", json={"is_open": False}).status_code == 200
+    second = report(client, T0 + timedelta(minutes=2), account_no=customer(2))
+    assert second["located"]["source"] == "S2" and second["located"]["feeder"] == "BR2"
+    assert second["incident"]["device"]["code"] == "T2"  # no longer shares R1 with T1
+    third = report(client, T0 + timedelta(minutes=3), account_no=customer(3))["incident"]
+    assert third["device"] == {"kind": "switch", "code": "R1"} and third["customers_affected"] == 20
+
+
+def test_switch_changes_are_checked(client, grid):
+    assert_problem(client.patch("/api/v1/grid/switches/NOPE", json={"is_open": True}), 404)
+    assert_problem(client.patch("/api/v1/grid/switches/SEC1", json={"is_open": "yes"}), 422)
+    assert_problem(client.patch("/api/v1/grid/switches/SEC1", json={}), 422)
