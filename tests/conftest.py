@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, make_url, text
 from api import create_app
 from api.cli import alembic_config
 from dispatch.config import Settings
+from tests.factories import feeder_grid, write_layers
 
 BASE = Settings.from_env()
 #: The tests' own Redis database (15) on the configured server, flushed around tests that use it.
@@ -88,3 +89,10 @@ def redis_db():
     yield client
     client.flushdb()
     client.close()
+
+
+@pytest.fixture
+def feeder(cli, tmp_path):
+    """The two-feeder grid of tests.factories.feeder_grid, imported."""
+    result = cli.invoke(args=["data", "import", str(write_layers(tmp_path, feeder_grid()))])
+    assert result.exit_code == 0, result.output

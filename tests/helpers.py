@@ -1,7 +1,12 @@
 """Assertions shared by test modules."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy import text
+
+#: A fixed time for reports, so that deadlines and windows are exact.
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 
 GRID_TABLES = ("zones", "buses", "sources", "lines", "switches", "transformers", "customers", "depots",
                "crews", "road_nodes", "roads")
@@ -27,3 +32,16 @@ def assert_problem(response, status: int) -> dict:
     body = response.get_json(force=True)
     assert body["status"] == status and body["title"] and "type" in body
     return body
+
+
+def report(client, at=T0, status=201, **body):
+    """POST a report (channel hotline unless given) and return the answer's body."""
+    body.setdefault("channel", "hotline")
+    response = client.post("/api/v1/reports", json={"received_at": at.isoformat(), **body})
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def customer(transformer: int, k: int = 0) -> str:
+    """Account number of customer ``k`` behind transformer T<transformer> of ``feeder_grid``."""
+    return f"{transformer}{k:03d}"

@@ -1,24 +1,15 @@
 """POST /api/v1/reports: locating each kind of report, and grouping calls into incidents."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
 from api import create_app
 from tests.conftest import BASE, TEST_REDIS_URL
-from tests.factories import LAT, LON, feeder_grid, write_layers
-from tests.helpers import assert_problem, count
-
-T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def grid(cli, tmp_path):
-    result = cli.invoke(args=["data", "import", str(write_layers(tmp_path, feeder_grid()))])
-    assert result.exit_code == 0, result.output
-
+from tests.factories import LAT, LON
+from tests.helpers import T0, assert_problem, count, customer, report
 
 @pytest.fixture
 def rules(database_url, connection):
@@ -30,20 +21,9 @@ def rules(database_url, connection):
     return make
 
 
-def report(client, at=T0, status=201, **body):
-    body.setdefault("channel", "hotline")
-    response = client.post("/api/v1/reports", json={"received_at": at.isoformat(), **body})
-    assert response.status_code == status, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def customer(transformer: int, k: int = 0) -> str:
-    return f"{transformer}{k:03d}"
-
-
 # -- locating ----------------------------------------------------------------------------------
 
-def test_located_by_account(client, grid):
+def test_located_by_account(client, feeder):
     body = report(client, account_no=customer(1, 3))
     located = body["located"]
     assert located["method"] == "account_no" and located["account_no"] == "1003"
@@ -55,17 +35,17 @@ def test_located_by_account(client, grid):
     assert datetime.fromisoformat(incident["arrival_deadline"]) == T0 + timedelta(minutes=45)
 
 
-def test_located_by_phone_with_separators(client, grid):
+def test_located_by_phone_with_separators(client, feeder):
     located = report(client, phone="139-0000 2004")["located"]
     assert (located["method"], located["account_no"], located["transformer"]) == ("phone", "2004", "T2")
 
 
-def test_located_by_address_with_a_typo(client, grid):
+def test_located_by_address_with_a_typo(client, feeder):
     located = report(client, address="5 T3 Raod")["located"]
     assert (located["method"], located["account_no"]) == ("address", "3004")
 
 
-def test_located_by_nearest_customer_transformer_or_line(client, grid):
+def test_located_by_nearest_customer_transformer_or_line(client, feeder):
     near_customer = report(client, location={"lon": LON + 0.0085 + 0.0005, "lat": LAT + 0.002 + 0.0009})
     assert near_customer["located"]["method"] == "nearest_customer"
     assert near_customer["located"]["distance_m"] < 15
@@ -79,7 +59,7 @@ def test_located_by_nearest_customer_transformer_or_line(client, grid):
     assert near_line["located"]["source"] == "S2" and near_line["located"]["transformer"] is None
 
 
-def test_unmatched_report_is_kept_unlocated(client, grid, connection):
+def test_unmatched_report_is_kept_unlocated(client, feeder, connection):
     far = report(client, location={"lon": LON + 0.5, "lat": LAT + 0.5}, phone="100")
     assert far["located"]["method"] is None
     assert far["located"]["zone"] == {"code": None, "class": "rural", "defaulted": True}
@@ -90,13 +70,13 @@ def test_unmatched_report_is_kept_unlocated(client, grid, connection):
     assert nowhere["incident"]["unlocated"] and nowhere["located"]["location"] is None
 
 
-def test_outside_every_zone_takes_the_default_class(client, grid):
+def test_outside_every_zone_takes_the_default_class(client, feeder):
     body = report(client, account_no=customer(5))
     assert body["located"]["zone"] == {"code": None, "class": "rural", "defaulted": True}
     assert datetime.fromisoformat(body["incident"]["arrival_deadline"]) == T0 + timedelta(minutes=90)
 
 
-def test_same_external_id_returns_the_first_report(client, grid, connection):
+def test_same_external_id_returns_the_first_report(client, feeder, connection):
     first = report(client, account_no=customer(1), external_id="95598-0001")
     again = report(client, status=200, account_no=customer(2), external_id="95598-0001")
     assert again["id"] == first["id"] and again["incident"]["id"] == first["incident"]["id"]
@@ -118,14 +98,14 @@ def test_same_external_id_returns_the_first_report(client, grid, connection):
     ({"phone": "1", "hazard": "yes"}, "hazard"),
     ({"phone": "1", "colour": "red"}, "colour"),
 ])
-def test_bad_reports_are_rejected_and_nothing_is_written(client, grid, connection, body, field):
+def test_bad_reports_are_rejected_and_nothing_is_written(client, feeder, connection, body, field):
     body = {"channel": "hotline", **body}
     problem = assert_problem(client.post("/api/v1/reports", json=body), 422)
     assert field in [e["field"] for e in problem["errors"]], problem
     assert count(connection, "reports") == 0 and count(connection, "incidents") == 0
 
 
-def test_nan_coordinates_and_non_json_bodies_are_rejected(client, grid, connection):
+def test_nan_coordinates_and_non_json_bodies_are_rejected(client, feeder, connection):
     raw = '{"channel": "app", "location": {"lon": NaN, "lat": 33.9}}'
     problem = assert_problem(client.post("/api/v1/reports", data=raw, content_type="application/json"), 422)
     assert problem["errors"][0]["field"] == "location.lon"
@@ -136,14 +116,14 @@ def test_nan_coordinates_and_non_json_bodies_are_rejected(client, grid, connecti
 
 # -- grouping ----------------------------------------------------------------------------------
 
-def test_calls_under_one_transformer_attach_to_its_incident(client, grid):
+def test_calls_under_one_transformer_attach_to_its_incident(client, feeder):
     first = report(client, account_no=customer(1, 1))["incident"]
     second = report(client, T0 + timedelta(minutes=3), account_no=customer(1, 2))["incident"]
     assert second["id"] == first["id"] and second["report_count"] == 2
     assert second["device"] == {"kind": "transformer", "code": "T1"}
 
 
-def test_calls_from_two_transformers_roll_up_to_the_common_device(client, grid, connection):
+def test_calls_from_two_transformers_roll_up_to_the_common_device(client, feeder, connection):
     first = report(client, account_no=customer(1))["incident"]
     rolled = report(client, T0 + timedelta(minutes=2), account_no=customer(2))["incident"]
     assert rolled["id"] == first["id"]
@@ -156,7 +136,7 @@ def test_calls_from_two_transformers_roll_up_to_the_common_device(client, grid, 
     assert events == ["opened", "rolled_up", "rolled_up"]
 
 
-def test_a_roll_up_merges_the_lower_incidents(rules, grid, connection):
+def test_a_roll_up_merges_the_lower_incidents(rules, feeder, connection):
     client = rules(inference_min_calls=3)
     a = report(client, account_no=customer(1))["incident"]
     b = report(client, T0 + timedelta(minutes=1), account_no=customer(4))["incident"]
@@ -170,21 +150,21 @@ def test_a_roll_up_merges_the_lower_incidents(rules, grid, connection):
     assert len(upper["reports"]) == 3 and upper["merged"] == [b["id"]]
 
 
-def test_scattered_calls_do_not_roll_up_without_enough_share(rules, grid):
+def test_scattered_calls_do_not_roll_up_without_enough_share(rules, feeder):
     client = rules(inference_min_share=0.2)  # 2 calls of 30 customers under R1 is not 20 %
     a = report(client, account_no=customer(1))["incident"]
     b = report(client, T0 + timedelta(minutes=1), account_no=customer(2))["incident"]
     assert (a["device"]["code"], b["device"]["code"]) == ("T1", "T2") and a["id"] != b["id"]
 
 
-def test_calls_outside_the_window_start_a_new_incident(client, grid):
+def test_calls_outside_the_window_start_a_new_incident(client, feeder):
     a = report(client, account_no=customer(1))["incident"]
     b = report(client, T0 + timedelta(hours=3), account_no=customer(2))["incident"]
     assert b["id"] != a["id"] and b["device"]["code"] == "T2"
     assert report(client, T0 + timedelta(hours=3, minutes=1), account_no=customer(1, 5))["incident"]["id"] == a["id"]
 
 
-def test_hazards_get_their_own_incident_and_are_never_merged(client, grid, connection):
+def test_hazards_get_their_own_incident_and_are_never_merged(client, feeder, connection):
     outage = report(client, account_no=customer(1))["incident"]
     hazard = report(client, T0 + timedelta(minutes=1), account_no=customer(1, 2), kind="wire_down")["incident"]
     assert hazard["id"] != outage["id"] and hazard["hazard"]
@@ -196,7 +176,7 @@ def test_hazards_get_their_own_incident_and_are_never_merged(client, grid, conne
     assert statuses[hazard["id"]] == "new" and statuses[flagged["id"]] == "new"
 
 
-def test_switching_changes_what_is_downstream(client, grid):
+def test_switching_changes_what_is_downstream(client, feeder):
     assert report(client, account_no=customer(1))["incident"]["device"]["code"] == "T1"
     # Feed T2 from substation 2: open the sectionalizer, close the tie.
     response = client.patch("/api/v1/grid/switches/SEC1", json={"is_open": True})
@@ -209,7 +189,7 @@ def test_switching_changes_what_is_downstream(client, grid):
     assert third["device"] == {"kind": "switch", "code": "R1"} and third["customers_affected"] == 20
 
 
-def test_switch_changes_are_checked(client, grid):
+def test_switch_changes_are_checked(client, feeder):
     assert_problem(client.patch("/api/v1/grid/switches/NOPE", json={"is_open": True}), 404)
     assert_problem(client.patch("/api/v1/grid/switches/SEC1", json={"is_open": "yes"}), 422)
     assert_problem(client.patch("/api/v1/grid/switches/SEC1", json={}), 422)
