@@ -25,7 +25,6 @@ def test_devices_in_series_form_one_area_named_by_the_transformer(topology, conn
     area = topology.area_of_bus(bus(connection, "LV2"))
     assert topology.area_device[area].code == "T2" and topology.area_customers[area] == 10
     # F2 and SEC1 cut off the same ten customers: the same area.
-    assert topology.area_of_device[("switch", topology.area_device[area].id)] == area
     switches = dict(connection.execute(text("SELECT code, id FROM switches")).all())
     assert topology.area_of_device[("switch", switches["F2"])] == area
     assert topology.area_of_device[("switch", switches["SEC1"])] == area
