@@ -39,6 +39,12 @@ class Target:
     references: dict[str, str] = field(default_factory=dict)
     #: Further joins the column expressions use.
     joins: tuple[str, ...] = ()
+    #: Columns lookups filter on besides the key and references, kept in the planner's statistics.
+    looked_up: tuple[str, ...] = ()
+
+    @property
+    def statistics_columns(self) -> list[str]:
+        return [self.key_column, *(f"{c}_id" for c in self.references), *self.looked_up]
 
 
 def _road_end_points(feature: Feature) -> dict[str, Any]:
@@ -79,7 +85,7 @@ TARGETS: dict[str, Target] = {
         "account_no": "s.account_no", "name": "s.name", "phone": "s.phone", "address": "s.address",
         "bus_id": _ref("bus"), "transformer_id": _ref("transformer"),
         "priority": "s.priority", "geom": GEOM,
-    }, references={"bus": "buses", "transformer": "transformers"}),
+    }, references={"bus": "buses", "transformer": "transformers"}, looked_up=("phone_digits",)),
     "depots": Target("depots", "code", {"code": "s.code", "name": "s.name", "geom": GEOM}),
     "crews": Target("crews", "code", {
         "code": "s.code", "name": "s.name", "depot_id": _ref("depot"), "phone": "s.phone",
@@ -146,6 +152,10 @@ def upsert(connection: Connection, layer: Layer, features: Iterable[Feature]) ->
         connection.execute(text(statement))
     inserted, updated = _merge(connection, target)
     connection.execute(text("DROP TABLE _staging"))
+    if inserted or updated:
+        # Fresh statistics on what lookups filter by, or the planner would guess at the new rows
+        # until autovacuum runs (a phone lookup then walked the whole account index).
+        connection.execute(text(f"ANALYZE {target.table} ({', '.join(target.statistics_columns)})"))
     return inserted, updated
 
 

@@ -1,0 +1,112 @@
+"""Latency of POST /api/v1/reports over real HTTP, one gunicorn worker, demo data loaded.
+
+    .venv/bin/python bench/intake.py [--reports 3000] [--workers 1]
+
+Starts gunicorn on 127.0.0.1:5077 against a scratch database with the demo grid, sends a mix of
+reports one after another on a kept-alive connection (40 % by account number, 20 % by phone,
+30 % by coordinates near a customer, 10 % by address, 5 % of all flagged hazards), and prints
+reports per second and latency percentiles. Reports accumulate, so later ones see many open
+incidents, as a storm would.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import scratch_database  # noqa: E402
+
+PORT = 5077
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def report_bodies(url: str, count: int, seed: int = 7) -> list[dict]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        customers = connection.execute(text(
+            "SELECT account_no, phone, address, ST_X(geom), ST_Y(geom) FROM customers")).all()
+    engine.dispose()
+    rng = random.Random(seed)
+    bodies = []
+    for n in range(count):
+        account_no, phone, address, lon, lat = rng.choice(customers)
+        roll = rng.random()
+        if roll < 0.4:
+            body = {"account_no": account_no}
+        elif roll < 0.6:
+            body = {"phone": phone}
+        elif roll < 0.9:
+            body = {"location": {"lon": lon + rng.uniform(-2e-4, 2e-4), "lat": lat + rng.uniform(-2e-4, 2e-4)}}
+        else:
+            body = {"address": address.split(",")[0]}
+        body["channel"] = rng.choice(["hotline", "app", "wechat", "sms"])
+        body["external_id"] = f"bench-{n}"
+        if rng.random() < 0.05:
+            body["kind"] = "wire_down"
+        bodies.append(body)
+    return bodies
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--reports", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    with scratch_database("dispatch_bench_intake") as url:
+        bodies = report_bodies(url, args.reports + 50)
+        env = {**os.environ, "DATABASE_URL": url}
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{PORT}", "--workers", str(args.workers),
+             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+        try:
+            for _ in range(100):
+                try:
+                    probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+                    probe.request("GET", "/healthz")
+                    if probe.getresponse().status == 200:
+                        break
+                except OSError:
+                    time.sleep(0.2)
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+            latencies, statuses = [], {}
+            started = None
+            for n, body in enumerate(bodies):
+                if n == 50:  # the first requests warm the worker up (topology, connections)
+                    started = time.perf_counter()
+                body["received_at"] = datetime.now(timezone.utc).isoformat()
+                payload = json.dumps(body)
+                sent = time.perf_counter()
+                connection.request("POST", "/api/v1/reports", payload, {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                if n >= 50:
+                    latencies.append((time.perf_counter() - sent) * 1000)
+                    statuses[response.status] = statuses.get(response.status, 0) + 1
+            elapsed = time.perf_counter() - started
+        finally:
+            server.terminate()
+            server.wait()
+    print(f"POST /api/v1/reports, {len(latencies)} reports, gunicorn --workers {args.workers}, statuses {statuses}")
+    print(f"throughput: {len(latencies) / elapsed:,.0f} reports/s (one client, sequential)")
+    print(f"latency ms: p50 {statistics.median(latencies):.1f}  p95 {percentile(latencies, 95):.1f}  "
+          f"p99 {percentile(latencies, 99):.1f}  max {max(latencies):.1f}")
+
+
+if __name__ == "__main__":
+    main()
