@@ -177,3 +177,24 @@ def test_database_refusal_rolls_back_everything(app, connection, tmp_path):
         run_import(app, write_layers(tmp_path / "b", changed))
     assert fingerprint(connection) == before
 
+
+
+def test_bulk_first_load_keeps_every_index_and_reference(app, connection, tmp_path, monkeypatch):
+    monkeypatch.setattr("dispatch.store.grid_import.BULK_ROWS", 2)
+    schema = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :t ORDER BY indexname"
+    checks = "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) ORDER BY conname"
+    before = {t: (connection.execute(text(schema), {"t": t}).all(), connection.execute(text(checks), {"t": t}).all())
+              for t in ("customers", "lines", "roads")}
+    run_import(app, write_layers(tmp_path, small_grid()))
+    after = {t: (connection.execute(text(schema), {"t": t}).all(), connection.execute(text(checks), {"t": t}).all())
+             for t in ("customers", "lines", "roads")}
+    assert after == before
+    assert count(connection, "customers") == 2
+
+
+def test_bulk_first_load_still_rejects_what_the_database_refuses(app, connection, tmp_path, monkeypatch):
+    monkeypatch.setattr("dispatch.store.grid_import.BULK_ROWS", 2)
+    connection.execute(text("ALTER TABLE customers ADD CONSTRAINT test_no_hospitals CHECK (name NOT LIKE '%Hospital%')"))
+    with pytest.raises(ImportRejected, match="test_no_hospitals"):
+        run_import(app, write_layers(tmp_path, small_grid()))
+    assert all(digest.startswith("0:") for digest in fingerprint(connection).values())
