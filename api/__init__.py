@@ -8,6 +8,7 @@ from api import grid, health, incidents, openapi, reports
 from api.cli import register_cli
 from api.context import close_session
 from api.errors import register_error_handlers
+from api.validation import register_input_checks
 from dispatch.config import Settings
 from dispatch.db import Database
 from dispatch.events import EventPublisher
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["events"] = EventPublisher(app.extensions["redis"])
     app.teardown_appcontext(close_session)
     register_error_handlers(app)
+    register_input_checks(app)
     for module in (grid, health, incidents, openapi, reports):
         app.register_blueprint(module.blueprint)
     register_cli(app)

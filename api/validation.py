@@ -1,12 +1,12 @@
 """Reading request bodies and queries into pydantic models (errors become problem+json)."""
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from flask import request
+from flask import Flask, request
 from pydantic import BaseModel
 
-from dispatch.errors import DispatchError
+from dispatch.errors import DispatchError, FieldProblem, InvalidInput
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -17,10 +17,50 @@ class MalformedBody(DispatchError):
     title = "The request body is not a JSON object"
 
 
+NUL = "\x00"
+
+
+def _where_nul(value: Any, path: str) -> str | None:
+    """The path of the first string holding a NUL character (PostgreSQL cannot store one)."""
+    if isinstance(value, str):
+        return path if NUL in value else None
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and NUL in key:
+            return f"{path}.{key!r}".lstrip(".")
+        if (found := _where_nul(item, f"{path}.{key}".lstrip("."))) is not None:
+            return found
+    return None
+
+
+def _reject_nul(field: str) -> None:
+    raise InvalidInput("text may not contain NUL characters", [FieldProblem(field, "contains a NUL character")])
+
+
+def reject_nul_in_url() -> None:
+    """Before every request: a NUL in the path or the query is refused before it reaches SQL."""
+    if NUL in request.path:
+        _reject_nul("path")
+    for name, value in request.args.items(multi=True):
+        if NUL in name or NUL in value:
+            _reject_nul(name)
+
+
+def register_input_checks(app: Flask) -> None:
+    app.before_request(reject_nul_in_url)
+
+
 def json_body(model: type[Model]) -> Model:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise MalformedBody("send a JSON object with Content-Type: application/json")
+    if (field := _where_nul(body, "")) is not None:
+        _reject_nul(field)
     return model.model_validate(body)
 
 

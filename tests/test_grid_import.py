@@ -198,3 +198,9 @@ def test_bulk_first_load_still_rejects_what_the_database_refuses(app, connection
     with pytest.raises(ImportRejected, match="test_no_hospitals"):
         run_import(app, write_layers(tmp_path, small_grid()))
     assert all(digest.startswith("0:") for digest in fingerprint(connection).values())
+
+
+def test_nul_characters_in_text_are_reported(app, connection, tmp_path):
+    with pytest.raises(ImportRejected) as rejected:
+        run_import(app, write_layers(tmp_path, with_change(small_grid(), "buses", 1, code="MV\u00002")))
+    assert "buses.geojson #1 code: must not contain NUL characters" in {str(p) for p in rejected.value.problems}

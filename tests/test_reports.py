@@ -193,3 +193,16 @@ def test_switch_changes_are_checked(client, feeder):
     assert_problem(client.patch("/api/v1/grid/switches/NOPE", json={"is_open": True}), 404)
     assert_problem(client.patch("/api/v1/grid/switches/SEC1", json={"is_open": "yes"}), 422)
     assert_problem(client.patch("/api/v1/grid/switches/SEC1", json={}), 422)
+
+
+@pytest.mark.parametrize("method, url, body, field", [
+    ("post", "/api/v1/reports", {"channel": "app", "phone": "139\u0000"}, "phone"),
+    ("post", "/api/v1/reports", {"channel": "app", "address": "x", "description": "a\u0000b"}, "description"),
+    ("get", "/api/v1/incidents?zone=a%00b", None, "zone"),
+    ("patch", "/api/v1/grid/switches/a%00b", {"is_open": True}, "path"),
+    ("get", "/api/v1/grid/buses?bbox=%00", None, "bbox"),
+])
+def test_nul_characters_are_422_not_500(client, feeder, connection, method, url, body, field):
+    problem = assert_problem(getattr(client, method)(url, json=body), 422)
+    assert problem["errors"][0]["field"] == field
+    assert count(connection, "reports") == 0

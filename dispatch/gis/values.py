@@ -10,8 +10,10 @@ Parser = Callable[[Any], Any]
 
 def text(value: Any) -> str:
     """A non-empty string; whole numbers are accepted (GIS exports often write codes as numbers)."""
-    if type(value) is str and (stripped := value.strip()):
+    if type(value) is str and (stripped := value.strip()) and "\x00" not in stripped:
         return stripped
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str) or not value.strip():
