@@ -5,7 +5,9 @@ it with savepoints, so services can commit as they do in production.
 """
 from __future__ import annotations
 
+import importlib.util
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
@@ -96,3 +98,21 @@ def feeder(cli, tmp_path):
     """The two-feeder grid of tests.factories.feeder_grid, imported."""
     result = cli.invoke(args=["data", "import", str(write_layers(tmp_path, feeder_grid()))])
     assert result.exit_code == 0, result.output
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory):
+    """The demo data set built once per run by scripts/build_demo_data.py: (directory, stats, layers).
+
+    Reuses data/cache (git-ignored) when present so the OpenStreetMap sdist is not downloaded again.
+    """
+    spec = importlib.util.spec_from_file_location("build_demo_data", ROOT / "scripts" / "build_demo_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    cache = ROOT / "data" / "cache"
+    out = tmp_path_factory.mktemp("demo")
+    stats = module.build(out, cache if cache.is_dir() else tmp_path_factory.mktemp("cache"))
+    return out, stats, module.LAYERS

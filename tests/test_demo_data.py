@@ -4,11 +4,9 @@ The build runs once per session (~30 s: SimBench loading dominates); the checks 
 wrote, so they test what the importer will see. No database is needed.
 """
 
-import importlib.util
 import json
 import math
 from collections import Counter
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -16,9 +14,6 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "build_demo_data.py"
-CACHE = ROOT / "data" / "cache"  # git-ignored; reused so the sdist is not downloaded again
 
 # SimBench 1-MVLV-{urban,rural,comm}-all-0-sw: 11,542 + 5,373 + 6,860 loads and
 # 133 + 90 + 79 MV/LV transformers (the six HV/MV transformers are dropped).
@@ -43,21 +38,10 @@ GEOMETRY = {"zones": {"Polygon", "MultiPolygon"}, "lines": {"LineString"}, "road
 SKILLS = {"lv", "mv", "cable", "overhead", "tree_trimming", "live_line"}
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("build_demo_data", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    module = _load_script()
-    cache = CACHE if CACHE.is_dir() else tmp_path_factory.mktemp("cache")
-    out = tmp_path_factory.mktemp("demo")
-    stats = module.build(out, cache)
-    layers = {name: json.loads((out / f"{name}.geojson").read_text(encoding="utf-8"))
-              for name in module.LAYERS}
+def built(demo_build):
+    out, stats, names = demo_build
+    layers = {name: json.loads((out / f"{name}.geojson").read_text(encoding="utf-8")) for name in names}
     return stats, layers
 
 
