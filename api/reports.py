@@ -15,8 +15,10 @@ from dispatch.models.base import REPORT_CHANNELS, REPORT_KINDS
 from dispatch.reports import NewReport, ReportIntake
 
 blueprint = Blueprint("reports", __name__, url_prefix="/api/v1/reports")
-#: How far ahead of the server's clock a report's own time may be (clocks drift).
+#: How far ahead of the server's clock a report's own time may be (clocks drift), and how old
+#: a report may be when it reaches us (a meter queue replaying after an outage, not history).
 FUTURE_TOLERANCE = timedelta(minutes=5)
+MAX_AGE = timedelta(days=7)
 
 
 class Point(BaseModel):
@@ -45,8 +47,11 @@ class ReportIn(BaseModel):
     def needs_a_locator(self) -> "ReportIn":
         if not (self.account_no or self.phone or self.location or self.address):
             raise ValueError("give at least one of account_no, phone, location or address")
-        if self.received_at is not None and self.received_at > datetime.now(timezone.utc) + FUTURE_TOLERANCE:
+        now = datetime.now(timezone.utc)
+        if self.received_at is not None and self.received_at > now + FUTURE_TOLERANCE:
             raise ValueError("received_at is in the future")
+        if self.received_at is not None and self.received_at < now - MAX_AGE:
+            raise ValueError(f"received_at is more than {MAX_AGE.days} days ago")
         return self
 
 

@@ -31,12 +31,22 @@ class TopologyCache:
 
 
 def operate_switch(session: Session, code: str, is_open: bool) -> bool:
-    """Open or close switch ``code``; return whether its state changed. Commits."""
-    before = store.set_switch_open(session.connection(), code, is_open)
+    """Open or close switch ``code``; return whether its state changed. Commits.
+
+    Open incidents move to the source that feeds their device now, so that later calls from
+    there are grouped with them.
+    """
+    connection = session.connection()
+    before = store.set_switch_open(connection, code, is_open)
     if before is None:
         session.rollback()
         raise NotFound(f"there is no switch {code!r}")
     if before != is_open:
-        store.bump_topology_version(session.connection())
+        topology = Topology(store.grid_rows(connection), store.bump_topology_version(connection))
+        homes = []
+        for incident_id, kind, device_id in store.open_device_incidents(connection):
+            area = topology.area_of_device.get((kind, device_id))
+            homes.append((incident_id, None if area is None else topology.area_source[area]))
+        store.rehome_incidents(connection, homes)
     session.commit()
     return before != is_open

@@ -25,6 +25,10 @@ from dispatch.store import incidents as store
 from dispatch.store import locating as places
 
 HAZARD_KINDS = frozenset({"wire_down", "fire"})
+#: Open statuses from the least to the most advanced.
+PROGRESS = ("new", "assigned", "accepted", "en_route", "on_site")
+#: Incidents that can be merged away: no crew is moving yet.
+MERGEABLE = frozenset({"new", "assigned", "accepted"})
 NEW_CALL = ("new call",)
 
 
@@ -88,10 +92,10 @@ class ReportIntake:
             summary = store.incident_summary(connection, incident_id)
             located_view = self._located_view(report_id, topology)
             self.session.commit()
-        except IntegrityError:
+        except IntegrityError as why:
             # Another request stored the same external_id first: answer with that one.
             self.session.rollback()
-            if report.external_id is None:
+            if getattr(why.orig.diag, "constraint_name", None) != "uq_reports_external_id":
                 raise
             return self._repeat(store.report_by_external_id(self.session.connection(), report.external_id))
         self.events.publish("incidents", {"report": report_id, "incident": incident_id, "changes": changes})
@@ -112,39 +116,43 @@ class ReportIntake:
             return self._open(report, located, hazard, deadline, topology, located.area), ["opened"]
         connection = self.session.connection()
         store.lock_source(connection, located.source_id)
+        since = report.received_at - timedelta(minutes=self.settings.inference_window_min)
         incidents = store.open_incidents(connection, located.source_id)
         for incident in incidents:
             incident["area"] = topology.area_of_device.get((incident["device_kind"], incident["device_id"]))
-        # One open incident per outage area: a call inside one joins it, however old it is.
-        holding = [i for i in incidents if i["area"] is not None and topology.is_within(located.area, i["area"])]
+        # A call inside an open incident's area joins it while a crew is on it or its last report
+        # is within the window; after that, a new call starts a new incident (DESIGN.md).
+        holding = [i for i in incidents if i["area"] is not None and topology.is_within(located.area, i["area"])
+                   and (i["status"] != "new" or i["last_report_at"] >= since)]
         if holding:
             return max(holding, key=lambda i: topology.area_depth[i["area"]])["id"], ["attached"]
-        since = report.received_at - timedelta(minutes=self.settings.inference_window_min)
         rows = store.active_calls(connection, located.source_id, since)
-        calls = [Call(row["customer_id"] or ("report", row["id"]), topology.area_of_bus(row["bus_id"]),
-                      row["transformer_id"]) for row in rows]
+        calls = [Call(row["customer_id"] or ("report", row["id"]), area, row["transformer_id"])
+                 for row in rows if (area := topology.area_of_bus(row["bus_id"])) is not None]
         new_call = Call(located.customer_id or NEW_CALL, located.area, located.transformer_id)
         predicted = predict(topology, calls + [new_call], self.rules)
         target = next(area for area, explained in predicted.items()
                       if any(c.caller == new_call.caller for c in explained))
         recent = {row["incident_id"] for row in rows}
-        members = [i for i in incidents if i["area"] is not None and topology.is_within(i["area"], target)
-                   and (i["area"] == target or i["id"] in recent)]
+        members = [i for i in incidents if i["area"] is not None and i["id"] in recent
+                   and topology.is_within(i["area"], target)]
         if not members:
             return self._open(report, located, False, deadline, topology, target), ["opened"]
-        survivor = next((i for i in members if i["area"] == target), members[0])
-        changes = []
+        # The incident furthest along (a crew on the way) carries on; others not yet under way
+        # are merged into it; one whose crew is already moving is left alone.
+        survivor = max(members, key=lambda i: (PROGRESS.index(i["status"]), -i["id"]))
         if survivor["area"] != target:
             self._move(survivor, target, topology, report.received_at)
-            changes.append("rolled_up")
-        others = [i["id"] for i in members if i["id"] != survivor["id"]]
+        others = [i["id"] for i in members if i["id"] != survivor["id"] and i["status"] in MERGEABLE]
+        changes = ["rolled_up"]
         if others:
-            store.merge_incidents(connection, survivor["id"], others)
-            for other in others:
+            merged = store.merge_incidents(connection, survivor["id"], others)
+            for other in merged:
                 store.add_event(connection, other, "merged", report.received_at, {"into": survivor["id"]})
-            store.add_event(connection, survivor["id"], "absorbed", report.received_at, {"incidents": others})
+                store.refresh_incident(connection, other)
+            store.add_event(connection, survivor["id"], "absorbed", report.received_at, {"incidents": merged})
             changes.append("merged")
-        return survivor["id"], changes or ["attached"]
+        return survivor["id"], changes
 
     def _device_fields(self, device: Device | None, area: int | None, located: Located | None,
                        topology: Topology) -> dict[str, Any]:
@@ -176,7 +184,7 @@ class ReportIntake:
         fields = self._device_fields(device, area, None, topology)
         store.move_incident_device(self.session.connection(), incident["id"], **fields)
         store.add_event(self.session.connection(), incident["id"], "rolled_up", at,
-                        {"from": {"kind": incident["device_kind"], "id": incident["device_id"]},
+                        {"from": {"kind": incident["device_kind"], "code": incident["device_code"]},
                          "to": {"kind": device.kind, "code": device.code}})
 
     # -- the answer ------------------------------------------------------------------------------

@@ -161,7 +161,11 @@ def test_calls_outside_the_window_start_a_new_incident(client, feeder):
     a = report(client, account_no=customer(1))["incident"]
     b = report(client, T0 + timedelta(hours=3), account_no=customer(2))["incident"]
     assert b["id"] != a["id"] and b["device"]["code"] == "T2"
-    assert report(client, T0 + timedelta(hours=3, minutes=1), account_no=customer(1, 5))["incident"]["id"] == a["id"]
+    # The old T1 incident has no crew and no call in the window: a new T1 call does not join it,
+    # it groups with the recent T2 call under their common recloser.
+    third = report(client, T0 + timedelta(hours=3, minutes=1), account_no=customer(1, 5))["incident"]
+    assert third["id"] == b["id"] and third["device"]["code"] == "R1"
+    assert client.get(f"/api/v1/incidents/{a['id']}").get_json()["device"]["code"] == "T1"
 
 
 def test_hazards_get_their_own_incident_and_are_never_merged(client, feeder, connection):
@@ -206,3 +210,36 @@ def test_nul_characters_are_422_not_500(client, feeder, connection, method, url,
     problem = assert_problem(getattr(client, method)(url, json=body), 422)
     assert problem["errors"][0]["field"] == field
     assert count(connection, "reports") == 0
+
+
+def test_reports_older_than_a_week_are_refused(client, feeder, connection):
+    for at in ("0001-01-01T00:00:00+00:00", "1900-01-01T00:00:00+08:00"):
+        problem = assert_problem(client.post("/api/v1/reports", json={
+            "channel": "ami", "account_no": customer(1), "received_at": at}), 422)
+        assert "days ago" in problem["errors"][0]["message"]
+    assert count(connection, "reports") == 0
+
+
+def test_an_incident_with_a_crew_under_way_is_not_merged_away(rules, feeder, connection):
+    client = rules(inference_min_calls=3)
+    a = report(client, account_no=customer(1))["incident"]
+    b = report(client, T0 + timedelta(minutes=1), account_no=customer(4))["incident"]
+    connection.execute(text("UPDATE incidents SET status = 'en_route' WHERE id = :b"), {"b": b["id"]})
+    rolled = report(client, T0 + timedelta(minutes=2), account_no=customer(2))["incident"]
+    assert rolled["id"] == b["id"] and rolled["device"]["code"] == "BR1"  # the one under way carries on
+    statuses = dict(connection.execute(text("SELECT id, status FROM incidents")).all())
+    assert statuses == {a["id"]: "merged", b["id"]: "en_route"}
+    merged = client.get(f"/api/v1/incidents/{a['id']}").get_json()
+    assert merged["report_count"] == 0 and merged["merged_into"] == b["id"]
+
+
+def test_open_incidents_follow_their_device_to_its_new_source(client, feeder, connection):
+    first = report(client, account_no=customer(2))["incident"]
+    client.patch("/api/v1/grid/switches/TIE", json={"is_open": False})
+    client.patch("/api/v1/grid/switches/SEC1", json={"is_open": True})
+    again = report(client, T0 + timedelta(minutes=5), account_no=customer(2, 3))
+    assert again["located"]["source"] == "S2"
+    assert again["incident"]["id"] == first["id"] and again["incident"]["report_count"] == 2
+    sources = connection.execute(text(
+        "SELECT DISTINCT s.code FROM reports r JOIN sources s ON s.id = r.source_id")).scalars().all()
+    assert sources == ["S2"]

@@ -48,3 +48,10 @@ def test_open_switches_cut_the_network(connection, feeder):
     sources = dict(connection.execute(text("SELECT id, code FROM sources")).all())
     assert sources[fed.source_of[bus(connection, "LV2")]] == "S2"
     assert fed.transformer_of_bus(bus(connection, "LV2")) == fed.area_device[fed.area_of_bus(bus(connection, "LV2"))].id
+
+
+def test_areas_without_customers_are_not_merged(connection, feeder):
+    connection.execute(text("DELETE FROM customers"))
+    empty = Topology(grid_rows(connection))
+    named = {d.code for d in empty.area_device if d is not None}
+    assert {"BR1", "R1", "T1", "T2", "T3", "T4", "F1", "F4"} <= named

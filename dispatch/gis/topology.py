@@ -110,6 +110,8 @@ class Topology:
         self.area_transformers: list[int] = []
         #: True for an area that is a transformer or lies below one (inside an LV area).
         self.area_in_lv: list[bool] = []
+        #: The source feeding each area (None on an island no source reaches).
+        self.area_source: list[int | None] = []
         self._area_of_bus: dict[int, int] = {}
         self._transformer_of_bus: dict[int, int | None] = {}
         self.area_of_device: dict[tuple[str, int], int] = {}
@@ -122,8 +124,9 @@ class Topology:
             if parent is not None and device is None:
                 self._area_of_bus[bus] = above
                 continue
-            if above is not None and self.area_customers[above] == customers[bus]:
-                area = above  # in series: the same customers
+            if above is not None and self.area_customers[above] == customers[bus] > 0 \
+                    and self.area_transformers[above] == transformers[bus]:
+                area = above  # in series: the same customers (and transformers) cut off
                 named = self.area_device[area]
                 if device.kind == "transformer" or (named is not None and named.kind == "source"):
                     self.area_device[area] = device
@@ -137,6 +140,7 @@ class Topology:
                 in_lv = (device is not None and device.kind == "transformer") or \
                     (above is not None and self.area_in_lv[above])
                 self.area_in_lv.append(in_lv)
+                self.area_source.append(self.source_of[bus])
             self._area_of_bus[bus] = area
             if device is not None:
                 self.area_of_device[(device.kind, device.id)] = area

@@ -3,9 +3,9 @@ from dispatch.models.base import Base
 from dispatch.models.crews import Crew, CrewPosition, Depot
 from dispatch.models.grid import Bus, Customer, GridState, Line, Source, Switch, Transformer, Zone
 from dispatch.models.incidents import Incident, IncidentEvent, Report
-from dispatch.models.roads import Road, RoadNode
+from dispatch.models.roads import Road, RoadClosure, RoadNode
 
 __all__ = [
     "Base", "Bus", "Crew", "CrewPosition", "Customer", "Depot", "GridState", "Incident", "IncidentEvent",
-    "Line", "Report", "Road", "RoadNode", "Source", "Switch", "Transformer", "Zone",
+    "Line", "Report", "Road", "RoadClosure", "RoadNode", "Source", "Switch", "Transformer", "Zone",
 ]

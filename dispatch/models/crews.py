@@ -38,9 +38,10 @@ class Crew(Base):
     skills: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     on_duty: Mapped[bool] = mapped_column(server_default="true")
     status: Mapped[str] = mapped_column(Text, server_default="available")
-    #: Last known position (null: at the depot).
+    #: Last known position (null: at the depot), and the road node it snaps to.
     geom = geometry("POINT", nullable=True)
     position_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    position_node_id: Mapped[int | None] = mapped_column(BigInteger)
     props: Mapped[dict] = props()
     updated_at = updated_at()
 

@@ -150,3 +150,5 @@ class GridState(Base):
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     topology_version: Mapped[int] = mapped_column(BigInteger, server_default="1")
+    #: Likewise for the road graph (imports and closures).
+    road_version: Mapped[int] = mapped_column(BigInteger, server_default="1")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Index, Text, func
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Index, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,6 +26,10 @@ class Incident(Base):
             "(status = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_target"
         ),
         Index("ix_incidents_status", "status"),
+        # The intake's hot path: the open, located, non-hazard incidents of one feeder source.
+        Index("ix_incidents_open_by_source", "source_id",
+              postgresql_where=text("status IN ('new', 'assigned', 'accepted', 'en_route', 'on_site') "
+                                    "AND NOT hazard AND NOT unlocated")),
         gist("incidents"),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -49,6 +53,15 @@ class Incident(Base):
     arrival_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     restore_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     crew_id: Mapped[int | None] = mapped_column(ForeignKey("crews.id"), index=True)
+    #: A customer on critical or life-support supply has called (it moves up the queue).
+    critical_customers: Mapped[bool] = mapped_column(server_default="false")
+    #: The skill a crew needs: "mv" above the transformers, "lv" at or below them.
+    required_skill: Mapped[str] = mapped_column(Text, server_default="lv")
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    eta_s: Mapped[float | None] = mapped_column(Float)
+    on_site_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    restored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -96,7 +109,12 @@ class IncidentEvent(Base):
     """One change in an incident's life: the audit trail and the timeline (who, when, where, what)."""
 
     __tablename__ = "incident_events"
-    __table_args__ = (Index("ix_incident_events_incident_id_at", "incident_id", "at"),)
+    __table_args__ = (
+        Index("ix_incident_events_incident_id_at", "incident_id", "at"),
+        # The SLA sweeper records each warning once, however many sweepers run.
+        Index("uq_incident_events_sla_once", "incident_id", "type", unique=True,
+              postgresql_where=text("type IN ('at_risk', 'breached')")),
+    )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
     type: Mapped[str] = mapped_column(Text)

@@ -1,7 +1,10 @@
 """The road network crews drive on: segments between nodes that are their shared end points."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Text, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.models.base import ONEWAY_VALUES, Base, geometry, gist, one_of, props, updated_at
@@ -16,6 +19,9 @@ class RoadNode(Base):
     x_e7: Mapped[int] = mapped_column(BigInteger)
     y_e7: Mapped[int] = mapped_column(BigInteger)
     geom = geometry("POINT")
+    #: In the largest strongly connected part of the network: reachable from, and able to reach,
+    #: almost everywhere. Positions snap only to such nodes.
+    routable: Mapped[bool] = mapped_column(server_default="true")
 
 
 class Road(Base):
@@ -39,3 +45,16 @@ class Road(Base):
     geom = geometry("LINESTRING")
     props: Mapped[dict] = props()
     updated_at = updated_at()
+
+
+class RoadClosure(Base):
+    """Roads out of use (a tree across the road): routing avoids them until reopened or ``until``."""
+
+    __tablename__ = "road_closures"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    road_ids: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    reason: Mapped[str] = mapped_column(Text)
+    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    geom = geometry("GEOMETRY", nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -34,10 +34,12 @@ def active_calls(connection: Connection, source_id: int, since: datetime) -> lis
 
 
 def open_incidents(connection: Connection, source_id: int) -> list[dict[str, Any]]:
-    """The open, located, non-hazard incidents fed from ``source_id``."""
+    """The open, located, non-hazard incidents fed from ``source_id``, with their last report."""
     rows = connection.execute(text(
-        "SELECT id, device_kind, device_id FROM incidents "
-        f"WHERE source_id = :s AND status IN {OPEN} AND NOT hazard AND NOT unlocated ORDER BY id"
+        "SELECT i.id, i.status, i.device_kind, i.device_id, i.device_code, "
+        "(SELECT max(received_at) FROM reports r WHERE r.incident_id = i.id) AS last_report_at "
+        f"FROM incidents i WHERE i.source_id = :s AND i.status IN {OPEN} AND NOT i.hazard AND NOT i.unlocated "
+        "ORDER BY i.id"
     ), {"s": source_id})
     return [dict(row) for row in rows.mappings()]
 
@@ -59,13 +61,16 @@ def move_incident_device(connection: Connection, incident_id: int, **values: Any
     ), {"id": incident_id, **values})
 
 
-def merge_incidents(connection: Connection, survivor: int, others: list[int]) -> None:
-    """Mark ``others`` merged into ``survivor`` and move their reports to it (kept, not deleted)."""
-    connection.execute(text(
+def merge_incidents(connection: Connection, survivor: int, others: list[int]) -> list[int]:
+    """Mark those of ``others`` not yet under way merged into ``survivor``, move their reports to
+    it (kept, not deleted), and return which were merged."""
+    merged = connection.execute(text(
         "UPDATE incidents SET status = 'merged', merged_into_id = :survivor, updated_at = now() "
-        "WHERE id = ANY(:others)"), {"survivor": survivor, "others": others})
-    connection.execute(text("UPDATE reports SET incident_id = :survivor WHERE incident_id = ANY(:others)"),
-                       {"survivor": survivor, "others": others})
+        "WHERE id = ANY(:others) AND status IN ('new', 'assigned', 'accepted') RETURNING id"),
+        {"survivor": survivor, "others": others}).scalars().all()
+    connection.execute(text("UPDATE reports SET incident_id = :survivor WHERE incident_id = ANY(:merged)"),
+                       {"survivor": survivor, "merged": merged})
+    return sorted(merged)
 
 
 def insert_report(connection: Connection, **values: Any) -> int:
@@ -84,8 +89,9 @@ def insert_report(connection: Connection, **values: Any) -> int:
 def refresh_incident(connection: Connection, incident_id: int) -> None:
     """Recount an incident's reports; its deadline is the earliest any of its reports sets."""
     connection.execute(text(
-        "UPDATE incidents i SET report_count = r.n, first_report_at = r.first, arrival_deadline = r.deadline, "
-        "hazard = i.hazard OR r.hazard, updated_at = now() "
+        "UPDATE incidents i SET report_count = r.n, first_report_at = coalesce(r.first, i.first_report_at), "
+        "arrival_deadline = coalesce(r.deadline, i.arrival_deadline), hazard = i.hazard OR coalesce(r.hazard, false), "
+        "updated_at = now() "
         "FROM (SELECT count(*) AS n, min(received_at) AS first, min(arrival_deadline) AS deadline, "
         "bool_or(hazard) AS hazard FROM reports WHERE incident_id = :id) AS r WHERE i.id = :id"
     ), {"id": incident_id})

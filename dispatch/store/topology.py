@@ -14,7 +14,7 @@ def bump_topology_version(connection: Connection) -> int:
     """Tell every worker that what feeds what has changed. The new version comes from a sequence,
     so a version seen once is never reused, even after a rollback."""
     return connection.execute(text(
-        "UPDATE grid_state SET topology_version = nextval('topology_versions') WHERE id = 1 "
+        "UPDATE grid_state SET topology_version = nextval('grid_versions') WHERE id = 1 "
         "RETURNING topology_version"
     )).scalar_one()
 
@@ -36,9 +36,35 @@ def grid_rows(connection: Connection) -> GridRows:
 
 
 def set_switch_open(connection: Connection, code: str, is_open: bool) -> bool | None:
-    """Set a switch's state; return its previous state, or None when there is no such switch."""
-    row = connection.execute(text(
-        "UPDATE switches AS s SET is_open = :open, updated_at = now() FROM switches AS before "
-        "WHERE s.code = :code AND before.id = s.id RETURNING before.is_open"
-    ), {"code": code, "open": is_open}).first()
-    return None if row is None else row[0]
+    """Set a switch's state; return its previous state, or None when there is no such switch.
+
+    The row is locked first, so that of two operators switching at once the second sees the
+    first one's result (and a change is never missed)."""
+    before = connection.execute(text("SELECT is_open FROM switches WHERE code = :code FOR UPDATE"),
+                                {"code": code}).scalar()
+    if before is not None and before != is_open:
+        connection.execute(text("UPDATE switches SET is_open = :open, updated_at = now() WHERE code = :code"),
+                           {"code": code, "open": is_open})
+    return before
+
+
+def open_device_incidents(connection: Connection) -> list[tuple[int, str, int]]:
+    """(id, device kind, device id) of every open incident predicted at a grid device."""
+    return [tuple(row) for row in connection.execute(text(
+        "SELECT id, device_kind, device_id FROM incidents "
+        "WHERE status IN ('new', 'assigned', 'accepted', 'en_route', 'on_site') AND device_id IS NOT NULL"))]
+
+
+def rehome_incidents(connection: Connection, homes: list[tuple[int, int | None]]) -> None:
+    """Set the feeding source of incidents (and of their reports) after switching."""
+    if not homes:
+        return
+    ids, sources = [i for i, _ in homes], [s for _, s in homes]
+    connection.execute(text(
+        "UPDATE incidents i SET source_id = h.source_id FROM unnest(CAST(:ids AS bigint[]), CAST(:sources AS int[])) "
+        "AS h(id, source_id) WHERE i.id = h.id AND i.source_id IS DISTINCT FROM h.source_id"),
+        {"ids": ids, "sources": sources})
+    connection.execute(text(
+        "UPDATE reports r SET source_id = i.source_id FROM incidents i "
+        "WHERE r.incident_id = i.id AND i.id = ANY(:ids) AND r.source_id IS DISTINCT FROM i.source_id"),
+        {"ids": ids})
