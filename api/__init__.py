@@ -4,7 +4,7 @@ from __future__ import annotations
 import redis
 from flask import Flask
 
-from api import grid, health, incidents, openapi, reports
+from api import grid, health, incidents, openapi, reports, roads
 from api.cli import register_cli
 from api.context import close_session
 from api.errors import register_error_handlers
@@ -13,6 +13,8 @@ from dispatch.config import Settings
 from dispatch.db import Database
 from dispatch.events import EventPublisher
 from dispatch.grid import TopologyCache
+from dispatch.routing.engine import RoadGraphCache
+from dispatch.routing.speeds import speed_table
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -25,11 +27,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         settings.redis_url, socket_timeout=settings.health_timeout_s,
         socket_connect_timeout=settings.health_timeout_s)
     app.extensions["topologies"] = TopologyCache()
+    app.extensions["road_graphs"] = RoadGraphCache(speed_table(settings.road_speeds_kmh))
     app.extensions["events"] = EventPublisher(app.extensions["redis"])
     app.teardown_appcontext(close_session)
     register_error_handlers(app)
     register_input_checks(app)
-    for module in (grid, health, incidents, openapi, reports):
+    for module in (grid, health, incidents, openapi, reports, roads):
         app.register_blueprint(module.blueprint)
     register_cli(app)
     return app

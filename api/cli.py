@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import sys
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 from alembic import command
 from alembic.config import Config
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from api.context import database, settings
+from dispatch.assignment import Dispatcher
 from dispatch.errors import ImportRejected
 from dispatch.grid_import import import_grid
+from dispatch.sweeper import sweep
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 PROBLEMS_SHOWN = 200
@@ -62,10 +66,30 @@ def data_import(directory: Path) -> None:
         click.echo(f"{result.layer:<14}{result.features:>10}{result.inserted:>10}"
                    f"{result.updated:>10}{result.unchanged:>10}")
     if summary.road_directed_edges:
-        click.echo(f"road graph: {summary.road_directed_edges} directed edges")
+        click.echo(f"road graph: {summary.road_directed_edges} directed edges; {summary.road_components} strongly "
+                   f"connected components; {summary.road_nodes_unroutable} nodes outside the largest, flagged unroutable")
     click.echo(f"imported in {summary.seconds:.1f} s")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Sweep once and stop.")
+def worker(once: bool) -> None:
+    """The timer worker: sweeps open incidents' SLA clocks every SLA_SWEEP_INTERVAL_S seconds."""
+    while True:
+        session = database().session()
+        try:
+            dispatcher = Dispatcher(session, settings(), current_app.extensions["road_graphs"])
+            recorded = sweep(session, dispatcher, current_app.extensions["events"], datetime.now(timezone.utc))
+        finally:
+            session.close()
+        for incident_id, warning in recorded:
+            click.echo(f"incident {incident_id}: {warning}")
+        if once:
+            return
+        time.sleep(settings().sla_sweep_interval_s)
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(data_cli)
+    app.cli.add_command(worker)

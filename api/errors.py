@@ -37,7 +37,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DispatchError)
     def domain_error(error: DispatchError) -> Response:
         members = {"errors": [p.as_dict() for p in error.problems]} if error.problems else {}
-        return problem(error.status, error.title, error.detail, error.slug, **members)
+        return problem(error.status, error.title, error.detail, error.slug, **members, **error.members)
 
     @app.errorhandler(ValidationError)
     def invalid_input(error: ValidationError) -> Response:

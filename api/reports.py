@@ -69,6 +69,8 @@ class IncidentBrief(BaseModel):
     arrival_deadline: datetime
     hazard: bool
     unlocated: bool
+    crew: str | None = Field(description="the crew sent, if one was free")
+    eta_s: float | None = Field(description="its driving time when sent")
 
 
 class ReportAccepted(BaseModel):
@@ -88,7 +90,7 @@ def submit_report():
     now = datetime.now(timezone.utc)
     point = report.location
     intake = ReportIntake(session(), settings(), current_app.extensions["topologies"],
-                          current_app.extensions["events"]).submit(NewReport(
+                          current_app.extensions["road_graphs"], current_app.extensions["events"]).submit(NewReport(
         channel=report.channel, received_at=report.received_at or now,
         locators=Locators(report.account_no, report.phone, report.address,
                           point.lon if point else None, point.lat if point else None),
@@ -103,7 +105,7 @@ def submit_report():
             "device": {"kind": incident["device_kind"], "code": incident["device_code"]},
             "customers_affected": incident["customers_affected"], "report_count": incident["report_count"],
             "arrival_deadline": incident["arrival_deadline"].isoformat(), "hazard": incident["hazard"],
-            "unlocated": incident["unlocated"],
+            "unlocated": incident["unlocated"], "crew": incident["crew"], "eta_s": incident["eta_s"],
         },
     }
     return jsonify(body), 201 if intake.created else 200

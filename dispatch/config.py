@@ -50,6 +50,14 @@ class Settings:
     #: Log-likelihood one more separate outage must gain to be preferred over a common one.
     inference_outage_penalty: float = 3.0
 
+    # Dispatch.
+    #: Road speeds by class, "class=km/h,..." over the defaults of dispatch/routing/speeds.py.
+    road_speeds_kmh: str = ""
+    #: A crew position older than this counts as unknown: the crew is placed at its depot.
+    crew_position_max_age_s: float = 900.0
+    #: Seconds between two sweeps of the SLA worker.
+    sla_sweep_interval_s: float = 30.0
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Read settings from ``environ`` (default ``os.environ``)."""

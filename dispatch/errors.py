@@ -32,10 +32,12 @@ class DispatchError(Exception):
     slug = "bad-request"
     title = "Bad request"
 
-    def __init__(self, detail: str, problems: list[FieldProblem] | None = None):
+    def __init__(self, detail: str, problems: list[FieldProblem] | None = None, **members: Any):
         super().__init__(detail)
         self.detail = detail
         self.problems = problems or []
+        #: Extra members of the problem document (e.g. the transitions allowed now).
+        self.members = members
 
 
 class InvalidInput(DispatchError):

@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session
 from dispatch.errors import FieldProblem, ImportRejected
 from dispatch.gis.layers import IMPORT_ORDER, LAYERS, ParsedLayer, parse_collection
 from dispatch.store import grid_import as store
+from dispatch.routing.graph import RoadGraph
+from dispatch.routing.speeds import speed_table
+from dispatch.store import roads as road_store
 from dispatch.store.topology import bump_topology_version
 
 NOUNS = {"buses": "bus", "transformers": "transformer", "depots": "depot"}
@@ -49,6 +52,10 @@ class ImportSummary:
     seconds: float = 0.0
     #: Directed road edges implied by the roads layer (a two-way road counts twice).
     road_directed_edges: int = 0
+    #: Strongly connected components of the road graph, and nodes outside the largest one
+    #: (flagged: positions do not snap to them).
+    road_components: int = 0
+    road_nodes_unroutable: int = 0
 
     def result(self, layer: str) -> LayerResult | None:
         return next((r for r in self.layers if r.layer == layer), None)
@@ -122,6 +129,19 @@ def import_grid(session: Session, directory: Path) -> ImportSummary:
         return _import_grid(session, directory)
 
 
+def _flag_routable_roads(session: Session, summary: ImportSummary) -> None:
+    """Report the road graph's strongly connected components and flag nodes outside the largest:
+    a crew placed there could not reach most faults, or be reached."""
+    connection = session.connection()
+    graph = RoadGraph(road_store.directed_edges(connection, speed_table()))
+    if graph.edge_count == 0:
+        return
+    summary.road_components, in_largest = graph.strongly_connected()
+    summary.road_nodes_unroutable = int((~in_largest).sum())
+    road_store.flag_routable(connection, graph.node_ids.tolist(), in_largest.tolist())
+    road_store.bump_road_version(connection)
+
+
 def _import_grid(session: Session, directory: Path) -> ImportSummary:
     started = time.perf_counter()
     if not directory.is_dir():
@@ -143,6 +163,9 @@ def _import_grid(session: Session, directory: Path) -> ImportSummary:
                                               layer.seconds, time.perf_counter() - writing))
         if any(r.inserted or r.updated for r in summary.layers if r.layer in TOPOLOGY_LAYERS):
             bump_topology_version(session.connection())
+        roads = summary.result("roads")
+        if roads is not None and (roads.inserted or roads.updated):
+            _flag_routable_roads(session, summary)
         session.commit()
     except DBAPIError as why:
         session.rollback()

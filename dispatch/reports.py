@@ -8,18 +8,21 @@ opens an incident at the caller's place, flagged unlocated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from dispatch.assignment import Dispatcher
 from dispatch.config import Settings
 from dispatch.events import EventPublisher
 from dispatch.gis.inference import Call, Rules, predict
 from dispatch.gis.topology import Device, Topology
 from dispatch.grid import TopologyCache
 from dispatch.locating import Located, Locators, locate
+from dispatch.routing.engine import RoadGraphCache
+from dispatch.store import dispatching as dispatch_store
 from dispatch.sla import arrival_deadline
 from dispatch.store import incidents as store
 from dispatch.store import locating as places
@@ -55,11 +58,12 @@ class Intake:
 
 class ReportIntake:
     def __init__(self, session: Session, settings: Settings, topologies: TopologyCache,
-                 events: EventPublisher):
+                 graphs: RoadGraphCache, events: EventPublisher):
         self.session = session
         self.settings = settings
         self.topologies = topologies
         self.events = events
+        self.dispatcher = Dispatcher(session, settings, graphs)
         self.rules = Rules(settings.inference_min_calls, settings.inference_min_share,
                            settings.inference_outage_penalty)
 
@@ -89,6 +93,9 @@ class ReportIntake:
                 zone_defaulted=located.zone_defaulted, source_id=located.source_id,
                 arrival_deadline=deadline, distance_m=located.distance_m, incident_id=incident_id)
             store.refresh_incident(connection, incident_id)
+            if store.incident_summary(connection, incident_id)["status"] == "new":
+                if self.dispatcher.assign_best(incident_id, datetime.now(timezone.utc)) is not None:
+                    changes.append("assigned")
             summary = store.incident_summary(connection, incident_id)
             located_view = self._located_view(report_id, topology)
             self.session.commit()
@@ -146,7 +153,10 @@ class ReportIntake:
         others = [i["id"] for i in members if i["id"] != survivor["id"] and i["status"] in MERGEABLE]
         changes = ["rolled_up"]
         if others:
+            crews = dispatch_store.crews_of(connection, others)
             merged = store.merge_incidents(connection, survivor["id"], others)
+            for crew_id in crews:  # their crews are free again
+                self.dispatcher.release(crew_id, datetime.now(timezone.utc))
             for other in merged:
                 store.add_event(connection, other, "merged", report.received_at, {"into": survivor["id"]})
                 store.refresh_incident(connection, other)
@@ -158,10 +168,11 @@ class ReportIntake:
                        topology: Topology) -> dict[str, Any]:
         if device is None or area is None:
             return {"device_kind": "location", "device_id": None, "device_code": None,
-                    "lon": located.lon, "lat": located.lat, "customers_affected": 0}
+                    "lon": located.lon, "lat": located.lat, "customers_affected": 0, "required_skill": "lv"}
         lon, lat = places.device_location(self.session.connection(), device.kind, device.id)
         return {"device_kind": device.kind, "device_id": device.id, "device_code": device.code,
-                "lon": lon, "lat": lat, "customers_affected": topology.area_customers[area]}
+                "lon": lon, "lat": lat, "customers_affected": topology.area_customers[area],
+                "required_skill": "lv" if topology.area_in_lv[area] else "mv"}
 
     def _open(self, report: NewReport, located: Located, hazard: bool, deadline: datetime,
               topology: Topology, area: int | None) -> int:

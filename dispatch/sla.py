@@ -1,10 +1,13 @@
-"""Service-level targets: how soon a crew must be on site, and power back, by area class.
+"""Service-level targets and states: how soon a crew must be on site, and power back.
 
-The published emergency-repair commitment (DESIGN.md); a zone may override its targets.
+The published emergency-repair commitment (DESIGN.md); a zone may override its targets. The
+arrival clock runs from the first report to ``on_site``; the restoration clock from ``on_site``
+to ``restored``.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 ARRIVAL_TARGET_MIN = {"urban": 45, "rural": 90, "remote": 120}
 RESTORE_TARGET_MIN = {"urban": 180, "rural": 240, "remote": 240}
@@ -14,3 +17,33 @@ def arrival_deadline(first_report_at: datetime, zone_class: str, zone_override_m
     """When the crew must be on site: the first report's receipt plus the zone's arrival target."""
     minutes = zone_override_min or ARRIVAL_TARGET_MIN[zone_class]
     return first_report_at + timedelta(minutes=minutes)
+
+
+def restore_deadline(on_site_at: datetime, zone_class: str, zone_override_min: int | None = None) -> datetime:
+    """When power must be back: arrival on site plus the zone's restoration target."""
+    return on_site_at + timedelta(minutes=zone_override_min or RESTORE_TARGET_MIN[zone_class])
+
+
+def _clock(deadline: datetime | None, done_at: datetime | None, now: datetime, eta_s: float | None) -> str | None:
+    if deadline is None:
+        return None
+    if done_at is not None:
+        return "met" if done_at <= deadline else "missed"
+    if now > deadline:
+        return "breached"
+    if eta_s is not None and now + timedelta(seconds=eta_s) > deadline:
+        return "at_risk"
+    return "on_track"
+
+
+def states(incident: dict[str, Any], now: datetime, eta_s: float | None) -> dict[str, str | None]:
+    """Arrival and restoration states, and the one that matters now (restoration once on site).
+
+    on_track | at_risk (now + the crew's driving time > deadline) | breached, while the clock
+    runs; met | missed once it stopped. Cancelled and merged incidents have no SLA.
+    """
+    if incident["status"] in ("cancelled", "merged"):
+        return {"state": None, "arrival": None, "restoration": None}
+    arrival = _clock(incident["arrival_deadline"], incident["on_site_at"], now, eta_s)
+    restoration = _clock(incident["restore_deadline"], incident["restored_at"], now, None)
+    return {"state": restoration if incident["on_site_at"] else arrival, "arrival": arrival, "restoration": restoration}

@@ -12,6 +12,9 @@ from dispatch.models.base import (
     gist, one_of,
 )
 
+#: Warnings the SLA sweeper records, each at most once per incident.
+SLA_EVENT_TYPES = ("at_risk", "breached", "restoration_breached")
+
 
 class Incident(Base):
     """One fault on the grid (or at a place, when no report could be located on the grid)."""
@@ -57,6 +60,8 @@ class Incident(Base):
     critical_customers: Mapped[bool] = mapped_column(server_default="false")
     #: The skill a crew needs: "mv" above the transformers, "lv" at or below them.
     required_skill: Mapped[str] = mapped_column(Text, server_default="lv")
+    #: The road node the incident's location snaps to (where crews drive to).
+    road_node_id: Mapped[int | None] = mapped_column(BigInteger)
     assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     eta_s: Mapped[float | None] = mapped_column(Float)
     on_site_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -113,7 +118,7 @@ class IncidentEvent(Base):
         Index("ix_incident_events_incident_id_at", "incident_id", "at"),
         # The SLA sweeper records each warning once, however many sweepers run.
         Index("uq_incident_events_sla_once", "incident_id", "type", unique=True,
-              postgresql_where=text("type IN ('at_risk', 'breached')")),
+              postgresql_where=text(f"type IN {SLA_EVENT_TYPES}")),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))

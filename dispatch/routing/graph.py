@@ -27,6 +27,8 @@ class DirectedEdges:
 class RoadGraph:
     def __init__(self, edges: DirectedEdges, version: int = 0):
         self.version = version
+        #: Snapped nodes of fixed places (depots), valid for this graph only.
+        self.snapped: dict[int, int | None] = {}
         self.node_ids = np.unique(np.concatenate([edges.source, edges.target]))
         u = np.searchsorted(self.node_ids, edges.source)
         v = np.searchsorted(self.node_ids, edges.target)
@@ -61,6 +63,15 @@ class RoadGraph:
             return np.full(len(from_nodes), np.inf)
         times = dijkstra(self.backward, directed=True, indices=int(target), limit=limit)
         return np.where(sources >= 0, times[np.maximum(sources, 0)], np.inf)
+
+    def seconds_from(self, from_node: int, to_nodes: list[int]) -> np.ndarray:
+        """Shortest driving seconds from ``from_node`` to each of ``to_nodes`` (inf: no way)."""
+        start = self.index_of([from_node])[0]
+        targets = self.index_of(to_nodes)
+        if start < 0:
+            return np.full(len(to_nodes), np.inf)
+        times = dijkstra(self.forward, directed=True, indices=int(start))
+        return np.where(targets >= 0, times[np.maximum(targets, 0)], np.inf)
 
     def route(self, from_node: int, to_node: int) -> tuple[float, list[int], list[int]]:
         """(seconds, stored node ids along the way, roads used) of the fastest way; inf when none."""

@@ -47,9 +47,10 @@ def open_incidents(connection: Connection, source_id: int) -> list[dict[str, Any
 def insert_incident(connection: Connection, **values: Any) -> int:
     return connection.execute(text(
         "INSERT INTO incidents (device_kind, device_id, device_code, geom, source_id, zone_id, zone_class, "
-        "zone_defaulted, unlocated, hazard, customers_affected, first_report_at, arrival_deadline) "
+        "zone_defaulted, unlocated, hazard, customers_affected, required_skill, first_report_at, arrival_deadline) "
         f"VALUES (:device_kind, :device_id, :device_code, {POINT}, :source_id, :zone_id, :zone_class, "
-        ":zone_defaulted, :unlocated, :hazard, :customers_affected, :first_report_at, :arrival_deadline) "
+        ":zone_defaulted, :unlocated, :hazard, :customers_affected, :required_skill, :first_report_at, "
+        ":arrival_deadline) "
         "RETURNING id"
     ), values).scalar_one()
 
@@ -57,7 +58,8 @@ def insert_incident(connection: Connection, **values: Any) -> int:
 def move_incident_device(connection: Connection, incident_id: int, **values: Any) -> None:
     connection.execute(text(
         "UPDATE incidents SET device_kind = :device_kind, device_id = :device_id, device_code = :device_code, "
-        f"geom = {POINT}, customers_affected = :customers_affected, updated_at = now() WHERE id = :id"
+        f"geom = {POINT}, road_node_id = NULL, customers_affected = :customers_affected, "
+        "required_skill = :required_skill, updated_at = now() WHERE id = :id"
     ), {"id": incident_id, **values})
 
 
@@ -91,9 +93,11 @@ def refresh_incident(connection: Connection, incident_id: int) -> None:
     connection.execute(text(
         "UPDATE incidents i SET report_count = r.n, first_report_at = coalesce(r.first, i.first_report_at), "
         "arrival_deadline = coalesce(r.deadline, i.arrival_deadline), hazard = i.hazard OR coalesce(r.hazard, false), "
-        "updated_at = now() "
-        "FROM (SELECT count(*) AS n, min(received_at) AS first, min(arrival_deadline) AS deadline, "
-        "bool_or(hazard) AS hazard FROM reports WHERE incident_id = :id) AS r WHERE i.id = :id"
+        "critical_customers = coalesce(r.critical, false), updated_at = now() "
+        "FROM (SELECT count(*) AS n, min(rp.received_at) AS first, min(rp.arrival_deadline) AS deadline, "
+        "bool_or(rp.hazard) AS hazard, bool_or(c.priority IN ('critical', 'life_support')) AS critical "
+        "FROM reports rp LEFT JOIN customers c ON c.id = rp.customer_id WHERE rp.incident_id = :id) AS r "
+        "WHERE i.id = :id"
     ), {"id": incident_id})
 
 
@@ -108,8 +112,9 @@ def add_event(connection: Connection, incident_id: int, event_type: str, at: dat
 
 def incident_summary(connection: Connection, incident_id: int) -> dict[str, Any]:
     row = connection.execute(text(
-        "SELECT id, status, device_kind, device_code, customers_affected, report_count, arrival_deadline, "
-        "hazard, unlocated FROM incidents WHERE id = :id"), {"id": incident_id}).mappings().one()
+        "SELECT i.id, i.status, i.device_kind, i.device_code, i.customers_affected, i.report_count, "
+        "i.arrival_deadline, i.hazard, i.unlocated, c.code AS crew, i.eta_s FROM incidents i "
+        "LEFT JOIN crews c ON c.id = i.crew_id WHERE i.id = :id"), {"id": incident_id}).mappings().one()
     return dict(row)
 
 

@@ -1,18 +1,25 @@
 """The road network as the routing engine needs it."""
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import numpy as np
 from sqlalchemy import Connection, text
 
 from dispatch.routing.graph import DirectedEdges
 from dispatch.routing.speeds import FALLBACK_KMH
 
+#: A closure in force: not reopened and not run out.
+ACTIVE = "reopened_at IS NULL AND (until IS NULL OR until > now())"
+POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+
 
 def directed_edges(connection: Connection, speeds_kmh: dict[str, float]) -> DirectedEdges:
-    """Every drivable direction of every road, with its travel time."""
+    """Every drivable direction of every open road, with its travel time."""
     rows = connection.execute(text(
         "SELECT id, source_node_id, target_node_id, oneway, highway, coalesce(maxspeed_kmh, 0), length_m "
-        "FROM roads")).all()
+        f"FROM roads WHERE id NOT IN (SELECT unnest(road_ids) FROM road_closures WHERE {ACTIVE})")).all()
     if not rows:
         empty = np.array([], dtype=np.int64)
         return DirectedEdges(empty, empty, np.array([], dtype=float), empty)
@@ -26,3 +33,71 @@ def directed_edges(connection: Connection, speeds_kmh: dict[str, float]) -> Dire
         seconds=np.concatenate([seconds[ahead], seconds[back]]),
         road=np.concatenate([road[ahead], road[back]]).astype(np.int64),
     )
+
+
+def road_version(connection: Connection) -> tuple[int, datetime | None]:
+    """The road graph's version, and when the next active closure runs out (a rebuild is due)."""
+    row = connection.execute(text(
+        f"SELECT road_version, (SELECT min(until) FROM road_closures WHERE {ACTIVE}) FROM grid_state WHERE id = 1"
+    )).one()
+    return row[0], row[1]
+
+
+def bump_road_version(connection: Connection) -> None:
+    connection.execute(text("UPDATE grid_state SET road_version = nextval('grid_versions') WHERE id = 1"))
+
+
+def flag_routable(connection: Connection, node_ids: list[int], routable: list[bool]) -> None:
+    """Mark which road nodes lie in the largest strongly connected part of the network."""
+    connection.execute(text(
+        "UPDATE road_nodes n SET routable = f.routable FROM unnest(CAST(:ids AS bigint[]), CAST(:flags AS bool[])) "
+        "AS f(id, routable) WHERE n.id = f.id AND n.routable IS DISTINCT FROM f.routable"),
+        {"ids": node_ids, "flags": routable})
+
+
+def nearest_node(connection: Connection, lon: float, lat: float) -> int | None:
+    """The routable road node a position snaps to: the nearer end of the nearest road.
+
+    The five nearest roads come from the GiST index alone (a join would defeat it)."""
+    return connection.execute(text(
+        "SELECT CASE WHEN ST_LineLocatePoint(r.geom, p) < 0.5 AND a.routable OR NOT b.routable "
+        "THEN r.source_node_id ELSE r.target_node_id END "
+        f"FROM (SELECT id, geom, source_node_id, target_node_id, {POINT} AS p FROM roads "
+        f"ORDER BY geom <-> {POINT} LIMIT 5) AS r "
+        "JOIN road_nodes a ON a.id = r.source_node_id JOIN road_nodes b ON b.id = r.target_node_id "
+        "WHERE a.routable OR b.routable ORDER BY r.geom <-> r.p LIMIT 1"), {"lon": lon, "lat": lat}).scalar()
+
+
+def roads_near(connection: Connection, geojson: str, within_m: float) -> list[int]:
+    """Roads within ``within_m`` metres of a GeoJSON geometry."""
+    return connection.execute(text(
+        "WITH g AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326) AS g) "
+        "SELECT r.id FROM roads r, g WHERE r.geom && ST_Expand(g.g, :deg) "
+        "AND ST_DWithin(r.geom::geography, g.g::geography, :m) ORDER BY r.id"),
+        {"g": geojson, "m": within_m, "deg": within_m / 90_000}).scalars().all()
+
+
+def existing_roads(connection: Connection, road_ids: list[int]) -> list[int]:
+    return connection.execute(text("SELECT id FROM roads WHERE id = ANY(:ids) ORDER BY id"),
+                              {"ids": road_ids}).scalars().all()
+
+
+def insert_closure(connection: Connection, road_ids: list[int], reason: str, until: datetime | None,
+                   geojson: str | None) -> int:
+    return connection.execute(text(
+        "INSERT INTO road_closures (road_ids, reason, until, geom) VALUES (:roads, :reason, :until, "
+        "ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)) RETURNING id"),
+        {"roads": road_ids, "reason": reason, "until": until, "g": geojson}).scalar_one()
+
+
+def reopen_closure(connection: Connection, closure_id: int) -> bool:
+    return connection.execute(text(
+        f"UPDATE road_closures SET reopened_at = now() WHERE id = :id AND {ACTIVE} RETURNING id"),
+        {"id": closure_id}).scalar() is not None
+
+
+def closures(connection: Connection) -> list[dict[str, Any]]:
+    rows = connection.execute(text(
+        "SELECT id, road_ids, reason, until, created_at, reopened_at, "
+        f"({ACTIVE}) AS active, ST_AsGeoJSON(geom, 7)::json AS geometry FROM road_closures ORDER BY id DESC LIMIT 500"))
+    return [dict(r) for r in rows.mappings()]

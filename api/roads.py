@@ -1,0 +1,78 @@
+"""Road closures, for the dispatch desk and for integrations (a storm's fallen trees)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from api.context import session
+from api.openapi import operation
+from api.validation import json_body
+from dispatch.closures import close_roads, reopen
+from dispatch.gis.geojson import GeometryProblem, check_geometry
+from dispatch.store.roads import closures
+
+blueprint = Blueprint("roads", __name__, url_prefix="/api/v1/roads")
+MAX_ID = 2**63 - 1
+
+
+class ClosureIn(BaseModel):
+    """Either ``road_ids`` or a ``geometry`` (every road within ``within_m`` of it is closed)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(min_length=1, max_length=500)
+    until: AwareDatetime | None = Field(None, description="when the road reopens by itself")
+    road_ids: list[int] | None = Field(None, min_length=1, max_length=10_000)
+    geometry: dict[str, Any] | None = Field(None, description="GeoJSON Point, LineString or Polygon (WGS 84)")
+    within_m: float = Field(15.0, gt=0, le=500, allow_inf_nan=False)
+
+    @field_validator("geometry")
+    @classmethod
+    def valid_geometry(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            try:
+                check_geometry(value, ("Point", "LineString", "Polygon", "MultiPolygon"))
+            except GeometryProblem as why:
+                raise ValueError(str(why)) from None
+        return value
+
+    @field_validator("road_ids")
+    @classmethod
+    def valid_ids(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and any(not 0 < i <= MAX_ID for i in value):
+            raise ValueError("road ids are positive 64-bit integers")
+        return value
+
+    @model_validator(mode="after")
+    def something_to_close(self) -> "ClosureIn":
+        if not self.road_ids and self.geometry is None:
+            raise ValueError("give road_ids or a geometry")
+        if self.until is not None and self.until <= datetime.now(timezone.utc):
+            raise ValueError("until is in the past")
+        return self
+
+
+@blueprint.post("/closures")
+@operation("Close roads: routing avoids them from the next query on", "roads", body=ClosureIn,
+           responses={201: ("The closure", {"type": "object"}), 422: ("Nothing to close", None)})
+def create_closure():
+    closure = json_body(ClosureIn)
+    created = close_roads(session(), reason=closure.reason, until=closure.until, road_ids=closure.road_ids,
+                          geometry=closure.geometry, within_m=closure.within_m)
+    return jsonify(created), 201
+
+
+@blueprint.get("/closures")
+@operation("Recent closures, newest first", "roads", responses={200: ("{closures: [...]}", {"type": "object"})})
+def list_closures():
+    return jsonify(closures=closures(session().connection()))
+
+
+@blueprint.delete("/closures/<int:closure_id>")
+@operation("Reopen the roads of a closure", "roads", path_params={"closure_id": {"type": "integer"}},
+           responses={204: ("Reopened", None), 404: ("No such closure in force", None)})
+def delete_closure(closure_id: int):
+    reopen(session(), min(closure_id, MAX_ID))
+    return Response(status=204)

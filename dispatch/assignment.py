@@ -1,0 +1,146 @@
+"""Which crew goes: the free, on-duty crew that can reach the fault first by road.
+
+Rules (README, "Dispatch"):
+* a crew qualifies when it has the incident's required skill ("mv" for a device above the
+  transformers, "lv" at or below them);
+* among free, qualified crews that can reach the fault, the least driving time wins; equal
+  times go to the crew whose code sorts first;
+* a crew starts from its last position if that is fresh, else from its depot;
+* when no crew is free the incident waits; a crew that frees up takes the waiting incident with
+  the highest priority: hazards first, then critical or life-support customers, then the least
+  slack (arrival deadline - now - driving time), then the most customers affected.
+
+Nothing here commits: callers own the transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from dispatch.config import Settings
+from dispatch.errors import Conflict, NotFound
+from dispatch.routing.engine import RoadGraphCache
+from dispatch.routing.graph import RoadGraph
+from dispatch.store import crews as crew_store
+from dispatch.store import dispatching as store
+from dispatch.store import incidents as incident_store
+from dispatch.store import roads as road_store
+
+
+class Dispatcher:
+    def __init__(self, session: Session, settings: Settings, graphs: RoadGraphCache):
+        self.session = session
+        self.settings = settings
+        self.graphs = graphs
+
+    @property
+    def _connection(self):
+        return self.session.connection()
+
+    def _incident(self, incident_id: int) -> dict[str, Any]:
+        found = store.incident(self._connection, incident_id)
+        if found is None:
+            raise NotFound(f"there is no incident {incident_id}")
+        return found
+
+    def _node_of(self, incident: dict[str, Any]) -> int | None:
+        if incident["road_node_id"] is None and incident["lon"] is not None:
+            incident["road_node_id"] = road_store.nearest_node(self._connection, incident["lon"], incident["lat"])
+            store.set_road_node(self._connection, incident["id"], incident["road_node_id"])
+        return incident["road_node_id"]
+
+    def _origins(self, graph: RoadGraph, now: datetime) -> list[dict[str, Any]]:
+        fresh = now - timedelta(seconds=self.settings.crew_position_max_age_s)
+        crews = crew_store.origins(self._connection, fresh)
+        for crew in crews:
+            if crew["node"] is None:
+                if crew["depot_id"] not in graph.snapped:
+                    graph.snapped[crew["depot_id"]] = road_store.nearest_node(
+                        self._connection, crew["depot_lon"], crew["depot_lat"])
+                crew["node"] = graph.snapped[crew["depot_id"]]
+        return crews
+
+    def candidates(self, incident_id: int, now: datetime) -> list[dict[str, Any]]:
+        """Every on-duty crew with its driving time to the incident, the fastest first."""
+        incident = self._incident(incident_id)
+        graph = self.graphs.current(self.session)
+        crews = self._origins(graph, now)
+        node = self._node_of(incident)
+        times = graph.seconds_to(node, [c["node"] or -1 for c in crews]) if node is not None \
+            else np.full(len(crews), np.inf)
+        listed = [{
+            "crew": crew["code"], "eta_s": round(float(seconds), 1) if np.isfinite(seconds) else None,
+            "free": crew["status"] == "available", "qualified": incident["required_skill"] in crew["skills"],
+            "origin": crew["origin"], "id": crew["id"],
+        } for crew, seconds in zip(crews, times)]
+        return sorted(listed, key=lambda c: (c["eta_s"] is None, c["eta_s"] or 0.0, c["crew"]))
+
+    def assign_best(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
+        """Give the incident to the best free crew, if there is one; else it waits."""
+        best = next((c for c in self.candidates(incident_id, now)
+                     if c["free"] and c["qualified"] and c["eta_s"] is not None), None)
+        if best is not None:
+            self._give(incident_id, best, now, "system")
+        return best
+
+    def assign(self, incident_id: int, crew_code: str | None, now: datetime, actor: str) -> dict[str, Any]:
+        """A dispatcher's choice (or the best crew when none is named); frees a replaced crew."""
+        incident = self._incident(incident_id)
+        if incident["status"] not in ("new", "assigned", "accepted"):
+            raise Conflict(f"incident {incident_id} is {incident['status']}; crews can be (re)assigned while it is "
+                           "new, assigned or accepted")
+        listed = {c["crew"]: c for c in self.candidates(incident_id, now)}
+        if crew_code is None:
+            chosen = next((c for c in listed.values() if c["free"] and c["qualified"] and c["eta_s"] is not None),
+                          None)
+            if chosen is None:
+                raise Conflict("no free, qualified crew can reach this incident now")
+        else:
+            if store.crew_by_code(self._connection, crew_code) is None:
+                raise NotFound(f"there is no crew {crew_code!r}")
+            chosen = listed.get(crew_code)
+            if chosen is None:
+                raise Conflict(f"crew {crew_code} is off duty")
+            if not chosen["free"] and chosen["id"] != incident["crew_id"]:
+                raise Conflict(f"crew {crew_code} is busy with another incident")
+            if chosen["eta_s"] is None:
+                raise Conflict(f"crew {crew_code} cannot reach this incident by road")
+        previous = incident["crew_id"]
+        self._give(incident_id, chosen, now, actor)
+        if previous is not None and previous != chosen["id"]:
+            self.release(previous, now)
+        return chosen
+
+    def _give(self, incident_id: int, crew: dict[str, Any], now: datetime, actor: str) -> None:
+        store.give_job(self._connection, incident_id, crew["id"], now, crew["eta_s"])
+        incident_store.add_event(self._connection, incident_id, "assigned", now,
+                                 {"crew": crew["crew"], "eta_s": crew["eta_s"]}, actor)
+
+    def release(self, crew_id: int, now: datetime) -> int | None:
+        """The crew is free again: it takes the most urgent waiting incident it can reach."""
+        store.set_crew_status(self._connection, crew_id, "available")
+        return self.take_waiting(crew_id, now)
+
+    def take_waiting(self, crew_id: int, now: datetime) -> int | None:
+        graph = self.graphs.current(self.session)
+        crew = next((c for c in self._origins(graph, now) if c["id"] == crew_id and c["status"] == "available"), None)
+        waiting = [i for i in store.waiting(self._connection) if crew and i["required_skill"] in crew["skills"]]
+        if not waiting or crew["node"] is None:
+            return None
+        times = graph.seconds_from(crew["node"], [i["road_node_id"] for i in waiting])
+
+        def urgency(pair):
+            incident, seconds = pair
+            slack = (incident["arrival_deadline"] - now).total_seconds() - seconds
+            return (not incident["hazard"], not incident["critical_customers"], slack, -incident["customers_affected"])
+
+        reachable = [(i, s) for i, s in zip(waiting, times) if np.isfinite(s)]
+        if not reachable:
+            return None
+        incident, seconds = min(reachable, key=urgency)
+        self._give(incident["id"], {"id": crew_id, "crew": crew["code"], "eta_s": round(float(seconds), 1)}, now,
+                   "system")
+        return incident["id"]

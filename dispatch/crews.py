@@ -1,0 +1,100 @@
+"""Repair crews: records, duty, and positions from their phones.
+
+The newest position of each crew lives in Redis (GEO set ``dispatch:crews``, for the live map)
+and on the crew's row; every position goes to the history table. Redis can be lost: the
+database is the record.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import redis
+from sqlalchemy.orm import Session
+
+from dispatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from dispatch.store import crews as store
+from dispatch.store import roads as road_store
+
+log = logging.getLogger(__name__)
+POSITIONS_KEY = "dispatch:crews"
+POSITION_TIMES_KEY = "dispatch:crews:at"
+
+
+def _depot(session: Session, code: str) -> int:
+    depot_id = store.depot_id(session.connection(), code)
+    if depot_id is None:
+        raise InvalidInput("unknown depot", [FieldProblem("depot", f"there is no depot {code!r}")])
+    return depot_id
+
+
+def crew_or_404(session: Session, code: str) -> dict[str, Any]:
+    found = store.crew(session.connection(), code)
+    if found is None:
+        raise NotFound(f"there is no crew {code!r}")
+    return found
+
+
+def create_crew(session: Session, *, code: str, name: str, depot: str, members: list[str] | int,
+                phone: str, skills: list[str], on_duty: bool) -> dict[str, Any]:
+    """Create a crew. Commits."""
+    depot_id = _depot(session, depot)
+    created = store.insert_crew(
+        session.connection(), code=code, name=name, depot_id=depot_id,
+        members=members if isinstance(members, list) else [], headcount=len(members) if isinstance(members, list)
+        else members, phone=phone, skills=skills, on_duty=on_duty)
+    if created is None:
+        session.rollback()
+        raise Conflict(f"crew {code!r} exists already")
+    session.commit()
+    return crew_or_404(session, code)
+
+
+def update_crew(session: Session, code: str, changes: dict[str, Any], on_duty_changed) -> dict[str, Any]:
+    """Change a crew's record or duty. Commits. ``on_duty_changed(crew_id)`` runs before the
+    commit when a crew comes on duty (it may take a waiting job)."""
+    current = crew_or_404(session, code)
+    columns = {k: v for k, v in changes.items() if k in ("name", "phone", "skills")}
+    if "depot" in changes:
+        columns["depot_id"] = _depot(session, changes["depot"])
+    if "members" in changes:
+        members = changes["members"]
+        columns["members"] = members if isinstance(members, list) else []
+        columns["headcount"] = len(members) if isinstance(members, list) else members
+    coming_on = changes.get("on_duty") is True and not current["on_duty"]
+    if "on_duty" in changes and changes["on_duty"] != current["on_duty"]:
+        if not changes["on_duty"] and current["incident"] is not None:
+            raise Conflict(f"crew {code} is on incident {current['incident']}; finish or reassign it first")
+        columns["on_duty"] = changes["on_duty"]
+        columns["status"] = "available" if changes["on_duty"] else "off_duty"
+    if columns:
+        store.update_crew(session.connection(), current["id"], columns)
+    if coming_on:
+        on_duty_changed(current["id"])
+    session.commit()
+    return crew_or_404(session, code)
+
+
+def record_positions(session: Session, client: redis.Redis, code: str, positions: list[dict[str, Any]]) -> int:
+    """Store a batch of positions; the newest becomes the crew's own. Commits. Returns how many."""
+    crew = crew_or_404(session, code)
+    connection = session.connection()
+    store.add_positions(connection, crew["id"], positions)
+    newest = max(positions, key=lambda p: p["at"])
+    node = road_store.nearest_node(connection, newest["lon"], newest["lat"])
+    is_newest = store.set_latest_position(connection, crew["id"], newest["at"], newest["lon"], newest["lat"], node)
+    session.commit()
+    if is_newest:
+        _publish_position(client, code, newest["lon"], newest["lat"], newest["at"])
+    return len(positions)
+
+
+def _publish_position(client: redis.Redis, code: str, lon: float, lat: float, at: datetime) -> None:
+    try:
+        pipe = client.pipeline()
+        pipe.geoadd(POSITIONS_KEY, (lon, lat, code))
+        pipe.hset(POSITION_TIMES_KEY, code, at.isoformat())
+        pipe.execute()
+    except redis.RedisError as why:
+        log.warning("live position of %s not kept in Redis: %s", code, why)

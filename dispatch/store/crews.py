@@ -1,0 +1,81 @@
+"""Crews: their records, positions, and where each would start driving from."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+CREW = (
+    "SELECT c.id, c.code, c.name, d.code AS depot, c.members, c.headcount, c.phone, c.skills, c.on_duty, "
+    "c.status, c.position_at, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, "
+    "(SELECT i.id FROM incidents i WHERE i.crew_id = c.id "
+    "AND i.status IN ('assigned', 'accepted', 'en_route', 'on_site') LIMIT 1) AS incident "
+    "FROM crews c JOIN depots d ON d.id = c.depot_id"
+)
+
+
+def crew(connection: Connection, code: str) -> dict[str, Any] | None:
+    row = connection.execute(text(CREW + " WHERE c.code = :code"), {"code": code}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def crews(connection: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in connection.execute(text(CREW + " ORDER BY c.code")).mappings()]
+
+
+def depot_id(connection: Connection, code: str) -> int | None:
+    return connection.execute(text("SELECT id FROM depots WHERE code = :c"), {"c": code}).scalar()
+
+
+def insert_crew(connection: Connection, **values: Any) -> int | None:
+    """The new crew's id, or None when the code is taken."""
+    return connection.execute(text(
+        "INSERT INTO crews (code, name, depot_id, members, headcount, phone, skills, on_duty, status) "
+        "VALUES (:code, :name, :depot_id, CAST(:members AS jsonb), :headcount, :phone, :skills, :on_duty, "
+        "CASE WHEN :on_duty THEN 'available' ELSE 'off_duty' END) ON CONFLICT (code) DO NOTHING RETURNING id"
+    ), {**values, "members": json.dumps(values["members"])}).scalar()
+
+
+def update_crew(connection: Connection, crew_id: int, changes: dict[str, Any]) -> None:
+    sets = {"name": ":name", "depot_id": ":depot_id", "phone": ":phone", "skills": ":skills",
+            "members": "CAST(:members AS jsonb)", "headcount": ":headcount", "on_duty": ":on_duty",
+            "status": ":status"}
+    params = {**changes, "id": crew_id}
+    if "members" in params:
+        params["members"] = json.dumps(params["members"])
+    assignments = ", ".join(f"{column} = {sets[column]}" for column in changes)
+    connection.execute(text(f"UPDATE crews SET {assignments}, updated_at = now() WHERE id = :id"), params)
+
+
+def add_positions(connection: Connection, crew_id: int, positions: list[dict[str, Any]]) -> None:
+    """Append to the position history."""
+    connection.execute(text(
+        "INSERT INTO crew_positions (crew_id, at, geom, accuracy_m, speed_mps, heading_deg) "
+        "SELECT :crew, p.at, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), p.accuracy, p.speed, p.heading "
+        "FROM unnest(CAST(:at AS timestamptz[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]), "
+        "CAST(:accuracy AS float8[]), CAST(:speed AS float8[]), CAST(:heading AS float8[])) "
+        "AS p(at, lon, lat, accuracy, speed, heading)"
+    ), {"crew": crew_id, **{k: [p[k] for p in positions] for k in ("at", "lon", "lat", "accuracy", "speed", "heading")}})
+
+
+def set_latest_position(connection: Connection, crew_id: int, at: datetime, lon: float, lat: float,
+                        node_id: int | None) -> bool:
+    """Keep the newest position as the crew's own (a late, older batch does not overwrite it)."""
+    return connection.execute(text(
+        "UPDATE crews SET geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), position_at = :at, "
+        "position_node_id = :node WHERE id = :id AND (position_at IS NULL OR position_at < :at) RETURNING id"
+    ), {"id": crew_id, "at": at, "lon": lon, "lat": lat, "node": node_id}).scalar() is not None
+
+
+def origins(connection: Connection, fresh_since: datetime) -> list[dict[str, Any]]:
+    """On-duty crews and where each starts from: a fresh position, else its depot."""
+    rows = connection.execute(text(
+        "SELECT c.id, c.code, c.status, c.skills, "
+        "CASE WHEN c.position_at >= :fresh AND c.position_node_id IS NOT NULL THEN c.position_node_id END AS node, "
+        "CASE WHEN c.position_at >= :fresh AND c.position_node_id IS NOT NULL THEN 'position' ELSE 'depot' END "
+        "AS origin, ST_X(d.geom) AS depot_lon, ST_Y(d.geom) AS depot_lat, d.id AS depot_id "
+        "FROM crews c JOIN depots d ON d.id = c.depot_id WHERE c.on_duty ORDER BY c.code"
+    ), {"fresh": fresh_since})
+    return [dict(r) for r in rows.mappings()]

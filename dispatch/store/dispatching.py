@@ -1,0 +1,53 @@
+"""What assignment reads and writes: incidents awaiting crews, crews taking and leaving jobs."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+INCIDENT = (
+    "SELECT id, status, crew_id, road_node_id, ST_X(geom) AS lon, ST_Y(geom) AS lat, required_skill, "
+    "arrival_deadline, hazard, critical_customers, customers_affected FROM incidents"
+)
+
+
+def incident(connection: Connection, incident_id: int) -> dict[str, Any] | None:
+    row = connection.execute(text(INCIDENT + " WHERE id = :id"), {"id": incident_id}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def set_road_node(connection: Connection, incident_id: int, node_id: int | None) -> None:
+    connection.execute(text("UPDATE incidents SET road_node_id = :n WHERE id = :id"), {"id": incident_id, "n": node_id})
+
+
+def waiting(connection: Connection) -> list[dict[str, Any]]:
+    """Incidents with no crew yet, that a crew can drive to."""
+    rows = connection.execute(text(
+        INCIDENT + " WHERE status = 'new' AND crew_id IS NULL AND road_node_id IS NOT NULL ORDER BY id"))
+    return [dict(r) for r in rows.mappings()]
+
+
+def give_job(connection: Connection, incident_id: int, crew_id: int, at: datetime, eta_s: float) -> None:
+    connection.execute(text(
+        "UPDATE incidents SET crew_id = :crew, status = 'assigned', assigned_at = :at, eta_s = :eta, "
+        "updated_at = now() WHERE id = :id"), {"id": incident_id, "crew": crew_id, "at": at, "eta": eta_s})
+    set_crew_status(connection, crew_id, "assigned")
+
+
+def set_crew_status(connection: Connection, crew_id: int, status: str) -> None:
+    """A crew's status follows its job; off-duty crews stay off duty."""
+    connection.execute(text(
+        "UPDATE crews SET status = CASE WHEN on_duty THEN :status ELSE 'off_duty' END, updated_at = now() "
+        "WHERE id = :id"), {"id": crew_id, "status": status})
+
+
+def crews_of(connection: Connection, incident_ids: list[int]) -> list[int]:
+    return connection.execute(text("SELECT DISTINCT crew_id FROM incidents WHERE id = ANY(:ids) AND crew_id IS NOT NULL"),
+                              {"ids": incident_ids}).scalars().all()
+
+
+def crew_by_code(connection: Connection, code: str) -> dict[str, Any] | None:
+    row = connection.execute(text("SELECT id, code, on_duty, status, skills FROM crews WHERE code = :c"),
+                             {"c": code}).mappings().first()
+    return None if row is None else dict(row)
