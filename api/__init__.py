@@ -4,7 +4,7 @@ from __future__ import annotations
 import redis
 from flask import Flask
 
-from api import grid, health, incidents, openapi, reports, roads
+from api import crews, grid, health, incidents, openapi, reports, roads
 from api.cli import register_cli
 from api.context import close_session
 from api.errors import register_error_handlers
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_appcontext(close_session)
     register_error_handlers(app)
     register_input_checks(app)
-    for module in (grid, health, incidents, openapi, reports, roads):
+    for module in (crews, grid, health, incidents, openapi, reports, roads):
         app.register_blueprint(module.blueprint)
     register_cli(app)
     return app

@@ -10,7 +10,7 @@ import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from api.context import database, settings
 from dispatch.assignment import Dispatcher
@@ -73,6 +73,7 @@ def data_import(directory: Path) -> None:
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Sweep once and stop.")
+@with_appcontext
 def worker(once: bool) -> None:
     """The timer worker: sweeps open incidents' SLA clocks every SLA_SWEEP_INTERVAL_S seconds."""
     while True:

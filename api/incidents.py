@@ -1,12 +1,19 @@
 """Incidents for the dispatch desk: the list on the map and one incident with its timeline."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, json, request, url_for
+from datetime import datetime, timedelta, timezone
+from typing import Literal
+
+from flask import Blueprint, Response, current_app, json, jsonify, request, url_for
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from api.context import session, settings
 from api.openapi import operation
-from api.validation import query_args
+from api.validation import json_body, query_args
+from dispatch.assignment import Dispatcher
+from dispatch.lifecycle import EVENT_TYPES, record_event
+from dispatch.sla import states
+from dispatch.sweeper import driving_time
 from dispatch.errors import FieldProblem, InvalidInput, NotFound
 from dispatch.gis.geojson import GeometryProblem, bbox_of
 from dispatch.models.base import INCIDENT_STATUSES, ZONE_CLASSES
@@ -64,12 +71,88 @@ def list_incidents() -> Response:
     return Response(body, mimetype="application/json")
 
 
+MAX_ID = 2**63 - 1
+#: How far ahead of the server's clock an event's own time may be.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+ID = {"incident_id": {"type": "integer"}}
+
+
+def _dispatcher() -> Dispatcher:
+    return Dispatcher(session(), settings(), current_app.extensions["road_graphs"])
+
+
 @blueprint.get("/<int:incident_id>")
-@operation("One incident: device, location, reports and timeline", "incidents",
-           path_params={"incident_id": {"type": "integer"}},
+@operation("One incident: device, location, reports, timeline and SLA state", "incidents", path_params=ID,
            responses={200: ("The incident", {"type": "object"}), 404: ("No such incident", None)})
 def get_incident(incident_id: int) -> Response:
-    body = incident_detail(session().connection(), incident_id)
+    body = incident_detail(session().connection(), min(incident_id, MAX_ID))
     if body is None:
         raise NotFound(f"there is no incident {incident_id}")
-    return Response(body, mimetype="application/json")
+    incident = json.loads(body)
+    now = datetime.now(timezone.utc)
+    clocks = {k: incident[k] and datetime.fromisoformat(incident[k])
+              for k in ("arrival_deadline", "on_site_at", "restore_deadline", "restored_at")}
+    eta = driving_time(_dispatcher(), {"id": incident_id, "crew_id": incident["crew_id"]}, now) \
+        if incident["status"] in ("new", "assigned", "accepted", "en_route") else None
+    incident["sla"] = states({**clocks, "status": incident["status"]}, now, eta) | {"eta_s": eta}
+    return jsonify(incident)
+
+
+@blueprint.get("/<int:incident_id>/candidates")
+@operation("Crews that could go, with their driving time, the fastest first", "incidents", path_params=ID,
+           responses={200: ("{candidates: [...]}", {"type": "object"}), 404: ("No such incident", None)})
+def incident_candidates(incident_id: int):
+    listed = _dispatcher().candidates(min(incident_id, MAX_ID), datetime.now(timezone.utc))
+    return jsonify(candidates=[{k: v for k, v in c.items() if k != "id"} for c in listed])
+
+
+class Assignment(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    crew: str | None = Field(None, min_length=1, max_length=40, description="crew code; none: the best crew")
+
+
+@blueprint.post("/<int:incident_id>/assign")
+@operation("Send a crew (a dispatcher's choice or the best), or send another one", "incidents", path_params=ID,
+           body=Assignment, responses={200: ("The crew sent", {"type": "object"}), 404: ("No such incident or crew", None),
+                                       409: ("The crew cannot take it, or the incident is past assigning", None)})
+def assign_crew(incident_id: int):
+    choice = json_body(Assignment)
+    chosen = _dispatcher().assign(min(incident_id, MAX_ID), choice.crew, datetime.now(timezone.utc), "dispatcher")
+    session().commit()
+    return jsonify(crew=chosen["crew"], eta_s=chosen["eta_s"])
+
+
+class Point(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+
+
+class LifecycleEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    type: Literal[EVENT_TYPES]  # type: ignore[valid-type]
+    at: AwareDatetime | None = Field(None, description="when it happened (the phone's clock); default now")
+    location: Point | None = None
+    note: str | None = Field(None, max_length=4000)
+    cause: str | None = Field(None, max_length=200, description="for restored: what had failed")
+
+    @field_validator("at")
+    @classmethod
+    def not_ahead(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > datetime.now(timezone.utc) + CLOCK_TOLERANCE:
+            raise ValueError("the event's time is in the future")
+        return value
+
+
+@blueprint.post("/<int:incident_id>/events")
+@operation("Record a lifecycle event: accepted, en_route, on_site, restored, closed or cancelled", "incidents",
+           path_params=ID, body=LifecycleEvent,
+           responses={200: ("The new status and the events allowed next", {"type": "object"}),
+                      404: ("No such incident", None), 409: ("Not allowed now (the allowed ones are listed)", None)})
+def add_event(incident_id: int):
+    event = json_body(LifecycleEvent)
+    point = event.location
+    result = record_event(session(), _dispatcher(), min(incident_id, MAX_ID), event.type,
+                          event.at or datetime.now(timezone.utc), "dispatcher", point and point.lon,
+                          point and point.lat, event.note, event.cause)
+    return jsonify(result)

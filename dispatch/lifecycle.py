@@ -47,7 +47,7 @@ def record_event(session: Session, dispatcher: Dispatcher, incident_id: int, eve
     if status not in ALLOWED_AFTER[event]:
         allowed = allowed_events(status)
         raise Conflict(f"an incident that is {status} cannot become {event}; allowed now: "
-                       f"{', '.join(allowed) or 'nothing'}", allowed=allowed, status=status)
+                       f"{', '.join(allowed) or 'nothing'}", allowed=allowed, current_status=status)
     sets = ["status = :status", "updated_at = now()"]
     params: dict[str, Any] = {"id": incident_id, "status": event, "at": at}
     if event in TIMESTAMP:

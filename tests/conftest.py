@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, make_url, text
 from api import create_app
 from api.cli import alembic_config
 from dispatch.config import Settings
-from tests.factories import feeder_grid, write_layers
+from tests.factories import dispatch_grid, feeder_grid, write_layers
 
 BASE = Settings.from_env()
 #: The tests' own Redis database (15) on the configured server, flushed around tests that use it.
@@ -80,6 +80,16 @@ def client(app, connection):
 
 
 @pytest.fixture
+def rules(database_url, connection):
+    """A client whose settings differ from the defaults (same database and transaction)."""
+    def make(**overrides):
+        app = create_app(BASE.with_overrides(database_url=database_url, redis_url=TEST_REDIS_URL, **overrides))
+        app.extensions["database"].bind_to(connection)
+        return app.test_client()
+    return make
+
+
+@pytest.fixture
 def cli(app, connection):
     return app.test_cli_runner()
 
@@ -98,6 +108,14 @@ def feeder(cli, tmp_path):
     """The two-feeder grid of tests.factories.feeder_grid, imported."""
     result = cli.invoke(args=["data", "import", str(write_layers(tmp_path, feeder_grid()))])
     assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def city(cli, tmp_path, connection):
+    """tests.factories.dispatch_grid imported, crew CL off duty."""
+    result = cli.invoke(args=["data", "import", str(write_layers(tmp_path, dispatch_grid()))])
+    assert result.exit_code == 0, result.output
+    connection.execute(text("UPDATE crews SET on_duty = false, status = 'off_duty' WHERE code = 'CL'"))
 
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -172,3 +172,31 @@ def feeder_grid() -> dict[str, dict[str, Any]]:
             for code, (hv, n) in transformers.items()]),
         "customers": collection(*customers),
     }
+
+
+def dispatch_grid() -> dict[str, dict[str, Any]]:
+    """feeder_grid with streets, depots and crews.
+
+    Main street (two-way, residential) along lat+0.001 from lon-0.004 to lon+0.036, nodes every
+    0.004; South street (one-way eastbound, primary) along lat-0.004; cross streets at the two
+    ends and the middle (lon+0.016). Depots DW (west end of Main) and DE (east end). Crews CW
+    (DW, lv+mv), CE (DE, lv+mv) and CL (DW, lv only, off duty).
+    """
+    layers = feeder_grid()
+    xs = [round(-0.004 + 0.004 * i, 3) for i in range(11)]
+    main = [feature(line((a, 0.001), (b, 0.001)), code=f"MAIN{i}", highway="residential", name="Main Street")
+            for i, (a, b) in enumerate(zip(xs, xs[1:]))]
+    south = [feature(line((a, -0.004), (b, -0.004)), code=f"SOUTH{i}", highway="primary", oneway="yes",
+                     name="South Street") for i, (a, b) in enumerate(zip(xs, xs[1:]))]
+    cross = [feature(line((x, 0.001), (x, -0.004)), code=f"CROSS{i}", highway="residential")
+             for i, x in enumerate((xs[0], xs[5], xs[10]))]
+    layers["roads"] = collection(*main, *south, *cross)
+    layers["depots"] = collection(feature(point(xs[0], 0.001), code="DW", name="West depot"),
+                                  feature(point(xs[10], 0.001), code="DE", name="East depot"))
+    crew = {"members": ["A", "B"], "phone": "13800000000"}
+    layers["crews"] = collection(
+        feature(point(xs[0], 0.001), code="CW", name="West crew", depot="DW", skills=["lv", "mv"], **crew),
+        feature(point(xs[10], 0.001), code="CE", name="East crew", depot="DE", skills=["lv", "mv"], **crew),
+        feature(point(xs[0], 0.001), code="CL", name="LV crew", depot="DW", skills=["lv"], **crew),
+    )
+    return layers

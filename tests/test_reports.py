@@ -6,20 +6,8 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from api import create_app
-from tests.conftest import BASE, TEST_REDIS_URL
 from tests.factories import LAT, LON
 from tests.helpers import T0, assert_problem, count, customer, report
-
-@pytest.fixture
-def rules(database_url, connection):
-    """A client whose inference rules differ from the defaults (same database and transaction)."""
-    def make(**overrides):
-        app = create_app(BASE.with_overrides(database_url=database_url, redis_url=TEST_REDIS_URL, **overrides))
-        app.extensions["database"].bind_to(connection)
-        return app.test_client()
-    return make
-
 
 # -- locating ----------------------------------------------------------------------------------
 

@@ -13,7 +13,11 @@ SUMMARY = (
     "'zone_defaulted', i.zone_defaulted, 'hazard', i.hazard, 'unlocated', i.unlocated, "
     "'customers_affected', i.customers_affected, 'report_count', i.report_count, "
     "'first_report_at', i.first_report_at, 'arrival_deadline', i.arrival_deadline, "
-    "'merged_into', i.merged_into_id, 'source', s.code, 'updated_at', i.updated_at)"
+    "'merged_into', i.merged_into_id, 'source', s.code, 'updated_at', i.updated_at, "
+    "'crew', (SELECT code FROM crews WHERE id = i.crew_id), 'crew_id', i.crew_id, 'eta_s', i.eta_s, "
+    "'assigned_at', i.assigned_at, 'on_site_at', i.on_site_at, 'restore_deadline', i.restore_deadline, "
+    "'restored_at', i.restored_at, 'closed_at', i.closed_at, 'required_skill', i.required_skill, "
+    "'critical_customers', i.critical_customers)"
 )
 FROM = "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id LEFT JOIN sources s ON s.id = i.source_id"
 

@@ -1,0 +1,127 @@
+"""Crews: the dispatcher's roster and the phones' position reports."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, current_app, jsonify
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from api.context import redis_client, session, settings
+from api.openapi import operation
+from api.validation import json_body
+from dispatch.assignment import Dispatcher
+from dispatch.crews import create_crew, crew_or_404, record_positions, update_crew
+from dispatch.store.crews import crews
+
+blueprint = Blueprint("crews", __name__, url_prefix="/api/v1/crews")
+Skills = list[str]
+#: How far ahead of the server's clock a phone's timestamp may be.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+def _skills(value: Skills | None) -> Skills | None:
+    if value is not None and any(not s.strip() or len(s) > 40 for s in value):
+        raise ValueError("skills are short non-empty names")
+    return value
+
+
+class CrewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    code: str = Field(min_length=1, max_length=40)
+    name: str = Field(min_length=1, max_length=200)
+    depot: str = Field(min_length=1, max_length=40)
+    members: list[str] | int = Field(description="names, or a head count")
+    phone: str = Field(min_length=1, max_length=32)
+    skills: Skills = Field(default_factory=lambda: ["lv"], max_length=20)
+    on_duty: bool = True
+
+    _check_skills = field_validator("skills")(_skills)
+
+    @field_validator("members")
+    @classmethod
+    def some_members(cls, value: list[str] | int) -> list[str] | int:
+        if isinstance(value, int) and not 0 < value <= 50 or isinstance(value, list) and not 0 < len(value) <= 50:
+            raise ValueError("a crew has 1 to 50 members")
+        return value
+
+
+class CrewChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    depot: str | None = Field(None, min_length=1, max_length=40)
+    members: list[str] | int | None = None
+    phone: str | None = Field(None, min_length=1, max_length=32)
+    skills: Skills | None = Field(None, max_length=20)
+    on_duty: bool | None = None
+
+    _check_skills = field_validator("skills")(_skills)
+
+
+class Position(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: AwareDatetime
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    accuracy_m: float | None = Field(None, ge=0, le=100_000, allow_inf_nan=False)
+    speed: float | None = Field(None, ge=0, le=100, allow_inf_nan=False, description="m/s")
+    heading: float | None = Field(None, ge=0, le=360, allow_inf_nan=False, description="degrees")
+
+    @field_validator("at")
+    @classmethod
+    def not_ahead(cls, value: datetime) -> datetime:
+        if value > datetime.now(timezone.utc) + CLOCK_TOLERANCE:
+            raise ValueError("position time is in the future")
+        return value
+
+
+class PositionBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    positions: list[Position] = Field(min_length=1, max_length=1000)
+
+
+def _view(crew: dict) -> dict:
+    return {k: v for k, v in crew.items() if k != "id"}
+
+
+@blueprint.post("")
+@operation("Create a crew", "crews", body=CrewIn, responses={201: ("The crew", {"type": "object"}),
+                                                              409: ("The code is taken", None)})
+def add_crew():
+    crew = json_body(CrewIn)
+    return jsonify(_view(create_crew(session(), **crew.model_dump()))), 201
+
+
+@blueprint.get("")
+@operation("Every crew with status, duty and last position", "crews",
+           responses={200: ("{crews: [...]}", {"type": "object"})})
+def list_crews():
+    return jsonify(crews=[_view(c) for c in crews(session().connection())])
+
+
+@blueprint.get("/<code>")
+@operation("One crew", "crews", responses={200: ("The crew", {"type": "object"}), 404: ("No such crew", None)})
+def get_crew(code: str):
+    return jsonify(_view(crew_or_404(session(), code)))
+
+
+@blueprint.patch("/<code>")
+@operation("Change a crew: duty, skills, depot, members...", "crews", body=CrewChange,
+           responses={200: ("The crew", {"type": "object"}), 404: ("No such crew", None),
+                       409: ("Off duty while on a job", None)})
+def change_crew(code: str):
+    changes = json_body(CrewChange).model_dump(exclude_unset=True)
+    dispatcher = Dispatcher(session(), settings(), current_app.extensions["road_graphs"])
+    crew = update_crew(session(), code, changes,
+                       on_duty_changed=lambda crew_id: dispatcher.take_waiting(crew_id, datetime.now(timezone.utc)))
+    return jsonify(_view(crew))
+
+
+@blueprint.post("/<code>/positions")
+@operation("A batch of GPS positions from the crew's phone", "crews", body=PositionBatch,
+           responses={202: ("Stored", {"type": "object"}), 404: ("No such crew", None)})
+def add_positions(code: str):
+    batch = json_body(PositionBatch)
+    stored = record_positions(session(), redis_client(), code, [
+        {"at": p.at, "lon": p.lon, "lat": p.lat, "accuracy": p.accuracy_m, "speed": p.speed, "heading": p.heading}
+        for p in batch.positions])
+    return jsonify(stored=stored), 202
