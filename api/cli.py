@@ -1,7 +1,9 @@
 """Command-line tools: ``flask --app wsgi db upgrade`` and ``flask --app wsgi data import DIR``."""
 from __future__ import annotations
 
+import json
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,6 +18,7 @@ from api.context import database, settings
 from dispatch.assignment import Dispatcher
 from dispatch.errors import ImportRejected
 from dispatch.grid_import import import_grid
+from dispatch.routing.osm import road_features
 from dispatch.sweeper import sweep
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
@@ -49,6 +52,24 @@ def db_downgrade(revision: str) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 def data_import(directory: Path) -> None:
     """Import every LAYER.geojson in DIRECTORY in one transaction (see docs/data-format.md)."""
+    _import_and_report(directory)
+
+
+@data_cli.command("import-osm")
+@click.argument("osm_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def data_import_osm(osm_file: Path) -> None:
+    """Import the drivable roads of an OpenStreetMap file (.osm, .osm.pbf) as the roads layer."""
+    try:
+        features = road_features(osm_file)
+    except RuntimeError as why:  # pyosmium's word for a file it cannot read
+        click.echo(f"import rejected: {osm_file} is not a readable OpenStreetMap file: {why}", err=True)
+        sys.exit(1)
+    with tempfile.TemporaryDirectory() as directory:
+        (Path(directory) / "roads.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+        _import_and_report(Path(directory))
+
+
+def _import_and_report(directory: Path) -> None:
     session = database().session()
     try:
         summary = import_grid(session, directory)

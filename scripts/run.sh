@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Start the whole system with the demo data: set-up, demo data (built once from the PyPI
 # packages' open data), schema migrations, import, and the API under gunicorn on
-# http://127.0.0.1:5000. Running it again re-imports (a no-op when nothing changed) and
-# reloads the server.
+# http://127.0.0.1:5000, and the SLA worker (flask worker) beside it. Running it again re-imports
+# (a no-op when nothing changed), reloads the server and restarts the worker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -32,9 +32,16 @@ else
     .venv/bin/gunicorn --daemon --pid var/gunicorn.pid --bind "$BIND" --workers "${WEB_WORKERS:-2}" \
         --access-logfile var/log/access.log --error-logfile var/log/app.log wsgi:app
 fi
+if [ -f var/worker.pid ] && kill -0 "$(cat var/worker.pid)" 2>/dev/null; then
+    say "restarting the SLA worker"
+    kill "$(cat var/worker.pid)"
+fi
+nohup .venv/bin/flask worker >> var/log/worker.log 2>&1 &
+echo $! > var/worker.pid
+
 for _ in $(seq 1 30); do
     curl -fsS "http://$BIND/healthz" >/dev/null 2>&1 && break; sleep 0.5
 done
 curl -fsS "http://$BIND/healthz" >/dev/null || { echo "the API did not come up; see var/log/app.log" >&2; exit 1; }
 say "API serving at http://$BIND  (OpenAPI: http://$BIND/api/v1/openapi.json, health: http://$BIND/healthz)"
-say "logs in var/log/; stop with: bash scripts/stop.sh"
+say "SLA worker running (pid $(cat var/worker.pid)); logs in var/log/; stop both with: bash scripts/stop.sh"

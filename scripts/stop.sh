@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Stop the API server started by scripts/run.sh (PostgreSQL and Redis are left running).
+# Stop the API server and the SLA worker started by scripts/run.sh (PostgreSQL and Redis are
+# left running).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -f var/gunicorn.pid ] && kill -0 "$(cat var/gunicorn.pid)" 2>/dev/null; then
-    kill "$(cat var/gunicorn.pid)" && echo "stopped the API server"
-else
-    echo "the API server is not running"
-fi
+for process in gunicorn worker; do
+    if [ -f "var/$process.pid" ] && kill -0 "$(cat "var/$process.pid")" 2>/dev/null; then
+        kill "$(cat "var/$process.pid")" && echo "stopped $process"
+    else
+        echo "$process is not running"
+    fi
+done

@@ -171,3 +171,15 @@ def test_one_way_streets_shape_the_choice(client, city, connection):
         f"/api/v1/incidents/{sent(client, account_no=customer(3))['id']}/candidates").get_json()["candidates"]}
     assert candidates["CE"]["origin"] == "position"
     assert candidates["CW"]["eta_s"] < candidates["CE"]["eta_s"]  # 400 m away, but against the one-way
+
+
+def test_every_worker_sees_a_closure_at_once(client, rules, city, connection):
+    other_worker = rules()  # another app instance: its own road graph in memory
+    incident = sent(client, account_no=customer(2))
+    before = other_worker.get(f"/api/v1/incidents/{incident['id']}/candidates").get_json()["candidates"]
+    main1 = connection.execute(text("SELECT id FROM roads WHERE code = 'MAIN1'")).scalar()
+    closed = client.post("/api/v1/roads/closures", json={"reason": "flood", "road_ids": [main1]})
+    assert closed.status_code == 201
+    after = other_worker.get(f"/api/v1/incidents/{incident['id']}/candidates").get_json()["candidates"]
+    eta = {c["crew"]: c["eta_s"] for c in before}, {c["crew"]: c["eta_s"] for c in after}
+    assert eta[1]["CW"] > eta[0]["CW"] and eta[1]["CE"] == eta[0]["CE"]
