@@ -6,6 +6,8 @@ Rules (README, "Dispatch"):
 * among free, qualified crews that can reach the fault, the least driving time wins; equal
   times go to the crew whose code sorts first;
 * a crew starts from its last position if that is fresh, else from its depot;
+* driving times are exact shortest times on the road graph, searched up to ROUTING_HORIZON_S
+  (2 h): a crew farther away is listed without a time and is not sent;
 * when no crew is free the incident waits; a crew that frees up takes the waiting incident with
   the highest priority: hazards first, then critical or life-support customers, then the least
   slack (arrival deadline - now - driving time), then the most customers affected.
@@ -69,8 +71,8 @@ class Dispatcher:
         graph = self.graphs.current(self.session)
         crews = self._origins(graph, now)
         node = self._node_of(incident)
-        times = graph.seconds_to(node, [c["node"] or -1 for c in crews]) if node is not None \
-            else np.full(len(crews), np.inf)
+        times = graph.seconds_to(node, [c["node"] or -1 for c in crews], self.settings.routing_horizon_s) \
+            if node is not None else np.full(len(crews), np.inf)
         listed = [{
             "crew": crew["code"], "eta_s": round(float(seconds), 1) if np.isfinite(seconds) else None,
             "free": crew["status"] == "available", "qualified": incident["required_skill"] in crew["skills"],
@@ -130,7 +132,7 @@ class Dispatcher:
         waiting = [i for i in store.waiting(self._connection) if crew and i["required_skill"] in crew["skills"]]
         if not waiting or crew["node"] is None:
             return None
-        times = graph.seconds_from(crew["node"], [i["road_node_id"] for i in waiting])
+        times = graph.seconds_from(crew["node"], [i["road_node_id"] for i in waiting], self.settings.routing_horizon_s)
 
         def urgency(pair):
             incident, seconds = pair

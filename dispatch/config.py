@@ -55,6 +55,9 @@ class Settings:
     road_speeds_kmh: str = ""
     #: A crew position older than this counts as unknown: the crew is placed at its depot.
     crew_position_max_age_s: float = 900.0
+    #: Driving times are searched up to this many seconds (the longest arrival target): no crew
+    #: farther away could meet any deadline, and the search stays fast on large graphs.
+    routing_horizon_s: float = 7200.0
     #: Seconds between two sweeps of the SLA worker.
     sla_sweep_interval_s: float = 30.0
 

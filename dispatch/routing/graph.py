@@ -56,7 +56,8 @@ class RoadGraph:
         return np.where(self.node_ids[found] == ids, found, -1)
 
     def seconds_to(self, target_node: int, from_nodes: list[int], limit: float = np.inf) -> np.ndarray:
-        """Shortest driving seconds from each of ``from_nodes`` to ``target_node`` (inf: no way)."""
+        """Shortest driving seconds from each of ``from_nodes`` to ``target_node`` (inf: no way, or
+        farther than ``limit``: the search stops there)."""
         target = self.index_of([target_node])[0]
         sources = self.index_of(from_nodes)
         if target < 0:
@@ -64,13 +65,14 @@ class RoadGraph:
         times = dijkstra(self.backward, directed=True, indices=int(target), limit=limit)
         return np.where(sources >= 0, times[np.maximum(sources, 0)], np.inf)
 
-    def seconds_from(self, from_node: int, to_nodes: list[int]) -> np.ndarray:
-        """Shortest driving seconds from ``from_node`` to each of ``to_nodes`` (inf: no way)."""
+    def seconds_from(self, from_node: int, to_nodes: list[int], limit: float = np.inf) -> np.ndarray:
+        """Shortest driving seconds from ``from_node`` to each of ``to_nodes`` (inf: no way, or
+        farther than ``limit``)."""
         start = self.index_of([from_node])[0]
         targets = self.index_of(to_nodes)
         if start < 0:
             return np.full(len(to_nodes), np.inf)
-        times = dijkstra(self.forward, directed=True, indices=int(start))
+        times = dijkstra(self.forward, directed=True, indices=int(start), limit=limit)
         return np.where(targets >= 0, times[np.maximum(targets, 0)], np.inf)
 
     def route(self, from_node: int, to_node: int) -> tuple[float, list[int], list[int]]:
