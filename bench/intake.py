@@ -102,7 +102,15 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
+        engine = create_engine(url)
+        with engine.connect() as db:
+            outcome = db.execute(text(
+                "SELECT count(*), count(*) FILTER (WHERE crew_id IS NOT NULL), count(*) FILTER (WHERE status = 'merged'), "
+                "count(*) FILTER (WHERE status = 'new') FROM incidents")).one()
+        engine.dispose()
     print(f"POST /api/v1/reports, {len(latencies)} reports, gunicorn --workers {args.workers}, statuses {statuses}")
+    print(f"incidents: {outcome[0]} opened, {outcome[1]} given a crew automatically, {outcome[2]} merged, "
+          f"{outcome[3]} waiting for a crew (20 crews)")
     print(f"throughput: {len(latencies) / elapsed:,.0f} reports/s (one client, sequential)")
     print(f"latency ms: p50 {statistics.median(latencies):.1f}  p95 {percentile(latencies, 95):.1f}  "
           f"p99 {percentile(latencies, 99):.1f}  max {max(latencies):.1f}")
