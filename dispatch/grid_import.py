@@ -138,8 +138,8 @@ def _flag_routable_roads(session: Session, summary: ImportSummary) -> None:
         return
     summary.road_components, in_largest = graph.strongly_connected()
     summary.road_nodes_unroutable = int((~in_largest).sum())
-    road_store.flag_routable(connection, graph.node_ids.tolist(), in_largest.tolist())
-    road_store.bump_road_version(connection)
+    if road_store.flag_routable(connection, graph.node_ids.tolist(), in_largest.tolist()):
+        road_store.bump_road_version(connection)
 
 
 def _import_grid(session: Session, directory: Path) -> ImportSummary:
@@ -165,6 +165,8 @@ def _import_grid(session: Session, directory: Path) -> ImportSummary:
             bump_topology_version(session.connection())
         roads = summary.result("roads")
         if roads is not None and (roads.inserted or roads.updated):
+            road_store.bump_road_version(session.connection())
+        if summary.result("roads") is not None:
             _flag_routable_roads(session, summary)
         session.commit()
     except DBAPIError as why:

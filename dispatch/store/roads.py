@@ -47,12 +47,13 @@ def bump_road_version(connection: Connection) -> None:
     connection.execute(text("UPDATE grid_state SET road_version = nextval('grid_versions') WHERE id = 1"))
 
 
-def flag_routable(connection: Connection, node_ids: list[int], routable: list[bool]) -> None:
-    """Mark which road nodes lie in the largest strongly connected part of the network."""
-    connection.execute(text(
+def flag_routable(connection: Connection, node_ids: list[int], routable: list[bool]) -> int:
+    """Mark which road nodes lie in the largest strongly connected part of the network; return
+    how many changed."""
+    return connection.execute(text(
         "UPDATE road_nodes n SET routable = f.routable FROM unnest(CAST(:ids AS bigint[]), CAST(:flags AS bool[])) "
         "AS f(id, routable) WHERE n.id = f.id AND n.routable IS DISTINCT FROM f.routable"),
-        {"ids": node_ids, "flags": routable})
+        {"ids": node_ids, "flags": routable}).rowcount
 
 
 def nearest_node(connection: Connection, lon: float, lat: float) -> int | None:
