@@ -67,7 +67,7 @@ def simulate(database, settings, topologies, events, customers, fault_area, p, r
     calls = [(START + timedelta(seconds=rng.uniform(0, 1200)), account) for account, _, _ in out if rng.random() < p]
     powered = [c for c in customers if c not in out]
     background = [(START + timedelta(seconds=rng.uniform(0, 1200)), rng.choice(powered)[0])
-                  for _ in range(numpy_poisson(rng, 2.0))]
+                  for _ in range(poisson(rng, 2.0))]
     fault_calls = {account for _, account in calls}
     first_exact, made = None, 0
     for at, account in sorted(calls + background):
@@ -83,7 +83,7 @@ def simulate(database, settings, topologies, events, customers, fault_area, p, r
     return made, first_exact
 
 
-def numpy_poisson(rng: random.Random, mean: float) -> int:
+def poisson(rng: random.Random, mean: float) -> int:
     count, threshold, product = 0, pow(2.718281828459045, -mean), rng.random()
     while product > threshold:
         count += 1

@@ -104,3 +104,12 @@ def test_equal_to_networkx_on_the_demo_road_graph(app, connection, demo_build, t
         truth = nx.single_source_dijkstra_path_length(reference.reverse(copy=False), fault)
         for crew, seconds in zip(crews, graph.seconds_to(fault, crews)):
             assert seconds == pytest.approx(truth.get(crew, np.inf), abs=1.0)
+
+
+def test_speed_table_overrides():
+    from dispatch.routing.speeds import speed_table
+
+    table = speed_table("primary=40, farm_track=8")
+    assert table["primary"] == 40 and table["farm_track"] == 8 and table["residential"] == 25
+    with pytest.raises(ValueError):
+        speed_table("primary=0")

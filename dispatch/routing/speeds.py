@@ -1,6 +1,6 @@
-"""Driving speeds by OpenStreetMap road class, and the travel time of a road segment.
+"""Driving speeds by OpenStreetMap road class.
 
-A posted ``maxspeed`` wins; otherwise the class's speed. The defaults are urban repair-truck
+A road's posted ``maxspeed`` wins over its class's speed (dispatch/store/roads.py). The defaults are urban repair-truck
 speeds, not legal limits; a deployment overrides them with ``ROAD_SPEEDS_KMH`` (e.g.
 ``"primary=50,residential=20"``).
 """
@@ -25,8 +25,3 @@ def speed_table(overrides: str = "") -> dict[str, float]:
         table[name.strip()] = speed
     return table
 
-
-def travel_seconds(length_m: float, highway: str, maxspeed_kmh: float | None, table: dict[str, float]) -> float:
-    """Seconds to drive a segment."""
-    speed = maxspeed_kmh or table.get(highway, FALLBACK_KMH)
-    return length_m / (speed / 3.6)

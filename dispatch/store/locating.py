@@ -66,14 +66,6 @@ def zone_at(connection: Connection, lon: float, lat: float) -> dict[str, Any] | 
                 f"WHERE ST_Covers(geom, {POINT}) ORDER BY ST_Area(geom) LIMIT 1", lon=lon, lat=lat)
 
 
-def codes(connection: Connection, table: str, ids: list[int]) -> dict[int, str]:
-    """Codes of some buses, transformers or sources by id."""
-    if not ids:
-        return {}
-    rows = connection.execute(text(f"SELECT id, code FROM {table} WHERE id = ANY(:ids)"), {"ids": ids})
-    return {row.id: row.code for row in rows}
-
-
 def device_location(connection: Connection, kind: str, device_id: int) -> tuple[float, float] | None:
     """Where a switch, transformer or source stands."""
     table = {"switch": "switches", "transformer": "transformers", "source": "sources"}[kind]
