@@ -1,8 +1,11 @@
 """The Flask adapter: HTTP routes, schemas, errors and command-line tools over the dispatch domain."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import redis
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from api import crews, grid, health, incidents, openapi, reports, roads
 from api.cli import register_cli
@@ -17,10 +20,21 @@ from dispatch.routing.engine import RoadGraphCache
 from dispatch.routing.speeds import speed_table
 
 
+class IsoJSONProvider(DefaultJSONProvider):
+    """Times as ISO 8601 with offset (DESIGN.md), not Flask's default HTTP dates."""
+
+    @staticmethod
+    def default(value):
+        if isinstance(value, (datetime, date)):
+            return value.isoformat()
+        return DefaultJSONProvider.default(value)
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the application; the only way an app exists (configuration from the environment by default)."""
     settings = settings or Settings.from_env()
     app = Flask(__name__)
+    app.json = IsoJSONProvider(app)
     app.extensions["settings"] = settings
     app.extensions["database"] = Database(settings.database_url, connect_timeout_s=settings.health_timeout_s)
     app.extensions["redis"] = redis.Redis.from_url(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import tempfile
 import time
@@ -102,10 +103,14 @@ def worker(once: bool) -> None:
         try:
             dispatcher = Dispatcher(session, settings(), current_app.extensions["road_graphs"])
             recorded = sweep(session, dispatcher, current_app.extensions["events"], datetime.now(timezone.utc))
+            for incident_id, warning in recorded:
+                click.echo(f"incident {incident_id}: {warning}")
+        except Exception:  # one bad sweep must not stop the clocks for good; the next one retries
+            logging.getLogger(__name__).exception("SLA sweep failed")
+            if once:
+                raise
         finally:
             session.close()
-        for incident_id, warning in recorded:
-            click.echo(f"incident {incident_id}: {warning}")
         if once:
             return
         time.sleep(settings().sla_sweep_interval_s)

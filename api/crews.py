@@ -1,13 +1,15 @@
 """Crews: the dispatcher's roster and the phones' position reports."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
+from typing import Any
 
 from flask import Blueprint, current_app, jsonify
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.context import redis_client, session, settings
 from api.openapi import operation
+from api.times import recent
 from api.validation import json_body
 from dispatch.assignment import Dispatcher
 from dispatch.crews import create_crew, crew_or_404, record_positions, update_crew
@@ -15,13 +17,22 @@ from dispatch.store.crews import crews
 
 blueprint = Blueprint("crews", __name__, url_prefix="/api/v1/crews")
 Skills = list[str]
-#: How far ahead of the server's clock a phone's timestamp may be.
-CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
 def _skills(value: Skills | None) -> Skills | None:
     if value is not None and any(not s.strip() or len(s) > 40 for s in value):
         raise ValueError("skills are short non-empty names")
+    return value
+
+
+def _members(value: Any) -> Any:
+    """Names or a head count (checked before pydantic would turn ``true`` into 1)."""
+    if isinstance(value, bool):
+        raise ValueError("members are names or a head count")
+    if isinstance(value, int) and not 0 < value <= 50 or isinstance(value, list) and not 0 < len(value) <= 50:
+        raise ValueError("a crew has 1 to 50 members")
+    if isinstance(value, list) and any(not isinstance(n, str) or not n.strip() or len(n) > 100 for n in value):
+        raise ValueError("member names are 1 to 100 characters")
     return value
 
 
@@ -36,13 +47,7 @@ class CrewIn(BaseModel):
     on_duty: bool = True
 
     _check_skills = field_validator("skills")(_skills)
-
-    @field_validator("members")
-    @classmethod
-    def some_members(cls, value: list[str] | int) -> list[str] | int:
-        if isinstance(value, int) and not 0 < value <= 50 or isinstance(value, list) and not 0 < len(value) <= 50:
-            raise ValueError("a crew has 1 to 50 members")
-        return value
+    _check_members = field_validator("members", mode="before")(_members)
 
 
 class CrewChange(BaseModel):
@@ -55,6 +60,14 @@ class CrewChange(BaseModel):
     on_duty: bool | None = None
 
     _check_skills = field_validator("skills")(_skills)
+    _check_members = field_validator("members", mode="before")(_members)
+
+    @model_validator(mode="before")
+    @classmethod
+    def no_nulls(cls, values: Any) -> Any:
+        if isinstance(values, dict) and (nulls := sorted(k for k, v in values.items() if v is None)):
+            raise ValueError(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
+        return values
 
 
 class Position(BaseModel):
@@ -66,12 +79,7 @@ class Position(BaseModel):
     speed: float | None = Field(None, ge=0, le=100, allow_inf_nan=False, description="m/s")
     heading: float | None = Field(None, ge=0, le=360, allow_inf_nan=False, description="degrees")
 
-    @field_validator("at")
-    @classmethod
-    def not_ahead(cls, value: datetime) -> datetime:
-        if value > datetime.now(timezone.utc) + CLOCK_TOLERANCE:
-            raise ValueError("position time is in the future")
-        return value
+    _at = field_validator("at")(recent)
 
 
 class PositionBatch(BaseModel):
@@ -88,7 +96,12 @@ def _view(crew: dict) -> dict:
                                                               409: ("The code is taken", None)})
 def add_crew():
     crew = json_body(CrewIn)
-    return jsonify(_view(create_crew(session(), **crew.model_dump()))), 201
+    created = create_crew(session(), **crew.model_dump())
+    if created["on_duty"]:  # a new crew on duty takes a waiting incident
+        Dispatcher(session(), settings(), current_app.extensions["road_graphs"]).fill_free_crews(
+            datetime.now(timezone.utc))
+        session().commit()
+    return jsonify(_view(crew_or_404(session(), created["code"]))), 201
 
 
 @blueprint.get("")

@@ -1,7 +1,7 @@
 """Incidents for the dispatch desk: the list on the map and one incident with its timeline."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Literal
 
 from flask import Blueprint, Response, current_app, json, jsonify, request, url_for
@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from api.context import session, settings
 from api.openapi import operation
+from api.times import recent
 from api.validation import json_body, query_args
 from dispatch.assignment import Dispatcher
 from dispatch.lifecycle import EVENT_TYPES, record_event
@@ -72,8 +73,6 @@ def list_incidents() -> Response:
 
 
 MAX_ID = 2**63 - 1
-#: How far ahead of the server's clock an event's own time may be.
-CLOCK_TOLERANCE = timedelta(minutes=5)
 ID = {"incident_id": {"type": "integer"}}
 
 
@@ -136,12 +135,7 @@ class LifecycleEvent(BaseModel):
     note: str | None = Field(None, max_length=4000)
     cause: str | None = Field(None, max_length=200, description="for restored: what had failed")
 
-    @field_validator("at")
-    @classmethod
-    def not_ahead(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value > datetime.now(timezone.utc) + CLOCK_TOLERANCE:
-            raise ValueError("the event's time is in the future")
-        return value
+    _at = field_validator("at")(recent)
 
 
 @blueprint.post("/<int:incident_id>/events")

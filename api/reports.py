@@ -1,24 +1,21 @@
 """Customer fault reports (trouble calls) from the hotline, apps, messaging and smart meters."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Literal
 
 from flask import Blueprint, current_app, jsonify
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.context import session, settings
 from api.openapi import operation
+from api.times import recent
 from api.validation import json_body
 from dispatch.locating import Locators
 from dispatch.models.base import REPORT_CHANNELS, REPORT_KINDS
 from dispatch.reports import NewReport, ReportIntake
 
 blueprint = Blueprint("reports", __name__, url_prefix="/api/v1/reports")
-#: How far ahead of the server's clock a report's own time may be (clocks drift), and how old
-#: a report may be when it reaches us (a meter queue replaying after an outage, not history).
-FUTURE_TOLERANCE = timedelta(minutes=5)
-MAX_AGE = timedelta(days=7)
 
 
 class Point(BaseModel):
@@ -43,15 +40,12 @@ class ReportIn(BaseModel):
     external_id: str | None = Field(None, min_length=1, max_length=128,
                                     description="the calling system's id; a repeat returns the first report")
 
+    _received_at = field_validator("received_at")(recent)
+
     @model_validator(mode="after")
     def needs_a_locator(self) -> "ReportIn":
         if not (self.account_no or self.phone or self.location or self.address):
             raise ValueError("give at least one of account_no, phone, location or address")
-        now = datetime.now(timezone.utc)
-        if self.received_at is not None and self.received_at > now + FUTURE_TOLERANCE:
-            raise ValueError("received_at is in the future")
-        if self.received_at is not None and self.received_at < now - MAX_AGE:
-            raise ValueError(f"received_at is more than {MAX_AGE.days} days ago")
         return self
 
 

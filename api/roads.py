@@ -1,21 +1,26 @@
 """Road closures, for the dispatch desk and for integrations (a storm's fallen trees)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, current_app, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.context import session
+from api.context import session, settings
 from api.openapi import operation
+from api.times import coming
 from api.validation import json_body
+from dispatch.assignment import Dispatcher
 from dispatch.closures import close_roads, reopen
 from dispatch.gis.geojson import GeometryProblem, check_geometry
 from dispatch.store.roads import closures
 
 blueprint = Blueprint("roads", __name__, url_prefix="/api/v1/roads")
 MAX_ID = 2**63 - 1
+#: A closure is local: its geometry fits in a box this many degrees wide (about 50 km).
+MAX_EXTENT_DEG = 0.5
 
 
 class ClosureIn(BaseModel):
@@ -28,6 +33,8 @@ class ClosureIn(BaseModel):
     geometry: dict[str, Any] | None = Field(None, description="GeoJSON Point, LineString or Polygon (WGS 84)")
     within_m: float = Field(15.0, gt=0, le=500, allow_inf_nan=False)
 
+    _until = field_validator("until")(coming)
+
     @field_validator("geometry")
     @classmethod
     def valid_geometry(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -36,6 +43,12 @@ class ClosureIn(BaseModel):
                 check_geometry(value, ("Point", "LineString", "Polygon", "MultiPolygon"))
             except GeometryProblem as why:
                 raise ValueError(str(why)) from None
+            positions = list(_positions(value["coordinates"]))
+            if any(len(p) != 2 for p in positions):
+                raise ValueError("positions are [lon, lat], without height")
+            lons, lats = [p[0] for p in positions], [p[1] for p in positions]
+            if max(lons) - min(lons) > MAX_EXTENT_DEG or max(lats) - min(lats) > MAX_EXTENT_DEG:
+                raise ValueError(f"a closure spans at most {MAX_EXTENT_DEG} degrees")
         return value
 
     @field_validator("road_ids")
@@ -49,9 +62,15 @@ class ClosureIn(BaseModel):
     def something_to_close(self) -> "ClosureIn":
         if not self.road_ids and self.geometry is None:
             raise ValueError("give road_ids or a geometry")
-        if self.until is not None and self.until <= datetime.now(timezone.utc):
-            raise ValueError("until is in the past")
         return self
+
+
+def _positions(coordinates: Any):
+    if coordinates and isinstance(coordinates[0], (int, float)):
+        yield coordinates
+    else:
+        for part in coordinates:
+            yield from _positions(part)
 
 
 @blueprint.post("/closures")
@@ -75,4 +94,7 @@ def list_closures():
            responses={204: ("Reopened", None), 404: ("No such closure in force", None)})
 def delete_closure(closure_id: int):
     reopen(session(), min(closure_id, MAX_ID))
+    # Crews that could not reach a waiting incident may now.
+    Dispatcher(session(), settings(), current_app.extensions["road_graphs"]).fill_free_crews(datetime.now(timezone.utc))
+    session().commit()
     return Response(status=204)

@@ -59,10 +59,10 @@ class Dispatcher:
         crews = crew_store.origins(self._connection, fresh)
         for crew in crews:
             if crew["node"] is None:
-                if crew["depot_id"] not in graph.snapped:
-                    graph.snapped[crew["depot_id"]] = road_store.nearest_node(
-                        self._connection, crew["depot_lon"], crew["depot_lat"])
-                crew["node"] = graph.snapped[crew["depot_id"]]
+                place = (crew["depot_lon"], crew["depot_lat"])  # keyed by place: a moved depot snaps anew
+                if place not in graph.snapped:
+                    graph.snapped[place] = road_store.nearest_node(self._connection, *place)
+                crew["node"] = graph.snapped[place]
         return crews
 
     def candidates(self, incident_id: int, now: datetime) -> list[dict[str, Any]]:
@@ -82,14 +82,16 @@ class Dispatcher:
 
     def assign_best(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
         """Give the incident to the best free crew, if there is one; else it waits."""
-        best = next((c for c in self.candidates(incident_id, now)
-                     if c["free"] and c["qualified"] and c["eta_s"] is not None), None)
-        if best is not None:
-            self._give(incident_id, best, now, "system")
-        return best
+        store.lock_incident(self._connection, incident_id)
+        for crew in self.candidates(incident_id, now):
+            if crew["free"] and crew["qualified"] and crew["eta_s"] is not None and self._give(
+                    incident_id, crew, now, "system"):
+                return crew
+        return None
 
     def assign(self, incident_id: int, crew_code: str | None, now: datetime, actor: str) -> dict[str, Any]:
         """A dispatcher's choice (or the best crew when none is named); frees a replaced crew."""
+        store.lock_incident(self._connection, incident_id)
         incident = self._incident(incident_id)
         if incident["status"] not in ("new", "assigned", "accepted"):
             raise Conflict(f"incident {incident_id} is {incident['status']}; crews can be (re)assigned while it is "
@@ -108,18 +110,27 @@ class Dispatcher:
                 raise Conflict(f"crew {crew_code} is off duty")
             if not chosen["free"] and chosen["id"] != incident["crew_id"]:
                 raise Conflict(f"crew {crew_code} is busy with another incident")
+            if not chosen["qualified"]:
+                raise Conflict(f"crew {crew_code} lacks the {incident['required_skill']} skill this incident needs")
             if chosen["eta_s"] is None:
                 raise Conflict(f"crew {crew_code} cannot reach this incident by road")
         previous = incident["crew_id"]
-        self._give(incident_id, chosen, now, actor)
+        if not self._give(incident_id, chosen, now, actor):
+            raise Conflict(f"crew {chosen['crew']} was just given another incident; try again")
         if previous is not None and previous != chosen["id"]:
             self.release(previous, now)
         return chosen
 
-    def _give(self, incident_id: int, crew: dict[str, Any], now: datetime, actor: str) -> None:
-        store.give_job(self._connection, incident_id, crew["id"], now, crew["eta_s"])
+    def _give(self, incident_id: int, crew: dict[str, Any], now: datetime, actor: str) -> bool:
+        """Claim the crew and put it on the incident; False when another request got there first."""
+        if not store.take_crew(self._connection, crew["id"], incident_id):
+            return False
+        if not store.give_job(self._connection, incident_id, crew["id"], now, crew["eta_s"]):
+            store.set_crew_status(self._connection, crew["id"], "available")
+            return False
         incident_store.add_event(self._connection, incident_id, "assigned", now,
                                  {"crew": crew["crew"], "eta_s": crew["eta_s"]}, actor)
+        return True
 
     def release(self, crew_id: int, now: datetime) -> int | None:
         """The crew is free again: it takes the most urgent waiting incident it can reach."""
@@ -139,10 +150,18 @@ class Dispatcher:
             slack = (incident["arrival_deadline"] - now).total_seconds() - seconds
             return (not incident["hazard"], not incident["critical_customers"], slack, -incident["customers_affected"])
 
-        reachable = [(i, s) for i, s in zip(waiting, times) if np.isfinite(s)]
-        if not reachable:
-            return None
-        incident, seconds = min(reachable, key=urgency)
-        self._give(incident["id"], {"id": crew_id, "crew": crew["code"], "eta_s": round(float(seconds), 1)}, now,
-                   "system")
-        return incident["id"]
+        for incident, seconds in sorted(((i, s) for i, s in zip(waiting, times) if np.isfinite(s)), key=urgency):
+            store.lock_incident(self._connection, incident["id"])
+            if self._give(incident["id"], {"id": crew_id, "crew": crew["code"], "eta_s": round(float(seconds), 1)},
+                          now, "system"):
+                return incident["id"]
+        return None
+
+    def fill_free_crews(self, now: datetime) -> list[int]:
+        """Give every free crew the most urgent waiting incident it can take (after a closure is
+        lifted, a crew is created, or on each sweep): returns the incidents given out."""
+        given = []
+        for crew_id in store.free_crews(self._connection):
+            if (incident_id := self.take_waiting(crew_id, now)) is not None:
+                given.append(incident_id)
+        return given

@@ -133,7 +133,7 @@ def _flag_routable_roads(session: Session, summary: ImportSummary) -> None:
     """Report the road graph's strongly connected components and flag nodes outside the largest:
     a crew placed there could not reach most faults, or be reached."""
     connection = session.connection()
-    graph = RoadGraph(road_store.directed_edges(connection, speed_table()))
+    graph = RoadGraph(road_store.directed_edges(connection, speed_table(), with_closed=True))
     if graph.edge_count == 0:
         return
     summary.road_components, in_largest = graph.strongly_connected()

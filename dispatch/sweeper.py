@@ -50,6 +50,7 @@ def sweep(session: Session, dispatcher: Dispatcher, events: EventPublisher, now:
             {"id": incident["id"], "type": warning, "at": now, "eta": eta}).scalar()
         if inserted is not None:
             recorded.append((incident["id"], warning))
+    dispatcher.fill_free_crews(now)  # a crew left idle by a race or a lifted closure
     session.commit()
     for incident_id, warning in recorded:
         events.publish("sla", {"incident": incident_id, "type": warning, "at": now})

@@ -183,3 +183,85 @@ def test_every_worker_sees_a_closure_at_once(client, rules, city, connection):
     after = other_worker.get(f"/api/v1/incidents/{incident['id']}/candidates").get_json()["candidates"]
     eta = {c["crew"]: c["eta_s"] for c in before}, {c["crew"]: c["eta_s"] for c in after}
     assert eta[1]["CW"] > eta[0]["CW"] and eta[1]["CE"] == eta[0]["CE"]
+
+
+def test_times_out_of_range_are_refused(client, city, connection):
+    year_one = "0001-01-01T00:00:00+14:00"
+    far = "9999-12-31T23:59:59-14:00"
+    for url, body, field in [
+        ("/api/v1/roads/closures", {"reason": "x", "road_ids": [1], "until": far}, "until"),
+        ("/api/v1/crews/CE/positions", {"positions": [{"at": year_one, "lon": LON, "lat": LAT}]}, "positions.0.at"),
+        ("/api/v1/reports", {"channel": "app", "phone": "1", "received_at": year_one}, "received_at"),
+    ]:
+        problem = assert_problem(client.post(url, json=body), 422)
+        assert problem["errors"][0]["field"] == field
+    assert count(connection, "road_closures") == 0 and count(connection, "crew_positions") == 0
+    assert client.get("/api/v1/roads/closures").status_code == 200
+
+
+def test_closure_geometries_must_be_local_and_flat(client, city):
+    flat = [[LON, LAT], [LON + 0.001, LAT]]
+    assert_problem(client.post("/api/v1/roads/closures", json={"reason": "x", "geometry": {
+        "type": "LineString", "coordinates": [[LON, LAT, 12.0], [LON + 0.001, LAT, 12.0]]}}), 422)
+    world = [[-170, -80], [170, -80], [170, 80], [-170, 80], [-170, -80]]
+    assert_problem(client.post("/api/v1/roads/closures", json={"reason": "x", "geometry": {
+        "type": "Polygon", "coordinates": [world]}}), 422)
+    assert client.post("/api/v1/roads/closures", json={"reason": "x", "geometry": {
+        "type": "LineString", "coordinates": flat}, "within_m": 150}).status_code == 201
+
+
+def test_crew_changes_are_checked(client, city):
+    for change in ({"members": 0}, {"members": []}, {"members": 10**30}, {"members": True}, {"on_duty": None},
+                   {"name": None}, {"members": ["x" * 101]}):
+        assert_problem(client.patch("/api/v1/crews/CE", json=change), 422)
+    assert client.get("/api/v1/crews/CE").get_json()["headcount"] == 2
+
+
+def test_with_every_road_closed_reports_are_still_taken(client, city, connection):
+    roads = connection.execute(text("SELECT id FROM roads")).scalars().all()
+    assert client.post("/api/v1/roads/closures", json={"reason": "flood", "road_ids": roads}).status_code == 201
+    incident = sent(client, account_no=customer(2), kind="wire_down")
+    assert incident["crew"] is None and incident["status"] == "new"
+    candidates = client.get(f"/api/v1/incidents/{incident['id']}/candidates").get_json()["candidates"]
+    assert candidates and all(c["eta_s"] is None for c in candidates)
+    assert client.get(f"/api/v1/incidents/{incident['id']}").status_code == 200
+
+
+def test_a_position_far_from_every_road_counts_from_the_depot(client, city):
+    client.post("/api/v1/crews/CE/positions", json={"positions": [
+        {"at": datetime.now(timezone.utc).isoformat(), "lon": LON + 5, "lat": LAT + 5}]})
+    incident = sent(client, account_no=customer(2))
+    origins = {c["crew"]: c["origin"] for c in client.get(
+        f"/api/v1/incidents/{incident['id']}/candidates").get_json()["candidates"]}
+    assert origins["CE"] == "depot"
+    assert "T" in client.get("/api/v1/crews/CE").get_json()["position_at"]  # ISO 8601, not an HTTP date
+
+
+def test_a_new_crew_takes_a_waiting_incident(client, city, connection):
+    connection.execute(text("UPDATE crews SET on_duty = false, status = 'off_duty'"))
+    waiting = sent(client, account_no=customer(2))
+    assert waiting["crew"] is None
+    assert client.post("/api/v1/crews", json={"code": "CN", "name": "New", "depot": "DW", "members": 2,
+                                              "phone": "1", "skills": ["lv"]}).status_code == 201
+    assert client.get(f"/api/v1/incidents/{waiting['id']}").get_json()["crew"] == "CN"
+
+
+def test_the_database_refuses_one_crew_on_two_incidents(client, city, connection):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+    first, second = sent(client, account_no=customer(2)), sent(client, account_no=customer(5))
+    crew = connection.execute(text("SELECT crew_id FROM incidents WHERE id = :i"), {"i": first["id"]}).scalar()
+    with pytest.raises(IntegrityError), connection.begin_nested():
+        connection.execute(text("UPDATE incidents SET crew_id = :c WHERE id = :i"), {"c": crew, "i": second["id"]})
+
+
+def test_event_times_cannot_go_backwards(client, city):
+    incident = sent(client, account_no=customer(2))
+    before_report = (NOW - timedelta(hours=1)).isoformat()
+    problem = assert_problem(client.post(f"/api/v1/incidents/{incident['id']}/events",
+                                         json={"type": "on_site", "at": before_report}), 422)
+    assert problem["errors"][0]["field"] == "at"
+    on_site = datetime.now(timezone.utc)
+    client.post(f"/api/v1/incidents/{incident['id']}/events", json={"type": "on_site", "at": on_site.isoformat()})
+    assert_problem(client.post(f"/api/v1/incidents/{incident['id']}/events", json={
+        "type": "restored", "at": (on_site - timedelta(minutes=30)).isoformat()}), 422)

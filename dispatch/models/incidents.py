@@ -29,6 +29,9 @@ class Incident(Base):
             "(status = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_target"
         ),
         Index("ix_incidents_status", "status"),
+        # A crew works one incident at a time, whatever races the application loses.
+        Index("uq_incidents_crew_at_work", "crew_id", unique=True,
+              postgresql_where=text("status IN ('assigned', 'accepted', 'en_route', 'on_site')")),
         # The intake's hot path: the open, located, non-hazard incidents of one feeder source.
         Index("ix_incidents_open_by_source", "source_id",
               postgresql_where=text("status IN ('new', 'assigned', 'accepted', 'en_route', 'on_site') "

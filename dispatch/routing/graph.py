@@ -28,7 +28,7 @@ class RoadGraph:
     def __init__(self, edges: DirectedEdges, version: int = 0):
         self.version = version
         #: Snapped nodes of fixed places (depots), valid for this graph only.
-        self.snapped: dict[int, int | None] = {}
+        self.snapped: dict[tuple[float, float], int | None] = {}
         self.node_ids = np.unique(np.concatenate([edges.source, edges.target]))
         u = np.searchsorted(self.node_ids, edges.source)
         v = np.searchsorted(self.node_ids, edges.target)
@@ -50,7 +50,9 @@ class RoadGraph:
 
     def index_of(self, node_ids: np.ndarray | list[int]) -> np.ndarray:
         """Graph indices of stored node ids (-1 for a node not in the graph)."""
-        ids = np.asarray(node_ids, dtype=self.node_ids.dtype)
+        ids = np.asarray(node_ids, dtype=np.int64)
+        if len(self.node_ids) == 0:  # no roads at all (or all closed)
+            return np.full(len(ids), -1)
         found = np.searchsorted(self.node_ids, ids)
         found = np.minimum(found, len(self.node_ids) - 1)
         return np.where(self.node_ids[found] == ids, found, -1)

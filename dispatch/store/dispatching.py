@@ -28,11 +28,21 @@ def waiting(connection: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in rows.mappings()]
 
 
-def give_job(connection: Connection, incident_id: int, crew_id: int, at: datetime, eta_s: float) -> None:
-    connection.execute(text(
+def take_crew(connection: Connection, crew_id: int, incident_id: int) -> bool:
+    """Claim a crew for an incident: only an on-duty crew that is free, or already on this
+    incident, can be claimed (the row lock makes two claims at once wait for each other)."""
+    return connection.execute(text(
+        "UPDATE crews c SET status = 'assigned', updated_at = now() WHERE c.id = :crew AND c.on_duty "
+        "AND (c.status = 'available' OR EXISTS (SELECT FROM incidents i WHERE i.id = :incident "
+        "AND i.crew_id = c.id)) RETURNING c.id"), {"crew": crew_id, "incident": incident_id}).scalar() is not None
+
+
+def give_job(connection: Connection, incident_id: int, crew_id: int, at: datetime, eta_s: float) -> bool:
+    """Put the claimed crew on the incident, if the incident can still take one."""
+    return connection.execute(text(
         "UPDATE incidents SET crew_id = :crew, status = 'assigned', assigned_at = :at, eta_s = :eta, "
-        "updated_at = now() WHERE id = :id"), {"id": incident_id, "crew": crew_id, "at": at, "eta": eta_s})
-    set_crew_status(connection, crew_id, "assigned")
+        "updated_at = now() WHERE id = :id AND status IN ('new', 'assigned', 'accepted') RETURNING id"),
+        {"id": incident_id, "crew": crew_id, "at": at, "eta": eta_s}).scalar() is not None
 
 
 def set_crew_status(connection: Connection, crew_id: int, status: str) -> None:
@@ -45,6 +55,15 @@ def set_crew_status(connection: Connection, crew_id: int, status: str) -> None:
 def crews_of(connection: Connection, incident_ids: list[int]) -> list[int]:
     return connection.execute(text("SELECT DISTINCT crew_id FROM incidents WHERE id = ANY(:ids) AND crew_id IS NOT NULL"),
                               {"ids": incident_ids}).scalars().all()
+
+
+def lock_incident(connection: Connection, incident_id: int) -> None:
+    connection.execute(text("SELECT FROM incidents WHERE id = :id FOR UPDATE"), {"id": incident_id})
+
+
+def free_crews(connection: Connection) -> list[int]:
+    return connection.execute(text(
+        "SELECT id FROM crews WHERE on_duty AND status = 'available' ORDER BY code")).scalars().all()
 
 
 def crew_by_code(connection: Connection, code: str) -> dict[str, Any] | None:

@@ -11,15 +11,21 @@ from dispatch.routing.graph import DirectedEdges
 from dispatch.routing.speeds import FALLBACK_KMH
 
 #: A closure in force: not reopened and not run out.
-ACTIVE = "reopened_at IS NULL AND (until IS NULL OR until > now())"
+# clock_timestamp(), not now(): a long transaction must see a closure run out when it does.
+ACTIVE = "reopened_at IS NULL AND (until IS NULL OR until > clock_timestamp())"
+#: A position farther than this from every road is not placed on the road graph.
+MAX_SNAP_M = 1000
 POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
 
 
-def directed_edges(connection: Connection, speeds_kmh: dict[str, float]) -> DirectedEdges:
-    """Every drivable direction of every open road, with its travel time."""
+def directed_edges(connection: Connection, speeds_kmh: dict[str, float], with_closed: bool = False) -> DirectedEdges:
+    """Every drivable direction of every road open now (or of every road: ``with_closed``),
+    with its travel time."""
+    closed = "" if with_closed else \
+        f"WHERE id NOT IN (SELECT unnest(road_ids) FROM road_closures WHERE {ACTIVE})"
     rows = connection.execute(text(
         "SELECT id, source_node_id, target_node_id, oneway, highway, coalesce(maxspeed_kmh, 0), length_m "
-        f"FROM roads WHERE id NOT IN (SELECT unnest(road_ids) FROM road_closures WHERE {ACTIVE})")).all()
+        f"FROM roads {closed}")).all()
     if not rows:
         empty = np.array([], dtype=np.int64)
         return DirectedEdges(empty, empty, np.array([], dtype=float), empty)
@@ -57,7 +63,8 @@ def flag_routable(connection: Connection, node_ids: list[int], routable: list[bo
 
 
 def nearest_node(connection: Connection, lon: float, lat: float) -> int | None:
-    """The routable road node a position snaps to: the nearer end of the nearest road.
+    """The routable road node a position snaps to: the nearer end of the nearest road, if that
+    road is within MAX_SNAP_M (a position far from every road is not on the graph).
 
     The five nearest roads come from the GiST index alone (a join would defeat it)."""
     return connection.execute(text(
@@ -66,7 +73,8 @@ def nearest_node(connection: Connection, lon: float, lat: float) -> int | None:
         f"FROM (SELECT id, geom, source_node_id, target_node_id, {POINT} AS p FROM roads "
         f"ORDER BY geom <-> {POINT} LIMIT 5) AS r "
         "JOIN road_nodes a ON a.id = r.source_node_id JOIN road_nodes b ON b.id = r.target_node_id "
-        "WHERE a.routable OR b.routable ORDER BY r.geom <-> r.p LIMIT 1"), {"lon": lon, "lat": lat}).scalar()
+        "WHERE (a.routable OR b.routable) AND ST_DWithin(r.geom::geography, r.p::geography, :max_m) "
+        "ORDER BY r.geom <-> r.p LIMIT 1"), {"lon": lon, "lat": lat, "max_m": MAX_SNAP_M}).scalar()
 
 
 def roads_near(connection: Connection, geojson: str, within_m: float) -> list[int]:
