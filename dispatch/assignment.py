@@ -37,6 +37,8 @@ class Dispatcher:
         self.session = session
         self.settings = settings
         self.graphs = graphs
+        #: Crew origins for one (graph, time): a sweep asks for them once per incident.
+        self._origins_memo: tuple[tuple[int, datetime], list[dict[str, Any]]] | None = None
 
     @property
     def _connection(self):
@@ -55,6 +57,9 @@ class Dispatcher:
         return incident["road_node_id"]
 
     def _origins(self, graph: RoadGraph, now: datetime) -> list[dict[str, Any]]:
+        key = (graph.version, now)
+        if self._origins_memo is not None and self._origins_memo[0] == key:
+            return [dict(crew) for crew in self._origins_memo[1]]
         fresh = now - timedelta(seconds=self.settings.crew_position_max_age_s)
         crews = crew_store.origins(self._connection, fresh)
         for crew in crews:
@@ -63,7 +68,8 @@ class Dispatcher:
                 if place not in graph.snapped:
                     graph.snapped[place] = road_store.nearest_node(self._connection, *place)
                 crew["node"] = graph.snapped[place]
-        return crews
+        self._origins_memo = (key, crews)
+        return [dict(crew) for crew in crews]
 
     def candidates(self, incident_id: int, now: datetime) -> list[dict[str, Any]]:
         """Every on-duty crew with its driving time to the incident, the fastest first."""
@@ -123,6 +129,7 @@ class Dispatcher:
 
     def _give(self, incident_id: int, crew: dict[str, Any], now: datetime, actor: str) -> bool:
         """Claim the crew and put it on the incident; False when another request got there first."""
+        self._origins_memo = None  # a crew's status changes below
         if not store.take_crew(self._connection, crew["id"], incident_id):
             return False
         if not store.give_job(self._connection, incident_id, crew["id"], now, crew["eta_s"]):
@@ -134,6 +141,7 @@ class Dispatcher:
 
     def release(self, crew_id: int, now: datetime) -> int | None:
         """The crew is free again: it takes the most urgent waiting incident it can reach."""
+        self._origins_memo = None
         store.set_crew_status(self._connection, crew_id, "available")
         return self.take_waiting(crew_id, now)
 
