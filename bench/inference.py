@@ -35,6 +35,7 @@ from dispatch.events import EventPublisher  # noqa: E402
 from dispatch.grid import TopologyCache  # noqa: E402
 from dispatch.locating import Locators  # noqa: E402
 from dispatch.reports import NewReport, ReportIntake  # noqa: E402
+from dispatch.routing.engine import RoadGraphCache  # noqa: E402
 
 START = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 KINDS = ("transformer", "fuse", "switch", "line")
@@ -60,7 +61,7 @@ def draw_faults(connection, topology, per_kind: int, rng: random.Random) -> list
     return faults
 
 
-def simulate(database, settings, topologies, events, customers, fault_area, p, rng):
+def simulate(database, settings, topologies, graphs, events, customers, fault_area, p, rng):
     """Run one fault's calls; return (final area, calls until first exact or None, calls made)."""
     topology = topologies.current(database.session())
     out = [c for c in customers if c[2] is not None and topology.is_within(c[2], fault_area)]
@@ -72,7 +73,7 @@ def simulate(database, settings, topologies, events, customers, fault_area, p, r
     first_exact, made = None, 0
     for at, account in sorted(calls + background):
         session = database.session()
-        intake = ReportIntake(session, settings, topologies, events).submit(
+        intake = ReportIntake(session, settings, topologies, graphs, events).submit(
             NewReport("hotline", at, Locators(account_no=account)))
         session.close()
         if account in fault_calls:
@@ -115,6 +116,7 @@ def main() -> None:
     with scratch_database("dispatch_bench_inference") as url:
         database = Database(url)
         topologies = TopologyCache()
+        graphs = RoadGraphCache()
         events = EventPublisher(redis.Redis.from_url(settings.redis_url))
         with database.engine.connect() as connection:
             topology = topologies.current(database.session())
@@ -132,7 +134,8 @@ def main() -> None:
                 with database.engine.connect() as connection:
                     outer = connection.begin()
                     database.bind_to(connection)
-                    made, first_exact = simulate(database, settings, topologies, events, customers, area, p, rng)
+                    made, first_exact = simulate(database, settings, topologies, graphs, events, customers, area,
+                                                 p, rng)
                     accounts = {a for a, _, c in customers if c is not None and topology.is_within(c, area)}
                     predicted = final_area(connection, topology, accounts) if made else None
                     outer.rollback()
