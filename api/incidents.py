@@ -13,8 +13,7 @@ from api.times import recent
 from api.validation import json_body, query_args
 from dispatch.assignment import Dispatcher
 from dispatch.lifecycle import EVENT_TYPES, record_event
-from dispatch.sla import states
-from dispatch.sweeper import driving_time
+from dispatch.sweeper import current_sla
 from dispatch.errors import FieldProblem, InvalidInput, NotFound
 from dispatch.gis.geojson import GeometryProblem, bbox_of
 from dispatch.models.base import INCIDENT_STATUSES, ZONE_CLASSES
@@ -88,12 +87,9 @@ def get_incident(incident_id: int) -> Response:
     if body is None:
         raise NotFound(f"there is no incident {incident_id}")
     incident = json.loads(body)
-    now = datetime.now(timezone.utc)
     clocks = {k: incident[k] and datetime.fromisoformat(incident[k])
               for k in ("arrival_deadline", "on_site_at", "restore_deadline", "restored_at")}
-    eta = driving_time(_dispatcher(), {"id": incident_id, "crew_id": incident["crew_id"]}, now) \
-        if incident["status"] in ("new", "assigned", "accepted", "en_route") else None
-    incident["sla"] = states({**clocks, "status": incident["status"]}, now, eta) | {"eta_s": eta}
+    incident["sla"] = current_sla(_dispatcher(), {**incident, **clocks}, datetime.now(timezone.utc))
     return jsonify(incident)
 
 

@@ -25,6 +25,14 @@ def driving_time(dispatcher: Dispatcher, incident: dict[str, Any], now: datetime
     return next((c["eta_s"] for c in candidates if c["qualified"]), None)
 
 
+def current_sla(dispatcher: Dispatcher, incident: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The incident's SLA states at ``now`` and the driving time they assume (while the crew has
+    not arrived)."""
+    eta = driving_time(dispatcher, incident, now) if incident["on_site_at"] is None \
+        and incident["status"] in ("new", "assigned", "accepted", "en_route") else None
+    return states(incident, now, eta) | {"eta_s": eta}
+
+
 def warning_for(incident: dict[str, Any], clocks: dict[str, str | None]) -> str | None:
     if incident["on_site_at"] is None:
         return clocks["arrival"] if clocks["arrival"] in ("at_risk", "breached") else None
@@ -39,15 +47,14 @@ def sweep(session: Session, dispatcher: Dispatcher, events: EventPublisher, now:
         f"WHERE status IN {OPEN} ORDER BY id")).mappings()]
     recorded = []
     for incident in incidents:
-        eta = driving_time(dispatcher, incident, now) if incident["on_site_at"] is None else None
-        clocks = states(incident, now, eta)
+        clocks = current_sla(dispatcher, incident, now)
         warning = warning_for(incident, clocks)
         if warning is None:
             continue
         inserted = connection.execute(text(
             "INSERT INTO incident_events (incident_id, type, at, actor, data) VALUES (:id, :type, :at, 'sla-sweeper', "
             "jsonb_build_object('eta_s', CAST(:eta AS float8))) ON CONFLICT DO NOTHING RETURNING id"),
-            {"id": incident["id"], "type": warning, "at": now, "eta": eta}).scalar()
+            {"id": incident["id"], "type": warning, "at": now, "eta": clocks["eta_s"]}).scalar()
         if inserted is not None:
             recorded.append((incident["id"], warning))
     dispatcher.fill_free_crews(now)  # a crew left idle by a race or a lifted closure
