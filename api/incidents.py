@@ -101,6 +101,16 @@ def incident_candidates(incident_id: int):
     return jsonify(candidates=[{k: v for k, v in c.items() if k != "id"} for c in listed])
 
 
+@blueprint.get("/<int:incident_id>/route")
+@operation("The assigned crew's fastest route to the incident, with its driving time", "incidents",
+           path_params=ID, responses={200: ("GeoJSON Feature (LineString) with crew and eta_s", {"type": "object"}),
+                                      404: ("No such incident, or no crew yet", None),
+                                      409: ("No way by road now", None)})
+def incident_route(incident_id: int):
+    route = _dispatcher().route(min(incident_id, MAX_ID), datetime.now(timezone.utc))
+    return Response(json.dumps(route), mimetype="application/geo+json")
+
+
 class Assignment(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     crew: str | None = Field(None, min_length=1, max_length=40, description="crew code; none: the best crew")

@@ -86,6 +86,28 @@ class Dispatcher:
         } for crew, seconds in zip(crews, times)]
         return sorted(listed, key=lambda c: (c["eta_s"] is None, c["eta_s"] or 0.0, c["crew"]))
 
+    def route(self, incident_id: int, now: datetime) -> dict[str, Any]:
+        """The assigned crew's fastest way to the incident: a GeoJSON Feature along the roads."""
+        incident = self._incident(incident_id)
+        if incident["crew_id"] is None:
+            raise NotFound(f"incident {incident_id} has no crew")
+        graph = self.graphs.current(self.session)
+        crew = next((c for c in self._origins(graph, now) if c["id"] == incident["crew_id"]), None)
+        node = self._node_of(incident)
+        if crew is None or crew["node"] is None or node is None:
+            raise Conflict("the crew or the incident is not on the road network")
+        seconds, nodes, roads = graph.route(crew["node"], node)
+        if not np.isfinite(seconds):
+            raise Conflict(f"crew {crew['code']} cannot reach incident {incident_id} by road now")
+        lines = road_store.road_lines(self._connection, sorted(set(roads)))
+        coordinates: list[list[float]] = []
+        for start, road in zip(nodes, roads):
+            source, drawn = lines[road]
+            coordinates += (drawn if source == start else drawn[::-1])[1 if coordinates else 0:]
+        return {"type": "Feature", "geometry": {"type": "LineString", "coordinates": coordinates} if coordinates
+                else None, "properties": {"crew": crew["code"], "origin": crew["origin"], "eta_s": round(seconds, 1),
+                                          "incident": incident_id, "roads": len(roads)}}
+
     def assign_best(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
         """Give the incident to the best free crew, if there is one; else it waits."""
         store.lock_incident(self._connection, incident_id)

@@ -265,3 +265,17 @@ def test_event_times_cannot_go_backwards(client, city):
     client.post(f"/api/v1/incidents/{incident['id']}/events", json={"type": "on_site", "at": on_site.isoformat()})
     assert_problem(client.post(f"/api/v1/incidents/{incident['id']}/events", json={
         "type": "restored", "at": (on_site - timedelta(minutes=30)).isoformat()}), 422)
+
+
+def test_the_crew_s_route_follows_the_roads(client, city):
+    incident = sent(client, account_no=customer(3))  # on one-way South Street: CW drives down and east
+    route = client.get(f"/api/v1/incidents/{incident['id']}/route")
+    assert route.status_code == 200 and route.mimetype == "application/geo+json"
+    feature = route.get_json()
+    assert feature["properties"]["crew"] == "CW" and feature["properties"]["eta_s"] == incident["eta_s"]
+    line = feature["geometry"]["coordinates"]
+    assert line[0] == [round(LON - 0.004, 7), round(LAT + 0.001, 7)]  # the west depot
+    assert line[1] == [round(LON - 0.004, 7), round(LAT - 0.004, 7)]  # down the cross street
+    assert all(b[0] >= a[0] for a, b in zip(line[1:], line[2:]))  # then only eastwards
+    waiting = sent(client, address="nowhere at all")
+    assert_problem(client.get(f"/api/v1/incidents/{waiting['id']}/route"), 404)

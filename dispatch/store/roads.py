@@ -110,3 +110,11 @@ def closures(connection: Connection) -> list[dict[str, Any]]:
         "SELECT id, road_ids, reason, until, created_at, reopened_at, "
         f"({ACTIVE}) AS active, ST_AsGeoJSON(geom, 7)::json AS geometry FROM road_closures ORDER BY id DESC LIMIT 500"))
     return [dict(r) for r in rows.mappings()]
+
+
+def road_lines(connection: Connection, road_ids: list[int]) -> dict[int, tuple[int, list[list[float]]]]:
+    """Each road's source node and drawn coordinates, for stitching a route."""
+    rows = connection.execute(text(
+        "SELECT id, source_node_id, ST_AsGeoJSON(geom, 7)::json -> 'coordinates' FROM roads WHERE id = ANY(:ids)"),
+        {"ids": road_ids})
+    return {road: (source, coordinates) for road, source, coordinates in rows}
