@@ -6,9 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.context import session, settings
 from api.openapi import operation
-from api.validation import json_body
-from dispatch.errors import FieldProblem, InvalidInput, NotFound
-from dispatch.gis.geojson import GeometryProblem, bbox_of
+from api.validation import bbox_param, json_body
+from dispatch.errors import NotFound
 from dispatch.gis.layers import IMPORT_ORDER
 from dispatch.grid import operate_switch
 from dispatch.store.grid_layers import feature, features_page
@@ -36,12 +35,7 @@ def layer_features(layer: str) -> Response:
     query = LayerQuery.model_validate(request.args.to_dict())
     page_max = settings().page_max
     limit = min(query.limit or settings().page_default, page_max)
-    bbox = None
-    if query.bbox is not None:
-        try:
-            bbox = bbox_of(query.bbox)
-        except GeometryProblem as why:
-            raise InvalidInput("bbox is not valid", [FieldProblem("bbox", str(why))]) from None
+    bbox = bbox_param(query.bbox)
     rows = features_page(session().connection(), layer, bbox, query.after, limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]

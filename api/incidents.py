@@ -10,12 +10,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from api.context import session, settings
 from api.openapi import operation
 from api.times import recent
-from api.validation import json_body, query_args
+from api.validation import Point, bbox_param, json_body, query_args
 from dispatch.assignment import Dispatcher
 from dispatch.lifecycle import EVENT_TYPES, record_event
 from dispatch.sweeper import current_sla
-from dispatch.errors import FieldProblem, InvalidInput, NotFound
-from dispatch.gis.geojson import GeometryProblem, bbox_of
+from dispatch.errors import NotFound
 from dispatch.models.base import INCIDENT_STATUSES, ZONE_CLASSES
 from dispatch.store.incident_views import incident_detail, incidents_page
 
@@ -52,12 +51,7 @@ class IncidentQuery(BaseModel):
            responses={200: ("{incidents: [...], links: [...]}", {"type": "object"}), 422: ("Bad query", None)})
 def list_incidents() -> Response:
     query = query_args(IncidentQuery)
-    bbox = None
-    if query.bbox is not None:
-        try:
-            bbox = bbox_of(query.bbox)
-        except GeometryProblem as why:
-            raise InvalidInput("bbox is not valid", [FieldProblem("bbox", str(why))]) from None
+    bbox = bbox_param(query.bbox)
     limit = min(query.limit or settings().page_default, settings().page_max)
     rows = incidents_page(session().connection(), statuses=query.status.split(",") if query.status else None,
                           zone=query.zone, zone_class=query.zone_class, bbox=bbox, since=query.since,
@@ -125,12 +119,6 @@ def assign_crew(incident_id: int):
     chosen = _dispatcher().assign(min(incident_id, MAX_ID), choice.crew, datetime.now(timezone.utc), "dispatcher")
     session().commit()
     return jsonify(crew=chosen["crew"], eta_s=chosen["eta_s"])
-
-
-class Point(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
 
 
 class LifecycleEvent(BaseModel):

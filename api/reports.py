@@ -10,18 +10,12 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from api.context import session, settings
 from api.openapi import operation
 from api.times import recent
-from api.validation import json_body
+from api.validation import Point, json_body
 from dispatch.locating import Locators
 from dispatch.models.base import REPORT_CHANNELS, REPORT_KINDS
 from dispatch.reports import NewReport, ReportIntake
 
 blueprint = Blueprint("reports", __name__, url_prefix="/api/v1/reports")
-
-
-class Point(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
 
 
 class ReportIn(BaseModel):

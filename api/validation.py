@@ -4,11 +4,30 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from flask import Flask, request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from dispatch.errors import DispatchError, FieldProblem, InvalidInput
+from dispatch.gis.geojson import GeometryProblem, bbox_of
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class Point(BaseModel):
+    """A WGS 84 position in a request body."""
+
+    model_config = ConfigDict(extra="forbid")
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+
+
+def bbox_param(text: str | None) -> tuple[float, float, float, float] | None:
+    """The ``bbox`` query parameter, or a 422 naming it."""
+    if text is None:
+        return None
+    try:
+        return bbox_of(text)
+    except GeometryProblem as why:
+        raise InvalidInput("bbox is not valid", [FieldProblem("bbox", str(why))]) from None
 
 
 class MalformedBody(DispatchError):

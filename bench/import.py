@@ -2,24 +2,20 @@
 
     .venv/bin/python bench/import.py [--data data/demo]
 
-Creates a scratch database `dispatch_bench_import`, migrates it, imports twice (the first
-inserts everything, the second must change nothing) and drops it.
+Creates a scratch database, migrates it, imports twice (the first inserts everything, the
+second must change nothing) and drops it.
 """
 from __future__ import annotations
 
 import argparse
 import platform
+import sys
 from pathlib import Path
 
-from alembic import command
-from sqlalchemy import create_engine, make_url, text
-
-from api.cli import alembic_config
-from dispatch.config import Settings
-from dispatch.db import Database
-from dispatch.grid_import import ImportSummary, import_grid
-
-SCRATCH = "dispatch_bench_import"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import DEMO, scratch_database  # noqa: E402
+from dispatch.db import Database  # noqa: E402
+from dispatch.grid_import import ImportSummary, import_grid  # noqa: E402
 
 
 def print_summary(title: str, summary: ImportSummary) -> None:
@@ -33,17 +29,10 @@ def print_summary(title: str, summary: ImportSummary) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path("data/demo"))
+    parser.add_argument("--data", type=Path, default=DEMO)
     args = parser.parse_args()
-    base = make_url(Settings.from_env().database_url)
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{SCRATCH}"'))
-    url = base.set(database=SCRATCH).render_as_string(hide_password=False)
-    command.upgrade(alembic_config(url), "head")
-    database = Database(url)
-    try:
+    with scratch_database("dispatch_bench_import", with_demo=False) as url:
+        database = Database(url)
         print(f"machine: {platform.node()} {platform.machine()}, python {platform.python_version()}")
         results = []
         for title in ("first import (empty database)", "second import (same files)"):
@@ -51,20 +40,15 @@ def main() -> None:
             results.append(import_grid(session, args.data))
             session.close()
             print_summary(title, results[-1])
-        customers = results[0].result("customers")
-        if customers:
-            per_second = customers.features / (customers.parse_seconds + customers.write_seconds)
-            print(f"\ncustomers: {customers.features} in {customers.parse_seconds + customers.write_seconds:.2f} s "
-                  f"(read+check {customers.parse_seconds:.2f} s, write {customers.write_seconds:.2f} s) "
-                  f"= {per_second:,.0f} customers/s")
-            whole = sum(r.features for r in results[0].layers)
-            print(f"whole dataset: {whole} features in {results[0].seconds:.2f} s = "
-                  f"{whole / results[0].seconds:,.0f} features/s")
-    finally:
         database.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)'))
-        admin.dispose()
+    customers = results[0].result("customers")
+    if customers:
+        per_second = customers.features / (customers.parse_seconds + customers.write_seconds)
+        print(f"\ncustomers: {customers.features} in {customers.parse_seconds + customers.write_seconds:.2f} s "
+              f"(read+check {customers.parse_seconds:.2f} s, write {customers.write_seconds:.2f} s) "
+              f"= {per_second:,.0f} customers/s")
+    whole = sum(r.features for r in results[0].layers)
+    print(f"whole dataset: {whole} features in {results[0].seconds:.2f} s = {whole / results[0].seconds:,.0f} features/s")
 
 
 if __name__ == "__main__":
