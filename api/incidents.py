@@ -83,7 +83,7 @@ def get_incident(incident_id: int) -> Response:
     incident = json.loads(body)
     clocks = {k: incident[k] and datetime.fromisoformat(incident[k])
               for k in ("arrival_deadline", "on_site_at", "restore_deadline", "restored_at")}
-    incident["sla"] = current_sla(_dispatcher(), {**incident, **clocks}, datetime.now(timezone.utc))
+    incident["sla"] = current_sla(_dispatcher(), [{**incident, **clocks}], datetime.now(timezone.utc))[incident_id]
     return jsonify(incident)
 
 

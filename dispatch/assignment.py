@@ -86,6 +86,31 @@ class Dispatcher:
         } for crew, seconds in zip(crews, times)]
         return sorted(listed, key=lambda c: (c["eta_s"] is None, c["eta_s"] or 0.0, c["crew"]))
 
+    def driving_times(self, incident_ids: list[int], now: datetime) -> dict[int, float | None]:
+        """For each incident, its crew's driving time to it, or without a crew the fastest
+        qualified crew's (None: no crew can reach it). One search per incident or one per crew,
+        whichever are fewer: a sweep of thousands of incidents costs a search per crew."""
+        graph = self.graphs.current(self.session)
+        crews = [c for c in self._origins(graph, now) if c["node"] is not None]
+        incidents = store.incidents(self._connection, incident_ids)
+        nodes = [self._node_of(i) or -1 for i in incidents]
+        horizon = self.settings.routing_horizon_s
+        if len(incidents) <= len(crews):
+            times = np.array([graph.seconds_to(n, [c["node"] for c in crews], horizon) for n in nodes]).reshape(
+                len(incidents), len(crews))
+        else:
+            times = np.array([graph.seconds_from(c["node"], nodes, horizon) for c in crews]).reshape(
+                len(crews), len(incidents)).T
+        etas: dict[int, float | None] = {}
+        for incident, row in zip(incidents, times):
+            if incident["crew_id"] is not None:
+                eligible = [t for crew, t in zip(crews, row) if crew["id"] == incident["crew_id"]]
+            else:
+                eligible = [t for crew, t in zip(crews, row) if incident["required_skill"] in crew["skills"]]
+            best = min(eligible, default=np.inf)
+            etas[incident["id"]] = round(float(best), 1) if np.isfinite(best) else None
+        return etas
+
     def route(self, incident_id: int, now: datetime) -> dict[str, Any]:
         """The assigned crew's fastest way to the incident: a GeoJSON Feature along the roads."""
         incident = self._incident(incident_id)

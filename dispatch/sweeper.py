@@ -17,20 +17,14 @@ from dispatch.sla import states
 OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_INCIDENT_STATUSES) + ")"
 
 
-def driving_time(dispatcher: Dispatcher, incident: dict[str, Any], now: datetime) -> float | None:
-    """The assigned crew's driving time, or without one the fastest qualified crew's."""
-    candidates = [c for c in dispatcher.candidates(incident["id"], now) if c["eta_s"] is not None]
-    if incident["crew_id"] is not None:
-        return next((c["eta_s"] for c in candidates if c["id"] == incident["crew_id"]), None)
-    return next((c["eta_s"] for c in candidates if c["qualified"]), None)
+#: While the crew has not arrived, the arrival clock depends on its driving time.
+ON_THE_WAY = ("new", "assigned", "accepted", "en_route")
 
 
-def current_sla(dispatcher: Dispatcher, incident: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The incident's SLA states at ``now`` and the driving time they assume (while the crew has
-    not arrived)."""
-    eta = driving_time(dispatcher, incident, now) if incident["on_site_at"] is None \
-        and incident["status"] in ("new", "assigned", "accepted", "en_route") else None
-    return states(incident, now, eta) | {"eta_s": eta}
+def current_sla(dispatcher: Dispatcher, incidents: list[dict[str, Any]], now: datetime) -> dict[int, dict[str, Any]]:
+    """Each incident's SLA states at ``now``, with the driving time they assume."""
+    etas = dispatcher.driving_times([i["id"] for i in incidents if i["status"] in ON_THE_WAY], now)
+    return {i["id"]: states(i, now, etas.get(i["id"])) | {"eta_s": etas.get(i["id"])} for i in incidents}
 
 
 def warning_for(incident: dict[str, Any], clocks: dict[str, str | None]) -> str | None:
@@ -46,8 +40,9 @@ def sweep(session: Session, dispatcher: Dispatcher, events: EventPublisher, now:
         "SELECT id, status, crew_id, arrival_deadline, on_site_at, restore_deadline, restored_at FROM incidents "
         f"WHERE status IN {OPEN} ORDER BY id")).mappings()]
     recorded = []
+    slas = current_sla(dispatcher, incidents, now)
     for incident in incidents:
-        clocks = current_sla(dispatcher, incident, now)
+        clocks = slas[incident["id"]]
         warning = warning_for(incident, clocks)
         if warning is None:
             continue

@@ -17,6 +17,11 @@ def incident(connection: Connection, incident_id: int) -> dict[str, Any] | None:
     return None if row is None else dict(row)
 
 
+def incidents(connection: Connection, incident_ids: list[int]) -> list[dict[str, Any]]:
+    rows = connection.execute(text(INCIDENT + " WHERE id = ANY(:ids) ORDER BY id"), {"ids": incident_ids})
+    return [dict(r) for r in rows.mappings()]
+
+
 def set_road_node(connection: Connection, incident_id: int, node_id: int | None) -> None:
     connection.execute(text("UPDATE incidents SET road_node_id = :n WHERE id = :id"), {"id": incident_id, "n": node_id})
 
