@@ -37,7 +37,7 @@ class Dispatcher:
         self.session = session
         self.settings = settings
         self.graphs = graphs
-        #: Crew origins for one (graph, time): a sweep asks for them once per incident.
+        #: Crew origins for one (graph, time): fill_free_crews asks for them once per free crew.
         self._origins_memo: tuple[tuple[int, datetime], list[dict[str, Any]]] | None = None
 
     @property
@@ -63,13 +63,19 @@ class Dispatcher:
         fresh = now - timedelta(seconds=self.settings.crew_position_max_age_s)
         crews = crew_store.origins(self._connection, fresh)
         for crew in crews:
+            if crew["node"] is None and crew["origin"] == "position":  # imported, not yet snapped
+                crew["node"] = self._snap(graph, (crew["lon"], crew["lat"]))
             if crew["node"] is None:
-                place = (crew["depot_lon"], crew["depot_lat"])  # keyed by place: a moved depot snaps anew
-                if place not in graph.snapped:
-                    graph.snapped[place] = road_store.nearest_node(self._connection, *place)
-                crew["node"] = graph.snapped[place]
+                crew["origin"] = "depot"
+                crew["node"] = self._snap(graph, (crew["depot_lon"], crew["depot_lat"]))
         self._origins_memo = (key, crews)
         return [dict(crew) for crew in crews]
+
+    def _snap(self, graph: RoadGraph, place: tuple[float, float]) -> int | None:
+        """The road node of a fixed place, once per graph (keyed by place: a moved depot snaps anew)."""
+        if place not in graph.snapped:
+            graph.snapped[place] = road_store.nearest_node(self._connection, *place)
+        return graph.snapped[place]
 
     def candidates(self, incident_id: int, now: datetime) -> list[dict[str, Any]]:
         """Every on-duty crew with its driving time to the incident, the fastest first."""
@@ -134,8 +140,11 @@ class Dispatcher:
                                           "incident": incident_id, "roads": len(roads)}}
 
     def assign_best(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
-        """Give the incident to the best free crew, if there is one; else it waits."""
+        """Give a new incident without a crew to the best free crew, if there is one; else it waits."""
         store.lock_incident(self._connection, incident_id)
+        incident = self._incident(incident_id)
+        if incident["status"] != "new" or incident["crew_id"] is not None:
+            return None
         for crew in self.candidates(incident_id, now):
             if crew["free"] and crew["qualified"] and crew["eta_s"] is not None and self._give(
                     incident_id, crew, now, "system"):
@@ -156,7 +165,7 @@ class Dispatcher:
             if chosen is None:
                 raise Conflict("no free, qualified crew can reach this incident now")
         else:
-            if store.crew_by_code(self._connection, crew_code) is None:
+            if crew_store.crew(self._connection, crew_code) is None:
                 raise NotFound(f"there is no crew {crew_code!r}")
             chosen = listed.get(crew_code)
             if chosen is None:

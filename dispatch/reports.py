@@ -21,6 +21,7 @@ from dispatch.gis.inference import Call, Rules, predict
 from dispatch.gis.topology import Device, Topology
 from dispatch.grid import TopologyCache
 from dispatch.locating import Located, Locators, locate
+from dispatch.models.base import OPEN_INCIDENT_STATUSES
 from dispatch.routing.engine import RoadGraphCache
 from dispatch.store import dispatching as dispatch_store
 from dispatch.sla import arrival_deadline
@@ -29,7 +30,7 @@ from dispatch.store import locating as places
 
 HAZARD_KINDS = frozenset({"wire_down", "fire"})
 #: Open statuses from the least to the most advanced.
-PROGRESS = ("new", "assigned", "accepted", "en_route", "on_site")
+PROGRESS = OPEN_INCIDENT_STATUSES
 #: Incidents that can be merged away: no crew is moving yet.
 MERGEABLE = frozenset({"new", "assigned", "accepted"})
 NEW_CALL = ("new call",)
@@ -93,9 +94,8 @@ class ReportIntake:
                 zone_defaulted=located.zone_defaulted, source_id=located.source_id,
                 arrival_deadline=deadline, distance_m=located.distance_m, incident_id=incident_id)
             store.refresh_incident(connection, incident_id)
-            if store.incident_summary(connection, incident_id)["status"] == "new":
-                if self.dispatcher.assign_best(incident_id, datetime.now(timezone.utc)) is not None:
-                    changes.append("assigned")
+            if self.dispatcher.assign_best(incident_id, datetime.now(timezone.utc)) is not None:
+                changes.append("assigned")
             summary = store.incident_summary(connection, incident_id)
             located_view = self._located_view(report_id, topology)
             self.session.commit()

@@ -11,10 +11,8 @@ from sqlalchemy.orm import Session
 
 from dispatch.assignment import Dispatcher
 from dispatch.events import EventPublisher
-from dispatch.models.base import OPEN_INCIDENT_STATUSES
 from dispatch.sla import states
-
-OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_INCIDENT_STATUSES) + ")"
+from dispatch.store.incidents import OPEN
 
 
 #: While the crew has not arrived, the arrival clock depends on its driving time.

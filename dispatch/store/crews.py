@@ -70,12 +70,13 @@ def set_latest_position(connection: Connection, crew_id: int, at: datetime, lon:
 
 
 def origins(connection: Connection, fresh_since: datetime) -> list[dict[str, Any]]:
-    """On-duty crews and where each starts from: a fresh position, else its depot."""
+    """On-duty crews and where each would start from: a fresh position (with its snapped node, if
+    the phone reported it; an imported position has none yet), else its depot."""
     rows = connection.execute(text(
         "SELECT c.id, c.code, c.status, c.skills, "
-        "CASE WHEN c.position_at >= :fresh AND c.position_node_id IS NOT NULL THEN c.position_node_id END AS node, "
-        "CASE WHEN c.position_at >= :fresh AND c.position_node_id IS NOT NULL THEN 'position' ELSE 'depot' END "
-        "AS origin, ST_X(d.geom) AS depot_lon, ST_Y(d.geom) AS depot_lat, d.id AS depot_id "
+        "CASE WHEN c.position_at >= :fresh THEN c.position_node_id END AS node, "
+        "CASE WHEN c.position_at >= :fresh THEN 'position' ELSE 'depot' END AS origin, "
+        "ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, ST_X(d.geom) AS depot_lon, ST_Y(d.geom) AS depot_lat "
         "FROM crews c JOIN depots d ON d.id = c.depot_id WHERE c.on_duty ORDER BY c.code"
     ), {"fresh": fresh_since})
     return [dict(r) for r in rows.mappings()]

@@ -69,9 +69,3 @@ def lock_incident(connection: Connection, incident_id: int) -> None:
 def free_crews(connection: Connection) -> list[int]:
     return connection.execute(text(
         "SELECT id FROM crews WHERE on_duty AND status = 'available' ORDER BY code")).scalars().all()
-
-
-def crew_by_code(connection: Connection, code: str) -> dict[str, Any] | None:
-    row = connection.execute(text("SELECT id, code, on_duty, status, skills FROM crews WHERE code = :c"),
-                             {"c": code}).mappings().first()
-    return None if row is None else dict(row)
