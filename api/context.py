@@ -5,6 +5,7 @@ import redis
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
+from dispatch.assignment import Dispatcher
 from dispatch.config import Settings
 from dispatch.db import Database
 
@@ -32,3 +33,8 @@ def close_session(_error: BaseException | None = None) -> None:
     opened = g.pop("session", None)
     if opened is not None:
         opened.close()
+
+
+def dispatcher() -> Dispatcher:
+    """Crew assignment on this request's session."""
+    return Dispatcher(session(), settings(), current_app.extensions["road_graphs"])

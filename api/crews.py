@@ -1,17 +1,15 @@
 """Crews: the dispatcher's roster and the phones' position reports."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.context import redis_client, session, settings
+from api.context import dispatcher, redis_client, session
 from api.openapi import operation
 from api.times import recent
-from api.validation import json_body
-from dispatch.assignment import Dispatcher
+from api.validation import Point, json_body
 from dispatch.crews import create_crew, crew_or_404, record_positions, update_crew
 from dispatch.store.crews import crews
 
@@ -70,11 +68,8 @@ class CrewChange(BaseModel):
         return values
 
 
-class Position(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Position(Point):
     at: AwareDatetime
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     accuracy_m: float | None = Field(None, ge=0, le=100_000, allow_inf_nan=False)
     speed: float | None = Field(None, ge=0, le=100, allow_inf_nan=False, description="m/s")
     heading: float | None = Field(None, ge=0, le=360, allow_inf_nan=False, description="degrees")
@@ -96,12 +91,7 @@ def _view(crew: dict) -> dict:
                                                               409: ("The code is taken", None)})
 def add_crew():
     crew = json_body(CrewIn)
-    created = create_crew(session(), **crew.model_dump())
-    if created["on_duty"]:  # a new crew on duty takes a waiting incident
-        Dispatcher(session(), settings(), current_app.extensions["road_graphs"]).fill_free_crews(
-            datetime.now(timezone.utc))
-        session().commit()
-    return jsonify(_view(crew_or_404(session(), created["code"]))), 201
+    return jsonify(_view(create_crew(session(), dispatcher(), **crew.model_dump()))), 201
 
 
 @blueprint.get("")
@@ -123,10 +113,7 @@ def get_crew(code: str):
                        409: ("Off duty while on a job", None)})
 def change_crew(code: str):
     changes = json_body(CrewChange).model_dump(exclude_unset=True)
-    dispatcher = Dispatcher(session(), settings(), current_app.extensions["road_graphs"])
-    crew = update_crew(session(), code, changes,
-                       on_duty_changed=lambda crew_id: dispatcher.take_waiting(crew_id, datetime.now(timezone.utc)))
-    return jsonify(_view(crew))
+    return jsonify(_view(update_crew(session(), dispatcher(), code, changes)))
 
 
 @blueprint.post("/<code>/positions")

@@ -4,14 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Literal
 
-from flask import Blueprint, Response, current_app, json, jsonify, request, url_for
+from flask import Blueprint, Response, json, jsonify, request, url_for
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from api.context import session, settings
+from api.context import dispatcher, session, settings
 from api.openapi import operation
 from api.times import recent
-from api.validation import Point, bbox_param, json_body, query_args
-from dispatch.assignment import Dispatcher
+from api.validation import MAX_ID, Point, bbox_param, json_body, query_args
 from dispatch.lifecycle import EVENT_TYPES, record_event
 from dispatch.sweeper import current_sla
 from dispatch.errors import NotFound
@@ -65,12 +64,7 @@ def list_incidents() -> Response:
     return Response(body, mimetype="application/json")
 
 
-MAX_ID = 2**63 - 1
 ID = {"incident_id": {"type": "integer"}}
-
-
-def _dispatcher() -> Dispatcher:
-    return Dispatcher(session(), settings(), current_app.extensions["road_graphs"])
 
 
 @blueprint.get("/<int:incident_id>")
@@ -83,7 +77,7 @@ def get_incident(incident_id: int) -> Response:
     incident = json.loads(body)
     clocks = {k: incident[k] and datetime.fromisoformat(incident[k])
               for k in ("arrival_deadline", "on_site_at", "restore_deadline", "restored_at")}
-    incident["sla"] = current_sla(_dispatcher(), [{**incident, **clocks}], datetime.now(timezone.utc))[incident_id]
+    incident["sla"] = current_sla(dispatcher(), [{**incident, **clocks}], datetime.now(timezone.utc))[incident_id]
     return jsonify(incident)
 
 
@@ -91,7 +85,7 @@ def get_incident(incident_id: int) -> Response:
 @operation("Crews that could go, with their driving time, the fastest first", "incidents", path_params=ID,
            responses={200: ("{candidates: [...]}", {"type": "object"}), 404: ("No such incident", None)})
 def incident_candidates(incident_id: int):
-    listed = _dispatcher().candidates(min(incident_id, MAX_ID), datetime.now(timezone.utc))
+    listed = dispatcher().candidates(min(incident_id, MAX_ID), datetime.now(timezone.utc))
     return jsonify(candidates=[{k: v for k, v in c.items() if k != "id"} for c in listed])
 
 
@@ -101,7 +95,7 @@ def incident_candidates(incident_id: int):
                                       404: ("No such incident, or no crew yet", None),
                                       409: ("No way by road now", None)})
 def incident_route(incident_id: int):
-    route = _dispatcher().route(min(incident_id, MAX_ID), datetime.now(timezone.utc))
+    route = dispatcher().route(min(incident_id, MAX_ID), datetime.now(timezone.utc))
     return Response(json.dumps(route), mimetype="application/geo+json")
 
 
@@ -116,7 +110,7 @@ class Assignment(BaseModel):
                                        409: ("The crew cannot take it, or the incident is past assigning", None)})
 def assign_crew(incident_id: int):
     choice = json_body(Assignment)
-    chosen = _dispatcher().assign(min(incident_id, MAX_ID), choice.crew, datetime.now(timezone.utc), "dispatcher")
+    chosen = dispatcher().assign(min(incident_id, MAX_ID), choice.crew, datetime.now(timezone.utc), "dispatcher")
     session().commit()
     return jsonify(crew=chosen["crew"], eta_s=chosen["eta_s"])
 
@@ -140,7 +134,7 @@ class LifecycleEvent(BaseModel):
 def add_event(incident_id: int):
     event = json_body(LifecycleEvent)
     point = event.location
-    result = record_event(session(), _dispatcher(), min(incident_id, MAX_ID), event.type,
+    result = record_event(session(), dispatcher(), min(incident_id, MAX_ID), event.type,
                           event.at or datetime.now(timezone.utc), "dispatcher", point and point.lon,
                           point and point.lat, event.note, event.cause)
     return jsonify(result)

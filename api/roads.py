@@ -3,22 +3,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from datetime import datetime, timezone
-
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.context import session, settings
+from api.context import dispatcher, session
 from api.openapi import operation
 from api.times import coming
+from api.validation import MAX_ID
 from api.validation import json_body
-from dispatch.assignment import Dispatcher
 from dispatch.closures import close_roads, reopen
 from dispatch.gis.geojson import GeometryProblem, check_geometry
 from dispatch.store.roads import closures
 
 blueprint = Blueprint("roads", __name__, url_prefix="/api/v1/roads")
-MAX_ID = 2**63 - 1
 #: A closure is local: its geometry fits in a box this many degrees wide (about 50 km).
 MAX_EXTENT_DEG = 0.5
 
@@ -93,8 +90,5 @@ def list_closures():
 @operation("Reopen the roads of a closure", "roads", path_params={"closure_id": {"type": "integer"}},
            responses={204: ("Reopened", None), 404: ("No such closure in force", None)})
 def delete_closure(closure_id: int):
-    reopen(session(), min(closure_id, MAX_ID))
-    # Crews that could not reach a waiting incident may now.
-    Dispatcher(session(), settings(), current_app.extensions["road_graphs"]).fill_free_crews(datetime.now(timezone.utc))
-    session().commit()
+    reopen(session(), dispatcher(), min(closure_id, MAX_ID))
     return Response(status=204)

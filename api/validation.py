@@ -10,6 +10,8 @@ from dispatch.errors import DispatchError, FieldProblem, InvalidInput
 from dispatch.gis.geojson import GeometryProblem, bbox_of
 
 Model = TypeVar("Model", bound=BaseModel)
+#: The largest id PostgreSQL's bigint holds: larger ones in a path are simply not found.
+MAX_ID = 2**63 - 1
 
 
 class Point(BaseModel):

@@ -3,11 +3,12 @@ the next query on, in every worker (the road version moves on)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dispatch.assignment import Dispatcher
 from dispatch.errors import FieldProblem, InvalidInput, NotFound
 from dispatch.store import roads as store
 
@@ -33,10 +34,11 @@ def close_roads(session: Session, *, reason: str, until: datetime | None, road_i
     return {"id": closure_id, "road_ids": roads, "reason": reason, "until": until}
 
 
-def reopen(session: Session, closure_id: int) -> None:
-    """Lift a closure in force. Commits."""
+def reopen(session: Session, dispatcher: Dispatcher, closure_id: int) -> None:
+    """Lift a closure in force; free crews that could not reach a waiting incident may now. Commits."""
     if not store.reopen_closure(session.connection(), closure_id):
         session.rollback()
         raise NotFound(f"there is no closure {closure_id} in force")
     store.bump_road_version(session.connection())
+    dispatcher.fill_free_crews(datetime.now(timezone.utc))
     session.commit()

@@ -7,12 +7,13 @@ database is the record.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import redis
 from sqlalchemy.orm import Session
 
+from dispatch.assignment import Dispatcher
 from dispatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from dispatch.store import crews as store
 from dispatch.store import roads as road_store
@@ -36,32 +37,37 @@ def crew_or_404(session: Session, code: str) -> dict[str, Any]:
     return found
 
 
-def create_crew(session: Session, *, code: str, name: str, depot: str, members: list[str] | int,
-                phone: str, skills: list[str], on_duty: bool) -> dict[str, Any]:
-    """Create a crew. Commits."""
+def _members(members: list[str] | int) -> dict[str, Any]:
+    """Names, or only a head count."""
+    if isinstance(members, list):
+        return {"members": members, "headcount": len(members)}
+    return {"members": [], "headcount": members}
+
+
+def create_crew(session: Session, dispatcher: Dispatcher, *, code: str, name: str, depot: str,
+                members: list[str] | int, phone: str, skills: list[str], on_duty: bool) -> dict[str, Any]:
+    """Create a crew; on duty, it takes the most urgent waiting incident it can. Commits."""
     depot_id = _depot(session, depot)
-    created = store.insert_crew(
-        session.connection(), code=code, name=name, depot_id=depot_id,
-        members=members if isinstance(members, list) else [], headcount=len(members) if isinstance(members, list)
-        else members, phone=phone, skills=skills, on_duty=on_duty)
+    created = store.insert_crew(session.connection(), code=code, name=name, depot_id=depot_id,
+                                **_members(members), phone=phone, skills=skills, on_duty=on_duty)
     if created is None:
         session.rollback()
         raise Conflict(f"crew {code!r} exists already")
+    if on_duty:
+        dispatcher.take_waiting(created, datetime.now(timezone.utc))
     session.commit()
     return crew_or_404(session, code)
 
 
-def update_crew(session: Session, code: str, changes: dict[str, Any], on_duty_changed) -> dict[str, Any]:
-    """Change a crew's record or duty. Commits. ``on_duty_changed(crew_id)`` runs before the
-    commit when a crew comes on duty (it may take a waiting job)."""
+def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change a crew's record or duty; a crew coming on duty takes the most urgent waiting
+    incident it can. Commits."""
     current = crew_or_404(session, code)
     columns = {k: v for k, v in changes.items() if k in ("name", "phone", "skills")}
     if "depot" in changes:
         columns["depot_id"] = _depot(session, changes["depot"])
     if "members" in changes:
-        members = changes["members"]
-        columns["members"] = members if isinstance(members, list) else []
-        columns["headcount"] = len(members) if isinstance(members, list) else members
+        columns |= _members(changes["members"])
     coming_on = changes.get("on_duty") is True and not current["on_duty"]
     if "on_duty" in changes and changes["on_duty"] != current["on_duty"]:
         if not changes["on_duty"] and current["incident"] is not None:
@@ -71,7 +77,7 @@ def update_crew(session: Session, code: str, changes: dict[str, Any], on_duty_ch
     if columns:
         store.update_crew(session.connection(), current["id"], columns)
     if coming_on:
-        on_duty_changed(current["id"])
+        dispatcher.take_waiting(current["id"], datetime.now(timezone.utc))
     session.commit()
     return crew_or_404(session, code)
 
