@@ -2,7 +2,7 @@
 
 Every setting has a default that works with the README's set-up script, so a developer needs no
 environment at all; a deployment overrides what it must. The variable for a setting is its name
-in upper case (``DATABASE_URL``, ``INFERENCE_WINDOW_MIN``...), except where ``ENV_NAMES`` says.
+in upper case (``DATABASE_URL``, ``INFERENCE_WINDOW_MIN``...).
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from typing import Any, Mapping
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://dispatch:dispatch@127.0.0.1:5432/dispatch"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-ENV_NAMES = {"timezone": "DISPATCH_TIMEZONE"}
 
 
 @dataclass(frozen=True)
@@ -22,8 +21,6 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str = DEFAULT_REDIS_URL
-    #: Local time zone for reports (DESIGN.md: "reports in the configured local time zone").
-    timezone: str = "Asia/Shanghai"
     #: Seconds a health probe waits for PostgreSQL or Redis before calling it down.
     health_timeout_s: float = 2.0
     #: Largest page a listing returns, and the default page.
@@ -67,7 +64,7 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for spec in dataclasses.fields(cls):
-            name = ENV_NAMES.get(spec.name, spec.name.upper())
+            name = spec.name.upper()
             if name in env:
                 values[spec.name] = type(spec.default)(env[name])
         return cls(**values)

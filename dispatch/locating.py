@@ -43,11 +43,8 @@ class Located:
     lat: float | None
     distance_m: float | None = None
     customer_id: int | None = None
-    account_no: str | None = None
-    priority: str | None = None
     bus_id: int | None = None
     transformer_id: int | None = None
-    line_id: int | None = None
     zone: dict[str, Any] | None = None
     zone_class: str = "rural"
     zone_defaulted: bool = False
@@ -59,8 +56,8 @@ class Located:
 def _from_customer(method: str, row: dict[str, Any], locators: Locators) -> Located:
     distance = (haversine_m(locators.lon, locators.lat, row["lon"], row["lat"])
                 if locators.has_point else None)
-    return Located(method, row["lon"], row["lat"], row.get("distance_m", distance), row["id"],
-                   row["account_no"], row["priority"], row["bus_id"], row["transformer_id"])
+    return Located(method, row["lon"], row["lat"], row.get("distance_m", distance), row["id"], row["bus_id"],
+                   row["transformer_id"])
 
 
 def _by_customer(connection: Connection, locators: Locators, settings: Settings) -> Located | None:
@@ -88,7 +85,7 @@ def _by_point(connection: Connection, topology: Topology, locators: Locators, se
                        bus_id=row["bus_id"], transformer_id=row["id"])
     if (row := store.nearest(connection, "line", lon, lat, settings.locate_line_radius_m)) is not None:
         bus = topology.downstream_bus(row["from_bus_id"], row["to_bus_id"])
-        return Located("nearest_line", row["lon"], row["lat"], row["distance_m"], bus_id=bus, line_id=row["id"])
+        return Located("nearest_line", row["lon"], row["lat"], row["distance_m"], bus_id=bus)
     return None
 
 

@@ -1,8 +1,9 @@
 """Service-level targets and states: how soon a crew must be on site, and power back.
 
-The published emergency-repair commitment (DESIGN.md); a zone may override its targets. The
-arrival clock runs from the first report to ``on_site``; the restoration clock from ``on_site``
-to ``restored``.
+The published emergency-repair commitment (DESIGN.md); a zone may override its targets. Each
+report sets a deadline from its receipt and its zone; an incident's arrival deadline is the
+earliest of its reports', and its clock stops at ``on_site``; the restoration clock runs from
+``on_site`` to ``restored``.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ RESTORE_TARGET_MIN = {"urban": 180, "rural": 240, "remote": 240}
 
 
 def arrival_deadline(first_report_at: datetime, zone_class: str, zone_override_min: int | None = None) -> datetime:
-    """When the crew must be on site: the first report's receipt plus the zone's arrival target."""
+    """When the crew must be on site, as one report sets it: its receipt plus its zone's arrival target."""
     minutes = zone_override_min or ARRIVAL_TARGET_MIN[zone_class]
     return first_report_at + timedelta(minutes=minutes)
 

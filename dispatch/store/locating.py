@@ -8,7 +8,7 @@ from sqlalchemy import Connection, text
 
 POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
 CUSTOMER = (
-    "SELECT c.id, c.account_no, c.priority, coalesce(c.bus_id, t.lv_bus_id) AS bus_id, "
+    "SELECT c.id, coalesce(c.bus_id, t.lv_bus_id) AS bus_id, "
     "c.transformer_id, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat {extra} "
     "FROM customers c LEFT JOIN transformers t ON t.id = c.transformer_id"
 )
