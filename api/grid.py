@@ -1,12 +1,12 @@
 """Grid layers as GeoJSON for the dispatcher's map and for integrations."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, json, request, url_for
+from flask import Blueprint, Response, current_app, json
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.context import session, settings
 from api.openapi import operation
-from api.validation import bbox_param, json_body
+from api.validation import bbox_param, json_body, page_links, page_size, query_args
 from dispatch.errors import NotFound
 from dispatch.gis.layers import IMPORT_ORDER
 from dispatch.grid import operate_switch
@@ -32,18 +32,10 @@ class LayerQuery(BaseModel):
 def layer_features(layer: str) -> Response:
     if layer not in IMPORT_ORDER:
         raise NotFound(f"there is no grid layer {layer!r}; layers are {', '.join(IMPORT_ORDER)}")
-    query = LayerQuery.model_validate(request.args.to_dict())
-    page_max = settings().page_max
-    limit = min(query.limit or settings().page_default, page_max)
-    bbox = bbox_param(query.bbox)
-    rows = features_page(session().connection(), layer, bbox, query.after, limit + 1)
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    links = [{"rel": "self", "type": "application/geo+json", "href": request.url}]
-    if has_more:
-        args = {k: v for k, v in request.args.items() if k != "after"}
-        links.append({"rel": "next", "type": "application/geo+json",
-                      "href": url_for(".layer_features", layer=layer, _external=True, **args, after=rows[-1][0])})
+    query = query_args(LayerQuery)
+    limit = page_size(query.limit, settings().page_default, settings().page_max)
+    rows = features_page(session().connection(), layer, bbox_param(query.bbox), query.after, limit + 1)
+    rows, links = page_links(rows, limit, "application/geo+json", layer=layer)
     body = ('{"type":"FeatureCollection","features":[' + ",".join(feature for _, feature in rows)
             + f'],"numberReturned":{len(rows)},"links":' + json.dumps(links) + "}")
     return Response(body, mimetype="application/geo+json")
@@ -60,5 +52,5 @@ class SwitchChange(BaseModel):
                       422: ("Bad body", None)})
 def change_switch(code: str) -> Response:
     change = json_body(SwitchChange)
-    operate_switch(session(), code, change.is_open)
+    operate_switch(session(), current_app.extensions["topologies"], code, change.is_open)
     return Response(feature(session().connection(), "switches", code), mimetype="application/geo+json")

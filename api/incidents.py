@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Literal
 
-from flask import Blueprint, Response, json, jsonify, request, url_for
+from flask import Blueprint, Response, json, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from api.context import dispatcher, session, settings
 from api.openapi import operation
 from api.times import recent
-from api.validation import MAX_ID, Point, bbox_param, json_body, query_args
+from api.validation import MAX_ID, Point, bbox_param, json_body, page_links, page_size, query_args
 from dispatch.lifecycle import EVENT_TYPES, record_event
 from dispatch.sweeper import current_sla
 from dispatch.errors import NotFound
@@ -51,15 +51,11 @@ class IncidentQuery(BaseModel):
 def list_incidents() -> Response:
     query = query_args(IncidentQuery)
     bbox = bbox_param(query.bbox)
-    limit = min(query.limit or settings().page_default, settings().page_max)
+    limit = page_size(query.limit, settings().page_default, settings().page_max)
     rows = incidents_page(session().connection(), statuses=query.status.split(",") if query.status else None,
                           zone=query.zone, zone_class=query.zone_class, bbox=bbox, since=query.since,
                           after=query.after, limit=limit + 1)
-    links = [{"rel": "self", "href": request.url}]
-    if len(rows) > limit:
-        rows = rows[:limit]
-        args = {k: v for k, v in request.args.items() if k != "after"}
-        links.append({"rel": "next", "href": url_for(".list_incidents", _external=True, **args, after=rows[-1][0])})
+    rows, links = page_links(rows, limit, "application/json")
     body = '{"incidents":[' + ",".join(r for _, r in rows) + '],"links":' + json.dumps(links) + "}"
     return Response(body, mimetype="application/json")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import Flask, request
+from flask import Flask, request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
 from dispatch.errors import DispatchError, FieldProblem, InvalidInput
@@ -87,3 +87,19 @@ def json_body(model: type[Model]) -> Model:
 
 def query_args(model: type[Model]) -> Model:
     return model.model_validate(request.args.to_dict())
+
+
+def page_size(requested: int | None, default: int, largest: int) -> int:
+    return min(requested or default, largest)
+
+
+def page_links(rows: list[tuple[int, str]], limit: int, media_type: str, **view_args: Any) -> tuple[list, list[dict]]:
+    """Keyset paging: ``rows`` were fetched with ``limit + 1``; returns the page and its links
+    (self, and next with the cursor ``after`` while more rows remain)."""
+    links = [{"rel": "self", "type": media_type, "href": request.url}]
+    if len(rows) > limit:
+        rows = rows[:limit]
+        args = {k: v for k, v in request.args.items() if k != "after"}
+        links.append({"rel": "next", "type": media_type, "href": url_for(
+            request.endpoint, _external=True, **view_args, **args, after=rows[-1][0])})
+    return rows, links

@@ -21,6 +21,12 @@ class TopologyCache:
         self._topology: Topology | None = None
         self._lock = threading.Lock()
 
+    def adopt(self, topology: Topology) -> None:
+        """Keep a topology just built elsewhere in this worker (after switching). Should its
+        transaction fail, its version is never stored and the next use rebuilds."""
+        with self._lock:
+            self._topology = topology
+
     def current(self, session: Session) -> Topology:
         connection = session.connection()
         version = store.topology_version(connection)
@@ -30,7 +36,7 @@ class TopologyCache:
             return self._topology
 
 
-def operate_switch(session: Session, code: str, is_open: bool) -> bool:
+def operate_switch(session: Session, topologies: TopologyCache, code: str, is_open: bool) -> bool:
     """Open or close switch ``code``; return whether its state changed. Commits.
 
     Open incidents move to the source that feeds their device now, so that later calls from
@@ -48,5 +54,8 @@ def operate_switch(session: Session, code: str, is_open: bool) -> bool:
             area = topology.area_of_device.get((kind, device_id))
             homes.append((incident_id, None if area is None else topology.area_source[area]))
         store.rehome_incidents(connection, homes)
+        session.commit()
+        topologies.adopt(topology)
+        return True
     session.commit()
-    return before != is_open
+    return False
