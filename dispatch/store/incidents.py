@@ -23,12 +23,15 @@ def lock_source(connection: Connection, source_id: int) -> None:
 
 
 def active_calls(connection: Connection, source_id: int, since: datetime) -> list[dict[str, Any]]:
-    """Reports since ``since`` in the open, located, non-hazard incidents fed from ``source_id``."""
+    """Reports since ``since`` in the open, located, non-hazard incidents fed from ``source_id``:
+    one per caller (a customer who calls five times is one call), so that a storm's repeat calls
+    do not multiply the inference work."""
     rows = connection.execute(text(
-        "SELECT r.id, r.customer_id, r.bus_id, r.transformer_id, r.incident_id FROM reports r "
-        "JOIN incidents i ON i.id = r.incident_id "
+        "SELECT DISTINCT ON (coalesce(r.customer_id, -r.id)) r.id, r.customer_id, r.bus_id, r.transformer_id, "
+        "r.incident_id FROM reports r JOIN incidents i ON i.id = r.incident_id "
         f"WHERE r.source_id = :s AND r.received_at >= :since AND i.status IN {OPEN} "
-        "AND NOT i.hazard AND NOT i.unlocated AND r.bus_id IS NOT NULL"
+        "AND NOT i.hazard AND NOT i.unlocated AND r.bus_id IS NOT NULL "
+        "ORDER BY coalesce(r.customer_id, -r.id), r.received_at DESC"
     ), {"s": source_id, "since": since})
     return [dict(row) for row in rows.mappings()]
 
