@@ -13,6 +13,7 @@ from dispatch.assignment import Dispatcher
 from dispatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from dispatch.sla import restore_deadline
 from dispatch.store import dispatching as dispatch_store
+from dispatch.store import incidents as incident_store
 
 #: For each event, the statuses it may follow.
 ALLOWED_AFTER = {
@@ -64,12 +65,8 @@ def record_event(session: Session, dispatcher: Dispatcher, incident_id: int, eve
         sets.append("restore_deadline = :restore")
         params["restore"] = restore_deadline(at, zone_class, restore_override)
     connection.execute(text(f"UPDATE incidents SET {', '.join(sets)} WHERE id = :id"), params)
-    connection.execute(text(
-        "INSERT INTO incident_events (incident_id, type, at, actor, geom, note, data) VALUES (:id, :type, :at, "
-        ":actor, ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326), :note, "
-        "jsonb_strip_nulls(jsonb_build_object('cause', CAST(:cause AS text))))"),
-        {"id": incident_id, "type": event, "at": at, "actor": actor, "lon": lon, "lat": lat, "note": note,
-         "cause": cause})
+    incident_store.add_event(connection, incident_id, event, at, {"cause": cause} if cause else {}, actor,
+                             lon, lat, note)
     if crew_id is not None:
         if event in CREW_STATUS:
             dispatch_store.set_crew_status(connection, crew_id, CREW_STATUS[event])

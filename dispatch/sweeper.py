@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from dispatch.assignment import Dispatcher
 from dispatch.events import EventPublisher
 from dispatch.sla import states
-from dispatch.store.incidents import OPEN
+from dispatch.store.incidents import OPEN, add_event
 
 
 #: While the crew has not arrived, the arrival clock depends on its driving time.
@@ -44,11 +44,7 @@ def sweep(session: Session, dispatcher: Dispatcher, events: EventPublisher, now:
         warning = warning_for(incident, clocks)
         if warning is None:
             continue
-        inserted = connection.execute(text(
-            "INSERT INTO incident_events (incident_id, type, at, actor, data) VALUES (:id, :type, :at, 'sla-sweeper', "
-            "jsonb_build_object('eta_s', CAST(:eta AS float8))) ON CONFLICT DO NOTHING RETURNING id"),
-            {"id": incident["id"], "type": warning, "at": now, "eta": clocks["eta_s"]}).scalar()
-        if inserted is not None:
+        if add_event(connection, incident["id"], warning, now, {"eta_s": clocks["eta_s"]}, "sla-sweeper"):
             recorded.append((incident["id"], warning))
     dispatcher.fill_free_crews(now)  # a crew left idle by a race or a lifted closure
     session.commit()

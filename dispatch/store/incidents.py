@@ -105,12 +105,16 @@ def refresh_incident(connection: Connection, incident_id: int) -> None:
 
 
 def add_event(connection: Connection, incident_id: int, event_type: str, at: datetime,
-              data: dict[str, Any] | None = None, actor: str | None = "system") -> None:
-    connection.execute(text(
-        "INSERT INTO incident_events (incident_id, type, at, actor, data) "
-        "VALUES (:id, :type, :at, :actor, CAST(:data AS jsonb))"
-    ), {"id": incident_id, "type": event_type, "at": at, "actor": actor,
-        "data": json.dumps(data or {})})
+              data: dict[str, Any] | None = None, actor: str | None = "system", lon: float | None = None,
+              lat: float | None = None, note: str | None = None) -> bool:
+    """Add a row to the incident's timeline; False when it was there already (the SLA warnings,
+    which a unique index lets in once)."""
+    return connection.execute(text(
+        "INSERT INTO incident_events (incident_id, type, at, actor, geom, note, data) "
+        f"VALUES (:id, :type, :at, :actor, {POINT}, :note, CAST(:data AS jsonb)) "
+        "ON CONFLICT DO NOTHING RETURNING id"
+    ), {"id": incident_id, "type": event_type, "at": at, "actor": actor, "lon": lon, "lat": lat, "note": note,
+        "data": json.dumps(data or {})}).scalar() is not None
 
 
 def incident_summary(connection: Connection, incident_id: int) -> dict[str, Any]:
