@@ -7,7 +7,8 @@ import redis
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from api import crews, grid, health, incidents, openapi, reports, roads
+from api import auth, crews, grid, health, incidents, openapi, reports, roads
+from api.access import register_access_checks
 from api.cli import register_cli
 from api.context import close_session
 from api.errors import register_error_handlers
@@ -33,7 +34,7 @@ class IsoJSONProvider(DefaultJSONProvider):
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the application; the only way an app exists (configuration from the environment by default)."""
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.json = IsoJSONProvider(app)
     app.extensions["settings"] = settings
     app.extensions["database"] = Database(settings.database_url, connect_timeout_s=settings.health_timeout_s)
@@ -46,7 +47,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_appcontext(close_session)
     register_error_handlers(app)
     register_input_checks(app)
-    for module in (crews, grid, health, incidents, openapi, reports, roads):
+    for module in (auth, crews, grid, health, incidents, openapi, reports, roads):
         app.register_blueprint(module.blueprint)
+    register_access_checks(app)
     register_cli(app)
     return app

@@ -1,4 +1,5 @@
-"""Command-line tools: ``flask --app wsgi db upgrade`` and ``flask --app wsgi data import DIR``."""
+"""Command-line tools: ``flask --app wsgi db upgrade``, ``... data import DIR``, ``... users create NAME``,
+``... worker``."""
 from __future__ import annotations
 
 import json
@@ -17,16 +18,20 @@ from flask.cli import AppGroup, with_appcontext
 
 from api.context import database, settings
 from dispatch.assignment import Dispatcher
-from dispatch.errors import ImportRejected
+from dispatch.errors import DispatchError, ImportRejected
 from dispatch.grid_import import import_grid
+from dispatch.models.base import ROLES
 from dispatch.routing.osm import road_features
+from dispatch.store.users import users
 from dispatch.sweeper import sweep
+from dispatch.users import create_user, deactivate_user
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 PROBLEMS_SHOWN = 200
 
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 data_cli = AppGroup("data", help="Grid and road data.")
+users_cli = AppGroup("users", help="People who sign in, and their roles.")
 
 
 def alembic_config(database_url: str) -> Config:
@@ -93,6 +98,50 @@ def _import_and_report(directory: Path) -> None:
     click.echo(f"imported in {summary.seconds:.1f} s")
 
 
+def _refused(error: DispatchError) -> None:
+    click.echo(f"refused: {error.detail}", err=True)
+    for problem in error.problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(1)
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--crew", help="The crew code a crew account acts for.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given.")
+def users_create(username: str, role: str, crew: str | None, password: str) -> None:
+    """Create a user who signs in with USERNAME and the password."""
+    with database().session() as session:
+        try:
+            create_user(session, username, password, role, crew)
+        except DispatchError as error:
+            _refused(error)
+    click.echo(f"created {role} {username}" + (f" of crew {crew}" if crew else ""))
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Stop USERNAME from signing in and revoke their tokens at once."""
+    with database().session() as session:
+        try:
+            revoked = deactivate_user(session, username)
+        except DispatchError as error:
+            _refused(error)
+    click.echo(f"disabled {username}; {revoked} token(s) revoked")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """Every user with role, crew and whether they may sign in."""
+    with database().session() as session:
+        for user in users(session.connection()):
+            click.echo(f"{user['username']:<24}{user['role']:<12}{user['crew'] or '-':<12}"
+                       f"{'active' if user['active'] else 'disabled'}")
+
+
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Sweep once and stop.")
 @with_appcontext
@@ -119,4 +168,5 @@ def worker(once: bool) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(data_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(worker)

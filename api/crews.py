@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api.access import DESK, MANAGERS, READERS, allow
 from api.context import dispatcher, redis_client, session
 from api.openapi import operation
 from api.times import recent
@@ -87,6 +88,7 @@ def _view(crew: dict) -> dict:
 
 
 @blueprint.post("")
+@allow(*MANAGERS)
 @operation("Create a crew", "crews", body=CrewIn, responses={201: ("The crew", {"type": "object"}),
                                                               409: ("The code is taken", None)})
 def add_crew():
@@ -95,6 +97,7 @@ def add_crew():
 
 
 @blueprint.get("")
+@allow(*READERS)
 @operation("Every crew with status, duty and last position", "crews",
            responses={200: ("{crews: [...]}", {"type": "object"})})
 def list_crews():
@@ -102,12 +105,14 @@ def list_crews():
 
 
 @blueprint.get("/<code>")
+@allow(*READERS)
 @operation("One crew", "crews", responses={200: ("The crew", {"type": "object"}), 404: ("No such crew", None)})
 def get_crew(code: str):
     return jsonify(_view(crew_or_404(session(), code)))
 
 
 @blueprint.patch("/<code>")
+@allow(*DESK)
 @operation("Change a crew: duty, skills, depot, members...", "crews", body=CrewChange,
            responses={200: ("The crew", {"type": "object"}), 404: ("No such crew", None),
                        409: ("Off duty while on a job", None)})
@@ -117,6 +122,7 @@ def change_crew(code: str):
 
 
 @blueprint.post("/<code>/positions")
+@allow("admin")
 @operation("A batch of GPS positions from the crew's phone", "crews", body=PositionBatch,
            responses={202: ("Stored", {"type": "object"}), 404: ("No such crew", None)})
 def add_positions(code: str):

@@ -37,7 +37,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DispatchError)
     def domain_error(error: DispatchError) -> Response:
         members = {"errors": [p.as_dict() for p in error.problems]} if error.problems else {}
-        return problem(error.status, error.title, error.detail, error.slug, **members, **error.members)
+        response = problem(error.status, error.title, error.detail, error.slug, **members, **error.members)
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="grid-dispatch"'
+        if "retry_after" in error.members:
+            response.headers["Retry-After"] = str(error.members["retry_after"])
+        return response
 
     @app.errorhandler(ValidationError)
     def invalid_input(error: ValidationError) -> Response:

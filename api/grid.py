@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, json
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.access import DESK, SIGNED_IN, allow
 from api.context import session, settings
 from api.openapi import operation
 from api.validation import bbox_param, json_body, page_links, page_size, query_args
@@ -23,6 +24,7 @@ class LayerQuery(BaseModel):
 
 
 @blueprint.get("/<layer>")
+@allow(*SIGNED_IN)
 @operation(
     "One grid layer as a GeoJSON FeatureCollection, paged", "grid", query=LayerQuery,
     path_params={"layer": {"type": "string", "enum": list(IMPORT_ORDER)}},
@@ -47,6 +49,7 @@ class SwitchChange(BaseModel):
 
 
 @blueprint.patch("/switches/<code>")
+@allow(*DESK)
 @operation("Open or close a switch; what is downstream follows at once", "grid", body=SwitchChange,
            responses={200: ("The switch as a GeoJSON Feature", {"type": "object"}), 404: ("No such switch", None),
                       422: ("Bad body", None)})

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 
+from api.access import public
 from api.context import database, redis_client
 from api.errors import problem
 from api.openapi import operation
@@ -25,6 +26,7 @@ def _database_probe() -> None:
 
 
 @blueprint.get("/healthz")
+@public
 @operation("Health of the database and Redis", "meta", responses={
     200: ("Both are reachable", {"type": "object"}), 503: ("One of them is down", None)})
 def healthz() -> Response:

@@ -7,6 +7,7 @@ from typing import Literal
 from flask import Blueprint, Response, json, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from api.access import DESK, READERS, actor, allow
 from api.context import dispatcher, session, settings
 from api.openapi import operation
 from api.times import recent
@@ -46,6 +47,7 @@ class IncidentQuery(BaseModel):
 
 
 @blueprint.get("")
+@allow(*READERS)
 @operation("Incidents, newest first, filtered and paged", "incidents", query=IncidentQuery,
            responses={200: ("{incidents: [...], links: [...]}", {"type": "object"}), 422: ("Bad query", None)})
 def list_incidents() -> Response:
@@ -64,6 +66,7 @@ ID = {"incident_id": {"type": "integer"}}
 
 
 @blueprint.get("/<int:incident_id>")
+@allow(*READERS)
 @operation("One incident: device, location, reports, timeline and SLA state", "incidents", path_params=ID,
            responses={200: ("The incident", {"type": "object"}), 404: ("No such incident", None)})
 def get_incident(incident_id: int) -> Response:
@@ -78,6 +81,7 @@ def get_incident(incident_id: int) -> Response:
 
 
 @blueprint.get("/<int:incident_id>/candidates")
+@allow(*READERS)
 @operation("Crews that could go, with their driving time, the fastest first", "incidents", path_params=ID,
            responses={200: ("{candidates: [...]}", {"type": "object"}), 404: ("No such incident", None)})
 def incident_candidates(incident_id: int):
@@ -86,6 +90,7 @@ def incident_candidates(incident_id: int):
 
 
 @blueprint.get("/<int:incident_id>/route")
+@allow(*READERS)
 @operation("The assigned crew's fastest route to the incident, with its driving time", "incidents",
            path_params=ID, responses={200: ("GeoJSON Feature (LineString) with crew and eta_s", {"type": "object"}),
                                       404: ("No such incident, or no crew yet", None),
@@ -101,12 +106,13 @@ class Assignment(BaseModel):
 
 
 @blueprint.post("/<int:incident_id>/assign")
+@allow(*DESK)
 @operation("Send a crew (a dispatcher's choice or the best), or send another one", "incidents", path_params=ID,
            body=Assignment, responses={200: ("The crew sent", {"type": "object"}), 404: ("No such incident or crew", None),
                                        409: ("The crew cannot take it, or the incident is past assigning", None)})
 def assign_crew(incident_id: int):
     choice = json_body(Assignment)
-    chosen = dispatcher().assign(min(incident_id, MAX_ID), choice.crew, datetime.now(timezone.utc), "dispatcher")
+    chosen = dispatcher().assign(min(incident_id, MAX_ID), choice.crew, datetime.now(timezone.utc), actor())
     session().commit()
     return jsonify(crew=chosen["crew"], eta_s=chosen["eta_s"])
 
@@ -123,6 +129,7 @@ class LifecycleEvent(BaseModel):
 
 
 @blueprint.post("/<int:incident_id>/events")
+@allow(*DESK)
 @operation("Record a lifecycle event: accepted, en_route, on_site, restored, closed or cancelled", "incidents",
            path_params=ID, body=LifecycleEvent,
            responses={200: ("The new status and the events allowed next", {"type": "object"}),
@@ -131,6 +138,6 @@ def add_event(incident_id: int):
     event = json_body(LifecycleEvent)
     point = event.location
     result = record_event(session(), dispatcher(), min(incident_id, MAX_ID), event.type,
-                          event.at or datetime.now(timezone.utc), "dispatcher", point and point.lon,
+                          event.at or datetime.now(timezone.utc), actor(), point and point.lon,
                           point and point.lat, event.note, event.cause)
     return jsonify(result)

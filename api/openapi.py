@@ -12,6 +12,8 @@ from typing import Any, Callable
 from flask import Blueprint, Flask, current_app, jsonify
 from pydantic import BaseModel
 
+from api.access import public
+
 PROBLEM_SCHEMA = {
     "type": "object",
     "description": "RFC 9457 problem details",
@@ -100,6 +102,7 @@ blueprint = Blueprint("openapi", __name__)
 
 
 @blueprint.get("/api/v1/openapi.json")
+@public
 @operation("This API's OpenAPI 3 document", "meta", responses={200: ("OpenAPI document", {"type": "object"})})
 def openapi_document():
     return jsonify(build_document(current_app))

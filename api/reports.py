@@ -7,6 +7,7 @@ from typing import Literal
 from flask import Blueprint, current_app, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api.access import DESK, allow
 from api.context import session, settings
 from api.openapi import operation
 from api.times import recent
@@ -69,6 +70,7 @@ class ReportAccepted(BaseModel):
 
 
 @blueprint.post("")
+@allow(*DESK)
 @operation("Take in a customer fault report: locate it and attach it to an incident", "reports",
            body=ReportIn, responses={201: ("Stored, with its incident", ReportAccepted),
                                      200: ("This external_id was reported before: the first report", ReportAccepted),

@@ -6,6 +6,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from api.access import DESK, SIGNED_IN, allow
 from api.context import dispatcher, session
 from api.openapi import operation
 from api.times import coming
@@ -71,6 +72,7 @@ def _positions(coordinates: Any):
 
 
 @blueprint.post("/closures")
+@allow(*DESK)
 @operation("Close roads: routing avoids them from the next query on", "roads", body=ClosureIn,
            responses={201: ("The closure", {"type": "object"}), 422: ("Nothing to close", None)})
 def create_closure():
@@ -81,12 +83,14 @@ def create_closure():
 
 
 @blueprint.get("/closures")
+@allow(*SIGNED_IN)
 @operation("Recent closures, newest first", "roads", responses={200: ("{closures: [...]}", {"type": "object"})})
 def list_closures():
     return jsonify(closures=closures(session().connection()))
 
 
 @blueprint.delete("/closures/<int:closure_id>")
+@allow(*DESK)
 @operation("Reopen the roads of a closure", "roads", path_params={"closure_id": {"type": "integer"}},
            responses={204: ("Reopened", None), 404: ("No such closure in force", None)})
 def delete_closure(closure_id: int):

@@ -58,6 +58,20 @@ class Settings:
     #: Seconds between two sweeps of the SLA worker.
     sla_sweep_interval_s: float = 30.0
 
+    # Crew phones.
+    #: A crew's "on site" farther than this from the incident is accepted but flagged.
+    arrival_radius_m: float = 300.0
+
+    # Sign-in.
+    #: Signs the bearer tokens; every app server of a deployment must share it (scripts/run.sh
+    #: keeps one in var/). Empty: a random key per process, good for one process only.
+    secret_key: str = ""
+    #: Lifetime of a bearer token: one long shift, so a crew that was offline can still replay.
+    token_ttl_s: float = 16 * 3600.0
+    #: Failed sign-ins allowed per user name (and per client address) within the window.
+    signin_max_failures: int = 5
+    signin_window_s: float = 900.0
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Read settings from ``environ`` (default ``os.environ``)."""

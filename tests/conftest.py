@@ -6,7 +6,10 @@ it with savepoints, so services can commit as they do in production.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import uuid
+from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -17,9 +20,11 @@ from sqlalchemy import create_engine, make_url, text
 from api import create_app
 from api.cli import alembic_config
 from dispatch.config import Settings
+from dispatch.store import users as user_store
+from dispatch.users import PASSWORDS, issue_token
 from tests.factories import dispatch_grid, feeder_grid, write_layers
 
-BASE = Settings.from_env()
+BASE = Settings.from_env().with_overrides(secret_key="the tests' own key")
 #: The tests' own Redis database (15) on the configured server, flushed around tests that use it.
 TEST_REDIS_URL = BASE.redis_url.rsplit("/", 1)[0] + "/15"
 
@@ -74,18 +79,65 @@ def connection(app):
         outer.rollback()
 
 
+@lru_cache
+def _password_hash(password: str) -> str:
+    """argon2 takes ~50 ms by design: hash each test password once per run."""
+    return PASSWORDS.hash(password)
+
+
+_user_numbers = itertools.count(1)
+
+
 @pytest.fixture
-def client(app, connection):
+def make_user(app, connection):
+    """Create a user in the test's transaction and give it a token:
+    ``make_user("crew", crew="CW")`` -> {username, password, role, crew, token, headers}."""
+    def make(role: str, crew: str | None = None, username: str | None = None, password: str = "correct horse 1"):
+        username = username or f"{role}{next(_user_numbers)}"
+        crew_id = crew and connection.execute(text("SELECT id FROM crews WHERE code = :c"), {"c": crew}).scalar_one()
+        user_id = user_store.insert_user(connection, username, _password_hash(password), role, crew_id)
+        with app.extensions["database"].session() as session:
+            token, _ = issue_token(session, app.extensions["token_signer"], user_id, datetime.now(timezone.utc))
+            session.commit()
+        return {"username": username, "password": password, "role": role, "crew": crew, "token": token,
+                "headers": {"Authorization": f"Bearer {token}"}}
+    return make
+
+
+def signed_in(test_client, user: dict):
+    """``test_client`` sending ``user``'s token with every request."""
+    test_client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {user['token']}"
+    return test_client
+
+
+@pytest.fixture
+def client(app, connection, make_user):
+    """A test client signed in as an administrator (every route but the crews' own)."""
+    return signed_in(app.test_client(), make_user("admin", username="admin"))
+
+
+@pytest.fixture
+def anonymous(app, connection):
     return app.test_client()
 
 
 @pytest.fixture
-def rules(database_url, connection):
-    """A client whose settings differ from the defaults (same database and transaction)."""
+def crew_phone(app, make_user):
+    """``crew_phone("CW")``: a test client signed in as a user of that crew."""
+    def make(crew: str):
+        return signed_in(app.test_client(), make_user("crew", crew=crew))
+    return make
+
+
+@pytest.fixture
+def rules(database_url, connection, make_user):
+    """A client whose settings differ from the defaults (same database, transaction and key)."""
+    admin = make_user("admin")
+
     def make(**overrides):
         app = create_app(BASE.with_overrides(database_url=database_url, redis_url=TEST_REDIS_URL, **overrides))
         app.extensions["database"].bind_to(connection)
-        return app.test_client()
+        return signed_in(app.test_client(), admin)
     return make
 
 

@@ -24,6 +24,9 @@ INCIDENT_STATUSES = (
 )
 OPEN_INCIDENT_STATUSES = ("new", "assigned", "accepted", "en_route", "on_site")
 DEVICE_KINDS = ("source", "switch", "transformer", "location")
+#: Who may sign in: admin (everything but crew work), supervisor (the desk and crew records),
+#: dispatcher (the desk), crew (its own jobs, bound to one crew), viewer (reads).
+ROLES = ("admin", "supervisor", "dispatcher", "crew", "viewer")
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

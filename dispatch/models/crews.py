@@ -51,7 +51,8 @@ class CrewPosition(Base):
 
     __tablename__ = "crew_positions"
     __table_args__ = (
-        Index("ix_crew_positions_crew_id_at", "crew_id", "at"),
+        # A replayed batch adds nothing: one position per crew and instant.
+        Index("uq_crew_positions_crew_id_at", "crew_id", "at", unique=True),
         CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy_nonnegative"),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

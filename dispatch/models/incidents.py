@@ -70,6 +70,9 @@ class Incident(Base):
     on_site_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     restored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The crew's phone said "on site" farther from the incident than ARRIVAL_RADIUS_M (or
+    #: without a position): accepted, but flagged for the dispatcher and the reports.
+    arrival_unverified: Mapped[bool] = mapped_column(server_default="false")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -122,6 +125,9 @@ class IncidentEvent(Base):
         # The SLA sweeper records each warning once, however many sweepers run.
         Index("uq_incident_events_sla_once", "incident_id", "type", unique=True,
               postgresql_where=text(f"type IN {SLA_EVENT_TYPES}")),
+        # A phone's event replayed with its Idempotency-Key is recorded once.
+        Index("uq_incident_events_actor_idempotency_key", "actor", "idempotency_key", unique=True,
+              postgresql_where=text("idempotency_key IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
@@ -134,3 +140,5 @@ class IncidentEvent(Base):
     geom = geometry("POINT", nullable=True)
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    #: The phone's Idempotency-Key for a crew's event (unique per actor).
+    idempotency_key: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,91 @@
+"""Who may call what.
+
+Every view declares its audience with :func:`allow` (roles) or :func:`public`; the app refuses
+to start when a route has neither, and one check before each request enforces it: no bearer
+token → 401, a role the route does not list → 403.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+from flask import Flask, current_app, g, request
+
+from api.context import session
+from dispatch.models.base import ROLES
+from dispatch.users import Forbidden, Identity, TokenSigner, Unauthorized, authenticate
+
+#: The dispatch desk and those above it.
+DESK = ("admin", "supervisor", "dispatcher")
+#: Everyone who watches the desk's picture, without changing it.
+READERS = (*DESK, "viewer")
+#: Crew records.
+MANAGERS = ("admin", "supervisor")
+CREW = ("crew",)
+SIGNED_IN = ROLES
+PUBLIC = "public"
+
+
+def allow(*roles: str) -> Callable:
+    """Only users with one of ``roles`` may call the view."""
+    unknown = set(roles) - set(ROLES)
+    assert roles and not unknown, f"unknown roles {unknown}"
+
+    def mark(view: Callable) -> Callable:
+        view.audience = frozenset(roles)
+        return view
+
+    return mark
+
+
+def public(view: Callable) -> Callable:
+    """Anyone may call the view, signed in or not."""
+    view.audience = PUBLIC
+    return view
+
+
+def audience(app: Flask, endpoint: str) -> frozenset[str] | str | None:
+    return getattr(app.view_functions.get(endpoint), "audience", None)
+
+
+def signer() -> TokenSigner:
+    return current_app.extensions["token_signer"]
+
+
+def identity() -> Identity:
+    """The signed-in user of this request (only on views that are not public)."""
+    return g.identity
+
+
+def actor() -> str:
+    """Who to write in an event row: the signed-in user's name."""
+    return g.identity.username
+
+
+def _bearer_token() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/auth/token gives one)")
+    return token.strip()
+
+
+def check_access() -> None:
+    """Before every request: let it through, or 401 / 403."""
+    if request.endpoint is None:  # 404 / 405 follow
+        return
+    allowed = audience(current_app, request.endpoint)
+    if allowed == PUBLIC:
+        return
+    g.identity = authenticate(session(), signer(), _bearer_token(), datetime.now(timezone.utc))
+    if g.identity.role not in allowed:
+        raise Forbidden(f"a {g.identity.role} may not do this")
+
+
+def register_access_checks(app: Flask) -> None:
+    """Refuse to build an app with a route nobody decided the audience of."""
+    undecided = sorted(rule.rule for rule in app.url_map.iter_rules() if audience(app, rule.endpoint) is None)
+    if undecided:
+        raise RuntimeError(f"routes without an access rule (api.access.allow or public): {', '.join(undecided)}")
+    s = app.extensions["settings"]
+    app.extensions["token_signer"] = TokenSigner(s.secret_key, s.token_ttl_s)
+    app.before_request(check_access)
