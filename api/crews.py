@@ -83,6 +83,11 @@ class PositionBatch(BaseModel):
     positions: list[Position] = Field(min_length=1, max_length=1000)
 
 
+def position_rows(batch: PositionBatch) -> list[dict]:
+    return [{"at": p.at, "lon": p.lon, "lat": p.lat, "accuracy": p.accuracy_m, "speed": p.speed, "heading": p.heading}
+            for p in batch.positions]
+
+
 def _view(crew: dict) -> dict:
     return {k: v for k, v in crew.items() if k != "id"}
 
@@ -123,11 +128,10 @@ def change_crew(code: str):
 
 @blueprint.post("/<code>/positions")
 @allow("admin")
-@operation("A batch of GPS positions from the crew's phone", "crews", body=PositionBatch,
+@operation("A batch of a crew's GPS positions from a vehicle tracker (phones use /me/positions)", "crews",
+           body=PositionBatch,
            responses={202: ("Stored", {"type": "object"}), 404: ("No such crew", None)})
 def add_positions(code: str):
     batch = json_body(PositionBatch)
-    stored = record_positions(session(), redis_client(), code, [
-        {"at": p.at, "lon": p.lon, "lat": p.lat, "accuracy": p.accuracy_m, "speed": p.speed, "heading": p.heading}
-        for p in batch.positions])
+    stored = record_positions(session(), redis_client(), code, position_rows(batch))
     return jsonify(stored=stored), 202

@@ -28,6 +28,7 @@ class IncidentQuery(BaseModel):
     zone_class: str | None = Field(None, alias="class", description=", ".join(ZONE_CLASSES))
     bbox: str | None = Field(None, description="minlon,minlat,maxlon,maxlat")
     since: AwareDatetime | None = Field(None, description="first report at or after (ISO 8601 with offset)")
+    arrival_unverified: bool | None = Field(None, description="true: crews said on site far from the incident")
     limit: int | None = Field(None, ge=1, description="page size (default 1000, at most 5000)")
     after: int = Field(0, ge=0, description="paging cursor from the previous page's next link")
 
@@ -56,7 +57,7 @@ def list_incidents() -> Response:
     limit = page_size(query.limit, settings().page_default, settings().page_max)
     rows = incidents_page(session().connection(), statuses=query.status.split(",") if query.status else None,
                           zone=query.zone, zone_class=query.zone_class, bbox=bbox, since=query.since,
-                          after=query.after, limit=limit + 1)
+                          arrival_unverified=query.arrival_unverified, after=query.after, limit=limit + 1)
     rows, links = page_links(rows, limit, "application/json")
     body = '{"incidents":[' + ",".join(r for _, r in rows) + '],"links":' + json.dumps(links) + "}"
     return Response(body, mimetype="application/json")

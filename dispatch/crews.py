@@ -83,17 +83,18 @@ def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: di
 
 
 def record_positions(session: Session, client: redis.Redis, code: str, positions: list[dict[str, Any]]) -> int:
-    """Store a batch of positions; the newest becomes the crew's own. Commits. Returns how many."""
+    """Store a batch of positions; the newest becomes the crew's own. Commits. Returns how many
+    were new (a replayed batch stores nothing twice)."""
     crew = crew_or_404(session, code)
     connection = session.connection()
-    store.add_positions(connection, crew["id"], positions)
+    stored = store.add_positions(connection, crew["id"], positions)
     newest = max(positions, key=lambda p: p["at"])
     node = road_store.nearest_node(connection, newest["lon"], newest["lat"])
     is_newest = store.set_latest_position(connection, crew["id"], newest["at"], newest["lon"], newest["lat"], node)
     session.commit()
     if is_newest:
         _publish_position(client, code, newest["lon"], newest["lat"], newest["at"])
-    return len(positions)
+    return stored
 
 
 def _publish_position(client: redis.Redis, code: str, lon: float, lat: float, at: datetime) -> None:

@@ -1,12 +1,16 @@
 """An incident's life: new -> assigned -> accepted -> en_route -> on_site -> restored -> closed,
 plus cancelled and merged. Every change is an event row; impossible changes are refused with
-the ones allowed now."""
+the ones allowed now.
+
+This is the dispatch desk's strict path. Crew phones, which replay late and out of order, go
+through :mod:`dispatch.crew_jobs`, which shares :func:`stamp` and :func:`move_crew` with it.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from dispatch.assignment import Dispatcher
@@ -28,8 +32,7 @@ EVENT_TYPES = tuple(ALLOWED_AFTER)
 #: The crew's status once the event is recorded (a freed crew takes the next waiting job).
 CREW_STATUS = {"accepted": "assigned", "en_route": "en_route", "on_site": "on_site"}
 TIMESTAMP = {"on_site": "on_site_at", "restored": "restored_at", "closed": "closed_at"}
-#: Events whose times must not go backwards (a phone's clock may lag the server's by this much).
-ORDERED = "('accepted', 'en_route', 'on_site', 'restored', 'closed', 'cancelled')"
+#: How far a phone's clock may lag the server's: events that far before what they follow pass.
 CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -37,19 +40,40 @@ def allowed_events(status: str) -> list[str]:
     return [event for event, after in ALLOWED_AFTER.items() if status in after]
 
 
+def stamp(incident: dict[str, Any], event: str, at: datetime) -> dict[str, Any]:
+    """The clock columns an event sets: each keeps the earliest time reported for it (so a late
+    or repeated report cannot move it), and arriving on site starts the restoration clock."""
+    column = TIMESTAMP.get(event)
+    if column is None:
+        return {}
+    earliest = min(at, incident.get(column) or at)
+    columns = {column: earliest}
+    if event == "on_site":
+        columns["restore_deadline"] = restore_deadline(earliest, incident["zone_class"],
+                                                       incident["restore_target_min"])
+    return columns
+
+
+def move_crew(connection: Connection, dispatcher: Dispatcher, crew_id: int | None, event: str,
+              now: datetime) -> None:
+    """The crew follows its incident's new status; restored or cancelled frees it for the next job."""
+    if crew_id is None:
+        return
+    if event in CREW_STATUS:
+        dispatch_store.set_crew_status(connection, crew_id, CREW_STATUS[event])
+    elif event in ("restored", "cancelled"):
+        dispatcher.release(crew_id, now)
+
+
 def record_event(session: Session, dispatcher: Dispatcher, incident_id: int, event: str, at: datetime,
                  actor: str, lon: float | None = None, lat: float | None = None, note: str | None = None,
                  cause: str | None = None) -> dict[str, Any]:
-    """Apply a lifecycle event. Commits."""
+    """Apply a lifecycle event from the desk. Commits."""
     connection = session.connection()
-    row = connection.execute(text(
-        "SELECT i.status, i.crew_id, i.zone_class, z.restore_target_min, greatest(i.first_report_at, "
-        f"(SELECT max(e.at) FROM incident_events e WHERE e.incident_id = i.id AND e.type IN {ORDERED})) "
-        "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id WHERE i.id = :id FOR UPDATE OF i"),
-        {"id": incident_id}).first()
-    if row is None:
+    incident = incident_store.lock_for_event(connection, incident_id)
+    if incident is None:
         raise NotFound(f"there is no incident {incident_id}")
-    status, crew_id, zone_class, restore_override, latest = row
+    status, latest = incident["status"], incident["latest_at"]
     if at < latest - CLOCK_SKEW:
         raise InvalidInput("the event is older than what it follows", [FieldProblem(
             "at", f"{at.isoformat()} is before {latest.isoformat()}, the first report or the last event")])
@@ -57,20 +81,9 @@ def record_event(session: Session, dispatcher: Dispatcher, incident_id: int, eve
         allowed = allowed_events(status)
         raise Conflict(f"an incident that is {status} cannot become {event}; allowed now: "
                        f"{', '.join(allowed) or 'nothing'}", allowed=allowed, current_status=status)
-    sets = ["status = :status", "updated_at = now()"]
-    params: dict[str, Any] = {"id": incident_id, "status": event, "at": at}
-    if event in TIMESTAMP:
-        sets.append(f"{TIMESTAMP[event]} = :at")
-    if event == "on_site":
-        sets.append("restore_deadline = :restore")
-        params["restore"] = restore_deadline(at, zone_class, restore_override)
-    connection.execute(text(f"UPDATE incidents SET {', '.join(sets)} WHERE id = :id"), params)
+    incident_store.update_incident(connection, incident_id, status=event, **stamp(incident, event, at))
     incident_store.add_event(connection, incident_id, event, at, {"cause": cause} if cause else {}, actor,
                              lon, lat, note)
-    if crew_id is not None:
-        if event in CREW_STATUS:
-            dispatch_store.set_crew_status(connection, crew_id, CREW_STATUS[event])
-        elif event in ("restored", "cancelled"):
-            dispatcher.release(crew_id, at)
+    move_crew(connection, dispatcher, incident["crew_id"], event, at)
     session.commit()
     return {"id": incident_id, "status": event, "allowed_next": allowed_events(event)}

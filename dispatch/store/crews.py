@@ -49,15 +49,17 @@ def update_crew(connection: Connection, crew_id: int, changes: dict[str, Any]) -
     connection.execute(text(f"UPDATE crews SET {assignments}, updated_at = now() WHERE id = :id"), params)
 
 
-def add_positions(connection: Connection, crew_id: int, positions: list[dict[str, Any]]) -> None:
-    """Append to the position history."""
-    connection.execute(text(
+def add_positions(connection: Connection, crew_id: int, positions: list[dict[str, Any]]) -> int:
+    """Append to the position history (one per instant: a replayed one is skipped); returns how
+    many were new."""
+    return connection.execute(text(
         "INSERT INTO crew_positions (crew_id, at, geom, accuracy_m, speed_mps, heading_deg) "
         "SELECT :crew, p.at, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), p.accuracy, p.speed, p.heading "
         "FROM unnest(CAST(:at AS timestamptz[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]), "
         "CAST(:accuracy AS float8[]), CAST(:speed AS float8[]), CAST(:heading AS float8[])) "
-        "AS p(at, lon, lat, accuracy, speed, heading)"
-    ), {"crew": crew_id, **{k: [p[k] for p in positions] for k in ("at", "lon", "lat", "accuracy", "speed", "heading")}})
+        "AS p(at, lon, lat, accuracy, speed, heading) ON CONFLICT (crew_id, at) DO NOTHING"
+    ), {"crew": crew_id, **{k: [p[k] for p in positions]
+                            for k in ("at", "lon", "lat", "accuracy", "speed", "heading")}}).rowcount
 
 
 def set_latest_position(connection: Connection, crew_id: int, at: datetime, lon: float, lat: float,

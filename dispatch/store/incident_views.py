@@ -17,14 +17,15 @@ SUMMARY = (
     "'crew', (SELECT code FROM crews WHERE id = i.crew_id), 'crew_id', i.crew_id, 'eta_s', i.eta_s, "
     "'assigned_at', i.assigned_at, 'on_site_at', i.on_site_at, 'restore_deadline', i.restore_deadline, "
     "'restored_at', i.restored_at, 'closed_at', i.closed_at, 'required_skill', i.required_skill, "
-    "'critical_customers', i.critical_customers)"
+    "'critical_customers', i.critical_customers, 'arrival_unverified', i.arrival_unverified)"
 )
 FROM = "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id LEFT JOIN sources s ON s.id = i.source_id"
 
 
 def incidents_page(connection: Connection, *, statuses: list[str] | None, zone: str | None,
                    zone_class: str | None, bbox: tuple[float, float, float, float] | None,
-                   since: datetime | None, after: int, limit: int) -> list[tuple[int, str]]:
+                   since: datetime | None, arrival_unverified: bool | None, after: int,
+                   limit: int) -> list[tuple[int, str]]:
     """A page of incidents (newest first, keyset paging on id), as (id, JSON text)."""
     where = ["(:after = 0 OR i.id < :after)"]
     params: dict[str, Any] = {"after": after, "limit": limit}
@@ -43,6 +44,9 @@ def incidents_page(connection: Connection, *, statuses: list[str] | None, zone: 
     if since:
         where.append("i.first_report_at >= :since")
         params["since"] = since
+    if arrival_unverified is not None:
+        where.append("i.arrival_unverified = :unverified")
+        params["unverified"] = arrival_unverified
     rows = connection.execute(text(
         f"SELECT i.id, {SUMMARY}::text {FROM} WHERE {' AND '.join(where)} ORDER BY i.id DESC LIMIT :limit"
     ), params)
@@ -64,3 +68,17 @@ def incident_detail(connection: Connection, incident_id: int) -> str | None:
         "FROM incident_events e WHERE e.incident_id = i.id), '[]')))::text "
         f"{FROM} WHERE i.id = :id"
     ), {"id": incident_id}).scalar()
+
+
+def crew_jobs(connection: Connection, crew_id: int) -> list[dict[str, Any]]:
+    """The crew's job at work (assigned .. on_site), as its phone shows it."""
+    rows = connection.execute(text(
+        "SELECT i.id, i.status, i.hazard, i.device_kind, i.device_code, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, "
+        "i.zone_class, i.customers_affected, i.critical_customers, i.assigned_at, i.arrival_deadline, "
+        "i.restore_deadline, i.on_site_at, i.restored_at, i.arrival_unverified, i.eta_s, "
+        "r.kind, r.address, r.description FROM incidents i "
+        "LEFT JOIN LATERAL (SELECT kind, address, description FROM reports WHERE incident_id = i.id "
+        "ORDER BY hazard DESC, received_at, id LIMIT 1) r ON true "
+        "WHERE i.crew_id = :crew AND i.status IN ('assigned', 'accepted', 'en_route', 'on_site') ORDER BY i.id"
+    ), {"crew": crew_id})
+    return [dict(r) for r in rows.mappings()]

@@ -106,15 +106,51 @@ def refresh_incident(connection: Connection, incident_id: int) -> None:
 
 def add_event(connection: Connection, incident_id: int, event_type: str, at: datetime,
               data: dict[str, Any] | None = None, actor: str | None = "system", lon: float | None = None,
-              lat: float | None = None, note: str | None = None) -> bool:
+              lat: float | None = None, note: str | None = None, idempotency_key: str | None = None) -> bool:
     """Add a row to the incident's timeline; False when it was there already (the SLA warnings,
-    which a unique index lets in once)."""
+    which a unique index lets in once, and a phone's event by its Idempotency-Key)."""
     return connection.execute(text(
-        "INSERT INTO incident_events (incident_id, type, at, actor, geom, note, data) "
-        f"VALUES (:id, :type, :at, :actor, {POINT}, :note, CAST(:data AS jsonb)) "
+        "INSERT INTO incident_events (incident_id, type, at, actor, geom, note, data, idempotency_key) "
+        f"VALUES (:id, :type, :at, :actor, {POINT}, :note, CAST(:data AS jsonb), :key) "
         "ON CONFLICT DO NOTHING RETURNING id"
     ), {"id": incident_id, "type": event_type, "at": at, "actor": actor, "lon": lon, "lat": lat, "note": note,
-        "data": json.dumps(data or {})}).scalar() is not None
+        "data": json.dumps(data or {}), "key": idempotency_key}).scalar() is not None
+
+
+def event_by_key(connection: Connection, actor: str, key: str) -> dict[str, Any] | None:
+    """The event a user already sent with this Idempotency-Key. Takes a transaction lock on the
+    key first, so two deliveries of one event at once are recorded once."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(2, hashtext(:actor || ' ' || :key))"),
+                       {"actor": actor, "key": key})
+    row = connection.execute(text(
+        "SELECT incident_id, type, at, data FROM incident_events WHERE actor = :actor AND idempotency_key = :key"
+    ), {"actor": actor, "key": key}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def lock_for_event(connection: Connection, incident_id: int) -> dict[str, Any] | None:
+    """An incident and what an event needs to know of it, locked for the change."""
+    row = connection.execute(text(
+        "SELECT i.id, i.status, i.crew_id, i.zone_class, z.restore_target_min, i.first_report_at, i.assigned_at, "
+        "i.on_site_at, i.restored_at, i.arrival_unverified, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, "
+        "greatest(i.first_report_at, (SELECT max(e.at) FROM incident_events e WHERE e.incident_id = i.id "
+        "AND e.type IN ('accepted', 'en_route', 'on_site', 'restored', 'closed', 'cancelled'))) AS latest_at "
+        "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id WHERE i.id = :id FOR UPDATE OF i"
+    ), {"id": incident_id}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def update_incident(connection: Connection, incident_id: int, **columns: Any) -> None:
+    sets = "".join(f"{name} = :{name}, " for name in columns)
+    connection.execute(text(f"UPDATE incidents SET {sets}updated_at = now() WHERE id = :id"),
+                       {"id": incident_id, **columns})
+
+
+def metres_from_incident(connection: Connection, incident_id: int, lon: float, lat: float) -> float | None:
+    """How far a position is from the incident's location (None when it has none)."""
+    return connection.execute(text(
+        f"SELECT ST_Distance(geom::geography, {POINT}::geography) FROM incidents WHERE id = :id"
+    ), {"id": incident_id, "lon": lon, "lat": lat}).scalar()
 
 
 def incident_summary(connection: Connection, incident_id: int) -> dict[str, Any]:

@@ -1,0 +1,84 @@
+"""The crew phone's API: my jobs, my GPS positions, and lifecycle events on my own jobs."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Literal
+
+from flask import Blueprint, jsonify, request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from api.access import CREW, allow, identity
+from api.context import dispatcher, redis_client, session, settings
+from api.crews import PositionBatch, position_rows
+from api.openapi import operation
+from api.times import recent
+from api.validation import MAX_ID, Point, json_body
+from dispatch.crew_jobs import CREW_EVENTS, jobs, record_crew_event
+from dispatch.crews import record_positions
+from dispatch.errors import FieldProblem, InvalidInput
+
+blueprint = Blueprint("me", __name__, url_prefix="/api/v1/me")
+IDEMPOTENCY_KEY_MAX = 200
+
+
+@blueprint.get("/jobs")
+@allow(*CREW)
+@operation("My crew's job at work: place, customers out, deadline, the route there, what to press next", "crew",
+           responses={200: ("{crew, jobs: [...]}", {"type": "object"})})
+def my_jobs():
+    return jsonify(jobs(session(), dispatcher(), identity().crew, datetime.now(timezone.utc)))
+
+
+@blueprint.post("/positions")
+@allow(*CREW)
+@operation("A batch of my phone's GPS positions (a replayed batch is stored once)", "crew", body=PositionBatch,
+           responses={202: ("{stored: how many were new}", {"type": "object"})})
+def my_positions():
+    batch = json_body(PositionBatch)
+    stored = record_positions(session(), redis_client(), identity().crew, position_rows(batch))
+    return jsonify(stored=stored), 202
+
+
+class CrewEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    type: Literal[CREW_EVENTS]  # type: ignore[valid-type]
+    at: AwareDatetime = Field(description="when the crew pressed it, by the phone's clock")
+    location: Point | None = Field(None, description="where the phone was (checked for on_site)")
+    note: str | None = Field(None, max_length=4000)
+    cause: str | None = Field(None, max_length=200, description="for restored: what had failed")
+
+    _at = field_validator("at")(recent)
+
+
+def _idempotency_key() -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+        raise InvalidInput("send an Idempotency-Key header with each event", [FieldProblem(
+            "Idempotency-Key", f"1 to {IDEMPOTENCY_KEY_MAX} characters, new for each event, the same when "
+            "the event is sent again", "header")])
+    return key
+
+
+@blueprint.post("/jobs/<int:incident_id>/events")
+@allow(*CREW)
+@operation("Record accepted, en_route, on_site or restored on my job, with the phone's time; safe to replay "
+           "(Idempotency-Key), late or out of order", "crew", body=CrewEvent,
+           path_params={"incident_id": {"type": "integer"}},
+           responses={201: ("{incident, status, allowed_next, event}", {"type": "object"}),
+                      200: ("The same event again: the first answer (Idempotent-Replayed: true)", {"type": "object"}),
+                      403: ("Not my crew's job", None), 404: ("No such incident", None),
+                      422: ("Bad event, time or Idempotency-Key", None)})
+def my_event(incident_id: int):
+    key = _idempotency_key()
+    event = json_body(CrewEvent)
+    s = settings()
+    answer, replayed = record_crew_event(
+        session(), dispatcher(), identity(), min(incident_id, MAX_ID), event.type, event.at, key,
+        position=event.location and (event.location.lon, event.location.lat), note=event.note, cause=event.cause,
+        now=datetime.now(timezone.utc), arrival_radius_m=s.arrival_radius_m,
+        position_max_age_s=s.crew_position_max_age_s)
+    response = jsonify(answer)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+        return response, 200
+    return response, 201

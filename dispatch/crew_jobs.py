@@ -1,0 +1,135 @@
+"""A crew's own jobs as its phone sees them, and the lifecycle events the phone sends.
+
+Phones queue what a crew presses while offline and replay it when the signal is back: late,
+twice, or out of order. So a phone's event is applied by what it says, not by when it arrives:
+
+* the incident's status only moves forward along the crew's steps (accepted -> en_route ->
+  on_site -> restored); an event for a step already passed is kept in the timeline only;
+* each clock (on site, restored) keeps the earliest phone time reported for its step;
+* an ``Idempotency-Key`` seen before returns the first answer and writes nothing.
+
+Whatever the delivery order, the final state and the SLA figures are those of in-order delivery.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dispatch.assignment import Dispatcher
+from dispatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from dispatch.lifecycle import CLOCK_SKEW, move_crew, stamp
+from dispatch.store import crews as crew_store
+from dispatch.store import incidents as store
+from dispatch.store.incident_views import crew_jobs
+from dispatch.users import Forbidden, Identity
+
+#: The steps a crew's phone reports, in the order they happen.
+CREW_STEPS = ("assigned", "accepted", "en_route", "on_site", "restored")
+CREW_EVENTS = CREW_STEPS[1:]
+
+
+def next_steps(status: str) -> list[str]:
+    """What the crew may press next: any later step (the ones between may still be on their way)."""
+    if status not in CREW_STEPS:
+        return []
+    later = list(CREW_STEPS[CREW_STEPS.index(status) + 1:])
+    return later if status == "on_site" else [step for step in later if step != "restored"]
+
+
+def jobs(session: Session, dispatcher: Dispatcher, crew_code: str, now: datetime) -> dict[str, Any]:
+    """The crew and its job at work, with the route there (None when there is no way by road)."""
+    crew = crew_store.crew(session.connection(), crew_code)
+    if crew is None:
+        raise NotFound(f"there is no crew {crew_code!r}")
+    listed = []
+    for job in crew_jobs(session.connection(), crew["id"]):
+        try:
+            route = dispatcher.route(job["id"], now) if job["status"] != "on_site" else None
+        except (Conflict, NotFound):
+            route = None
+        listed.append({
+            "id": job["id"], "status": job["status"], "hazard": job["hazard"], "kind": job["kind"],
+            "location": None if job["lon"] is None else {"lon": job["lon"], "lat": job["lat"]},
+            "device": {"kind": job["device_kind"], "code": job["device_code"]},
+            "address": job["address"], "description": job["description"], "zone_class": job["zone_class"],
+            "customers_affected": job["customers_affected"], "critical_customers": job["critical_customers"],
+            **{k: job[k] for k in ("assigned_at", "arrival_deadline", "restore_deadline", "on_site_at",
+                                   "restored_at", "arrival_unverified", "eta_s")},
+            "allowed_next": next_steps(job["status"]), "route": route,
+        })
+    return {"crew": {k: crew[k] for k in ("code", "name", "status", "on_duty")}, "jobs": listed}
+
+
+def _arrival_check(session: Session, identity: Identity, incident_id: int, at: datetime,
+                   position: tuple[float, float] | None, radius_m: float, max_age_s: float) -> dict[str, Any]:
+    """Was the crew near the incident when it said "on site"? By the position sent with the event,
+    else the crew's last position if it is recent enough; without either it is unverified."""
+    if position is None:
+        crew = crew_store.crew(session.connection(), identity.crew)
+        if crew["position_at"] is not None and abs((crew["position_at"] - at).total_seconds()) <= max_age_s:
+            position = (crew["lon"], crew["lat"])
+    if position is None:
+        return {"arrival_unverified": True, "distance_m": None}
+    metres = store.metres_from_incident(session.connection(), incident_id, *position)
+    return {"arrival_unverified": metres is None or metres > radius_m,
+            "distance_m": None if metres is None else round(metres, 1)}
+
+
+def _answer(incident_id: int, status: str, event: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
+    shown = {"type": event, "at": at}
+    if event == "on_site":
+        shown |= {k: data.get(k) for k in ("arrival_unverified", "distance_m")}
+    return {"incident": incident_id, "status": status, "allowed_next": next_steps(status), "event": shown}
+
+
+def record_crew_event(session: Session, dispatcher: Dispatcher, identity: Identity, incident_id: int,
+                      event: str, at: datetime, key: str, *, position: tuple[float, float] | None,
+                      note: str | None, cause: str | None, now: datetime, arrival_radius_m: float,
+                      position_max_age_s: float) -> tuple[dict[str, Any], bool]:
+    """Apply one event from a crew's phone to its own job. Commits.
+
+    Returns the answer and whether it is a replay (the key was seen: nothing written).
+    """
+    connection = session.connection()
+    seen = store.event_by_key(connection, identity.username, key)
+    if seen is not None:
+        if (seen["incident_id"], seen["type"], seen["at"]) != (incident_id, event, at):
+            raise InvalidInput("this Idempotency-Key was used for another event", [FieldProblem(
+                "Idempotency-Key", f"already used for {seen['type']} of incident {seen['incident_id']} at "
+                f"{seen['at'].isoformat()}; send a new key for a new event", "header")])
+        incident = store.lock_for_event(connection, incident_id)
+        session.commit()
+        return _answer(incident_id, incident["status"], event, at, seen["data"]), True
+    incident = store.lock_for_event(connection, incident_id)
+    if incident is None:
+        raise NotFound(f"there is no incident {incident_id}")
+    if incident["crew_id"] != identity.crew_id:
+        raise Forbidden(f"incident {incident_id} is not a job of crew {identity.crew}")
+    if incident["assigned_at"] is not None and at < incident["assigned_at"] - CLOCK_SKEW:
+        raise InvalidInput("the event happened before the job was given to the crew", [FieldProblem(
+            "at", f"{at.isoformat()} is before the assignment at {incident['assigned_at'].isoformat()}")])
+    status = incident["status"]
+    moves_on = status in CREW_STEPS and CREW_STEPS.index(event) > CREW_STEPS.index(status)
+    columns = stamp(incident, event, at)
+    data: dict[str, Any] = {"cause": cause} if cause else {}
+    if not moves_on:
+        data["late"] = True
+    if event == "on_site":
+        data |= _arrival_check(session, identity, incident_id, at, position, arrival_radius_m, position_max_age_s)
+        first = incident["on_site_at"]
+        if first is None or at < first:  # the earliest arrival decides; of simultaneous ones, any proof counts
+            columns["arrival_unverified"] = data["arrival_unverified"]
+        elif at == first:
+            columns["arrival_unverified"] = incident["arrival_unverified"] and data["arrival_unverified"]
+    if moves_on:
+        columns["status"] = status = event
+    if columns:
+        store.update_incident(connection, incident_id, **columns)
+    lon, lat = position if position else (None, None)
+    store.add_event(connection, incident_id, event, at, data, identity.username, lon, lat, note, key)
+    if moves_on:
+        move_crew(connection, dispatcher, incident["crew_id"], event, now)
+    session.commit()
+    return _answer(incident_id, status, event, at, data), False

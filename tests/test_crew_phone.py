@@ -1,0 +1,161 @@
+"""The crew phone's API: my jobs, my positions, and events that arrive late, twice or out of order."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import signed_in
+from tests.helpers import assert_problem, count, customer, report
+
+when = datetime.fromisoformat
+
+
+@pytest.fixture
+def now():
+    return datetime.now(timezone.utc)
+
+
+def job_of_cw(client, **body):
+    """A fault near T2 (report received a minute ago), sent to crew CW."""
+    body.setdefault("account_no", customer(2))
+    incident = report(client, datetime.now(timezone.utc) - timedelta(minutes=1), **body)["incident"]
+    assert incident["crew"] == "CW"
+    return client.get(f"/api/v1/incidents/{incident['id']}").get_json()
+
+
+def press(phone, incident_id, event, at, key=None, **body):
+    return phone.post(f"/api/v1/me/jobs/{incident_id}/events", json={"type": event, "at": at.isoformat(), **body},
+                      headers={"Idempotency-Key": key or str(uuid.uuid4())})
+
+
+def timeline(client, incident_id, *types):
+    return [e for e in client.get(f"/api/v1/incidents/{incident_id}").get_json()["timeline"]
+            if not types or e["type"] in types]
+
+
+def test_my_jobs_show_place_deadline_route_and_next_steps(client, city, crew_phone):
+    incident = job_of_cw(client, address="12 Main Street")
+    body = crew_phone("CW").get("/api/v1/me/jobs").get_json()
+    assert body["crew"]["code"] == "CW" and body["crew"]["status"] == "assigned"
+    [job] = body["jobs"]
+    assert job["id"] == incident["id"] and job["status"] == "assigned" and job["address"] == "12 Main Street"
+    assert job["arrival_deadline"] == incident["arrival_deadline"] and job["customers_affected"] > 0
+    assert [job["location"]["lon"], job["location"]["lat"]] == incident["location"]["coordinates"]
+    assert job["allowed_next"] == ["accepted", "en_route", "on_site"]
+    assert job["route"]["geometry"]["type"] == "LineString" and job["route"]["properties"]["eta_s"] > 0
+    assert crew_phone("CE").get("/api/v1/me/jobs").get_json()["jobs"] == []
+
+
+def test_a_crew_works_its_job_through_to_restored(client, city, crew_phone, connection, now):
+    incident = job_of_cw(client)
+    lon, lat = incident["location"]["coordinates"]
+    phone, t = crew_phone("CW"), now
+    assert press(phone, incident["id"], "accepted", t).status_code == 201
+    assert press(phone, incident["id"], "en_route", t + timedelta(seconds=20)).get_json()["status"] == "en_route"
+    arrived = press(phone, incident["id"], "on_site", t + timedelta(seconds=40), location={"lon": lon, "lat": lat})
+    assert arrived.status_code == 201
+    assert arrived.get_json()["event"]["arrival_unverified"] is False
+    assert arrived.get_json()["allowed_next"] == ["restored"]
+    done = press(phone, incident["id"], "restored", t + timedelta(seconds=60), cause="fuse", note="replaced")
+    assert done.get_json()["status"] == "restored" and done.get_json()["allowed_next"] == []
+    after = client.get(f"/api/v1/incidents/{incident['id']}").get_json()
+    assert when(after["on_site_at"]) == t + timedelta(seconds=40)
+    assert when(after["restored_at"]) == t + timedelta(seconds=60) and after["sla"]["arrival"] == "met"
+    events = timeline(client, incident["id"], "accepted", "en_route", "on_site", "restored")
+    me = phone.get("/api/v1/me").get_json()
+    assert me["crew"] == "CW" and [e["actor"] for e in events] == [me["username"]] * 4
+    assert connection.execute(text("SELECT status FROM crews WHERE code = 'CW'")).scalar() == "available"
+
+
+def test_a_replayed_event_is_recorded_once_and_answered_the_same(client, city, crew_phone, now):
+    incident = job_of_cw(client)
+    phone = crew_phone("CW")
+    first = press(phone, incident["id"], "accepted", now, key="k-1")
+    again = press(phone, incident["id"], "accepted", now, key="k-1")
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == first.get_json()
+    assert len(timeline(client, incident["id"], "accepted")) == 1
+    body = assert_problem(press(phone, incident["id"], "en_route", now, key="k-1"), 422)
+    assert body["errors"][0]["field"] == "Idempotency-Key"
+    missing = phone.post(f"/api/v1/me/jobs/{incident['id']}/events", json={"type": "en_route", "at": now.isoformat()})
+    assert assert_problem(missing, 422)["errors"][0]["field"] == "Idempotency-Key"
+    assert len(timeline(client, incident["id"], "en_route")) == 0
+
+
+def test_late_events_never_move_the_status_back(client, city, crew_phone, now):
+    incident = job_of_cw(client)
+    phone = crew_phone("CW")
+    assert press(phone, incident["id"], "on_site", now + timedelta(seconds=30)).get_json()["status"] == "on_site"
+    late = press(phone, incident["id"], "en_route", now + timedelta(seconds=10))
+    assert late.status_code == 201 and late.get_json()["status"] == "on_site"
+    assert [(e["type"], when(e["at"])) for e in timeline(client, incident["id"], "en_route", "on_site")] == [
+        ("en_route", now + timedelta(seconds=10)), ("on_site", now + timedelta(seconds=30))]
+
+
+def test_times_before_the_assignment_or_ahead_of_the_clock_are_refused(client, city, crew_phone, connection, now):
+    incident = job_of_cw(client)
+    phone = crew_phone("CW")
+    before = assert_problem(press(phone, incident["id"], "accepted", now - timedelta(hours=1)), 422)
+    assert "before the assignment" in before["errors"][0]["message"]
+    assert_problem(press(phone, incident["id"], "accepted", now + timedelta(hours=1)), 422)
+    assert_problem(press(phone, incident["id"], "closed", now), 422)  # the desk closes, not the crew
+    assert timeline(client, incident["id"], "accepted", "closed") == []
+    assert client.get(f"/api/v1/incidents/{incident['id']}").get_json()["status"] == "assigned"
+
+
+def test_a_crew_cannot_touch_another_crews_job(client, city, crew_phone, now):
+    incident = job_of_cw(client)
+    other = crew_phone("CE")
+    body = assert_problem(press(other, incident["id"], "accepted", now), 403)
+    assert "not a job of crew CE" in body["detail"]
+    assert_problem(press(other, 987654321, "accepted", now), 404)
+    assert timeline(client, incident["id"], "accepted") == []
+
+
+def test_on_site_far_from_the_incident_is_accepted_but_flagged(client, city, crew_phone, now):
+    incident = job_of_cw(client)
+    lon, lat = incident["location"]["coordinates"]
+    answer = press(crew_phone("CW"), incident["id"], "on_site", now, location={"lon": lon + 0.01, "lat": lat})
+    assert answer.status_code == 201 and answer.get_json()["status"] == "on_site"
+    assert answer.get_json()["event"]["arrival_unverified"] is True
+    assert 800 < answer.get_json()["event"]["distance_m"] < 1100
+    seen = client.get(f"/api/v1/incidents/{incident['id']}").get_json()
+    assert seen["arrival_unverified"] is True
+    flagged = client.get("/api/v1/incidents?arrival_unverified=true").get_json()["incidents"]
+    assert [i["id"] for i in flagged] == [incident["id"]]
+
+
+def test_on_site_without_a_location_is_checked_against_the_last_position(client, city, crew_phone, now):
+    incident = job_of_cw(client)
+    lon, lat = incident["location"]["coordinates"]
+    phone = crew_phone("CW")
+    # CW's last position is its depot (imported a moment ago), over a kilometre from T2.
+    assert press(phone, incident["id"], "on_site", now).get_json()["event"]["arrival_unverified"] is True
+    phone.post("/api/v1/me/positions", json={"positions": [{"at": now.isoformat(), "lon": lon, "lat": lat + 0.001}]})
+    checked = press(phone, incident["id"], "on_site", now - timedelta(seconds=1)).get_json()["event"]
+    assert checked["arrival_unverified"] is False and 100 < checked["distance_m"] < 120
+    # The earlier of the two arrivals is the one that counts, and it was near.
+    assert client.get(f"/api/v1/incidents/{incident['id']}").get_json()["arrival_unverified"] is False
+
+
+def test_the_arrival_radius_is_a_setting(rules, city, make_user, now):
+    incident = job_of_cw(rules())
+    phone = signed_in(rules(arrival_radius_m=5000), make_user("crew", crew="CW"))
+    event = press(phone, incident["id"], "on_site", now).get_json()["event"]
+    assert event["arrival_unverified"] is False and event["distance_m"] > 1000
+
+
+def test_positions_from_the_phone_are_stored_once(client, city, crew_phone, connection, redis_db, now):
+    phone = crew_phone("CE")
+    batch = {"positions": [{"at": (now + timedelta(seconds=s)).isoformat(), "lon": 51.4, "lat": 33.9}
+                           for s in (1, 2, 3)]}
+    assert phone.post("/api/v1/me/positions", json=batch).get_json() == {"stored": 3}
+    assert phone.post("/api/v1/me/positions", json=batch).get_json() == {"stored": 0}
+    assert count(connection, "crew_positions") == 3
+    crew = client.get("/api/v1/crews/CE").get_json()
+    assert when(crew["position_at"]) == now + timedelta(seconds=3)
+    too_many = {"positions": batch["positions"] * 334}
+    assert_problem(phone.post("/api/v1/me/positions", json=too_many), 422)
