@@ -133,5 +133,5 @@ def change_crew(code: str):
            responses={202: ("Stored", {"type": "object"}), 404: ("No such crew", None)})
 def add_positions(code: str):
     batch = json_body(PositionBatch)
-    stored = record_positions(session(), redis_client(), code, position_rows(batch))
+    stored = record_positions(session(), redis_client(), crew_or_404(session(), code), position_rows(batch))
     return jsonify(stored=stored), 202

@@ -35,7 +35,9 @@ def my_jobs():
            responses={202: ("{stored: how many were new}", {"type": "object"})})
 def my_positions():
     batch = json_body(PositionBatch)
-    stored = record_positions(session(), redis_client(), identity().crew, position_rows(batch))
+    me = identity()
+    crew = {"id": me.crew_id, "code": me.crew}
+    stored = record_positions(session(), redis_client(), crew, position_rows(batch))
     return jsonify(stored=stored), 202
 
 

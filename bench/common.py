@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
+import os
+import secrets
+import subprocess
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -12,8 +18,12 @@ from api.cli import alembic_config
 from dispatch.config import Settings
 from dispatch.db import Database
 from dispatch.grid_import import import_grid
+from dispatch.users import TokenSigner, create_user, issue_token
 
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "data" / "demo"
+#: The key the benchmark's server signs tokens with, and the benchmark's clients are given.
+SECRET_KEY = secrets.token_urlsafe(32)
 
 
 @contextlib.contextmanager
@@ -38,3 +48,36 @@ def scratch_database(name: str, with_demo: bool = True) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def bearer_headers(url: str, username: str, role: str, crew: str | None = None) -> dict[str, str]:
+    """Create a user in the scratch database and return the headers its requests send."""
+    database = Database(url)
+    with database.session() as session:
+        user_id = create_user(session, username, secrets.token_urlsafe(12), role, crew)
+        token, _ = issue_token(session, TokenSigner(SECRET_KEY, 24 * 3600), user_id, datetime.now(timezone.utc))
+        session.commit()
+    database.dispose()
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+@contextlib.contextmanager
+def gunicorn(url: str, port: int, workers: int) -> Iterator[None]:
+    """The API under gunicorn on 127.0.0.1:``port`` against ``url``, until the block ends."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+    try:
+        for _ in range(100):
+            try:
+                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+                probe.request("GET", "/healthz")
+                if probe.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        yield
+    finally:
+        server.terminate()
+        server.wait()

@@ -13,10 +13,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -25,10 +23,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import scratch_database  # noqa: E402
+from bench.common import bearer_headers, gunicorn, scratch_database  # noqa: E402
 
 PORT = 5077
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def report_bodies(url: str, count: int, seed: int = 7) -> list[dict]:
@@ -70,19 +67,8 @@ def main() -> None:
     args = parser.parse_args()
     with scratch_database("dispatch_bench_intake") as url:
         bodies = report_bodies(url, args.reports + 50)
-        env = {**os.environ, "DATABASE_URL": url}
-        server = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{PORT}", "--workers", str(args.workers),
-             "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-        try:
-            for _ in range(100):
-                try:
-                    probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-                    probe.request("GET", "/healthz")
-                    if probe.getresponse().status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.2)
+        headers = bearer_headers(url, "bench-dispatcher", "dispatcher")
+        with gunicorn(url, PORT, args.workers):
             connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
             latencies, statuses = [], {}
             started = None
@@ -92,16 +78,13 @@ def main() -> None:
                 body["received_at"] = datetime.now(timezone.utc).isoformat()
                 payload = json.dumps(body)
                 sent = time.perf_counter()
-                connection.request("POST", "/api/v1/reports", payload, {"Content-Type": "application/json"})
+                connection.request("POST", "/api/v1/reports", payload, headers)
                 response = connection.getresponse()
                 response.read()
                 if n >= 50:
                     latencies.append((time.perf_counter() - sent) * 1000)
                     statuses[response.status] = statuses.get(response.status, 0) + 1
             elapsed = time.perf_counter() - started
-        finally:
-            server.terminate()
-            server.wait()
         engine = create_engine(url)
         with engine.connect() as db:
             outcome = db.execute(text(

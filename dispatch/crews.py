@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from dispatch.assignment import Dispatcher
 from dispatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from dispatch.store import crews as store
-from dispatch.store import roads as road_store
 
 log = logging.getLogger(__name__)
 POSITIONS_KEY = "dispatch:crews"
@@ -82,18 +81,17 @@ def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: di
     return crew_or_404(session, code)
 
 
-def record_positions(session: Session, client: redis.Redis, code: str, positions: list[dict[str, Any]]) -> int:
-    """Store a batch of positions; the newest becomes the crew's own. Commits. Returns how many
-    were new (a replayed batch stores nothing twice)."""
-    crew = crew_or_404(session, code)
+def record_positions(session: Session, client: redis.Redis, crew: dict[str, Any],
+                     positions: list[dict[str, Any]]) -> int:
+    """Store a batch of positions of ``crew`` (its id and code); the newest becomes the crew's own.
+    Commits. Returns how many were new (a replayed batch stores nothing twice)."""
     connection = session.connection()
     stored = store.add_positions(connection, crew["id"], positions)
     newest = max(positions, key=lambda p: p["at"])
-    node = road_store.nearest_node(connection, newest["lon"], newest["lat"])
-    is_newest = store.set_latest_position(connection, crew["id"], newest["at"], newest["lon"], newest["lat"], node)
+    is_newest = store.set_latest_position(connection, crew["id"], newest["at"], newest["lon"], newest["lat"])
     session.commit()
     if is_newest:
-        _publish_position(client, code, newest["lon"], newest["lat"], newest["at"])
+        _publish_position(client, crew["code"], newest["lon"], newest["lat"], newest["at"])
     return stored
 
 

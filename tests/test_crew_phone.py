@@ -42,8 +42,8 @@ def test_my_jobs_show_place_deadline_route_and_next_steps(client, city, crew_pho
     assert body["crew"]["code"] == "CW" and body["crew"]["status"] == "assigned"
     [job] = body["jobs"]
     assert job["id"] == incident["id"] and job["status"] == "assigned" and job["address"] == "12 Main Street"
-    assert job["arrival_deadline"] == incident["arrival_deadline"] and job["customers_affected"] > 0
-    assert [job["location"]["lon"], job["location"]["lat"]] == incident["location"]["coordinates"]
+    assert when(job["arrival_deadline"]) == when(incident["arrival_deadline"]) and job["customers_affected"] > 0
+    assert [job["location"]["lon"], job["location"]["lat"]] == pytest.approx(incident["location"]["coordinates"])
     assert job["allowed_next"] == ["accepted", "en_route", "on_site"]
     assert job["route"]["geometry"]["type"] == "LineString" and job["route"]["properties"]["eta_s"] > 0
     assert crew_phone("CE").get("/api/v1/me/jobs").get_json()["jobs"] == []

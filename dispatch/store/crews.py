@@ -5,7 +5,10 @@ import json
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, text
+
+from dispatch.store.roads import MAX_SNAP_M, NEAREST_NODE
 
 CREW = (
     "SELECT c.id, c.code, c.name, d.code AS depot, c.members, c.headcount, c.phone, c.skills, c.on_duty, "
@@ -51,24 +54,25 @@ def update_crew(connection: Connection, crew_id: int, changes: dict[str, Any]) -
 
 def add_positions(connection: Connection, crew_id: int, positions: list[dict[str, Any]]) -> int:
     """Append to the position history (one per instant: a replayed one is skipped); returns how
-    many were new."""
+    many were new. The batch travels as one JSON parameter: binding hundreds of values one by
+    one costs more than the insert."""
     return connection.execute(text(
         "INSERT INTO crew_positions (crew_id, at, geom, accuracy_m, speed_mps, heading_deg) "
         "SELECT :crew, p.at, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), p.accuracy, p.speed, p.heading "
-        "FROM unnest(CAST(:at AS timestamptz[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]), "
-        "CAST(:accuracy AS float8[]), CAST(:speed AS float8[]), CAST(:heading AS float8[])) "
-        "AS p(at, lon, lat, accuracy, speed, heading) ON CONFLICT (crew_id, at) DO NOTHING"
-    ), {"crew": crew_id, **{k: [p[k] for p in positions]
-                            for k in ("at", "lon", "lat", "accuracy", "speed", "heading")}}).rowcount
+        "FROM json_to_recordset(CAST(:positions AS json)) "
+        "AS p(at timestamptz, lon float8, lat float8, accuracy float8, speed float8, heading float8) "
+        "ON CONFLICT (crew_id, at) DO NOTHING"
+    ), {"crew": crew_id, "positions": orjson.dumps(positions).decode()}).rowcount
 
 
-def set_latest_position(connection: Connection, crew_id: int, at: datetime, lon: float, lat: float,
-                        node_id: int | None) -> bool:
-    """Keep the newest position as the crew's own (a late, older batch does not overwrite it)."""
+def set_latest_position(connection: Connection, crew_id: int, at: datetime, lon: float, lat: float) -> bool:
+    """Keep the newest position, snapped to the road graph, as the crew's own (a late, older
+    batch does not overwrite it, and is not snapped)."""
     return connection.execute(text(
         "UPDATE crews SET geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), position_at = :at, "
-        "position_node_id = :node WHERE id = :id AND (position_at IS NULL OR position_at < :at) RETURNING id"
-    ), {"id": crew_id, "at": at, "lon": lon, "lat": lat, "node": node_id}).scalar() is not None
+        f"position_node_id = {NEAREST_NODE} WHERE id = :id AND (position_at IS NULL OR position_at < :at) "
+        "RETURNING id"
+    ), {"id": crew_id, "at": at, "lon": lon, "lat": lat, "max_m": MAX_SNAP_M}).scalar() is not None
 
 
 def origins(connection: Connection, fresh_since: datetime) -> list[dict[str, Any]]:

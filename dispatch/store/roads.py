@@ -62,19 +62,24 @@ def flag_routable(connection: Connection, node_ids: list[int], routable: list[bo
         {"ids": node_ids, "flags": routable}).rowcount
 
 
-def nearest_node(connection: Connection, lon: float, lat: float) -> int | None:
-    """The routable road node a position snaps to: the nearer end of the nearest road, if that
-    road is within MAX_SNAP_M (a position far from every road is not on the graph).
+#: The routable road node at (:lon, :lat): the nearer end of the nearest road, if that road is
+#: within :max_m (a position far from every road is not on the graph). The five nearest roads
+#: come from the GiST index alone (a join would defeat it).
+NEAREST_NODE = (
+    "(SELECT CASE WHEN ST_LineLocatePoint(r.geom, p) < 0.5 AND a.routable OR NOT b.routable "
+    "THEN r.source_node_id ELSE r.target_node_id END "
+    f"FROM (SELECT id, geom, source_node_id, target_node_id, {POINT} AS p FROM roads "
+    f"ORDER BY geom <-> {POINT} LIMIT 5) AS r "
+    "JOIN road_nodes a ON a.id = r.source_node_id JOIN road_nodes b ON b.id = r.target_node_id "
+    "WHERE (a.routable OR b.routable) AND ST_DWithin(r.geom::geography, r.p::geography, :max_m) "
+    "ORDER BY r.geom <-> r.p LIMIT 1)"
+)
 
-    The five nearest roads come from the GiST index alone (a join would defeat it)."""
-    return connection.execute(text(
-        "SELECT CASE WHEN ST_LineLocatePoint(r.geom, p) < 0.5 AND a.routable OR NOT b.routable "
-        "THEN r.source_node_id ELSE r.target_node_id END "
-        f"FROM (SELECT id, geom, source_node_id, target_node_id, {POINT} AS p FROM roads "
-        f"ORDER BY geom <-> {POINT} LIMIT 5) AS r "
-        "JOIN road_nodes a ON a.id = r.source_node_id JOIN road_nodes b ON b.id = r.target_node_id "
-        "WHERE (a.routable OR b.routable) AND ST_DWithin(r.geom::geography, r.p::geography, :max_m) "
-        "ORDER BY r.geom <-> r.p LIMIT 1"), {"lon": lon, "lat": lat, "max_m": MAX_SNAP_M}).scalar()
+
+def nearest_node(connection: Connection, lon: float, lat: float) -> int | None:
+    """The road node a position snaps to (see NEAREST_NODE), or None."""
+    return connection.execute(text(f"SELECT {NEAREST_NODE}"),
+                              {"lon": lon, "lat": lat, "max_m": MAX_SNAP_M}).scalar()
 
 
 def roads_near(connection: Connection, geojson: str, within_m: float) -> list[int]:
