@@ -7,7 +7,7 @@ import redis
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from api import auth, crews, grid, health, incidents, me, openapi, reports, roads
+from api import auth, crew_app, crews, grid, health, incidents, me, openapi, reports, roads
 from api.access import register_access_checks
 from api.cli import register_cli
 from api.context import close_session
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_appcontext(close_session)
     register_error_handlers(app)
     register_input_checks(app)
-    for module in (auth, crews, grid, health, incidents, me, openapi, reports, roads):
+    for module in (auth, crew_app, crews, grid, health, incidents, me, openapi, reports, roads):
         app.register_blueprint(module.blueprint)
     register_access_checks(app)
     register_cli(app)

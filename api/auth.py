@@ -33,7 +33,8 @@ def _user_view(user_id_role_crew: dict) -> dict:
 def create_token():
     credentials = json_body(Credentials)
     s = settings()
-    limiter = SignInLimiter(redis_client(), s.signin_max_failures, s.signin_window_s)
+    limiter = SignInLimiter(redis_client(), s.signin_max_failures, s.signin_max_failures_per_address,
+                            s.signin_window_s)
     token, expires_at, user = sign_in(session(), signer(), limiter, credentials.username, credentials.password,
                                       request.remote_addr or "unknown", datetime.now(timezone.utc))
     return jsonify(access_token=token, token_type="Bearer", expires_at=expires_at, user=_user_view(user)), 201

@@ -68,8 +68,9 @@ class Settings:
     secret_key: str = ""
     #: Lifetime of a bearer token: one long shift, so a crew that was offline can still replay.
     token_ttl_s: float = 16 * 3600.0
-    #: Failed sign-ins allowed per user name (and per client address) within the window.
+    #: Failed sign-ins allowed per user name, and per client address, within the window.
     signin_max_failures: int = 5
+    signin_max_failures_per_address: int = 50
     signin_window_s: float = 900.0
 
     @classmethod

@@ -83,15 +83,16 @@ class TokenSigner:
 class SignInLimiter:
     """Counts failed sign-ins per user name and per client address in a fixed window.
 
-    Without Redis the limit cannot be kept; sign-in then stays possible (crews must reach their
-    jobs in a storm) and the outage is logged.
+    The address allows many more than a name: a depot's phones share one address, and one crew
+    member's typos must not lock the others out. Without Redis the limit cannot be kept; sign-in
+    then stays possible (crews must reach their jobs in a storm) and the outage is logged.
     """
 
     PREFIX = "dispatch:signin-failures"
 
-    def __init__(self, client: redis.Redis, max_failures: int, window_s: float):
+    def __init__(self, client: redis.Redis, max_per_user: int, max_per_address: int, window_s: float):
         self.client = client
-        self.max_failures = max_failures
+        self.limits = (max_per_user, max_per_address)
         self.window_s = max(1, int(window_s))
 
     def _keys(self, username: str, address: str) -> list[str]:
@@ -101,7 +102,7 @@ class SignInLimiter:
         keys = self._keys(username, address)
         try:
             counts = self.client.mget(keys)
-            blocked = [key for key, n in zip(keys, counts) if n is not None and int(n) >= self.max_failures]
+            blocked = [key for key, n, limit in zip(keys, counts, self.limits) if n is not None and int(n) >= limit]
             wait = max((self.client.ttl(key) for key in blocked), default=0)
         except redis.RedisError as why:
             log.warning("sign-in limit not checked: %s", why)

@@ -88,4 +88,20 @@ if [ ! -f "$STAMP" ]; then
     rm -f .venv/.installed-*
     touch "$STAMP"
 fi
+
+# --- Crew app: its browser libraries (npm) and Chromium for its browser test ------------------
+# The crew app has no build step: Flask serves Leaflet and idb-keyval from node_modules, exactly
+# as package-lock.json pins them, reinstalled only when the lock file changes.
+if ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+fi
+LOCK_HASH="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ "$(cat node_modules/.lock-hash 2>/dev/null)" != "$LOCK_HASH" ]; then
+    say "installing the crew app's libraries (npm ci)"
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    echo "$LOCK_HASH" > node_modules/.lock-hash
+fi
+# tests/test_crew_app.py drives Debian's Chromium (browser downloads are not used).
+apt_install chromium
+
 say "ready: PostgreSQL ${PG_VERSION} + PostGIS at ${PG_HOST}:${PG_PORT}, Redis at 127.0.0.1:6379, .venv"

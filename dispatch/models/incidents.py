@@ -134,8 +134,9 @@ class IncidentEvent(Base):
     type: Mapped[str] = mapped_column(Text)
     #: When it happened (a phone's own clock for crew events) ...
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    #: ... and when the server learnt of it.
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    #: ... and when the server learnt of it (the statement's time: a long transaction, or a test's,
+    #: still shows each event's own moment).
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.statement_timestamp())
     actor: Mapped[str | None] = mapped_column(Text)
     geom = geometry("POINT", nullable=True)
     note: Mapped[str | None] = mapped_column(Text)

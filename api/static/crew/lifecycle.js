@@ -1,0 +1,40 @@
+// What a crew can do next with a job, also while its presses are still waiting to be sent.
+
+/** The crew's own events, in the order a job normally goes through them. */
+export const ACTIONS = {
+  accepted: { label: 'Accept job', done: 'Accepted' },
+  en_route: { label: 'En route', done: 'En route' },
+  on_site: { label: 'On site', done: 'On site' },
+  restored: { label: 'Power restored', done: 'Restored' },
+};
+
+export const STATUS_LABELS = {
+  new: 'New', assigned: 'Assigned', accepted: 'Accepted', en_route: 'En route', on_site: 'On site',
+  restored: 'Restored', closed: 'Closed', cancelled: 'Cancelled', merged: 'Merged',
+};
+
+// The statuses each event may follow: the crew's part of ALLOWED_AFTER in dispatch/lifecycle.py.
+// Used only while presses wait offline; otherwise the server's allowed_next decides.
+const FOLLOWS = {
+  accepted: ['assigned'],
+  en_route: ['assigned', 'accepted'],
+  on_site: ['assigned', 'accepted', 'en_route'],
+  restored: ['on_site'],
+};
+const ORDER = ['new', 'assigned', 'accepted', 'en_route', 'on_site', 'restored', 'closed'];
+
+/** The job's status as the crew sees it: the server's, moved on by presses not yet sent. */
+export function localStatus(job, pending) {
+  let status = job.status;
+  for (const action of pending) {
+    if (ORDER.indexOf(action.type) > ORDER.indexOf(status)) status = action.type;
+  }
+  return status;
+}
+
+/** The actions to offer now, in lifecycle order. */
+export function nextActions(job, pending) {
+  if (!pending.length) return Object.keys(ACTIONS).filter((type) => (job.allowed_next ?? []).includes(type));
+  const status = localStatus(job, pending);
+  return Object.keys(ACTIONS).filter((type) => FOLLOWS[type].includes(status));
+}

@@ -1,0 +1,214 @@
+// The crew app: sign-in, the job list and one job, the offline indicator, and when to replay
+// the queue (on start, on the 'online' event, and every 20 s while anything waits).
+
+import { call, connectivity, NetworkError } from './api.js';
+import { h, fill, newKey } from './dom.js';
+import { mountJob } from './job.js';
+import { renderJobs } from './jobs.js';
+import { ACTIONS } from './lifecycle.js';
+import { lastFix, positionEvents, sendPositions, startTracking, stopTracking, discardPositions } from './positions.js';
+import { enqueue, queueEvents, replay, waiting } from './queue.js';
+import { clearSession, currentSession, expired, saveSession } from './session.js';
+import { renderSignIn } from './signin.js';
+
+const RETRY_EVERY_MS = 20000;
+const REFRESH_JOBS_EVERY = 3;      // ticks: the job list is fetched again every minute
+const FIX_MAX_AGE_MS = 2 * 60000;  // an older GPS fix does not say where the crew is now
+const API_CACHE = 'crew-api';      // sw.js keeps the last job list and streets here
+
+const view = document.getElementById('view');
+const indicator = document.getElementById('net');
+const banners = document.getElementById('banners');
+const signOutButton = document.getElementById('signout');
+
+const state = {
+  signedIn: false,
+  crew: null,
+  jobs: [],
+  loaded: false,
+  loadProblem: null,
+  pending: [],                     // this user's actions waiting to be sent, oldest first
+  reachable: navigator.onLine,
+  screen: null,                    // the open job's screen {jobId, update, showFix, destroy}
+};
+
+// --- the offline indicator -------------------------------------------------------------------
+
+function renderIndicator() {
+  const n = state.pending.length;
+  const offline = !navigator.onLine || !state.reachable;
+  const actions = `${n} action${n === 1 ? '' : 's'} waiting`;
+  indicator.textContent = offline ? (n ? `Offline — ${actions}` : 'Offline') : (n ? `Sending — ${actions}` : 'Online');
+  indicator.className = `net ${offline ? 'offline' : n ? 'sending' : 'online'}`;
+  indicator.dataset.waiting = String(n);
+}
+
+function banner(text, kind = 'problem') {
+  const item = h('div', { class: `banner ${kind}`, role: 'alert' },
+    h('span', {}, text),
+    h('button', { type: 'button', class: 'link', onclick: () => item.remove() }, 'OK'));
+  banners.append(item);
+}
+
+// --- screens ---------------------------------------------------------------------------------
+
+function closeJobScreen() {
+  state.screen?.destroy();
+  state.screen = null;
+}
+
+function pendingFor(job) {
+  return state.pending.filter((action) => String(action.job) === String(job.id));
+}
+
+function render() {
+  if (!state.signedIn) return;
+  const match = /^#\/jobs\/(\d+)$/.exec(location.hash);
+  const job = match && state.jobs.find((j) => String(j.id) === match[1]);
+  if (!job) {
+    closeJobScreen();
+    if (match && state.loaded) location.hash = '#/jobs'; // a job that is no longer ours
+    renderJobs(view, { ...state, pendingFor });
+    return;
+  }
+  if (state.screen?.jobId !== job.id) {
+    closeJobScreen();
+    state.screen = { jobId: job.id, ...mountJob(view, { job, pending: pendingFor(job), onAction: act }) };
+    const fix = lastFix();
+    if (fix) state.screen.showFix(fix);
+  } else {
+    state.screen.update(job, pendingFor(job));
+  }
+}
+
+function showSignIn(message) {
+  state.signedIn = false;
+  closeJobScreen();
+  signOutButton.hidden = true;
+  renderSignIn(view, { message, onSignedIn: signedIn });
+}
+
+// --- what the crew does ----------------------------------------------------------------------
+
+/** A press: queued first (so it survives anything), then sent at once if the network allows. */
+async function act({ type, at, cause, note }) {
+  const session = currentSession();
+  const action = { key: newKey(), username: session.user.username, job: state.screen.jobId, type, at };
+  const fix = lastFix();
+  if (fix && Date.now() - fix.time < FIX_MAX_AGE_MS) action.location = { lon: fix.lon, lat: fix.lat };
+  if (cause) action.cause = cause;
+  if (note) action.note = note;
+  await enqueue(action);
+  replayNow();
+}
+
+async function refreshPending() {
+  const session = currentSession();
+  state.pending = session ? await waiting(session.user.username) : [];
+  renderIndicator();
+  render();
+}
+
+async function replayNow() {
+  await refreshPending();
+  if (!state.pending.length) return;
+  await replay();
+  await refreshPending();
+  // Once everything is through, the server's view of the jobs (ETA, deadlines) is the truth again.
+  if (!state.pending.length) loadJobs();
+}
+
+async function loadJobs() {
+  if (!state.signedIn) return;
+  try {
+    const answer = await call('GET', '/api/v1/me/jobs');
+    state.crew = answer.data.crew;
+    state.jobs = answer.data.jobs;
+    state.loaded = true;
+    state.loadProblem = null;
+  } catch (error) {
+    if (error.status === 401) return sessionEnded();
+    // Offline with nothing cached: keep what is on screen; the next tick tries again.
+    if (!(error instanceof NetworkError)) state.loadProblem = error.message;
+  }
+  render();
+}
+
+function sessionEnded() {
+  const n = state.pending.length;
+  showSignIn(`Your sign-in has ended. Sign in again${n ? `: ${n} action${n === 1 ? '' : 's'} waiting will then be sent` : ''}.`);
+}
+
+async function signedIn(session) {
+  if (session) saveSession(session);
+  state.signedIn = true;
+  state.loaded = false;
+  signOutButton.hidden = false;
+  startTracking(() => state.signedIn);
+  if (!location.hash.startsWith('#/jobs')) location.hash = '#/jobs';
+  await refreshPending();
+  await replayNow();
+  await loadJobs();
+}
+
+async function signOut() {
+  const n = state.pending.length;
+  if (n && !confirm(`${n} action${n === 1 ? ' is' : 's are'} not sent yet. They are kept and sent when you sign in again. Sign out?`)) return;
+  await sendPositions().catch(() => {});
+  // Positions left over must not be sent later as whoever signs in next.
+  await discardPositions();
+  stopTracking();
+  await call('DELETE', '/api/v1/auth/token').catch(() => {}); // offline: the token runs out by itself
+  clearSession();
+  if ('caches' in window) await caches.delete(API_CACHE);
+  state.crew = null;
+  state.jobs = [];
+  showSignIn('Signed out.');
+}
+
+// --- wiring ----------------------------------------------------------------------------------
+
+queueEvents.addEventListener('change', () => refreshPending());
+queueEvents.addEventListener('sent', ({ detail: { result } }) => {
+  const job = state.jobs.find((j) => j.id === result.incident);
+  if (job) Object.assign(job, { status: result.status, allowed_next: result.allowed_next });
+  render();
+});
+queueEvents.addEventListener('rejected', ({ detail: { action, problem } }) => {
+  banner(`${ACTIONS[action.type]?.done ?? action.type} on job #${action.job} was not recorded: ` +
+    `${problem.detail || problem.title}`);
+});
+queueEvents.addEventListener('signin', () => { if (state.signedIn) sessionEnded(); });
+connectivity.addEventListener('change', ({ detail }) => { state.reachable = detail.reachable; renderIndicator(); });
+positionEvents.addEventListener('fix', ({ detail }) => state.screen?.showFix(detail));
+positionEvents.addEventListener('error', ({ detail }) => {
+  if (detail.code === detail.PERMISSION_DENIED) banner('GPS is off for this app: allow location so dispatch can see you.');
+});
+window.addEventListener('online', () => {
+  state.reachable = true;
+  renderIndicator();
+  if (!state.signedIn) return;
+  replayNow();
+  sendPositions();
+});
+window.addEventListener('offline', renderIndicator);
+window.addEventListener('hashchange', render);
+signOutButton.addEventListener('click', signOut);
+
+let ticks = 0;
+setInterval(() => {
+  if (!state.signedIn) return;
+  ticks += 1;
+  if (state.pending.length) replayNow();
+  if (ticks % REFRESH_JOBS_EVERY === 0) loadJobs();
+}, RETRY_EVERY_MS);
+
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/crew/sw.js', { scope: '/crew/' })
+    .catch((error) => console.warn('no offline start: the service worker failed', error));
+}
+
+renderIndicator();
+if (!currentSession()) showSignIn();
+else if (expired(currentSession())) refreshPending().then(sessionEnded); // its waiting actions still count
+else signedIn();

@@ -1,0 +1,93 @@
+// GPS from the phone to the server: watchPosition fills a buffer kept in IndexedDB (so positions
+// taken in a dead spot survive a reload), and the buffer goes out in batches to
+// POST /api/v1/me/positions every 15 s, or sooner once 50 positions wait.
+
+import { get, update } from './vendor/idb-keyval/index.js';
+import { call, transient } from './api.js';
+import { isoWithOffset } from './dom.js';
+
+const KEY = 'crew.positions';
+const SEND_EVERY_MS = 15000;
+const SEND_AT_COUNT = 50;
+const MAX_BATCH = 1000;       // the API takes 1..1000 per request
+const MAX_KEPT = 20000;       // a whole shift at one position per 5 s; older ones go first
+const MIN_GAP_MS = 5000;      // phones report several fixes a second when moving; one per 5 s is plenty
+const MAX_AGE_MS = 7 * 24 * 3600 * 1000 - 60000; // the API refuses positions older than 7 days
+
+let watchId = null;
+let timer = null;
+let sending = null;
+let latest = null;
+export const positionEvents = new EventTarget();
+
+/** The last fix {lon, lat, accuracy_m, at, time} or null; `time` is ms since the epoch. */
+export function lastFix() {
+  return latest;
+}
+
+/** Start watching the phone's position and sending it; `enabled()` says whether to send now. */
+export function startTracking(enabled) {
+  if (watchId !== null || !('geolocation' in navigator)) return;
+  watchId = navigator.geolocation.watchPosition(
+    (position) => record(position, enabled),
+    (error) => positionEvents.dispatchEvent(new CustomEvent('error', { detail: error })),
+    { enableHighAccuracy: true, maximumAge: 10000, timeout: 60000 },
+  );
+  timer = setInterval(() => { if (enabled()) sendPositions(); }, SEND_EVERY_MS);
+}
+
+export function stopTracking() {
+  if (watchId !== null) navigator.geolocation.clearWatch(watchId);
+  clearInterval(timer);
+  watchId = null;
+  timer = null;
+}
+
+async function record(position, enabled) {
+  const { longitude, latitude, accuracy, speed, heading } = position.coords;
+  const fix = { lon: longitude, lat: latitude, at: isoWithOffset(new Date(position.timestamp)) };
+  if (Number.isFinite(accuracy)) fix.accuracy_m = accuracy;
+  if (Number.isFinite(speed)) fix.speed = speed;
+  if (Number.isFinite(heading)) fix.heading = heading;
+  const previous = latest;
+  latest = { ...fix, time: position.timestamp };
+  positionEvents.dispatchEvent(new CustomEvent('fix', { detail: latest }));
+  if (previous && position.timestamp - previous.time < MIN_GAP_MS) return;
+  let count = 0;
+  await update(KEY, (list) => {
+    const kept = [...(list ?? []), fix].slice(-MAX_KEPT);
+    count = kept.length;
+    return kept;
+  });
+  if (count >= SEND_AT_COUNT && enabled()) sendPositions();
+}
+
+/** Forget buffered positions (at sign-out: they must not be sent as the next user's). */
+export async function discardPositions() {
+  await update(KEY, () => []);
+  latest = null;
+}
+
+/** Send what is buffered, a batch at a time; keeps the buffer when there is no answer. */
+export function sendPositions() {
+  sending ??= drain().finally(() => { sending = null; });
+  return sending;
+}
+
+async function drain() {
+  for (;;) {
+    const oldest = Date.now() - MAX_AGE_MS;
+    const batch = ((await get(KEY)) ?? []).slice(0, MAX_BATCH);
+    if (!batch.length) return;
+    const fresh = batch.filter((fix) => new Date(fix.at).getTime() > oldest);
+    try {
+      if (fresh.length) await call('POST', '/api/v1/me/positions', { body: { positions: fresh } });
+    } catch (error) {
+      if (transient(error) || error.status === 401) return; // try again later (401: after signing in)
+      // Any other refusal would refuse the same batch forever: drop it rather than block the rest.
+      console.warn('positions refused', error.status, error.message);
+    }
+    // New fixes are only ever appended, so the batch is still the head of the list.
+    await update(KEY, (list) => (list ?? []).slice(batch.length));
+  }
+}
