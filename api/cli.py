@@ -18,7 +18,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from api.context import database, settings
 from dispatch.assignment import Dispatcher
-from dispatch.errors import DispatchError, ImportRejected
+from dispatch.errors import Conflict, DispatchError, ImportRejected
 from dispatch.grid_import import import_grid
 from dispatch.models.base import ROLES
 from dispatch.routing.osm import road_features
@@ -111,11 +111,17 @@ def _refused(error: DispatchError) -> None:
 @click.option("--crew", help="The crew code a crew account acts for.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="Asked for when not given.")
-def users_create(username: str, role: str, crew: str | None, password: str) -> None:
+@click.option("--exist-ok", is_flag=True, help="A user of that name already there is left as it is.")
+def users_create(username: str, role: str, crew: str | None, password: str, exist_ok: bool) -> None:
     """Create a user who signs in with USERNAME and the password."""
     with database().session() as session:
         try:
             create_user(session, username, password, role, crew)
+        except Conflict as error:
+            if not exist_ok:
+                _refused(error)
+            click.echo(f"{username} exists already; left as it is")
+            return
         except DispatchError as error:
             _refused(error)
     click.echo(f"created {role} {username}" + (f" of crew {crew}" if crew else ""))

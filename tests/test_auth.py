@@ -123,6 +123,12 @@ def test_bad_users_are_refused_by_the_command_line(cli, created, connection, arg
     assert short.exit_code == 1 and "at least 8 characters" in short.output
 
 
+def test_creating_a_user_again_can_be_allowed(cli, created, connection):
+    again = cli.invoke(args=["users", "create", "d.one", "--role", "viewer", "--password", "other-pass", "--exist-ok"])
+    assert again.exit_code == 0 and "left as it is" in again.output
+    assert connection.execute(text("SELECT role FROM users WHERE username = 'd.one'")).scalar() == "dispatcher"
+
+
 def test_an_app_with_a_route_nobody_decided_on_does_not_start(database_url):
     from flask import Blueprint
 
