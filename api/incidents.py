@@ -104,18 +104,21 @@ def incident_route(incident_id: int):
 class Assignment(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     crew: str | None = Field(None, min_length=1, max_length=40, description="crew code; none: the best crew")
+    queue: bool = Field(False, strict=True, description="a busy crew takes the waiting incident as its next job")
 
 
 @blueprint.post("/<int:incident_id>/assign")
 @allow(*DESK)
-@operation("Send a crew (a dispatcher's choice or the best), or send another one", "incidents", path_params=ID,
+@operation("Send a crew (a dispatcher's choice or the best), send another one, or queue it for a busy crew",
+           "incidents", path_params=ID,
            body=Assignment, responses={200: ("The crew sent", {"type": "object"}), 404: ("No such incident or crew", None),
                                        409: ("The crew cannot take it, or the incident is past assigning", None)})
 def assign_crew(incident_id: int):
     choice = json_body(Assignment)
-    chosen = dispatcher().assign(min(incident_id, MAX_ID), choice.crew, datetime.now(timezone.utc), actor())
+    chosen = dispatcher().assign(min(incident_id, MAX_ID), choice.crew, datetime.now(timezone.utc), actor(),
+                                 queue=choice.queue)
     session().commit()
-    return jsonify(crew=chosen["crew"], eta_s=chosen["eta_s"])
+    return jsonify(crew=chosen["crew"], eta_s=chosen["eta_s"], queued=chosen.get("queued", False))
 
 
 class LifecycleEvent(BaseModel):

@@ -10,7 +10,10 @@ Rules (README, "Dispatch"):
   (2 h): a crew farther away is listed without a time and is not sent;
 * when no crew is free the incident waits; a crew that frees up takes the waiting incident with
   the highest priority: hazards first, then critical or life-support customers, then the least
-  slack (arrival deadline - now - driving time), then the most customers affected.
+  slack (arrival deadline - now - driving time), then the most customers affected;
+* a dispatcher may line a waiting incident up for a busy crew (its queue): that crew takes its
+  queued incidents first, in the order they were queued, and no other crew takes them; a crew
+  going off duty returns its queue to the common waiting list.
 
 Nothing here commits: callers own the transaction.
 """
@@ -151,8 +154,13 @@ class Dispatcher:
                 return crew
         return None
 
-    def assign(self, incident_id: int, crew_code: str | None, now: datetime, actor: str) -> dict[str, Any]:
-        """A dispatcher's choice (or the best crew when none is named); frees a replaced crew."""
+    def assign(self, incident_id: int, crew_code: str | None, now: datetime, actor: str,
+               queue: bool = False) -> dict[str, Any]:
+        """A dispatcher's choice (or the best crew when none is named); frees a replaced crew.
+
+        With ``queue``, a waiting incident given to a busy crew is lined up as that crew's next
+        job (returned with ``queued``) instead of being refused.
+        """
         store.lock_incident(self._connection, incident_id)
         incident = self._incident(incident_id)
         if incident["status"] not in ("new", "assigned", "accepted"):
@@ -170,18 +178,30 @@ class Dispatcher:
             chosen = listed.get(crew_code)
             if chosen is None:
                 raise Conflict(f"crew {crew_code} is off duty")
-            if not chosen["free"] and chosen["id"] != incident["crew_id"]:
-                raise Conflict(f"crew {crew_code} is busy with another incident")
+            if not chosen["free"] and chosen["id"] != incident["crew_id"] and not queue:
+                raise Conflict(f"crew {crew_code} is busy with another incident; queue it as their next job "
+                               "with \"queue\": true")
             if not chosen["qualified"]:
                 raise Conflict(f"crew {crew_code} lacks the {incident['required_skill']} skill this incident needs")
             if chosen["eta_s"] is None:
                 raise Conflict(f"crew {crew_code} cannot reach this incident by road")
+        if not chosen["free"] and chosen["id"] != incident["crew_id"]:
+            return self._queue(incident, chosen, now, actor)
         previous = incident["crew_id"]
         if not self._give(incident_id, chosen, now, actor):
             raise Conflict(f"crew {chosen['crew']} was just given another incident; try again")
         if previous is not None and previous != chosen["id"]:
             self.release(previous, now)
         return chosen
+
+    def _queue(self, incident: dict[str, Any], crew: dict[str, Any], now: datetime, actor: str) -> dict[str, Any]:
+        if incident["status"] != "new" or incident["crew_id"] is not None:
+            raise Conflict(f"incident {incident['id']} is {incident['status']} with a crew; only a waiting incident "
+                           "can be queued for a busy crew")
+        if incident["queued_crew_id"] != crew["id"]:
+            store.queue_job(self._connection, incident["id"], crew["id"], now)
+            incident_store.add_event(self._connection, incident["id"], "queued", now, {"crew": crew["crew"]}, actor)
+        return {**crew, "queued": True}
 
     def _give(self, incident_id: int, crew: dict[str, Any], now: datetime, actor: str) -> bool:
         """Claim the crew and put it on the incident; False when another request got there first."""
@@ -202,19 +222,25 @@ class Dispatcher:
         return self.take_waiting(crew_id, now)
 
     def take_waiting(self, crew_id: int, now: datetime) -> int | None:
+        """A free crew's next job: the first of its own queue it can reach, else the most urgent
+        waiting incident not lined up for another crew."""
         graph = self.graphs.current(self.session)
         crew = next((c for c in self._origins(graph, now) if c["id"] == crew_id and c["status"] == "available"), None)
-        waiting = [i for i in store.waiting(self._connection) if crew and i["required_skill"] in crew["skills"]]
+        waiting = [i for i in store.waiting(self._connection) if crew and i["required_skill"] in crew["skills"]
+                   and i["queued_crew_id"] in (None, crew_id)]
         if not waiting or crew["node"] is None:
             return None
         times = graph.seconds_from(crew["node"], [i["road_node_id"] for i in waiting], self.settings.routing_horizon_s)
 
-        def urgency(pair):
+        def order(pair):
             incident, seconds = pair
+            if incident["queued_crew_id"] == crew_id:  # the dispatcher's own order comes first
+                return (False, incident["queued_at"].timestamp(), 0, 0, 0)
             slack = (incident["arrival_deadline"] - now).total_seconds() - seconds
-            return (not incident["hazard"], not incident["critical_customers"], slack, -incident["customers_affected"])
+            return (True, not incident["hazard"], not incident["critical_customers"], slack,
+                    -incident["customers_affected"])
 
-        for incident, seconds in sorted(((i, s) for i, s in zip(waiting, times) if np.isfinite(s)), key=urgency):
+        for incident, seconds in sorted(((i, s) for i, s in zip(waiting, times) if np.isfinite(s)), key=order):
             store.lock_incident(self._connection, incident["id"])
             if self._give(incident["id"], {"id": crew_id, "crew": crew["code"], "eta_s": round(float(seconds), 1)},
                           now, "system"):

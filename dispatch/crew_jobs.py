@@ -39,14 +39,16 @@ def next_steps(status: str) -> list[str]:
 
 
 def jobs(session: Session, dispatcher: Dispatcher, crew_code: str, now: datetime) -> dict[str, Any]:
-    """The crew and its job at work, with the route there (None when there is no way by road)."""
+    """The crew, its job at work with the route there (None when there is no way by road), then
+    the jobs the dispatcher queued for it (no route yet: it depends on where the current job ends)."""
     crew = crew_store.crew(session.connection(), crew_code)
     if crew is None:
         raise NotFound(f"there is no crew {crew_code!r}")
     listed = []
     for job in crew_jobs(session.connection(), crew["id"]):
+        queued = job["status"] == "new"
         try:
-            route = dispatcher.route(job["id"], now) if job["status"] != "on_site" else None
+            route = dispatcher.route(job["id"], now) if job["status"] in ("assigned", "accepted", "en_route") else None
         except (Conflict, NotFound):
             route = None
         listed.append({
@@ -57,7 +59,8 @@ def jobs(session: Session, dispatcher: Dispatcher, crew_code: str, now: datetime
             "customers_affected": job["customers_affected"], "critical_customers": job["critical_customers"],
             **{k: job[k] for k in ("assigned_at", "arrival_deadline", "restore_deadline", "on_site_at",
                                    "restored_at", "arrival_unverified", "eta_s")},
-            "allowed_next": next_steps(job["status"]), "route": route,
+            "queued": queued, "queued_at": job["queued_at"],
+            "allowed_next": [] if queued else next_steps(job["status"]), "route": route,
         })
     return {"crew": {k: crew[k] for k in ("code", "name", "status", "on_duty")}, "jobs": listed}
 
@@ -106,6 +109,9 @@ def record_crew_event(session: Session, dispatcher: Dispatcher, identity: Identi
     if incident is None:
         raise NotFound(f"there is no incident {incident_id}")
     if incident["crew_id"] != identity.crew_id:
+        if incident["queued_crew_id"] == identity.crew_id and incident["status"] == "new":
+            raise Conflict(f"incident {incident_id} is queued for crew {identity.crew}: it becomes yours when your "
+                           "current job is done")
         raise Forbidden(f"incident {incident_id} is not a job of crew {identity.crew}")
     if incident["assigned_at"] is not None and at < incident["assigned_at"] - CLOCK_SKEW:
         raise InvalidInput("the event happened before the job was given to the crew", [FieldProblem(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from dispatch.assignment import Dispatcher
 from dispatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from dispatch.store import crews as store
+from dispatch.store import dispatching as dispatch_store
 
 log = logging.getLogger(__name__)
 POSITIONS_KEY = "dispatch:crews"
@@ -60,7 +61,7 @@ def create_crew(session: Session, dispatcher: Dispatcher, *, code: str, name: st
 
 def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Change a crew's record or duty; a crew coming on duty takes the most urgent waiting
-    incident it can. Commits."""
+    incident it can, one going off duty gives its queued jobs back. Commits."""
     current = crew_or_404(session, code)
     columns = {k: v for k, v in changes.items() if k in ("name", "phone", "skills")}
     if "depot" in changes:
@@ -77,6 +78,8 @@ def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: di
         store.update_crew(session.connection(), current["id"], columns)
     if coming_on:
         dispatcher.take_waiting(current["id"], datetime.now(timezone.utc))
+    elif changes.get("on_duty") is False and dispatch_store.unqueue_jobs(session.connection(), current["id"]):
+        dispatcher.fill_free_crews(datetime.now(timezone.utc))
     session.commit()
     return crew_or_404(session, code)
 

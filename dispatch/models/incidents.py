@@ -59,6 +59,9 @@ class Incident(Base):
     arrival_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     restore_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     crew_id: Mapped[int | None] = mapped_column(ForeignKey("crews.id"), index=True)
+    #: A waiting incident the dispatcher lined up for a busy crew: its next job, in queue order.
+    queued_crew_id: Mapped[int | None] = mapped_column(ForeignKey("crews.id"), index=True)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: A customer on critical or life-support supply has called (it moves up the queue).
     critical_customers: Mapped[bool] = mapped_column(server_default="false")
     #: The skill a crew needs: "mv" above the transformers, "lv" at or below them.

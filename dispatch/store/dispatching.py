@@ -8,7 +8,7 @@ from sqlalchemy import Connection, text
 
 INCIDENT = (
     "SELECT id, status, crew_id, road_node_id, ST_X(geom) AS lon, ST_Y(geom) AS lat, required_skill, "
-    "arrival_deadline, hazard, critical_customers, customers_affected FROM incidents"
+    "arrival_deadline, hazard, critical_customers, customers_affected, queued_crew_id, queued_at FROM incidents"
 )
 
 
@@ -46,8 +46,24 @@ def give_job(connection: Connection, incident_id: int, crew_id: int, at: datetim
     """Put the claimed crew on the incident, if the incident can still take one."""
     return connection.execute(text(
         "UPDATE incidents SET crew_id = :crew, status = 'assigned', assigned_at = :at, eta_s = :eta, "
-        "updated_at = now() WHERE id = :id AND status IN ('new', 'assigned', 'accepted') RETURNING id"),
+        "queued_crew_id = NULL, queued_at = NULL, updated_at = now() "
+        "WHERE id = :id AND status IN ('new', 'assigned', 'accepted') RETURNING id"),
         {"id": incident_id, "crew": crew_id, "at": at, "eta": eta_s}).scalar() is not None
+
+
+def queue_job(connection: Connection, incident_id: int, crew_id: int, at: datetime) -> bool:
+    """Line a waiting incident up as a crew's next job; False when it is no longer waiting."""
+    return connection.execute(text(
+        "UPDATE incidents SET queued_crew_id = :crew, queued_at = :at, updated_at = now() "
+        "WHERE id = :id AND status = 'new' AND crew_id IS NULL RETURNING id"),
+        {"id": incident_id, "crew": crew_id, "at": at}).scalar() is not None
+
+
+def unqueue_jobs(connection: Connection, crew_id: int) -> list[int]:
+    """Return a crew's queued jobs to the common waiting list (it went off duty)."""
+    return connection.execute(text(
+        "UPDATE incidents SET queued_crew_id = NULL, queued_at = NULL, updated_at = now() "
+        "WHERE queued_crew_id = :crew AND status = 'new' RETURNING id"), {"crew": crew_id}).scalars().all()
 
 
 def set_crew_status(connection: Connection, crew_id: int, status: str) -> None:

@@ -17,7 +17,8 @@ SUMMARY = (
     "'crew', (SELECT code FROM crews WHERE id = i.crew_id), 'crew_id', i.crew_id, 'eta_s', i.eta_s, "
     "'assigned_at', i.assigned_at, 'on_site_at', i.on_site_at, 'restore_deadline', i.restore_deadline, "
     "'restored_at', i.restored_at, 'closed_at', i.closed_at, 'required_skill', i.required_skill, "
-    "'critical_customers', i.critical_customers, 'arrival_unverified', i.arrival_unverified)"
+    "'critical_customers', i.critical_customers, 'arrival_unverified', i.arrival_unverified, "
+    "'queued_for', (SELECT code FROM crews WHERE id = i.queued_crew_id), 'queued_at', i.queued_at)"
 )
 FROM = "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id LEFT JOIN sources s ON s.id = i.source_id"
 
@@ -71,14 +72,15 @@ def incident_detail(connection: Connection, incident_id: int) -> str | None:
 
 
 def crew_jobs(connection: Connection, crew_id: int) -> list[dict[str, Any]]:
-    """The crew's job at work (assigned .. on_site), as its phone shows it."""
+    """The crew's job at work (assigned .. on_site), then those queued for it, as its phone shows them."""
     rows = connection.execute(text(
         "SELECT i.id, i.status, i.hazard, i.device_kind, i.device_code, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, "
         "i.zone_class, i.customers_affected, i.critical_customers, i.assigned_at, i.arrival_deadline, "
-        "i.restore_deadline, i.on_site_at, i.restored_at, i.arrival_unverified, i.eta_s, "
+        "i.restore_deadline, i.on_site_at, i.restored_at, i.arrival_unverified, i.eta_s, i.queued_at, "
         "r.kind, r.address, r.description FROM incidents i "
         "LEFT JOIN LATERAL (SELECT kind, address, description FROM reports WHERE incident_id = i.id "
         "ORDER BY hazard DESC, received_at, id LIMIT 1) r ON true "
-        "WHERE i.crew_id = :crew AND i.status IN ('assigned', 'accepted', 'en_route', 'on_site') ORDER BY i.id"
+        "WHERE i.crew_id = :crew AND i.status IN ('assigned', 'accepted', 'en_route', 'on_site') "
+        "OR i.queued_crew_id = :crew AND i.status = 'new' ORDER BY i.queued_at NULLS FIRST, i.id"
     ), {"crew": crew_id})
     return [dict(r) for r in rows.mappings()]

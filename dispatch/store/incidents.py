@@ -131,7 +131,7 @@ def event_by_key(connection: Connection, actor: str, key: str) -> dict[str, Any]
 def lock_for_event(connection: Connection, incident_id: int) -> dict[str, Any] | None:
     """An incident and what an event needs to know of it, locked for the change."""
     row = connection.execute(text(
-        "SELECT i.id, i.status, i.crew_id, i.zone_class, z.restore_target_min, i.first_report_at, i.assigned_at, "
+        "SELECT i.id, i.status, i.crew_id, i.queued_crew_id, i.zone_class, z.restore_target_min, i.first_report_at, i.assigned_at, "
         "i.on_site_at, i.restored_at, i.arrival_unverified, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, "
         "greatest(i.first_report_at, (SELECT max(e.at) FROM incident_events e WHERE e.incident_id = i.id "
         "AND e.type IN ('accepted', 'en_route', 'on_site', 'restored', 'closed', 'cancelled'))) AS latest_at "

@@ -1,5 +1,5 @@
 """Users, roles and bearer tokens; crew phones: idempotent events, the arrival check, replayed
-position batches stored once.
+position batches stored once, a queue of next jobs per crew.
 
 Revision ID: 0008
 Revises: 0007
@@ -49,9 +49,17 @@ def upgrade() -> None:
     op.alter_column('incident_events', 'recorded_at', server_default=sa.text('statement_timestamp()'))
     op.create_index('uq_incident_events_actor_idempotency_key', 'incident_events', ['actor', 'idempotency_key'], unique=True, postgresql_where=sa.text('idempotency_key IS NOT NULL'))
     op.add_column('incidents', sa.Column('arrival_unverified', sa.Boolean(), server_default='false', nullable=False))
+    op.add_column('incidents', sa.Column('queued_crew_id', sa.Integer(), nullable=True))
+    op.add_column('incidents', sa.Column('queued_at', sa.DateTime(timezone=True), nullable=True))
+    op.create_index(op.f('ix_incidents_queued_crew_id'), 'incidents', ['queued_crew_id'], unique=False)
+    op.create_foreign_key(op.f('fk_incidents_queued_crew_id'), 'incidents', 'crews', ['queued_crew_id'], ['id'])
 
 
 def downgrade() -> None:
+    op.drop_constraint(op.f('fk_incidents_queued_crew_id'), 'incidents', type_='foreignkey')
+    op.drop_index(op.f('ix_incidents_queued_crew_id'), table_name='incidents')
+    op.drop_column('incidents', 'queued_at')
+    op.drop_column('incidents', 'queued_crew_id')
     op.drop_column('incidents', 'arrival_unverified')
     op.drop_index('uq_incident_events_actor_idempotency_key', table_name='incident_events', postgresql_where=sa.text('idempotency_key IS NOT NULL'))
     op.alter_column('incident_events', 'recorded_at', server_default=sa.text('now()'))

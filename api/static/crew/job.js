@@ -3,7 +3,7 @@
 // queues it and the queue sends it, so the screen behaves the same with or without signal.
 
 import { h, fill, clock, isoWithOffset } from './dom.js';
-import { ACTIONS, STATUS_LABELS, localStatus, nextActions } from './lifecycle.js';
+import { ACTIONS, localStatus, nextActions, statusLabel } from './lifecycle.js';
 import { deadlineLine, kindLabel } from './jobs.js';
 import { createJobMap } from './map.js';
 
@@ -54,7 +54,7 @@ export function mountJob(root, { job, pending, onAction }) {
   function update(current, waiting) {
     const local = localStatus(current, waiting);
     fill(title, `#${current.id} · ${kindLabel(current)}`, current.hazard ? h('span', { class: 'hazard' }, 'HAZARD') : null);
-    fill(status, 'Status: ', h('strong', { class: `status status-${local}`, id: 'job-status' }, STATUS_LABELS[local] ?? local),
+    fill(status, 'Status: ', h('strong', { class: `status status-${local}`, id: 'job-status' }, statusLabel(current, local)),
       waiting.length ? h('span', { class: 'muted' }, ' (not sent yet)') : null);
     fill(facts,
       current.address && h('p', {}, current.address),
@@ -62,14 +62,18 @@ export function mountJob(root, { job, pending, onAction }) {
       current.device && h('p', { class: 'muted' }, `${current.device.kind} ${current.device.code}`,
         current.zone_class ? ` · ${current.zone_class}` : ''),
       h('p', {}, `${current.customers_affected ?? 0} customers out`,
-        current.critical_customers ? `, ${current.critical_customers} critical` : ''),
+        current.critical_customers ? ', critical customers among them' : ''),
       deadlineLine(current),
       current.arrival_unverified && h('p', { class: 'problem' }, 'Arrival not verified: you were far from the fault.'));
     fill(actions, nextActions(current, waiting).map((type, index) => h('button', {
       class: `big action action-${type}${index === 0 ? ' first' : ''}`, type: 'button',
       dataset: { action: type }, onclick: () => press(type),
     }, ACTIONS[type].label)));
-    if (!actions.children.length) actions.append(h('p', { class: 'muted' }, 'Nothing to do on this job now.'));
+    if (!actions.children.length) {
+      actions.append(h('p', { class: 'muted' }, current.queued
+        ? 'Queued for your crew: it becomes your job when the current one is done.'
+        : 'Nothing to do on this job now.'));
+    }
     fill(waitingList, waiting.map((action) => h('li', { dataset: { key: action.key, type: action.type } },
       `${ACTIONS[action.type]?.done ?? action.type} at `,
       h('time', { datetime: action.at }, clock(action.at)), ' — waiting to send')));

@@ -1,7 +1,7 @@
 // The job list: the crew's current job first, each a big card that opens the job.
 
 import { h, fill, clock, untilDeadline, duration } from './dom.js';
-import { STATUS_LABELS, localStatus } from './lifecycle.js';
+import { localStatus, statusLabel } from './lifecycle.js';
 
 /** "No power" for kind no_power. */
 export function kindLabel(job) {
@@ -26,14 +26,14 @@ function card(job, pending) {
   const status = localStatus(job, pending);
   return h('a', { class: 'job-card', href: `#/jobs/${job.id}`, dataset: { job: job.id } },
     h('div', { class: 'row' },
-      h('span', { class: `status status-${status}` }, STATUS_LABELS[status] ?? status),
+      h('span', { class: `status status-${status}` }, statusLabel(job, status)),
       job.hazard && h('span', { class: 'hazard' }, 'HAZARD'),
       pending.length > 0 && h('span', { class: 'waiting' }, `${pending.length} waiting`)),
     h('div', { class: 'kind' }, `#${job.id} · ${kindLabel(job)}`),
     h('div', {}, job.address ?? (job.device ? `${job.device.kind} ${job.device.code}` : 'No address')),
     h('div', { class: 'muted' },
       `${job.customers_affected ?? 0} customers out`,
-      job.critical_customers ? `, ${job.critical_customers} critical` : ''),
+      job.critical_customers ? ', critical customers among them' : ''),
     deadlineLine(job));
 }
 

@@ -8,7 +8,7 @@ export const ACTIONS = {
   restored: { label: 'Power restored', done: 'Restored' },
 };
 
-export const STATUS_LABELS = {
+const STATUS_LABELS = {
   new: 'New', assigned: 'Assigned', accepted: 'Accepted', en_route: 'En route', on_site: 'On site',
   restored: 'Restored', closed: 'Closed', cancelled: 'Cancelled', merged: 'Merged',
 };
@@ -22,6 +22,11 @@ const FOLLOWS = {
   restored: ['on_site'],
 };
 const ORDER = ['new', 'assigned', 'accepted', 'en_route', 'on_site', 'restored', 'closed'];
+
+/** "Next job" for a job the dispatcher queued for the crew, else the status's own words. */
+export function statusLabel(job, status) {
+  return job.queued ? 'Next job' : (STATUS_LABELS[status] ?? status);
+}
 
 /** The job's status as the crew sees it: the server's, moved on by presses not yet sent. */
 export function localStatus(job, pending) {
