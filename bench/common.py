@@ -50,6 +50,12 @@ def scratch_database(name: str, with_demo: bool = True) -> Iterator[str]:
         admin.dispose()
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-th percentile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
 def bearer_headers(url: str, username: str, role: str, crew: str | None = None) -> dict[str, str]:
     """Create a user in the scratch database and return the headers its requests send."""
     database = Database(url)

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bearer_headers, gunicorn, scratch_database  # noqa: E402
+from bench.common import bearer_headers, gunicorn, percentile, scratch_database  # noqa: E402
 
 PORT = 5077
 
@@ -53,11 +53,6 @@ def report_bodies(url: str, count: int, seed: int = 7) -> list[dict]:
             body["kind"] = "wire_down"
         bodies.append(body)
     return bodies
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def main() -> None:

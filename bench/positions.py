@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bearer_headers, gunicorn, scratch_database  # noqa: E402
+from bench.common import bearer_headers, gunicorn, percentile, scratch_database  # noqa: E402
 
 PORT = 5078
 
@@ -58,11 +58,6 @@ def client(port: int, crews: list[tuple[str, dict, float, float]], batch: int, s
         if response.status == 202:
             stored += json.loads(body)["stored"]
     results.put((stored, latencies, statuses))
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def main() -> None:

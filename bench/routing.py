@@ -22,7 +22,7 @@ import numpy as np
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import scratch_database  # noqa: E402
+from bench.common import percentile, scratch_database  # noqa: E402
 from dispatch.config import Settings  # noqa: E402
 from dispatch.routing.graph import DirectedEdges, RoadGraph  # noqa: E402
 from dispatch.routing.speeds import speed_table  # noqa: E402
@@ -34,11 +34,6 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def graph_bytes(graph: RoadGraph) -> int:
