@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, json
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.access import DESK, SIGNED_IN, allow
+from api.access import DESK, READERS, SIGNED_IN, allow, identity
 from api.context import session, settings
 from api.openapi import operation
 from api.validation import bbox_param, json_body, page_links, page_size, query_args
@@ -12,8 +12,12 @@ from dispatch.errors import NotFound
 from dispatch.gis.layers import IMPORT_ORDER
 from dispatch.grid import operate_switch
 from dispatch.store.grid_layers import feature, features_page
+from dispatch.users import Forbidden
 
 blueprint = Blueprint("grid", __name__, url_prefix="/api/v1/grid")
+#: Layers holding personal data (customers' names, phones, addresses; crews' members and phones)
+#: are for the desk's roles only; crews need the network and the roads.
+LAYER_AUDIENCE = {"customers": DESK, "crews": READERS}
 
 
 class LayerQuery(BaseModel):
@@ -26,14 +30,18 @@ class LayerQuery(BaseModel):
 @blueprint.get("/<layer>")
 @allow(*SIGNED_IN)
 @operation(
-    "One grid layer as a GeoJSON FeatureCollection, paged", "grid", query=LayerQuery,
+    "One grid layer as a GeoJSON FeatureCollection, paged (customers: desk roles; crews: desk and viewers)",
+    "grid", query=LayerQuery,
     path_params={"layer": {"type": "string", "enum": list(IMPORT_ORDER)}},
     responses={200: ("GeoJSON FeatureCollection; a `next` link while more features remain",
-                     {"type": "object"}), 404: ("No such layer", None), 422: ("Bad query", None)},
+                     {"type": "object"}), 403: ("A layer not for this role", None), 404: ("No such layer", None),
+               422: ("Bad query", None)},
 )
 def layer_features(layer: str) -> Response:
     if layer not in IMPORT_ORDER:
         raise NotFound(f"there is no grid layer {layer!r}; layers are {', '.join(IMPORT_ORDER)}")
+    if identity().role not in LAYER_AUDIENCE.get(layer, SIGNED_IN):
+        raise Forbidden(f"a {identity().role} may not read the {layer} layer")
     query = query_args(LayerQuery)
     limit = page_size(query.limit, settings().page_default, settings().page_max)
     rows = features_page(session().connection(), layer, bbox_param(query.bbox), query.after, limit + 1)

@@ -1,6 +1,7 @@
 """The crew phone's API: my jobs, my GPS positions, and lifecycle events on my own jobs."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Literal
 
@@ -18,7 +19,7 @@ from dispatch.crews import record_positions
 from dispatch.errors import FieldProblem, InvalidInput
 
 blueprint = Blueprint("me", __name__, url_prefix="/api/v1/me")
-IDEMPOTENCY_KEY_MAX = 200
+IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
 
 
 @blueprint.get("/jobs")
@@ -54,10 +55,10 @@ class CrewEvent(BaseModel):
 
 def _idempotency_key() -> str:
     key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > IDEMPOTENCY_KEY_MAX:
+    if not IDEMPOTENCY_KEY.fullmatch(key):
         raise InvalidInput("send an Idempotency-Key header with each event", [FieldProblem(
-            "Idempotency-Key", f"1 to {IDEMPOTENCY_KEY_MAX} characters, new for each event, the same when "
-            "the event is sent again", "header")])
+            "Idempotency-Key", "1 to 200 printable ASCII characters (a UUID, say), new for each event, the same "
+            "when the event is sent again", "header")])
     return key
 
 

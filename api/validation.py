@@ -80,8 +80,10 @@ def json_body(model: type[Model]) -> Model:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise MalformedBody("send a JSON object with Content-Type: application/json")
-    # A NUL in JSON text is always escaped: without the escape in the raw body, no walk is needed.
-    if b"\\u0000" in request.get_data() and (field := _where_nul(body, "")) is not None:
+    # A NUL in UTF-8 JSON text is always escaped: without the escape (or any zero byte, as UTF-16
+    # and UTF-32 bodies have) in the raw body, there is none to find.
+    raw = request.get_data()
+    if (b"\\u0000" in raw or b"\x00" in raw) and (field := _where_nul(body, "")) is not None:
         _reject_nul(field)
     return model.model_validate(body)
 

@@ -146,8 +146,8 @@ class Dispatcher:
         """Give a new incident without a crew to the best free crew, if there is one; else it waits."""
         store.lock_incident(self._connection, incident_id)
         incident = self._incident(incident_id)
-        if incident["status"] != "new" or incident["crew_id"] is not None:
-            return None
+        if incident["status"] != "new" or incident["crew_id"] is not None or incident["queued_crew_id"] is not None:
+            return None  # under way, or lined up for a busy crew by the dispatcher
         for crew in self.candidates(incident_id, now):
             if crew["free"] and crew["qualified"] and crew["eta_s"] is not None and self._give(
                     incident_id, crew, now, "system"):
@@ -178,6 +178,8 @@ class Dispatcher:
             chosen = listed.get(crew_code)
             if chosen is None:
                 raise Conflict(f"crew {crew_code} is off duty")
+            if chosen["id"] == incident["crew_id"]:
+                return chosen  # it is theirs already: nothing changes (their progress stands)
             if not chosen["free"] and chosen["id"] != incident["crew_id"] and not queue:
                 raise Conflict(f"crew {crew_code} is busy with another incident; queue it as their next job "
                                "with \"queue\": true")
@@ -222,15 +224,23 @@ class Dispatcher:
         return self.take_waiting(crew_id, now)
 
     def take_waiting(self, crew_id: int, now: datetime) -> int | None:
-        """A free crew's next job: the first of its own queue it can reach, else the most urgent
-        waiting incident not lined up for another crew."""
+        """A free crew's next job: the first of its own queue it can take, else the most urgent
+        waiting incident not lined up for another crew. Queued incidents the crew cannot take now
+        (a skill it lost, no way by road) go back to the common waiting list."""
         graph = self.graphs.current(self.session)
         crew = next((c for c in self._origins(graph, now) if c["id"] == crew_id and c["status"] == "available"), None)
-        waiting = [i for i in store.waiting(self._connection) if crew and i["required_skill"] in crew["skills"]
-                   and i["queued_crew_id"] in (None, crew_id)]
-        if not waiting or crew["node"] is None:
+        if crew is None or crew["node"] is None:
             return None
+        waiting = [i for i in store.waiting(self._connection) if i["queued_crew_id"] in (None, crew_id)]
         times = graph.seconds_from(crew["node"], [i["road_node_id"] for i in waiting], self.settings.routing_horizon_s)
+        takeable, stranded = [], []
+        for incident, seconds in zip(waiting, times):
+            if incident["required_skill"] in crew["skills"] and np.isfinite(seconds):
+                takeable.append((incident, seconds))
+            elif incident["queued_crew_id"] == crew_id:
+                stranded.append(incident["id"])
+        if stranded:
+            store.unqueue_jobs(self._connection, crew_id, stranded)
 
         def order(pair):
             incident, seconds = pair
@@ -240,7 +250,7 @@ class Dispatcher:
             return (True, not incident["hazard"], not incident["critical_customers"], slack,
                     -incident["customers_affected"])
 
-        for incident, seconds in sorted(((i, s) for i, s in zip(waiting, times) if np.isfinite(s)), key=order):
+        for incident, seconds in sorted(takeable, key=order):
             store.lock_incident(self._connection, incident["id"])
             if self._give(incident["id"], {"id": crew_id, "crew": crew["code"], "eta_s": round(float(seconds), 1)},
                           now, "system"):

@@ -219,6 +219,15 @@ def test_each_role_reaches_exactly_the_routes_it_is_allowed(app, client, created
                 assert response.status_code == 403, where
 
 
+@pytest.mark.parametrize("role, layer, status", [
+    ("crew", "customers", 403), ("crew", "crews", 403), ("crew", "roads", 200), ("crew", "switches", 200),
+    ("viewer", "customers", 403), ("viewer", "crews", 200), ("dispatcher", "customers", 200),
+])
+def test_personal_data_layers_are_for_the_desk(app, city, make_user, role, layer, status):
+    caller = signed_in(app.test_client(), make_user(role, crew="CW" if role == "crew" else None))
+    assert caller.get(f"/api/v1/grid/{layer}?limit=1").status_code == status
+
+
 def test_a_crew_sees_and_touches_only_its_own_jobs(client, city, make_user):
     incident = report(client, datetime.now(timezone.utc), account_no=customer(2))["incident"]
     east = signed_in(client.application.test_client(), make_user("crew", crew="CE"))

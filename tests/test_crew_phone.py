@@ -159,3 +159,23 @@ def test_positions_from_the_phone_are_stored_once(client, city, crew_phone, conn
     assert when(crew["position_at"]) == now + timedelta(seconds=3)
     too_many = {"positions": batch["positions"] * 334}
     assert_problem(phone.post("/api/v1/me/positions", json=too_many), 422)
+
+
+@pytest.mark.parametrize("key", ["", " ", "x" * 201, "tab\there", "nul\x00", "é-accent"])
+def test_idempotency_keys_are_printable_ascii(client, city, crew_phone, now, key):
+    incident = job_of_cw(client)
+    answer = crew_phone("CW").post(f"/api/v1/me/jobs/{incident['id']}/events", headers={"Idempotency-Key": key},
+                                   json={"type": "accepted", "at": now.isoformat()})
+    assert assert_problem(answer, 422)["errors"][0]["field"] == "Idempotency-Key"
+    assert timeline(client, incident["id"], "accepted") == []
+
+
+def test_a_nul_in_a_utf16_body_is_refused_too(client, city, crew_phone, now, anonymous):
+    incident = job_of_cw(client)
+    body = '{"type": "accepted", "at": "%s", "note": "a\\u0000b"}' % now.isoformat()
+    for encoding in ("utf-16-le", "utf-32"):
+        answer = crew_phone("CW").post(f"/api/v1/me/jobs/{incident['id']}/events", data=body.encode(encoding),
+                                       headers={"Idempotency-Key": "k", "Content-Type": "application/json"})
+        assert assert_problem(answer, 422)["errors"][0]["field"] == "note"
+    sign_in = '{"username": "ab\\u0000", "password": "x"}'.encode("utf-16-le")
+    assert_problem(anonymous.post("/api/v1/auth/token", data=sign_in, content_type="application/json"), 422)

@@ -98,3 +98,41 @@ def test_only_a_waiting_incident_can_be_queued(desk):
     taken = call(desk, customer(5), 1)
     assert taken["crew"] == "CB"
     assert "only a waiting incident" in assert_problem(queue(desk, taken, "CW"), 409)["detail"]
+
+
+def test_sending_a_job_to_the_crew_that_has_it_changes_nothing(desk, crew_phone, connection):
+    current = call(desk, customer(1))
+    phone = crew_phone("CW")
+    accepted = phone.post(f"/api/v1/me/jobs/{current['id']}/events", headers={"Idempotency-Key": "a-1"},
+                          json={"type": "accepted", "at": datetime.now(timezone.utc).isoformat()})
+    assert accepted.status_code == 201
+    before = desk.get(f"/api/v1/incidents/{current['id']}").get_json()
+    for body in ({"crew": "CW"}, {"crew": "CW", "queue": True}):
+        answer = desk.post(f"/api/v1/incidents/{current['id']}/assign", json=body)
+        assert answer.status_code == 200 and answer.get_json()["crew"] == "CW"
+    after = desk.get(f"/api/v1/incidents/{current['id']}").get_json()
+    assert (after["status"], after["assigned_at"]) == ("accepted", before["assigned_at"])
+    assert len([e for e in after["timeline"] if e["type"] == "assigned"]) == 1
+
+
+def test_a_new_call_leaves_a_queued_incident_to_its_crew(desk):
+    call(desk, customer(1))
+    waiting = call(desk, customer(3, 1), 1)
+    assert queue(desk, waiting).status_code == 200
+    assert desk.patch("/api/v1/crews/CE", json={"on_duty": True}).status_code == 200
+    again = call(desk, customer(3, 1), 2)  # the same customer calls again: it joins the incident
+    assert again["id"] == waiting["id"]
+    seen = desk.get(f"/api/v1/incidents/{waiting['id']}").get_json()
+    assert (seen["crew"], seen["queued_for"]) == (None, "CW")
+
+
+def test_a_queued_incident_its_crew_can_no_longer_take_goes_back_to_all(desk, cli):
+    current, waiting = call(desk, customer(1)), call(desk, customer(3, 1), 1)
+    assert queue(desk, waiting).status_code == 200
+    assert desk.patch("/api/v1/crews/CW", json={"skills": ["mv"]}).status_code == 200  # it needs lv
+    assert desk.patch("/api/v1/crews/CE", json={"on_duty": True}).status_code == 200
+    finish(desk, current)
+    seen = desk.get(f"/api/v1/incidents/{waiting['id']}").get_json()
+    assert (seen["crew"], seen["queued_for"]) == (None, None)
+    assert cli.invoke(args=["worker", "--once"]).exit_code == 0  # the next sweep gives it out
+    assert desk.get(f"/api/v1/incidents/{waiting['id']}").get_json()["crew"] == "CE"

@@ -59,11 +59,12 @@ def queue_job(connection: Connection, incident_id: int, crew_id: int, at: dateti
         {"id": incident_id, "crew": crew_id, "at": at}).scalar() is not None
 
 
-def unqueue_jobs(connection: Connection, crew_id: int) -> list[int]:
-    """Return a crew's queued jobs to the common waiting list (it went off duty)."""
+def unqueue_jobs(connection: Connection, crew_id: int, incident_ids: list[int] | None = None) -> list[int]:
+    """Return a crew's queued jobs (all, or those listed) to the common waiting list."""
     return connection.execute(text(
         "UPDATE incidents SET queued_crew_id = NULL, queued_at = NULL, updated_at = now() "
-        "WHERE queued_crew_id = :crew AND status = 'new' RETURNING id"), {"crew": crew_id}).scalars().all()
+        "WHERE queued_crew_id = :crew AND status = 'new' AND (CAST(:ids AS bigint[]) IS NULL OR id = ANY(:ids)) "
+        "RETURNING id"), {"crew": crew_id, "ids": incident_ids}).scalars().all()
 
 
 def set_crew_status(connection: Connection, crew_id: int, status: str) -> None:
