@@ -38,7 +38,9 @@ def my_positions():
     batch = json_body(PositionBatch)
     me = identity()
     crew = {"id": me.crew_id, "code": me.crew}
-    stored = record_positions(session(), redis_client(), crew, position_rows(batch))
+    stored = record_positions(session(), redis_client(), crew, position_rows(batch),
+                              arrival_radius_m=settings().arrival_radius_m,
+                              position_max_age_s=settings().crew_position_max_age_s)
     return jsonify(stored=stored), 202
 
 

@@ -12,7 +12,7 @@ Whatever the delivery order, the final state and the SLA figures are those of in
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -65,19 +65,40 @@ def jobs(session: Session, dispatcher: Dispatcher, crew_code: str, now: datetime
     return {"crew": {k: crew[k] for k in ("code", "name", "status", "on_duty")}, "jobs": listed}
 
 
-def _arrival_check(session: Session, identity: Identity, incident_id: int, at: datetime,
-                   position: tuple[float, float] | None, radius_m: float, max_age_s: float) -> dict[str, Any]:
+def _arrival(connection, crew_id: int, incident_id: int, at: datetime, position: tuple[float, float] | None,
+             radius_m: float, max_age_s: float) -> dict[str, Any]:
     """Was the crew near the incident when it said "on site"? By the position sent with the event,
-    else the crew's last position if it is recent enough; without either it is unverified."""
-    if position is None:
-        crew = crew_store.crew(session.connection(), identity.crew)
-        if crew["position_at"] is not None and abs((crew["position_at"] - at).total_seconds()) <= max_age_s:
-            position = (crew["lon"], crew["lat"])
+    else where the crew was nearest in time to it; without either it is unverified."""
+    position = position or crew_store.position_near(connection, crew_id, at, max_age_s)
     if position is None:
         return {"arrival_unverified": True, "distance_m": None}
-    metres = store.metres_from_incident(session.connection(), incident_id, *position)
+    metres = store.metres_from_incident(connection, incident_id, *position)
     return {"arrival_unverified": metres is None or metres > radius_m,
             "distance_m": None if metres is None else round(metres, 1)}
+
+
+def recheck_arrivals(connection, crew_id: int, first_at: datetime, last_at: datetime, radius_m: float,
+                     max_age_s: float) -> None:
+    """Positions that arrive after an arrival reported without a location may prove it (or not):
+    check such arrivals within reach of the new positions again, as if they had come in time."""
+    reach = timedelta(seconds=max_age_s)
+    for event in store.arrivals_without_place(connection, crew_id, first_at - reach, last_at + reach):
+        store.merge_event_data(connection, event["id"], _arrival(
+            connection, crew_id, event["incident_id"], event["at"], None, radius_m, max_age_s))
+        store.refresh_arrival_flag(connection, event["incident_id"])
+
+
+def _reached(status: str, event: str, on_site_at: datetime | None, restored_at: datetime | None) -> str:
+    """The furthest step known once ``event`` is in: restored counts only once the arrival is
+    known too (a phone's "restored" that overtook its "on site" waits for it)."""
+    if status not in CREW_STEPS:
+        return status
+    reached = max(status, event, key=CREW_STEPS.index)
+    if reached == "restored" and on_site_at is None:
+        return status
+    if reached == "on_site" and restored_at is not None:
+        return "restored"
+    return reached
 
 
 def _answer(incident_id: int, status: str, event: str, at: datetime, data: dict[str, Any]) -> dict[str, Any]:
@@ -117,25 +138,28 @@ def record_crew_event(session: Session, dispatcher: Dispatcher, identity: Identi
         raise InvalidInput("the event happened before the job was given to the crew", [FieldProblem(
             "at", f"{at.isoformat()} is before the assignment at {incident['assigned_at'].isoformat()}")])
     status = incident["status"]
-    moves_on = status in CREW_STEPS and CREW_STEPS.index(event) > CREW_STEPS.index(status)
-    columns = stamp(incident, event, at)
     data: dict[str, Any] = {"cause": cause} if cause else {}
-    if not moves_on:
-        data["late"] = True
     if event == "on_site":
-        data |= _arrival_check(session, identity, incident_id, at, position, arrival_radius_m, position_max_age_s)
-        first = incident["on_site_at"]
-        if first is None or at < first:  # the earliest arrival decides; of simultaneous ones, any proof counts
-            columns["arrival_unverified"] = data["arrival_unverified"]
-        elif at == first:
-            columns["arrival_unverified"] = incident["arrival_unverified"] and data["arrival_unverified"]
-    if moves_on:
-        columns["status"] = status = event
+        data |= _arrival(connection, identity.crew_id, incident_id, at, position, arrival_radius_m,
+                         position_max_age_s)
+    if status in CREW_STEPS or status == "closed":
+        columns = stamp(incident, event, at)
+        reached = _reached(status, event, columns.get("on_site_at", incident["on_site_at"]),
+                           columns.get("restored_at", incident["restored_at"]))
+    else:  # cancelled or merged: the desk ended it; what the crew did goes to the timeline only
+        columns, reached = {}, status
+    if status not in CREW_STEPS or CREW_STEPS.index(event) <= CREW_STEPS.index(status):
+        data["late"] = True
+    if reached != status:
+        columns["status"] = reached
     if columns:
         store.update_incident(connection, incident_id, **columns)
     lon, lat = position if position else (None, None)
     store.add_event(connection, incident_id, event, at, data, identity.username, lon, lat, note, key)
-    if moves_on:
-        move_crew(connection, dispatcher, incident["crew_id"], event, now)
+    if "on_site_at" in columns:
+        store.refresh_arrival_flag(connection, incident_id)
+    if reached != status:
+        move_crew(connection, dispatcher, incident["crew_id"], reached, now)
+        status = reached
     session.commit()
     return _answer(incident_id, status, event, at, data), False

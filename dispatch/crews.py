@@ -14,6 +14,7 @@ import redis
 from sqlalchemy.orm import Session
 
 from dispatch.assignment import Dispatcher
+from dispatch.crew_jobs import recheck_arrivals
 from dispatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from dispatch.store import crews as store
 from dispatch.store import dispatching as dispatch_store
@@ -84,14 +85,18 @@ def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: di
     return crew_or_404(session, code)
 
 
-def record_positions(session: Session, client: redis.Redis, crew: dict[str, Any],
-                     positions: list[dict[str, Any]]) -> int:
-    """Store a batch of positions of ``crew`` (its id and code); the newest becomes the crew's own.
-    Commits. Returns how many were new (a replayed batch stores nothing twice)."""
+def record_positions(session: Session, client: redis.Redis, crew: dict[str, Any], positions: list[dict[str, Any]],
+                     *, arrival_radius_m: float, position_max_age_s: float) -> int:
+    """Store a batch of positions of ``crew`` (its id and code); the newest becomes the crew's own,
+    and arrivals reported without a location near these times are checked again. Commits.
+    Returns how many were new (a replayed batch stores nothing twice)."""
     connection = session.connection()
     stored = store.add_positions(connection, crew["id"], positions)
     newest = max(positions, key=lambda p: p["at"])
     is_newest = store.set_latest_position(connection, crew["id"], newest["at"], newest["lon"], newest["lat"])
+    if stored:
+        recheck_arrivals(connection, crew["id"], min(p["at"] for p in positions), newest["at"], arrival_radius_m,
+                         position_max_age_s)
     session.commit()
     if is_newest:
         _publish_position(client, crew["code"], newest["lon"], newest["lat"], newest["at"])

@@ -179,3 +179,41 @@ def test_a_nul_in_a_utf16_body_is_refused_too(client, city, crew_phone, now, ano
         assert assert_problem(answer, 422)["errors"][0]["field"] == "note"
     sign_in = '{"username": "ab\\u0000", "password": "x"}'.encode("utf-16-le")
     assert_problem(anonymous.post("/api/v1/auth/token", data=sign_in, content_type="application/json"), 422)
+
+
+def test_restored_before_its_arrival_waits_for_it(client, city, crew_phone, connection, now):
+    incident = job_of_cw(client)
+    phone = crew_phone("CW")
+    early = press(phone, incident["id"], "restored", now + timedelta(seconds=50), cause="fuse")
+    assert early.status_code == 201 and early.get_json()["status"] == "assigned"
+    assert connection.execute(text("SELECT status FROM crews WHERE code = 'CW'")).scalar() == "assigned"
+    arrived = press(phone, incident["id"], "on_site", now + timedelta(seconds=20))
+    assert arrived.get_json()["status"] == "restored"
+    seen = client.get(f"/api/v1/incidents/{incident['id']}").get_json()
+    assert when(seen["on_site_at"]) == now + timedelta(seconds=20) and seen["restore_deadline"]
+    assert connection.execute(text("SELECT status FROM crews WHERE code = 'CW'")).scalar() == "available"
+
+
+def test_a_cancelled_job_keeps_late_crew_events_in_its_timeline_only(client, city, crew_phone, now):
+    incident = job_of_cw(client)
+    assert client.post(f"/api/v1/incidents/{incident['id']}/events", json={"type": "cancelled"}).status_code == 200
+    late = press(crew_phone("CW"), incident["id"], "on_site", now + timedelta(seconds=5))
+    assert late.status_code == 201 and late.get_json()["status"] == "cancelled"
+    seen = client.get(f"/api/v1/incidents/{incident['id']}").get_json()
+    assert seen["on_site_at"] is None and seen["arrival_unverified"] is False
+    assert [e["data"].get("late") for e in seen["timeline"] if e["type"] == "on_site"] == [True]
+
+
+def test_an_arrival_without_a_location_is_proven_by_positions_sent_later(client, city, crew_phone, now):
+    incident = job_of_cw(client)
+    lon, lat = incident["location"]["coordinates"]
+    phone = crew_phone("CW")
+    reported = press(phone, incident["id"], "on_site", now).get_json()["event"]
+    assert reported["arrival_unverified"] is True  # the depot is far, and no GPS yet
+    batch = [{"at": (now - timedelta(seconds=s)).isoformat(), "lon": lon, "lat": lat} for s in (40, 20)]
+    batch.append({"at": (now + timedelta(seconds=90)).isoformat(), "lon": lon + 0.02, "lat": lat})  # left later
+    assert phone.post("/api/v1/me/positions", json={"positions": batch}).status_code == 202
+    seen = client.get(f"/api/v1/incidents/{incident['id']}").get_json()
+    assert seen["arrival_unverified"] is False
+    [event] = [e for e in seen["timeline"] if e["type"] == "on_site"]
+    assert event["data"]["distance_m"] < 50  # the position 20 s before it, not the later one

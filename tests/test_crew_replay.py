@@ -1,5 +1,5 @@
-"""A phone that was offline replays its crew's events late, twice and out of order: the incident
-ends as it would have with every event delivered in time, with the same SLA figures."""
+"""A phone that was offline replays its crew's events (and GPS) late, twice and out of order: the
+incident ends as it would have with everything delivered in time, with the same SLA figures."""
 from __future__ import annotations
 
 import uuid
@@ -13,8 +13,10 @@ from dispatch.crew_jobs import CREW_EVENTS
 from dispatch.sla import states
 from tests.helpers import customer, report
 
-#: Where the phone is when it says "on site": at the fault, a kilometre off, or it does not say.
-PLACES = ("at the fault", "a kilometre off", "unknown")
+#: Where the phone is when it says "on site": at the fault, a kilometre off (both sent with the
+#: event), only in a GPS batch sent apart from the event (at the fault), or unknown.
+PLACES = ("at the fault", "a kilometre off", "tracked at the fault", "unknown")
+GPS = "gps batch"
 
 
 @st.composite
@@ -24,9 +26,12 @@ def crew_streams(draw):
     steps = [step for step in CREW_EVENTS if draw(st.booleans())] or ["on_site"]
     seconds = sorted(draw(st.lists(st.integers(0, 6000), min_size=len(steps), max_size=len(steps), unique=True)))
     events = [(step, offset, str(uuid.uuid4())) for step, offset in zip(steps, seconds)]
-    copies = [event for event in events for _ in range(draw(st.integers(1, 3)))]
-    delivery = draw(st.permutations(copies))
-    return events, delivery, draw(st.sampled_from(PLACES))
+    place = draw(st.sampled_from(PLACES))
+    in_time = list(events)
+    if place == "tracked at the fault" and "on_site" in steps:  # the batch came before the event
+        in_time.insert(steps.index("on_site"), GPS)
+    copies = [item for item in in_time for _ in range(draw(st.integers(1, 3)))]
+    return in_time, draw(st.permutations(copies)), place
 
 
 def job_given_two_hours_ago(client, connection, now: datetime) -> dict:
@@ -41,10 +46,17 @@ def job_given_two_hours_ago(client, connection, now: datetime) -> dict:
     return {"id": incident["id"], "assigned_at": assigned, "lon": lon, "lat": lat}
 
 
-def deliver(phone, job, events, place) -> None:
-    for step, offset, key in events:
+def deliver(phone, job, items, place, arrived_after) -> None:
+    for item in items:
+        if item == GPS:
+            at = job["assigned_at"] + timedelta(seconds=arrived_after)
+            response = phone.post("/api/v1/me/positions", json={"positions": [
+                {"at": at.isoformat(), "lon": job["lon"], "lat": job["lat"] + 0.0005}]})
+            assert response.status_code == 202, response.get_data(as_text=True)
+            continue
+        step, offset, key = item
         body = {"type": step, "at": (job["assigned_at"] + timedelta(seconds=offset)).isoformat()}
-        if step == "on_site" and place != "unknown":
+        if step == "on_site" and place in ("at the fault", "a kilometre off"):
             body["location"] = {"lon": job["lon"] + (0.01 if place == "a kilometre off" else 0), "lat": job["lat"]}
         response = phone.post(f"/api/v1/me/jobs/{job['id']}/events", json=body, headers={"Idempotency-Key": key})
         assert response.status_code in (200, 201), response.get_data(as_text=True)
@@ -71,17 +83,24 @@ def outcome(connection, job, now) -> dict:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(stream=crew_streams())
 def test_late_duplicated_and_shuffled_events_end_as_in_order_delivery(client, city, crew_phone, connection, stream):
-    events, delivery, place = stream
+    in_time, delivery, place = stream
+    events = [item for item in in_time if item != GPS]
+    arrived_after = next((offset for step, offset, _ in events if step == "on_site"), 0)
     phone = crew_phone("CW")
     now = datetime.now(timezone.utc)
     results = []
-    for order in (events, delivery):
+    for order in (in_time, delivery):
         attempt = connection.begin_nested()
         job = job_given_two_hours_ago(client, connection, now)
-        deliver(phone, job, order, place)
+        deliver(phone, job, order, place, arrived_after)
         results.append(outcome(connection, job, now))
         attempt.rollback()
     in_order, replayed = results
     assert replayed == in_order
-    assert in_order["status"] == max((e[0] for e in events), key=CREW_EVENTS.index)
+    pressed = [step for step, _, _ in events]
+    if "restored" in pressed and "on_site" not in pressed:  # "restored" waits for the arrival
+        pressed.remove("restored")
+    assert in_order["status"] == max(pressed, key=CREW_EVENTS.index, default="assigned")
     assert in_order["recorded"] == sorted((step, 1) for step, _, _ in events)
+    if "on_site" in pressed:
+        assert in_order["arrival_unverified"] is (place in ("a kilometre off", "unknown"))

@@ -75,6 +75,20 @@ def set_latest_position(connection: Connection, crew_id: int, at: datetime, lon:
     ), {"id": crew_id, "at": at, "lon": lon, "lat": lat, "max_m": MAX_SNAP_M}).scalar() is not None
 
 
+def position_near(connection: Connection, crew_id: int, at: datetime, within_s: float) -> tuple[float, float] | None:
+    """Where the crew was closest in time to ``at``: its stored position nearest to that moment
+    (within ``within_s``), else its own position if that is (an imported crew has no history)."""
+    row = connection.execute(text(
+        "SELECT ST_X(p.geom), ST_Y(p.geom) FROM ("
+        "(SELECT geom, at FROM crew_positions WHERE crew_id = :crew AND at <= :at ORDER BY at DESC LIMIT 1) "
+        "UNION ALL (SELECT geom, at FROM crew_positions WHERE crew_id = :crew AND at > :at ORDER BY at LIMIT 1) "
+        "UNION ALL (SELECT geom, position_at FROM crews WHERE id = :crew AND geom IS NOT NULL "
+        "AND NOT EXISTS (SELECT FROM crew_positions WHERE crew_id = :crew))) AS p "
+        "WHERE abs(extract(epoch FROM p.at - :at)) <= :within ORDER BY abs(extract(epoch FROM p.at - :at)) LIMIT 1"
+    ), {"crew": crew_id, "at": at, "within": within_s}).first()
+    return None if row is None else (row[0], row[1])
+
+
 def origins(connection: Connection, fresh_since: datetime) -> list[dict[str, Any]]:
     """On-duty crews and where each would start from: a fresh position (with its snapped node, if
     the phone reported it; an imported position has none yet), else its depot."""

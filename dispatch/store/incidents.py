@@ -146,6 +146,31 @@ def update_incident(connection: Connection, incident_id: int, **columns: Any) ->
                        {"id": incident_id, **columns})
 
 
+def refresh_arrival_flag(connection: Connection, incident_id: int) -> None:
+    """An incident's arrival is unverified when every phone report of its earliest arrival is
+    (an arrival the desk recorded, or one proven report at that moment, makes it verified)."""
+    connection.execute(text(
+        "UPDATE incidents i SET arrival_unverified = coalesce((SELECT bool_and((e.data->>'arrival_unverified')::bool) "
+        "FROM incident_events e WHERE e.incident_id = i.id AND e.type = 'on_site' AND e.at = i.on_site_at), false) "
+        "WHERE i.id = :id"), {"id": incident_id})
+
+
+def arrivals_without_place(connection: Connection, crew_id: int, start: datetime, end: datetime) -> list[dict]:
+    """The crew's phone reports of an incident's earliest arrival, between ``start`` and
+    ``end``, that came without a location (checked against the crew's positions)."""
+    rows = connection.execute(text(
+        "SELECT e.id, e.incident_id, e.at FROM incidents i JOIN incident_events e ON e.incident_id = i.id "
+        "AND e.type = 'on_site' AND e.at = i.on_site_at WHERE i.crew_id = :crew "
+        "AND i.on_site_at BETWEEN :start AND :end AND e.geom IS NULL AND e.data ? 'arrival_unverified'"
+    ), {"crew": crew_id, "start": start, "end": end})
+    return [dict(r) for r in rows.mappings()]
+
+
+def merge_event_data(connection: Connection, event_id: int, data: dict[str, Any]) -> None:
+    connection.execute(text("UPDATE incident_events SET data = data || CAST(:data AS jsonb) WHERE id = :id"),
+                       {"id": event_id, "data": json.dumps(data)})
+
+
 def metres_from_incident(connection: Connection, incident_id: int, lon: float, lat: float) -> float | None:
     """How far a position is from the incident's location (None when it has none)."""
     return connection.execute(text(
