@@ -6,6 +6,7 @@ from datetime import date, datetime
 import redis
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import auth, crew_app, crews, grid, health, incidents, me, openapi, reports, roads
 from api.access import register_access_checks
@@ -51,4 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(module.blueprint)
     register_access_checks(app)
     register_cli(app)
+    if settings.proxy_hops:
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app

@@ -6,6 +6,7 @@ token → 401, a role the route does not list → 403.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -15,6 +16,7 @@ from api.context import session
 from dispatch.models.base import ROLES
 from dispatch.users import Forbidden, Identity, TokenSigner, Unauthorized, authenticate
 
+log = logging.getLogger(__name__)
 #: The dispatch desk and those above it.
 DESK = ("admin", "supervisor", "dispatcher")
 #: Everyone who watches the desk's picture, without changing it.
@@ -87,5 +89,8 @@ def register_access_checks(app: Flask) -> None:
     if undecided:
         raise RuntimeError(f"routes without an access rule (api.access.allow or public): {', '.join(undecided)}")
     s = app.extensions["settings"]
+    if not s.secret_key:
+        log.warning("SECRET_KEY is not set: tokens are signed with a key of this process only, which fails "
+                    "with several server processes and after a restart (scripts/run.sh sets one)")
     app.extensions["token_signer"] = TokenSigner(s.secret_key, s.token_ttl_s)
     app.before_request(check_access)

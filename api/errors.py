@@ -6,11 +6,15 @@ from typing import Any
 
 from flask import Flask, Response, json
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from dispatch.errors import DispatchError
 
 PROBLEM_JSON = "application/problem+json"
+#: PostgreSQL's "try again" conditions: a deadlock, a serialization failure, a lock not granted
+#: in time. Two requests crossed; the one that lost may simply be sent again.
+RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}
 log = logging.getLogger(__name__)
 
 
@@ -52,6 +56,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
         return problem(error.code or 500, error.name, error.description or error.name)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> Response:
+        if getattr(error.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES:
+            return unexpected(error)
+        log.warning("request lost a race in the database, answered 503: %s", error.orig)
+        response = problem(503, "Busy, try again", "The request crossed another one and was not applied; "
+                           "send it again.", "try-again")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:

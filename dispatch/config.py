@@ -72,6 +72,9 @@ class Settings:
     signin_max_failures: int = 5
     signin_max_failures_per_address: int = 50
     signin_window_s: float = 900.0
+    #: Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (0: none;
+    #: behind one, set 1, or every client shares the proxy's address for the sign-in limit).
+    proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -98,32 +98,30 @@ class SignInLimiter:
     def _keys(self, username: str, address: str) -> list[str]:
         return [f"{self.PREFIX}:user:{username}", f"{self.PREFIX}:addr:{address}"]
 
-    def check(self, username: str, address: str) -> None:
+    def attempt(self, username: str, address: str) -> None:
+        """Count this attempt as a failure before the password is checked, so that attempts made
+        at the same moment cannot slip past the limit; refuse it when over."""
         keys = self._keys(username, address)
         try:
-            counts = self.client.mget(keys)
-            blocked = [key for key, n, limit in zip(keys, counts, self.limits) if n is not None and int(n) >= limit]
-            wait = max((self.client.ttl(key) for key in blocked), default=0)
+            pipe = self.client.pipeline()
+            for key in keys:
+                pipe.set(key, 0, ex=self.window_s, nx=True)
+                pipe.incr(key)
+            counts = pipe.execute()[1::2]
+            over = [key for key, n, limit in zip(keys, counts, self.limits) if n > limit]
+            wait = max((self.client.ttl(key) for key in over), default=0)
         except redis.RedisError as why:
-            log.warning("sign-in limit not checked: %s", why)
+            log.warning("sign-in limit not kept: %s", why)
             return
-        if blocked:
+        if over:
             wait = max(int(wait), 1)
             raise TooManyAttempts(f"too many failed sign-ins; try again in {wait} s", retry_after=wait)
 
-    def failed(self, username: str, address: str) -> None:
+    def succeeded(self, username: str, address: str) -> None:
+        """The attempt was right: it was no failure, and the name's count starts again."""
+        user_key, address_key = self._keys(username, address)
         try:
-            pipe = self.client.pipeline()
-            for key in self._keys(username, address):
-                pipe.set(key, 0, ex=self.window_s, nx=True)
-                pipe.incr(key)
-            pipe.execute()
-        except redis.RedisError as why:
-            log.warning("failed sign-in not counted: %s", why)
-
-    def succeeded(self, username: str) -> None:
-        try:
-            self.client.delete(f"{self.PREFIX}:user:{username}")
+            self.client.pipeline().delete(user_key).decr(address_key).execute()
         except redis.RedisError as why:
             log.warning("sign-in failures not reset: %s", why)
 
@@ -181,7 +179,7 @@ def sign_in(session: Session, signer: TokenSigner, limiter: SignInLimiter, usern
             address: str, now: datetime) -> tuple[str, datetime, dict]:
     """Check a password and give a token. Commits. Raises Unauthorized or TooManyAttempts."""
     name = normal_username(username)
-    limiter.check(name, address)
+    limiter.attempt(name, address)
     user = store.user_by_name(session.connection(), name)
     try:
         PASSWORDS.verify(user["password_hash"] if user else _NOBODY, password)
@@ -189,9 +187,8 @@ def sign_in(session: Session, signer: TokenSigner, limiter: SignInLimiter, usern
     except (VerificationError, InvalidHashError):
         verified = False
     if not verified:
-        limiter.failed(name, address)
         raise Unauthorized("wrong user name or password")
-    limiter.succeeded(name)
+    limiter.succeeded(name, address)
     if PASSWORDS.check_needs_rehash(user["password_hash"]):
         store.update_user(session.connection(), user["id"], password_hash=PASSWORDS.hash(password))
     token, expires_at = issue_token(session, signer, user["id"], now)

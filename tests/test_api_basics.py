@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import re
 
+from psycopg.errors import DeadlockDetected
+from sqlalchemy.exc import OperationalError
+
 from api import create_app
 from api.access import public
 from api.openapi import build_document
@@ -59,3 +62,15 @@ def test_unexpected_errors_are_500_problems(database_url):
 
     body = assert_problem(app.test_client().get("/_boom"), 500)
     assert "kaput" not in body["detail"]
+
+
+def test_a_request_that_loses_a_database_race_is_a_503_to_retry(database_url):
+    app = create_app(BASE.with_overrides(database_url=database_url, redis_url=TEST_REDIS_URL))
+
+    @app.get("/_deadlock")
+    @public
+    def deadlock():
+        raise OperationalError("UPDATE crews ...", {}, DeadlockDetected("deadlock detected"))
+
+    answer = app.test_client().get("/_deadlock")
+    assert assert_problem(answer, 503)["type"].endswith("try-again") and answer.headers["Retry-After"] == "1"

@@ -1,6 +1,7 @@
 """Sign-in, tokens, roles, and the rule that every route says who may call it."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import text
 from api import create_app
 from api.access import PUBLIC, audience
 from dispatch.models.base import ROLES
+from dispatch.users import SignInLimiter, TooManyAttempts
 from tests.conftest import BASE, TEST_REDIS_URL, signed_in
 from tests.helpers import assert_problem, count, customer, report
 
@@ -56,6 +58,21 @@ def test_failed_sign_ins_are_limited_per_user_name(anonymous, created, redis_db)
     assert sign_in(anonymous, "d.one", "s3cret-pass").status_code == 201
 
 
+def test_sign_in_attempts_at_the_same_moment_cannot_pass_the_limit(redis_db):
+    limiter = SignInLimiter(redis_db, max_per_user=5, max_per_address=1000, window_s=60)
+
+    def try_once(_):
+        try:
+            limiter.attempt("d.one", "10.0.0.1")
+            return "let through"
+        except TooManyAttempts:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(try_once, range(40)))
+    assert outcomes.count("let through") == 5 and outcomes.count("refused") == 35
+
+
 def test_failed_sign_ins_are_limited_per_address(rules, created, redis_db):
     desk = rules(signin_max_failures_per_address=3)
     for name in ("a.one", "b.two", "c.three"):
@@ -63,6 +80,19 @@ def test_failed_sign_ins_are_limited_per_address(rules, created, redis_db):
     assert_problem(sign_in(desk, "d.one", "s3cret-pass"), 429)
     redis_db.flushdb()
     assert sign_in(desk, "d.one", "s3cret-pass").status_code == 201
+
+
+def test_behind_a_proxy_each_client_address_counts_apart(rules, created, redis_db):
+    desk = rules(signin_max_failures_per_address=2, proxy_hops=1)
+    for name in ("a.one", "b.two"):
+        assert_problem(sign_in_from(desk, "10.1.1.1", name, "wrong-pass"), 401)
+    assert_problem(sign_in_from(desk, "10.1.1.1", "d.one", "s3cret-pass"), 429)
+    assert sign_in_from(desk, "10.2.2.2", "d.one", "s3cret-pass").status_code == 201
+
+
+def sign_in_from(client, address, username, password):
+    return client.post("/api/v1/auth/token", json={"username": username, "password": password},
+                       headers={"X-Forwarded-For": address})
 
 
 def test_sign_in_works_without_redis(database_url, connection, created):

@@ -46,9 +46,10 @@ export function stopTracking() {
 async function record(position, enabled) {
   const { longitude, latitude, accuracy, speed, heading } = position.coords;
   const fix = { lon: longitude, lat: latitude, at: isoWithOffset(new Date(position.timestamp)) };
-  if (Number.isFinite(accuracy)) fix.accuracy_m = accuracy;
-  if (Number.isFinite(speed)) fix.speed = speed;
-  if (Number.isFinite(heading)) fix.heading = heading;
+  // Only readings within the API's bounds: one wild reading must not get a whole batch refused.
+  if (Number.isFinite(accuracy) && accuracy >= 0 && accuracy <= 100000) fix.accuracy_m = accuracy;
+  if (Number.isFinite(speed) && speed >= 0 && speed <= 100) fix.speed = speed;
+  if (Number.isFinite(heading) && heading >= 0 && heading <= 360) fix.heading = heading;
   const previous = latest;
   latest = { ...fix, time: position.timestamp };
   positionEvents.dispatchEvent(new CustomEvent('fix', { detail: latest }));
