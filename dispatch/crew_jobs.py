@@ -133,6 +133,9 @@ def record_crew_event(session: Session, dispatcher: Dispatcher, identity: Identi
         if incident["queued_crew_id"] == identity.crew_id and incident["status"] == "new":
             raise Conflict(f"incident {incident_id} is queued for crew {identity.crew}: it becomes yours when your "
                            "current job is done")
+        if store.was_given_to(connection, incident_id, identity.crew):
+            raise Forbidden(f"incident {incident_id} was given to another crew; this {event} was not recorded: "
+                            "tell the dispatcher", current_crew=incident["crew"])
         raise Forbidden(f"incident {incident_id} is not a job of crew {identity.crew}")
     if incident["assigned_at"] is not None and at < incident["assigned_at"] - CLOCK_SKEW:
         raise InvalidInput("the event happened before the job was given to the crew", [FieldProblem(

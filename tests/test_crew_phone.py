@@ -115,6 +115,14 @@ def test_a_crew_cannot_touch_another_crews_job(client, city, crew_phone, now):
     assert timeline(client, incident["id"], "accepted") == []
 
 
+def test_a_crew_whose_job_went_to_another_is_told_so(client, city, crew_phone, now):
+    incident = job_of_cw(client)
+    assert client.post(f"/api/v1/incidents/{incident['id']}/assign", json={"crew": "CE"}).status_code == 200
+    body = assert_problem(press(crew_phone("CW"), incident["id"], "en_route", now), 403)
+    assert "was given to another crew" in body["detail"] and body["current_crew"] == "CE"
+    assert timeline(client, incident["id"], "en_route") == []
+
+
 def test_on_site_far_from_the_incident_is_accepted_but_flagged(client, city, crew_phone, now):
     incident = job_of_cw(client)
     lon, lat = incident["location"]["coordinates"]

@@ -131,7 +131,8 @@ def event_by_key(connection: Connection, actor: str, key: str) -> dict[str, Any]
 def lock_for_event(connection: Connection, incident_id: int) -> dict[str, Any] | None:
     """An incident and what an event needs to know of it, locked for the change."""
     row = connection.execute(text(
-        "SELECT i.id, i.status, i.crew_id, i.queued_crew_id, i.zone_class, z.restore_target_min, i.first_report_at, i.assigned_at, "
+        "SELECT i.id, i.status, i.crew_id, (SELECT code FROM crews WHERE id = i.crew_id) AS crew, "
+        "i.queued_crew_id, i.zone_class, z.restore_target_min, i.first_report_at, i.assigned_at, "
         "i.on_site_at, i.restored_at, i.arrival_unverified, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, "
         "greatest(i.first_report_at, (SELECT max(e.at) FROM incident_events e WHERE e.incident_id = i.id "
         "AND e.type IN ('accepted', 'en_route', 'on_site', 'restored', 'closed', 'cancelled'))) AS latest_at "
@@ -144,6 +145,13 @@ def update_incident(connection: Connection, incident_id: int, **columns: Any) ->
     sets = "".join(f"{name} = :{name}, " for name in columns)
     connection.execute(text(f"UPDATE incidents SET {sets}updated_at = now() WHERE id = :id"),
                        {"id": incident_id, **columns})
+
+
+def was_given_to(connection: Connection, incident_id: int, crew_code: str) -> bool:
+    """Whether the incident was assigned to this crew at some time (its timeline says so)."""
+    return connection.execute(text(
+        "SELECT EXISTS (SELECT FROM incident_events WHERE incident_id = :id AND type = 'assigned' "
+        "AND data->>'crew' = :crew)"), {"id": incident_id, "crew": crew_code}).scalar_one()
 
 
 def refresh_arrival_flag(connection: Connection, incident_id: int) -> None:

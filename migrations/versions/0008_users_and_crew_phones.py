@@ -14,6 +14,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Busy tables (incidents, crew positions) are altered: wait for a lock 10 s at most, rather
+    # than queue every request of a running system behind this migration.
+    op.execute("SET LOCAL lock_timeout = '10s'")
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.Text(), nullable=False),
