@@ -13,8 +13,9 @@ from typing import Callable
 from flask import Flask, current_app, g, request
 
 from api.context import session
+from dispatch.errors import Forbidden, Unauthorized
 from dispatch.models.base import ROLES
-from dispatch.users import Forbidden, Identity, TokenSigner, Unauthorized, authenticate
+from dispatch.users import Identity, TokenSigner, authenticate
 
 log = logging.getLogger(__name__)
 #: The dispatch desk and those above it.

@@ -21,8 +21,8 @@ class Credentials(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
-def _user_view(user_id_role_crew: dict) -> dict:
-    return {k: user_id_role_crew[k] for k in ("username", "role", "crew")}
+def _user_view(user: dict) -> dict:
+    return {k: user[k] for k in ("username", "role", "crew")}
 
 
 @blueprint.post("/auth/token")

@@ -10,8 +10,7 @@ from api.access import DESK, SIGNED_IN, allow
 from api.context import dispatcher, session
 from api.openapi import operation
 from api.times import coming
-from api.validation import MAX_ID
-from api.validation import json_body
+from api.validation import MAX_ID, json_body
 from dispatch.closures import close_roads, reopen
 from dispatch.gis.geojson import GeometryProblem, check_geometry
 from dispatch.store.roads import closures

@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from dispatch.assignment import Dispatcher
-from dispatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from dispatch.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
 from dispatch.lifecycle import CLOCK_SKEW, move_crew, stamp
 from dispatch.store import crews as crew_store
 from dispatch.store import incidents as store
 from dispatch.store.incident_views import crew_jobs
-from dispatch.users import Forbidden, Identity
+from dispatch.users import Identity
 
 #: The steps a crew's phone reports, in the order they happen.
 CREW_STEPS = ("assigned", "accepted", "en_route", "on_site", "restored")
@@ -134,8 +134,9 @@ def record_crew_event(session: Session, dispatcher: Dispatcher, identity: Identi
             raise Conflict(f"incident {incident_id} is queued for crew {identity.crew}: it becomes yours when your "
                            "current job is done")
         if store.was_given_to(connection, incident_id, identity.crew):
-            raise Forbidden(f"incident {incident_id} was given to another crew; this {event} was not recorded: "
-                            "tell the dispatcher", current_crew=incident["crew"])
+            raise Forbidden(f"incident {incident_id} is no longer crew {identity.crew}'s job: it was given to "
+                            f"{'crew ' + incident['crew'] if incident['crew'] else 'no crew now'}",
+                            current_crew=incident["crew"])
         raise Forbidden(f"incident {incident_id} is not a job of crew {identity.crew}")
     if incident["assigned_at"] is not None and at < incident["assigned_at"] - CLOCK_SKEW:
         raise InvalidInput("the event happened before the job was given to the crew", [FieldProblem(

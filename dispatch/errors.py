@@ -63,3 +63,21 @@ class ImportRejected(InvalidInput):
 
     slug = "import-rejected"
     title = "The import was rejected"
+
+
+class Unauthorized(DispatchError):
+    status = 401
+    slug = "unauthorized"
+    title = "Sign-in needed"
+
+
+class Forbidden(DispatchError):
+    status = 403
+    slug = "forbidden"
+    title = "Not allowed"
+
+
+class TooManyAttempts(DispatchError):
+    status = 429
+    slug = "too-many-sign-in-attempts"
+    title = "Too many failed sign-ins"

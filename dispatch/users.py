@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
-from dispatch.errors import Conflict, DispatchError, FieldProblem, InvalidInput, NotFound
+from dispatch.errors import Conflict, FieldProblem, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from dispatch.models.base import ROLES
 from dispatch.store import crews as crew_store
 from dispatch.store import users as store
@@ -30,24 +30,6 @@ PASSWORDS = PasswordHasher()
 _NOBODY = PASSWORDS.hash(secrets.token_urlsafe(16))
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 MIN_PASSWORD_LENGTH = 8
-
-
-class Unauthorized(DispatchError):
-    status = 401
-    slug = "unauthorized"
-    title = "Sign-in needed"
-
-
-class Forbidden(DispatchError):
-    status = 403
-    slug = "forbidden"
-    title = "Not allowed"
-
-
-class TooManyAttempts(DispatchError):
-    status = 429
-    slug = "too-many-sign-in-attempts"
-    title = "Too many failed sign-ins"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from sqlalchemy import text
 
 from api import create_app
 from api.access import PUBLIC, audience
+from dispatch.errors import TooManyAttempts
 from dispatch.models.base import ROLES
-from dispatch.users import SignInLimiter, TooManyAttempts
+from dispatch.users import SignInLimiter
 from tests.conftest import BASE, TEST_REDIS_URL, signed_in
 from tests.helpers import assert_problem, count, customer, report
 

@@ -119,7 +119,8 @@ def test_a_crew_whose_job_went_to_another_is_told_so(client, city, crew_phone, n
     incident = job_of_cw(client)
     assert client.post(f"/api/v1/incidents/{incident['id']}/assign", json={"crew": "CE"}).status_code == 200
     body = assert_problem(press(crew_phone("CW"), incident["id"], "en_route", now), 403)
-    assert "was given to another crew" in body["detail"] and body["current_crew"] == "CE"
+    assert body["detail"] == f"incident {incident['id']} is no longer crew CW's job: it was given to crew CE"
+    assert body["current_crew"] == "CE"
     assert timeline(client, incident["id"], "en_route") == []
 
 
