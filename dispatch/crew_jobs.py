@@ -80,12 +80,23 @@ def _arrival(connection, crew_id: int, incident_id: int, at: datetime, position:
 def recheck_arrivals(connection, crew_id: int, first_at: datetime, last_at: datetime, radius_m: float,
                      max_age_s: float) -> None:
     """Positions that arrive after an arrival reported without a location may prove it (or not):
-    check such arrivals within reach of the new positions again, as if they had come in time."""
+    check such arrivals within reach of the new positions again, as if they had come in time.
+    The caller holds the crew's report lock (:func:`dispatch.store.crews.lock_crew_reports`)."""
     reach = timedelta(seconds=max_age_s)
     for event in store.arrivals_without_place(connection, crew_id, first_at - reach, last_at + reach):
         store.merge_event_data(connection, event["id"], _arrival(
             connection, crew_id, event["incident_id"], event["at"], None, radius_m, max_age_s))
         store.refresh_arrival_flag(connection, event["incident_id"])
+
+
+def _check_clocks(incident: dict[str, Any], event: str, at: datetime) -> None:
+    """Power cannot come back before the crew arrived (the phone's clock allowed its skew)."""
+    if event == "restored" and incident["on_site_at"] and at < incident["on_site_at"] - CLOCK_SKEW:
+        raise InvalidInput("restored before the crew arrived", [FieldProblem(
+            "at", f"{at.isoformat()} is before the arrival at {incident['on_site_at'].isoformat()}")])
+    if event == "on_site" and incident["restored_at"] and at > incident["restored_at"] + CLOCK_SKEW:
+        raise InvalidInput("arrived after power was restored", [FieldProblem(
+            "at", f"{at.isoformat()} is after the restoration at {incident['restored_at'].isoformat()}")])
 
 
 def _reached(status: str, event: str, on_site_at: datetime | None, restored_at: datetime | None) -> str:
@@ -117,6 +128,7 @@ def record_crew_event(session: Session, dispatcher: Dispatcher, identity: Identi
     Returns the answer and whether it is a replay (the key was seen: nothing written).
     """
     connection = session.connection()
+    crew_store.lock_crew_reports(connection, identity.crew_id)
     seen = store.event_by_key(connection, identity.username, key)
     if seen is not None:
         if (seen["incident_id"], seen["type"], seen["at"]) != (incident_id, event, at):
@@ -141,6 +153,7 @@ def record_crew_event(session: Session, dispatcher: Dispatcher, identity: Identi
     if incident["assigned_at"] is not None and at < incident["assigned_at"] - CLOCK_SKEW:
         raise InvalidInput("the event happened before the job was given to the crew", [FieldProblem(
             "at", f"{at.isoformat()} is before the assignment at {incident['assigned_at'].isoformat()}")])
+    _check_clocks(incident, event, at)
     status = incident["status"]
     data: dict[str, Any] = {"cause": cause} if cause else {}
     if event == "on_site":

@@ -91,6 +91,7 @@ def record_positions(session: Session, client: redis.Redis, crew: dict[str, Any]
     and arrivals reported without a location near these times are checked again. Commits.
     Returns how many were new (a replayed batch stores nothing twice)."""
     connection = session.connection()
+    store.lock_crew_reports(connection, crew["id"])
     stored = store.add_positions(connection, crew["id"], positions)
     newest = max(positions, key=lambda p: p["at"])
     is_newest = store.set_latest_position(connection, crew["id"], newest["at"], newest["lon"], newest["lat"])

@@ -81,9 +81,13 @@ def record_event(session: Session, dispatcher: Dispatcher, incident_id: int, eve
         allowed = allowed_events(status)
         raise Conflict(f"an incident that is {status} cannot become {event}; allowed now: "
                        f"{', '.join(allowed) or 'nothing'}", allowed=allowed, current_status=status)
-    incident_store.update_incident(connection, incident_id, status=event, **stamp(incident, event, at))
+    # A crew's phone may have said "restored" before anyone said "on site": arriving finishes it.
+    status = "restored" if event == "on_site" and incident["restored_at"] else event
+    incident_store.update_incident(connection, incident_id, status=status, **stamp(incident, event, at))
     incident_store.add_event(connection, incident_id, event, at, {"cause": cause} if cause else {}, actor,
                              lon, lat, note)
-    move_crew(connection, dispatcher, incident["crew_id"], event, at)
+    if event == "on_site":
+        incident_store.refresh_arrival_flag(connection, incident_id)
+    move_crew(connection, dispatcher, incident["crew_id"], status, at)
     session.commit()
-    return {"id": incident_id, "status": event, "allowed_next": allowed_events(event)}
+    return {"id": incident_id, "status": status, "allowed_next": allowed_events(status)}

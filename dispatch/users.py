@@ -80,30 +80,43 @@ class SignInLimiter:
     def _keys(self, username: str, address: str) -> list[str]:
         return [f"{self.PREFIX}:user:{username}", f"{self.PREFIX}:addr:{address}"]
 
+    #: Count the attempt on both keys unless one is at its limit already (atomic: attempts made at
+    #: the same moment cannot slip past it; refused ones do not count, so one person's tries
+    #: cannot lock others out at the shared address). Returns 0 and the wait, or 1.
+    _ATTEMPT = """
+    for i, key in ipairs(KEYS) do
+        if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[i]) then
+            return {0, redis.call('TTL', key)}
+        end
+    end
+    for _, key in ipairs(KEYS) do
+        if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[3]) end
+    end
+    return {1, 0}
+    """
+    #: A right password: the name starts again, and the address gets its attempt back (only if
+    #: its window is still open: a DECR on a missing key would make one that never expires).
+    _SUCCEEDED = """
+    redis.call('DEL', KEYS[1])
+    if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DECR', KEYS[2]) end
+    """
+
     def attempt(self, username: str, address: str) -> None:
-        """Count this attempt as a failure before the password is checked, so that attempts made
-        at the same moment cannot slip past the limit; refuse it when over."""
-        keys = self._keys(username, address)
+        """Count this attempt as a failure before the password is checked; refuse it when a
+        limit is reached."""
         try:
-            pipe = self.client.pipeline()
-            for key in keys:
-                pipe.set(key, 0, ex=self.window_s, nx=True)
-                pipe.incr(key)
-            counts = pipe.execute()[1::2]
-            over = [key for key, n, limit in zip(keys, counts, self.limits) if n > limit]
-            wait = max((self.client.ttl(key) for key in over), default=0)
+            allowed, wait = self.client.eval(self._ATTEMPT, 2, *self._keys(username, address), *self.limits,
+                                             self.window_s)
         except redis.RedisError as why:
             log.warning("sign-in limit not kept: %s", why)
             return
-        if over:
+        if not allowed:
             wait = max(int(wait), 1)
             raise TooManyAttempts(f"too many failed sign-ins; try again in {wait} s", retry_after=wait)
 
     def succeeded(self, username: str, address: str) -> None:
-        """The attempt was right: it was no failure, and the name's count starts again."""
-        user_key, address_key = self._keys(username, address)
         try:
-            self.client.pipeline().delete(user_key).decr(address_key).execute()
+            self.client.eval(self._SUCCEEDED, 2, *self._keys(username, address))
         except redis.RedisError as why:
             log.warning("sign-in failures not reset: %s", why)
 

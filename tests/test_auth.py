@@ -74,6 +74,27 @@ def test_sign_in_attempts_at_the_same_moment_cannot_pass_the_limit(redis_db):
     assert outcomes.count("let through") == 5 and outcomes.count("refused") == 35
 
 
+def test_refused_attempts_do_not_count_against_the_address(redis_db):
+    limiter = SignInLimiter(redis_db, max_per_user=5, max_per_address=50, window_s=60)
+    outcomes = []
+    for _ in range(60):  # one person keeps trying the same name
+        try:
+            limiter.attempt("d.one", "10.0.0.1")
+            outcomes.append("checked")
+        except TooManyAttempts:
+            outcomes.append("refused")
+    assert outcomes.count("checked") == 5
+    limiter.attempt("cw.phone", "10.0.0.1")  # a colleague at the same depot is still let through
+
+
+def test_a_right_password_after_the_window_leaves_no_counter_behind(redis_db):
+    limiter = SignInLimiter(redis_db, max_per_user=5, max_per_address=50, window_s=60)
+    limiter.attempt("d.one", "10.0.0.1")
+    redis_db.flushdb()  # the window ran out while the password was being checked
+    limiter.succeeded("d.one", "10.0.0.1")
+    assert redis_db.keys("*") == []
+
+
 def test_failed_sign_ins_are_limited_per_address(rules, created, redis_db):
     desk = rules(signin_max_failures_per_address=3)
     for name in ("a.one", "b.two", "c.three"):

@@ -137,12 +137,13 @@ def test_on_site_far_from_the_incident_is_accepted_but_flagged(client, city, cre
     assert [i["id"] for i in flagged] == [incident["id"]]
 
 
-def test_on_site_without_a_location_is_checked_against_the_last_position(client, city, crew_phone, now):
+def test_on_site_without_a_location_is_checked_against_the_gps_history(client, city, crew_phone, now):
     incident = job_of_cw(client)
     lon, lat = incident["location"]["coordinates"]
     phone = crew_phone("CW")
-    # CW's last position is its depot (imported a moment ago), over a kilometre from T2.
-    assert press(phone, incident["id"], "on_site", now).get_json()["event"]["arrival_unverified"] is True
+    # No GPS yet: CW's imported position (its depot) is no evidence of where it was.
+    assert press(phone, incident["id"], "on_site", now).get_json()["event"] == {
+        "type": "on_site", "at": now.isoformat(), "arrival_unverified": True, "distance_m": None}
     phone.post("/api/v1/me/positions", json={"positions": [{"at": now.isoformat(), "lon": lon, "lat": lat + 0.001}]})
     checked = press(phone, incident["id"], "on_site", now - timedelta(seconds=1)).get_json()["event"]
     assert checked["arrival_unverified"] is False and 100 < checked["distance_m"] < 120
@@ -152,7 +153,9 @@ def test_on_site_without_a_location_is_checked_against_the_last_position(client,
 
 def test_the_arrival_radius_is_a_setting(rules, city, make_user, now):
     incident = job_of_cw(rules())
+    lon, lat = incident["location"]["coordinates"]
     phone = signed_in(rules(arrival_radius_m=5000), make_user("crew", crew="CW"))
+    phone.post("/api/v1/me/positions", json={"positions": [{"at": now.isoformat(), "lon": lon + 0.012, "lat": lat}]})
     event = press(phone, incident["id"], "on_site", now).get_json()["event"]
     assert event["arrival_unverified"] is False and event["distance_m"] > 1000
 
@@ -188,6 +191,33 @@ def test_a_nul_in_a_utf16_body_is_refused_too(client, city, crew_phone, now, ano
         assert assert_problem(answer, 422)["errors"][0]["field"] == "note"
     sign_in = '{"username": "ab\\u0000", "password": "x"}'.encode("utf-16-le")
     assert_problem(anonymous.post("/api/v1/auth/token", data=sign_in, content_type="application/json"), 422)
+
+
+def test_power_cannot_come_back_before_the_crew_arrived(client, city, crew_phone, now):
+    incident = job_of_cw(client)
+    phone = crew_phone("CW")
+    assert press(phone, incident["id"], "on_site", now).status_code == 201
+    body = assert_problem(press(phone, incident["id"], "restored", now - timedelta(minutes=10)), 422)
+    assert body["errors"][0]["field"] == "at" and timeline(client, incident["id"], "restored") == []
+
+
+def test_the_desk_recording_the_arrival_finishes_a_job_the_phone_said_was_restored(client, city, crew_phone, now):
+    incident = job_of_cw(client)
+    phone = crew_phone("CW")
+    assert press(phone, incident["id"], "restored", now + timedelta(seconds=30)).get_json()["status"] == "assigned"
+    answer = client.post(f"/api/v1/incidents/{incident['id']}/events",
+                         json={"type": "on_site", "at": now.isoformat()})
+    assert answer.get_json()["status"] == "restored"
+    seen = client.get(f"/api/v1/incidents/{incident['id']}").get_json()
+    assert seen["status"] == "restored" and seen["arrival_unverified"] is False  # the desk vouches for it
+
+
+def test_an_arrival_the_desk_recorded_at_the_same_moment_is_verified(client, city, crew_phone, now):
+    incident = job_of_cw(client)
+    at = now.isoformat()
+    client.post(f"/api/v1/incidents/{incident['id']}/events", json={"type": "on_site", "at": at})
+    assert press(crew_phone("CW"), incident["id"], "on_site", now).get_json()["event"]["arrival_unverified"] is True
+    assert client.get(f"/api/v1/incidents/{incident['id']}").get_json()["arrival_unverified"] is False
 
 
 def test_restored_before_its_arrival_waits_for_it(client, city, crew_phone, connection, now):

@@ -128,6 +128,9 @@ class IncidentEvent(Base):
         # The SLA sweeper records each warning once, however many sweepers run.
         Index("uq_incident_events_sla_once", "incident_id", "type", unique=True,
               postgresql_where=text(f"type IN {SLA_EVENT_TYPES}")),
+        # Arrivals a phone reported without a location, checked again when late GPS comes in.
+        Index("ix_incident_events_unplaced_arrivals", "at",
+              postgresql_where=text("type = 'on_site' AND geom IS NULL")),
         # A phone's event replayed with its Idempotency-Key is recorded once.
         Index("uq_incident_events_actor_idempotency_key", "actor", "idempotency_key", unique=True,
               postgresql_where=text("idempotency_key IS NOT NULL")),

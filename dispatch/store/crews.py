@@ -76,17 +76,21 @@ def set_latest_position(connection: Connection, crew_id: int, at: datetime, lon:
 
 
 def position_near(connection: Connection, crew_id: int, at: datetime, within_s: float) -> tuple[float, float] | None:
-    """Where the crew was closest in time to ``at``: its stored position nearest to that moment
-    (within ``within_s``), else its own position if that is (an imported crew has no history)."""
+    """Where the crew's GPS put it closest in time to ``at`` (within ``within_s``), if anywhere.
+    Only the phones' history counts: an imported position is no evidence of where a crew was."""
     row = connection.execute(text(
         "SELECT ST_X(p.geom), ST_Y(p.geom) FROM ("
         "(SELECT geom, at FROM crew_positions WHERE crew_id = :crew AND at <= :at ORDER BY at DESC LIMIT 1) "
-        "UNION ALL (SELECT geom, at FROM crew_positions WHERE crew_id = :crew AND at > :at ORDER BY at LIMIT 1) "
-        "UNION ALL (SELECT geom, position_at FROM crews WHERE id = :crew AND geom IS NOT NULL "
-        "AND NOT EXISTS (SELECT FROM crew_positions WHERE crew_id = :crew))) AS p "
+        "UNION ALL (SELECT geom, at FROM crew_positions WHERE crew_id = :crew AND at > :at ORDER BY at LIMIT 1)) AS p "
         "WHERE abs(extract(epoch FROM p.at - :at)) <= :within ORDER BY abs(extract(epoch FROM p.at - :at)) LIMIT 1"
     ), {"crew": crew_id, "at": at, "within": within_s}).first()
     return None if row is None else (row[0], row[1])
+
+
+def lock_crew_reports(connection: Connection, crew_id: int) -> None:
+    """Serialise what one crew's phones send (positions, events): an arrival and the positions
+    that prove it, sent at the same moment, must each see the other."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(3, :crew)"), {"crew": crew_id})
 
 
 def origins(connection: Connection, fresh_since: datetime) -> list[dict[str, Any]]:

@@ -155,21 +155,22 @@ def was_given_to(connection: Connection, incident_id: int, crew_code: str) -> bo
 
 
 def refresh_arrival_flag(connection: Connection, incident_id: int) -> None:
-    """An incident's arrival is unverified when every phone report of its earliest arrival is
-    (an arrival the desk recorded, or one proven report at that moment, makes it verified)."""
+    """An incident's arrival is unverified when every report of its earliest arrival is (one the
+    desk recorded, or one proven phone report at that moment, makes it verified)."""
     connection.execute(text(
-        "UPDATE incidents i SET arrival_unverified = coalesce((SELECT bool_and((e.data->>'arrival_unverified')::bool) "
-        "FROM incident_events e WHERE e.incident_id = i.id AND e.type = 'on_site' AND e.at = i.on_site_at), false) "
-        "WHERE i.id = :id"), {"id": incident_id})
+        "UPDATE incidents i SET arrival_unverified = coalesce((SELECT bool_and(coalesce("
+        "(e.data->>'arrival_unverified')::bool, false)) FROM incident_events e "
+        "WHERE e.incident_id = i.id AND e.type = 'on_site' AND e.at = i.on_site_at), false) WHERE i.id = :id"),
+        {"id": incident_id})
 
 
 def arrivals_without_place(connection: Connection, crew_id: int, start: datetime, end: datetime) -> list[dict]:
-    """The crew's phone reports of an incident's earliest arrival, between ``start`` and
-    ``end``, that came without a location (checked against the crew's positions)."""
+    """The crew's phone reports of arrival between ``start`` and ``end`` that came without a
+    location (they are checked against the crew's GPS history)."""
     rows = connection.execute(text(
-        "SELECT e.id, e.incident_id, e.at FROM incidents i JOIN incident_events e ON e.incident_id = i.id "
-        "AND e.type = 'on_site' AND e.at = i.on_site_at WHERE i.crew_id = :crew "
-        "AND i.on_site_at BETWEEN :start AND :end AND e.geom IS NULL AND e.data ? 'arrival_unverified'"
+        "SELECT e.id, e.incident_id, e.at FROM incident_events e JOIN incidents i ON i.id = e.incident_id "
+        "WHERE e.type = 'on_site' AND e.geom IS NULL AND e.at BETWEEN :start AND :end "
+        "AND e.data ? 'arrival_unverified' AND i.crew_id = :crew"
     ), {"crew": crew_id, "start": start, "end": end})
     return [dict(r) for r in rows.mappings()]
 

@@ -49,6 +49,8 @@ def upgrade() -> None:
                "WHERE p.crew_id = q.crew_id AND p.at = q.at AND p.id > q.id")
     op.create_index('uq_crew_positions_crew_id_at', 'crew_positions', ['crew_id', 'at'], unique=True)
     op.add_column('incident_events', sa.Column('idempotency_key', sa.Text(), nullable=True))
+    op.create_index('ix_incident_events_unplaced_arrivals', 'incident_events', ['at'], unique=False,
+                    postgresql_where=sa.text("type = 'on_site' AND geom IS NULL"))
     op.alter_column('incident_events', 'recorded_at', server_default=sa.text('statement_timestamp()'))
     op.create_index('uq_incident_events_actor_idempotency_key', 'incident_events', ['actor', 'idempotency_key'], unique=True, postgresql_where=sa.text('idempotency_key IS NOT NULL'))
     op.add_column('incidents', sa.Column('arrival_unverified', sa.Boolean(), server_default='false', nullable=False))
@@ -66,6 +68,8 @@ def downgrade() -> None:
     op.drop_column('incidents', 'arrival_unverified')
     op.drop_index('uq_incident_events_actor_idempotency_key', table_name='incident_events', postgresql_where=sa.text('idempotency_key IS NOT NULL'))
     op.alter_column('incident_events', 'recorded_at', server_default=sa.text('now()'))
+    op.drop_index('ix_incident_events_unplaced_arrivals', table_name='incident_events',
+                  postgresql_where=sa.text("type = 'on_site' AND geom IS NULL"))
     op.drop_column('incident_events', 'idempotency_key')
     op.drop_index('uq_crew_positions_crew_id_at', table_name='crew_positions')
     op.create_index(op.f('ix_crew_positions_crew_id_at'), 'crew_positions', ['crew_id', 'at'], unique=False)
