@@ -280,3 +280,38 @@ def test_restored_asks_for_the_cause_and_a_note(app, client, city, connection, m
         {"id": job_id}).mappings().one()
     assert dict(restored) == {"cause": "Tree or vegetation contact", "note": "Branch removed, fuse F2 replaced"}
     assert connection.execute(text("SELECT status FROM incidents WHERE id = :id"), {"id": job_id}).scalar() == "restored"
+
+
+def test_gps_kept_for_one_user_is_never_sent_as_the_next(app, client, city, connection, make_user, redis_db):
+    from playwright.sync_api import expect
+
+    first, second = make_user("crew", crew="CW"), make_user("crew", crew="CE")
+    lon, lat = 51.4515, 33.98
+    with phone(app, lon, lat) as (base, context, page, problems):
+        page.goto(f"{base}/crew/")
+        sign_in(page, first)
+        expect(page.locator("#net")).to_have_text("Online")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")  # so it reloads offline
+        context.set_offline(True)
+        page.wait_for_timeout(1000)  # a fix or two of the first user's, kept on the phone
+        # The first user's sign-in ends while offline; then the second user takes the phone elsewhere.
+        page.evaluate("""() => { const s = JSON.parse(localStorage.getItem('crew.session'));
+                                 s.expires_at = '2000-01-01T00:00:00Z';
+                                 localStorage.setItem('crew.session', JSON.stringify(s)); }""")
+        page.reload()
+        context.set_geolocation({"longitude": lon + 0.05, "latitude": lat})
+        context.set_offline(False)
+        sign_in(page, second)
+        expect(page.locator("#net")).to_have_text("Online")
+        page.wait_for_function("""async () => {
+            const r = await fetch('/api/v1/me', {headers: {Authorization: 'Bearer ' +
+                JSON.parse(localStorage.getItem('crew.session')).access_token}});
+            return r.ok; }""")
+        page.wait_for_timeout(17_000)  # positions go out every 15 s
+
+    assert problems == []
+    sent = connection.execute(text(
+        "SELECT c.code, round(ST_X(p.geom)::numeric, 3) FROM crew_positions p JOIN crews c ON c.id = p.crew_id"
+    )).all()
+    assert sent and {code for code, _ in sent} == {"CE"}
+    assert all(abs(float(x) - (lon + 0.05)) < 0.002 for _, x in sent)  # none at the first user's place

@@ -134,17 +134,27 @@ async function loadJobs() {
   render();
 }
 
+/** The signed-in user's name, or null: GPS is kept and sent only for them. */
+function me() {
+  return state.signedIn ? currentSession()?.user?.username ?? null : null;
+}
+
 function sessionEnded() {
   const n = state.pending.length;
   showSignIn(`Your sign-in has ended. Sign in again${n ? `: ${n} action${n === 1 ? '' : 's'} waiting will then be sent` : ''}.`);
 }
 
 async function signedIn(session) {
-  if (session) saveSession(session);
+  if (session) {
+    // Someone else on this phone now: the last one's cached jobs (customers' addresses) go.
+    const before = currentSession()?.user?.username;
+    if (before && before !== session.user.username && 'caches' in window) await caches.delete(API_CACHE);
+    saveSession(session);
+  }
   state.signedIn = true;
   state.loaded = false;
   signOutButton.hidden = false;
-  startTracking(() => state.signedIn);
+  startTracking(me);
   if (!location.hash.startsWith('#/jobs')) location.hash = '#/jobs';
   await refreshPending();
   await replayNow();
@@ -154,7 +164,7 @@ async function signedIn(session) {
 async function signOut() {
   const n = state.pending.length;
   if (n && !confirm(`${n} action${n === 1 ? ' is' : 's are'} not sent yet. They are kept and sent when you sign in again. Sign out?`)) return;
-  await sendPositions().catch(() => {});
+  await sendPositions(me()).catch(() => {});
   // Positions left over must not be sent later as whoever signs in next.
   await discardPositions();
   stopTracking();
@@ -189,7 +199,7 @@ window.addEventListener('online', () => {
   renderIndicator();
   if (!state.signedIn) return;
   replayNow();
-  sendPositions();
+  sendPositions(me());
 });
 window.addEventListener('offline', renderIndicator);
 window.addEventListener('hashchange', render);

@@ -25,15 +25,16 @@ export function lastFix() {
   return latest;
 }
 
-/** Start watching the phone's position and sending it; `enabled()` says whether to send now. */
-export function startTracking(enabled) {
+/** Start watching the phone's position and sending it; `owner()` names the signed-in user
+ *  (null while nobody is: then nothing is kept). */
+export function startTracking(owner) {
   if (watchId !== null || !('geolocation' in navigator)) return;
   watchId = navigator.geolocation.watchPosition(
-    (position) => record(position, enabled),
+    (position) => record(position, owner),
     (error) => positionEvents.dispatchEvent(new CustomEvent('error', { detail: error })),
     { enableHighAccuracy: true, maximumAge: 10000, timeout: 60000 },
   );
-  timer = setInterval(() => { if (enabled()) sendPositions(); }, SEND_EVERY_MS);
+  timer = setInterval(() => { if (owner()) sendPositions(owner()); }, SEND_EVERY_MS);
 }
 
 export function stopTracking() {
@@ -43,9 +44,10 @@ export function stopTracking() {
   timer = null;
 }
 
-async function record(position, enabled) {
+async function record(position, owner) {
+  const user = owner();
   const { longitude, latitude, accuracy, speed, heading } = position.coords;
-  const fix = { lon: longitude, lat: latitude, at: isoWithOffset(new Date(position.timestamp)) };
+  const fix = { user, lon: longitude, lat: latitude, at: isoWithOffset(new Date(position.timestamp)) };
   // Only readings within the API's bounds: one wild reading must not get a whole batch refused.
   if (Number.isFinite(accuracy) && accuracy >= 0 && accuracy <= 100000) fix.accuracy_m = accuracy;
   if (Number.isFinite(speed) && speed >= 0 && speed <= 100) fix.speed = speed;
@@ -53,14 +55,14 @@ async function record(position, enabled) {
   const previous = latest;
   latest = { ...fix, time: position.timestamp };
   positionEvents.dispatchEvent(new CustomEvent('fix', { detail: latest }));
-  if (previous && position.timestamp - previous.time < MIN_GAP_MS) return;
+  if (!user || (previous && position.timestamp - previous.time < MIN_GAP_MS)) return;
   let count = 0;
   await update(KEY, (list) => {
     const kept = [...(list ?? []), fix].slice(-MAX_KEPT);
     count = kept.length;
     return kept;
   });
-  if (count >= SEND_AT_COUNT && enabled()) sendPositions();
+  if (count >= SEND_AT_COUNT) sendPositions(user);
 }
 
 /** Forget buffered positions (at sign-out: they must not be sent as the next user's). */
@@ -69,18 +71,21 @@ export async function discardPositions() {
   latest = null;
 }
 
-/** Send what is buffered, a batch at a time; keeps the buffer when there is no answer. */
-export function sendPositions() {
-  sending ??= drain().finally(() => { sending = null; });
+/** Send what `user` buffered, a batch at a time; keeps the buffer when there is no answer. */
+export function sendPositions(user) {
+  if (!user) return Promise.resolve();
+  sending ??= drain(user).finally(() => { sending = null; });
   return sending;
 }
 
-async function drain() {
+async function drain(user) {
   for (;;) {
     const oldest = Date.now() - MAX_AGE_MS;
     const batch = ((await get(KEY)) ?? []).slice(0, MAX_BATCH);
     if (!batch.length) return;
-    const fresh = batch.filter((fix) => new Date(fix.at).getTime() > oldest);
+    // Only this user's own fixes may go out under this user's token; others' are dropped.
+    const fresh = batch.filter((fix) => fix.user === user && new Date(fix.at).getTime() > oldest)
+      .map(({ user: _owner, ...fix }) => fix);
     try {
       if (fresh.length) await call('POST', '/api/v1/me/positions', { body: { positions: fresh } });
     } catch (error) {
