@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from dispatch.assignment import Dispatcher
@@ -65,7 +66,7 @@ def jobs(session: Session, dispatcher: Dispatcher, crew_code: str, now: datetime
     return {"crew": {k: crew[k] for k in ("code", "name", "status", "on_duty")}, "jobs": listed}
 
 
-def _arrival(connection, crew_id: int, incident_id: int, at: datetime, position: tuple[float, float] | None,
+def _arrival(connection: Connection, crew_id: int, incident_id: int, at: datetime, position: tuple[float, float] | None,
              radius_m: float, max_age_s: float) -> dict[str, Any]:
     """Was the crew near the incident when it said "on site"? By the position sent with the event,
     else where the crew was nearest in time to it; without either it is unverified."""
@@ -77,7 +78,7 @@ def _arrival(connection, crew_id: int, incident_id: int, at: datetime, position:
             "distance_m": None if metres is None else round(metres, 1)}
 
 
-def recheck_arrivals(connection, crew_id: int, first_at: datetime, last_at: datetime, radius_m: float,
+def recheck_arrivals(connection: Connection, crew_id: int, first_at: datetime, last_at: datetime, radius_m: float,
                      max_age_s: float) -> None:
     """Positions that arrive after an arrival reported without a location may prove it (or not):
     check such arrivals within reach of the new positions again, as if they had come in time.
