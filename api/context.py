@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from dispatch.assignment import Dispatcher
 from dispatch.config import Settings
 from dispatch.db import Database
+from dispatch.events import EventPublisher
 
 
 def settings() -> Settings:
@@ -33,6 +34,11 @@ def close_session(_error: BaseException | None = None) -> None:
     opened = g.pop("session", None)
     if opened is not None:
         opened.close()
+
+
+def events() -> EventPublisher:
+    """Where changes are published for the live map."""
+    return current_app.extensions["events"]
 
 
 def dispatcher() -> Dispatcher:

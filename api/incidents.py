@@ -8,7 +8,7 @@ from flask import Blueprint, Response, json, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from api.access import DESK, READERS, actor, allow
-from api.context import dispatcher, session, settings
+from api.context import dispatcher, events, session, settings
 from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, Point, bbox_param, json_body, page_links, page_size, query_args
@@ -118,6 +118,8 @@ def assign_crew(incident_id: int):
     chosen = dispatcher().assign(min(incident_id, MAX_ID), choice.crew, datetime.now(timezone.utc), actor(),
                                  queue=choice.queue)
     session().commit()
+    change = "queued" if chosen.get("queued") else "assigned"
+    events().publish("incidents", {"incident": incident_id, "event": change, "crew": chosen["crew"], "actor": actor()})
     return jsonify(crew=chosen["crew"], eta_s=chosen["eta_s"], queued=chosen.get("queued", False))
 
 
@@ -141,7 +143,7 @@ class LifecycleEvent(BaseModel):
 def add_event(incident_id: int):
     event = json_body(LifecycleEvent)
     point = event.location
-    result = record_event(session(), dispatcher(), min(incident_id, MAX_ID), event.type,
+    result = record_event(session(), dispatcher(), events(), min(incident_id, MAX_ID), event.type,
                           event.at or datetime.now(timezone.utc), actor(), point and point.lon,
                           point and point.lat, event.note, event.cause)
     return jsonify(result)

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from api.access import CREW, allow, identity
-from api.context import dispatcher, redis_client, session, settings
+from api.context import dispatcher, events, redis_client, session, settings
 from api.crews import PositionBatch, position_rows
 from api.openapi import operation
 from api.times import recent
@@ -78,7 +78,7 @@ def my_event(incident_id: int):
     event = json_body(CrewEvent)
     s = settings()
     answer, replayed = record_crew_event(
-        session(), dispatcher(), identity(), min(incident_id, MAX_ID), event.type, event.at, key,
+        session(), dispatcher(), events(), identity(), min(incident_id, MAX_ID), event.type, event.at, key,
         position=event.location and (event.location.lon, event.location.lat), note=event.note, cause=event.cause,
         now=datetime.now(timezone.utc), arrival_radius_m=s.arrival_radius_m,
         position_max_age_s=s.crew_position_max_age_s)

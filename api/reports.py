@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.access import DESK, allow
-from api.context import session, settings
+from api.context import events, session, settings
 from api.openapi import operation
 from api.times import recent
 from api.validation import Point, json_body
@@ -80,7 +80,7 @@ def submit_report():
     now = datetime.now(timezone.utc)
     point = report.location
     intake = ReportIntake(session(), settings(), current_app.extensions["topologies"],
-                          current_app.extensions["road_graphs"], current_app.extensions["events"]).submit(NewReport(
+                          current_app.extensions["road_graphs"], events()).submit(NewReport(
         channel=report.channel, received_at=report.received_at or now,
         locators=Locators(report.account_no, report.phone, report.address,
                           point.lon if point else None, point.lat if point else None),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.assignment import Dispatcher
 from dispatch.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from dispatch.events import EventPublisher
 from dispatch.lifecycle import CLOCK_SKEW, move_crew, stamp
 from dispatch.store import crews as crew_store
 from dispatch.store import incidents as store
@@ -120,11 +121,12 @@ def _answer(incident_id: int, status: str, event: str, at: datetime, data: dict[
     return {"incident": incident_id, "status": status, "allowed_next": next_steps(status), "event": shown}
 
 
-def record_crew_event(session: Session, dispatcher: Dispatcher, identity: Identity, incident_id: int,
-                      event: str, at: datetime, key: str, *, position: tuple[float, float] | None,
+def record_crew_event(session: Session, dispatcher: Dispatcher, events: EventPublisher, identity: Identity,
+                      incident_id: int, event: str, at: datetime, key: str, *, position: tuple[float, float] | None,
                       note: str | None, cause: str | None, now: datetime, arrival_radius_m: float,
                       position_max_age_s: float) -> tuple[dict[str, Any], bool]:
-    """Apply one event from a crew's phone to its own job. Commits.
+    """Apply one event from a crew's phone to its own job. Commits, then publishes it for the live
+    map (a replay publishes nothing: it changed nothing).
 
     Returns the answer and whether it is a replay (the key was seen: nothing written).
     """
@@ -180,4 +182,6 @@ def record_crew_event(session: Session, dispatcher: Dispatcher, identity: Identi
         move_crew(connection, dispatcher, incident["crew_id"], reached, now)
         status = reached
     session.commit()
+    events.publish("incidents", {"incident": incident_id, "event": event, "at": at, "status": status,
+                                 "actor": identity.username, "crew": identity.crew, **data})
     return _answer(incident_id, status, event, at, data), False

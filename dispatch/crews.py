@@ -6,6 +6,7 @@ database is the record.
 """
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timezone
 from typing import Any
@@ -22,6 +23,8 @@ from dispatch.store import dispatching as dispatch_store
 log = logging.getLogger(__name__)
 POSITIONS_KEY = "dispatch:crews"
 POSITION_TIMES_KEY = "dispatch:crews:at"
+#: Each crew's newest position, for the live map.
+POSITIONS_CHANNEL = "dispatch:positions"
 
 
 def _depot(session: Session, code: str) -> int:
@@ -109,6 +112,7 @@ def _publish_position(client: redis.Redis, code: str, lon: float, lat: float, at
         pipe = client.pipeline()
         pipe.geoadd(POSITIONS_KEY, (lon, lat, code))
         pipe.hset(POSITION_TIMES_KEY, code, at.isoformat())
+        pipe.publish(POSITIONS_CHANNEL, json.dumps({"crew": code, "lon": lon, "lat": lat, "at": at.isoformat()}))
         pipe.execute()
     except redis.RedisError as why:
         log.warning("live position of %s not kept in Redis: %s", code, why)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.assignment import Dispatcher
 from dispatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from dispatch.events import EventPublisher
 from dispatch.sla import restore_deadline
 from dispatch.store import dispatching as dispatch_store
 from dispatch.store import incidents as incident_store
@@ -65,10 +66,10 @@ def move_crew(connection: Connection, dispatcher: Dispatcher, crew_id: int | Non
         dispatcher.release(crew_id, now)
 
 
-def record_event(session: Session, dispatcher: Dispatcher, incident_id: int, event: str, at: datetime,
-                 actor: str, lon: float | None = None, lat: float | None = None, note: str | None = None,
-                 cause: str | None = None) -> dict[str, Any]:
-    """Apply a lifecycle event from the desk. Commits."""
+def record_event(session: Session, dispatcher: Dispatcher, events: EventPublisher, incident_id: int, event: str,
+                 at: datetime, actor: str, lon: float | None = None, lat: float | None = None,
+                 note: str | None = None, cause: str | None = None) -> dict[str, Any]:
+    """Apply a lifecycle event from the desk. Commits, then publishes it for the live map."""
     connection = session.connection()
     incident = incident_store.lock_for_event(connection, incident_id)
     if incident is None:
@@ -90,4 +91,5 @@ def record_event(session: Session, dispatcher: Dispatcher, incident_id: int, eve
         incident_store.refresh_arrival_flag(connection, incident_id)
     move_crew(connection, dispatcher, incident["crew_id"], status, at)
     session.commit()
+    events.publish("incidents", {"incident": incident_id, "event": event, "at": at, "status": status, "actor": actor})
     return {"id": incident_id, "status": status, "allowed_next": allowed_events(status)}
