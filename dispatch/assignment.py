@@ -226,10 +226,14 @@ class Dispatcher:
     def take_waiting(self, crew_id: int, now: datetime) -> int | None:
         """A free crew's next job: the first of its own queue it can take, else the most urgent
         waiting incident not lined up for another crew. Queued incidents the crew cannot take now
-        (a skill it lost, no way by road) go back to the common waiting list."""
+        (a skill it lost, no way by road, no place on the roads to start from) go back to the
+        common waiting list."""
         graph = self.graphs.current(self.session)
         crew = next((c for c in self._origins(graph, now) if c["id"] == crew_id and c["status"] == "available"), None)
-        if crew is None or crew["node"] is None:
+        if crew is None:
+            return None
+        if crew["node"] is None:  # nowhere on the roads to start from: it can take nothing, others may
+            store.unqueue_jobs(self._connection, crew_id)
             return None
         waiting = [i for i in store.waiting(self._connection) if i["queued_crew_id"] in (None, crew_id)]
         times = graph.seconds_from(crew["node"], [i["road_node_id"] for i in waiting], self.settings.routing_horizon_s)

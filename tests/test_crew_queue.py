@@ -136,3 +136,14 @@ def test_a_queued_incident_its_crew_can_no_longer_take_goes_back_to_all(desk, cl
     assert (seen["crew"], seen["queued_for"]) == (None, None)
     assert cli.invoke(args=["worker", "--once"]).exit_code == 0  # the next sweep gives it out
     assert desk.get(f"/api/v1/incidents/{waiting['id']}").get_json()["crew"] == "CE"
+
+
+def test_a_crew_that_cannot_be_placed_on_the_roads_gives_its_queue_back(desk, connection):
+    current, waiting = call(desk, customer(1)), call(desk, customer(3, 1), 1)
+    assert queue(desk, waiting).status_code == 200
+    # CW's position is old and its depot is now 50 km from any road: it has nowhere to start from.
+    connection.execute(text("UPDATE crews SET position_at = now() - interval '1 day' WHERE code = 'CW'"))
+    connection.execute(text("UPDATE depots SET geom = ST_Translate(geom, 0.5, 0) WHERE code = 'DW'"))
+    finish(desk, current)
+    seen = desk.get(f"/api/v1/incidents/{waiting['id']}").get_json()
+    assert (seen["crew"], seen["queued_for"]) == (None, None)
