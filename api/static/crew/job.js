@@ -26,6 +26,8 @@ export function mountJob(root, { job, pending, onAction }) {
   const mapNote = h('p', { class: 'muted', hidden: true });
   const dialog = restoredDialog(onAction);
   let busy = false;
+  // Each step is pressed once per job: a second tap before the buttons change is not a new event.
+  const pressed = new Set();
 
   fill(root,
     h('a', { class: 'back', href: '#/jobs' }, '‹ All jobs'),
@@ -36,7 +38,7 @@ export function mountJob(root, { job, pending, onAction }) {
   });
 
   async function press(type) {
-    if (busy) return;
+    if (busy || pressed.has(type)) return;
     // The phone's clock at the press: the moment the crew acted, however late it reaches us.
     const at = isoWithOffset();
     if (type === 'restored') {
@@ -44,6 +46,7 @@ export function mountJob(root, { job, pending, onAction }) {
       return;
     }
     busy = true;
+    pressed.add(type);
     try {
       await onAction({ type, at });
     } finally {
