@@ -11,6 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import redis
 from argon2 import PasswordHasher
@@ -26,10 +27,15 @@ from dispatch.store import users as store
 log = logging.getLogger(__name__)
 #: argon2id with the RFC 9106 "low memory" parameters (64 MiB, 3 passes): ~50 ms a sign-in.
 PASSWORDS = PasswordHasher()
-#: Compared against when the user does not exist, so a wrong name costs as long as a wrong password.
-_NOBODY = PASSWORDS.hash(secrets.token_urlsafe(16))
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 MIN_PASSWORD_LENGTH = 8
+
+
+@cache
+def _nobody_hash() -> str:
+    """Compared against when the user does not exist, so a wrong name costs as long as a wrong
+    password. Made on the first sign-in, not at import (every process and command would pay it)."""
+    return PASSWORDS.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -177,7 +183,7 @@ def sign_in(session: Session, signer: TokenSigner, limiter: SignInLimiter, usern
     limiter.attempt(name, address)
     user = store.user_by_name(session.connection(), name)
     try:
-        PASSWORDS.verify(user["password_hash"] if user else _NOBODY, password)
+        PASSWORDS.verify(user["password_hash"] if user else _nobody_hash(), password)
         verified = user is not None and user["active"]
     except (VerificationError, InvalidHashError):
         verified = False
