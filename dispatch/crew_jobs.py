@@ -138,9 +138,9 @@ def record_crew_event(session: Session, dispatcher: Dispatcher, events: EventPub
             raise InvalidInput("this Idempotency-Key was used for another event", [FieldProblem(
                 "Idempotency-Key", f"already used for {seen['type']} of incident {seen['incident_id']} at "
                 f"{seen['at'].isoformat()}; send a new key for a new event", "header")])
-        incident = store.lock_for_event(connection, incident_id)
+        status = store.incident_summary(connection, incident_id)["status"]  # read only: nothing changes
         session.commit()
-        return _answer(incident_id, incident["status"], event, at, seen["data"]), True
+        return _answer(incident_id, status, event, at, seen["data"]), True
     incident = store.lock_for_event(connection, incident_id)
     if incident is None:
         raise NotFound(f"there is no incident {incident_id}")
