@@ -1,7 +1,7 @@
 """The Flask adapter: HTTP routes, schemas, errors and command-line tools over the dispatch domain."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import redis
 from flask import Flask
@@ -15,6 +15,7 @@ from api.context import close_session
 from api.errors import register_error_handlers
 from api.validation import register_input_checks
 from dispatch.config import Settings
+from dispatch.core import clock
 from dispatch.db import Database
 from dispatch.events import EventPublisher
 from dispatch.grid import TopologyCache
@@ -35,6 +36,7 @@ class IsoJSONProvider(DefaultJSONProvider):
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the application; the only way an app exists (configuration from the environment by default)."""
     settings = settings or Settings.from_env()
+    clock.shift(timedelta(days=settings.clock_shift_days))
     app = Flask(__name__, static_folder=None)
     app.json = IsoJSONProvider(app)
     app.extensions["settings"] = settings

@@ -7,12 +7,12 @@ token → 401, a role the route does not list → 403.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from typing import Callable
 
 from flask import Flask, current_app, g, request
 
 from api.context import session
+from dispatch.core import clock
 from dispatch.errors import Forbidden, Unauthorized
 from dispatch.models.base import ROLES
 from dispatch.users import Identity, TokenSigner, authenticate
@@ -79,7 +79,7 @@ def check_access() -> None:
     allowed = audience(current_app, request.endpoint)
     if allowed == PUBLIC:
         return
-    g.identity = authenticate(session(), signer(), _bearer_token(), datetime.now(timezone.utc))
+    g.identity = authenticate(session(), signer(), _bearer_token(), clock.now())
     if not allowed or g.identity.role not in allowed:  # a route added after create_app has none: closed
         raise Forbidden(f"a {g.identity.role} may not do this")
 

@@ -1,7 +1,6 @@
 """Sign-in and sign-out: bearer tokens for a user name and password."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,6 +9,7 @@ from api.access import SIGNED_IN, allow, identity, public, signer
 from api.context import redis_client, session, settings
 from api.openapi import operation
 from api.validation import json_body
+from dispatch.core import clock
 from dispatch.users import SignInLimiter, sign_in, sign_out
 
 blueprint = Blueprint("auth", __name__, url_prefix="/api/v1")
@@ -36,7 +36,7 @@ def create_token():
     limiter = SignInLimiter(redis_client(), s.signin_max_failures, s.signin_max_failures_per_address,
                             s.signin_window_s)
     token, expires_at, user = sign_in(session(), signer(), limiter, credentials.username, credentials.password,
-                                      request.remote_addr or "unknown", datetime.now(timezone.utc))
+                                      request.remote_addr or "unknown", clock.now())
     return jsonify(access_token=token, token_type="Bearer", expires_at=expires_at, user=_user_view(user)), 201
 
 

@@ -7,7 +7,6 @@ import logging
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -18,6 +17,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from api.context import database, settings
 from dispatch.assignment import Dispatcher
+from dispatch.core import clock
 from dispatch.errors import Conflict, DispatchError, ImportRejected
 from dispatch.grid_import import import_grid
 from dispatch.models.base import ROLES
@@ -157,7 +157,7 @@ def worker(once: bool) -> None:
         session = database().session()
         try:
             dispatcher = Dispatcher(session, settings(), current_app.extensions["road_graphs"])
-            recorded = sweep(session, dispatcher, current_app.extensions["events"], datetime.now(timezone.utc))
+            recorded = sweep(session, dispatcher, current_app.extensions["events"], clock.now())
             for incident_id, warning in recorded:
                 click.echo(f"incident {incident_id}: {warning}")
         except Exception:  # one bad sweep must not stop the clocks for good; the next one retries

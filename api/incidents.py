@@ -1,7 +1,7 @@
 """Incidents for the dispatch desk: the list on the map and one incident with its timeline."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Literal
 
 from flask import Blueprint, Response, json, jsonify
@@ -12,6 +12,7 @@ from api.context import dispatcher, events, session, settings
 from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, Point, bbox_param, json_body, page_links, page_size, query_args
+from dispatch.core import clock
 from dispatch.errors import NotFound
 from dispatch.lifecycle import EVENT_TYPES, record_event
 from dispatch.models.base import INCIDENT_STATUSES, ZONE_CLASSES
@@ -77,7 +78,7 @@ def get_incident(incident_id: int) -> Response:
     incident = json.loads(body)
     clocks = {k: incident[k] and datetime.fromisoformat(incident[k])
               for k in ("arrival_deadline", "on_site_at", "restore_deadline", "restored_at")}
-    incident["sla"] = current_sla(dispatcher(), [{**incident, **clocks}], datetime.now(timezone.utc))[incident_id]
+    incident["sla"] = current_sla(dispatcher(), [{**incident, **clocks}], clock.now())[incident_id]
     return jsonify(incident)
 
 
@@ -86,7 +87,7 @@ def get_incident(incident_id: int) -> Response:
 @operation("Crews that could go, with their driving time, the fastest first", "incidents", path_params=ID,
            responses={200: ("{candidates: [...]}", {"type": "object"}), 404: ("No such incident", None)})
 def incident_candidates(incident_id: int):
-    listed = dispatcher().candidates(min(incident_id, MAX_ID), datetime.now(timezone.utc))
+    listed = dispatcher().candidates(min(incident_id, MAX_ID), clock.now())
     return jsonify(candidates=[{k: v for k, v in c.items() if k != "id"} for c in listed])
 
 
@@ -97,7 +98,7 @@ def incident_candidates(incident_id: int):
                                       404: ("No such incident, or no crew yet", None),
                                       409: ("No way by road now", None)})
 def incident_route(incident_id: int):
-    route = dispatcher().route(min(incident_id, MAX_ID), datetime.now(timezone.utc))
+    route = dispatcher().route(min(incident_id, MAX_ID), clock.now())
     return Response(json.dumps(route), mimetype="application/geo+json")
 
 
@@ -115,7 +116,7 @@ class Assignment(BaseModel):
                                        409: ("The crew cannot take it, or the incident is past assigning", None)})
 def assign_crew(incident_id: int):
     choice = json_body(Assignment)
-    chosen = dispatcher().assign(min(incident_id, MAX_ID), choice.crew, datetime.now(timezone.utc), actor(),
+    chosen = dispatcher().assign(min(incident_id, MAX_ID), choice.crew, clock.now(), actor(),
                                  queue=choice.queue)
     session().commit()
     change = "queued" if chosen.get("queued") else "assigned"
@@ -144,6 +145,6 @@ def add_event(incident_id: int):
     event = json_body(LifecycleEvent)
     point = event.location
     result = record_event(session(), dispatcher(), events(), min(incident_id, MAX_ID), event.type,
-                          event.at or datetime.now(timezone.utc), actor(), point and point.lon,
+                          event.at or clock.now(), actor(), point and point.lon,
                           point and point.lat, event.note, event.cause)
     return jsonify(result)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from typing import Literal
 
 from flask import Blueprint, jsonify, request
@@ -14,6 +13,7 @@ from api.crews import PositionBatch, position_rows
 from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, Point, json_body
+from dispatch.core import clock
 from dispatch.crew_jobs import CREW_EVENTS, jobs, record_crew_event
 from dispatch.crews import record_positions
 from dispatch.errors import FieldProblem, InvalidInput
@@ -27,7 +27,7 @@ IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
 @operation("My crew's job at work: place, customers out, deadline, the route there, what to press next", "crew",
            responses={200: ("{crew, jobs: [...]}", {"type": "object"})})
 def my_jobs():
-    return jsonify(jobs(session(), dispatcher(), identity().crew, datetime.now(timezone.utc)))
+    return jsonify(jobs(session(), dispatcher(), identity().crew, clock.now()))
 
 
 @blueprint.post("/positions")
@@ -80,7 +80,7 @@ def my_event(incident_id: int):
     answer, replayed = record_crew_event(
         session(), dispatcher(), events(), identity(), min(incident_id, MAX_ID), event.type, event.at, key,
         position=event.location and (event.location.lon, event.location.lat), note=event.note, cause=event.cause,
-        now=datetime.now(timezone.utc), arrival_radius_m=s.arrival_radius_m,
+        now=clock.now(), arrival_radius_m=s.arrival_radius_m,
         position_max_age_s=s.crew_position_max_age_s)
     response = jsonify(answer)
     if replayed:

@@ -1,7 +1,7 @@
 """Customer fault reports (trouble calls) from the hotline, apps, messaging and smart meters."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Literal
 
 from flask import Blueprint, current_app, jsonify
@@ -12,6 +12,7 @@ from api.context import events, session, settings
 from api.openapi import operation
 from api.times import recent
 from api.validation import Point, json_body
+from dispatch.core import clock
 from dispatch.locating import Locators
 from dispatch.models.base import REPORT_CHANNELS, REPORT_KINDS
 from dispatch.reports import NewReport, ReportIntake
@@ -77,7 +78,7 @@ class ReportAccepted(BaseModel):
                                      422: ("Invalid report; nothing stored", None)})
 def submit_report():
     report = json_body(ReportIn)
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     point = report.location
     intake = ReportIntake(session(), settings(), current_app.extensions["topologies"],
                           current_app.extensions["road_graphs"], events()).submit(NewReport(

@@ -12,6 +12,7 @@ from api.openapi import operation
 from api.times import coming
 from api.validation import MAX_ID, json_body
 from dispatch.closures import close_roads, reopen
+from dispatch.core import clock
 from dispatch.gis.geojson import GeometryProblem, check_geometry
 from dispatch.store.roads import closures
 
@@ -85,7 +86,7 @@ def create_closure():
 @allow(*SIGNED_IN)
 @operation("Recent closures, newest first", "roads", responses={200: ("{closures: [...]}", {"type": "object"})})
 def list_closures():
-    return jsonify(closures=closures(session().connection()))
+    return jsonify(closures=closures(session().connection(), clock.now()))
 
 
 @blueprint.delete("/closures/<int:closure_id>")

@@ -2,7 +2,9 @@
 hour from 1900 or 9999 is always a mistake, and one that would break reports later."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+
+from dispatch.core import clock
 
 #: How far ahead of the server's clock a device's clock may be (clocks drift).
 AHEAD = timedelta(minutes=5)
@@ -16,7 +18,7 @@ def recent(value: datetime | None) -> datetime | None:
     """A time that happened: at most 5 minutes ahead of our clock, at most 7 days ago."""
     if value is None:
         return None
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     if value > now + AHEAD:
         raise ValueError("is in the future")
     if value < now - BEHIND:
@@ -28,7 +30,7 @@ def coming(value: datetime | None) -> datetime | None:
     """A time still to come, within a year."""
     if value is None:
         return None
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     if value <= now:
         raise ValueError("is in the past")
     if value > now + HORIZON:

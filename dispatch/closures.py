@@ -3,12 +3,13 @@ the next query on, in every worker (the road version moves on)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from dispatch.assignment import Dispatcher
+from dispatch.core import clock
 from dispatch.errors import FieldProblem, InvalidInput, NotFound
 from dispatch.store import roads as store
 
@@ -36,9 +37,10 @@ def close_roads(session: Session, *, reason: str, until: datetime | None, road_i
 
 def reopen(session: Session, dispatcher: Dispatcher, closure_id: int) -> None:
     """Lift a closure in force; free crews that could not reach a waiting incident may now. Commits."""
-    if not store.reopen_closure(session.connection(), closure_id):
+    now = clock.now()
+    if not store.reopen_closure(session.connection(), closure_id, now):
         session.rollback()
         raise NotFound(f"there is no closure {closure_id} in force")
     store.bump_road_version(session.connection())
-    dispatcher.fill_free_crews(datetime.now(timezone.utc))
+    dispatcher.fill_free_crews(now)
     session.commit()

@@ -76,6 +76,11 @@ class Settings:
     #: behind one, set 1, or every client shares the proxy's address for the sign-in limit).
     proxy_hops: int = 0
 
+    # Time.
+    #: Days the application's clock runs ahead of the real time (negative: behind). For tests
+    #: and drills only: the suite runs shifted to prove that no test depends on the calendar.
+    clock_shift_days: float = 0.0
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Read settings from ``environ`` (default ``os.environ``)."""

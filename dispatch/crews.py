@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import redis
 from sqlalchemy.orm import Session
 
 from dispatch.assignment import Dispatcher
+from dispatch.core import clock
 from dispatch.crew_jobs import recheck_arrivals
 from dispatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from dispatch.store import crews as store
@@ -58,7 +59,7 @@ def create_crew(session: Session, dispatcher: Dispatcher, *, code: str, name: st
         session.rollback()
         raise Conflict(f"crew {code!r} exists already")
     if on_duty:
-        dispatcher.take_waiting(created, datetime.now(timezone.utc))
+        dispatcher.take_waiting(created, clock.now())
     session.commit()
     return crew_or_404(session, code)
 
@@ -81,9 +82,9 @@ def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: di
     if columns:
         store.update_crew(session.connection(), current["id"], columns)
     if coming_on:
-        dispatcher.take_waiting(current["id"], datetime.now(timezone.utc))
+        dispatcher.take_waiting(current["id"], clock.now())
     elif changes.get("on_duty") is False and dispatch_store.unqueue_jobs(session.connection(), current["id"]):
-        dispatcher.fill_free_crews(datetime.now(timezone.utc))
+        dispatcher.fill_free_crews(clock.now())
     session.commit()
     return crew_or_404(session, code)
 

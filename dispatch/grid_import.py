@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from dispatch.core import clock
 from dispatch.errors import FieldProblem, ImportRejected
 from dispatch.gis.layers import IMPORT_ORDER, LAYERS, ParsedLayer, parse_collection
 from dispatch.store import grid_import as store
@@ -133,7 +134,7 @@ def _flag_routable_roads(session: Session, summary: ImportSummary) -> None:
     """Report the road graph's strongly connected components and flag nodes outside the largest:
     a crew placed there could not reach most faults, or be reached."""
     connection = session.connection()
-    graph = RoadGraph(road_store.directed_edges(connection, speed_table(), with_closed=True))
+    graph = RoadGraph(road_store.directed_edges(connection, speed_table()))
     if graph.edge_count == 0:
         return
     summary.road_components, in_largest = graph.strongly_connected()
@@ -156,9 +157,10 @@ def _import_grid(session: Session, directory: Path) -> ImportSummary:
     summary = ImportSummary()
     try:
         store.lock_imports(session.connection())
+        imported_at = clock.now()
         for name, layer in parsed.items():
             writing = time.perf_counter()
-            inserted, updated = store.upsert(session.connection(), LAYERS[name], layer.features)
+            inserted, updated = store.upsert(session.connection(), LAYERS[name], layer.features, imported_at)
             summary.layers.append(LayerResult(name, len(layer.features), inserted, updated,
                                               layer.seconds, time.perf_counter() - writing))
         if any(r.inserted or r.updated for r in summary.layers if r.layer in TOPOLOGY_LAYERS):

@@ -8,7 +8,7 @@ opens an incident at the caller's place, flagged unlocated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.assignment import Dispatcher
 from dispatch.config import Settings
+from dispatch.core import clock
 from dispatch.events import EventPublisher
 from dispatch.gis.inference import Call, Rules, predict
 from dispatch.gis.topology import Device, Topology
@@ -94,7 +95,7 @@ class ReportIntake:
                 zone_defaulted=located.zone_defaulted, source_id=located.source_id,
                 arrival_deadline=deadline, distance_m=located.distance_m, incident_id=incident_id)
             store.refresh_incident(connection, incident_id)
-            if self.dispatcher.assign_best(incident_id, datetime.now(timezone.utc)) is not None:
+            if self.dispatcher.assign_best(incident_id, clock.now()) is not None:
                 changes.append("assigned")
             summary = store.incident_summary(connection, incident_id)
             located_view = self._located_view(report_id, topology)
@@ -156,7 +157,7 @@ class ReportIntake:
             crews = dispatch_store.crews_of(connection, others)
             merged = store.merge_incidents(connection, survivor["id"], others)
             for crew_id in crews:  # their crews are free again
-                self.dispatcher.release(crew_id, datetime.now(timezone.utc))
+                self.dispatcher.release(crew_id, clock.now())
             for other in merged:
                 store.add_event(connection, other, "merged", report.received_at, {"into": survivor["id"]})
                 store.refresh_incident(connection, other)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import uuid
-from datetime import datetime, timezone
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,11 +20,15 @@ from sqlalchemy import create_engine, make_url, text
 from api import create_app
 from api.cli import alembic_config
 from dispatch.config import Settings
+from dispatch.core import clock
 from dispatch.store import users as user_store
 from dispatch.users import PASSWORDS, issue_token
 from tests.factories import dispatch_grid, feeder_grid, write_layers
 
 BASE = Settings.from_env().with_overrides(secret_key="the tests' own key")
+# The application's clock, shifted by CLOCK_SHIFT_DAYS before any test module reads it (T0, NOW):
+# create_app() sets the same shift again.
+clock.shift(timedelta(days=BASE.clock_shift_days))
 #: The tests' own Redis database (15) on the configured server, flushed around tests that use it.
 TEST_REDIS_URL = BASE.redis_url.rsplit("/", 1)[0] + "/15"
 
@@ -97,7 +101,7 @@ def make_user(app, connection):
         crew_id = crew and connection.execute(text("SELECT id FROM crews WHERE code = :c"), {"c": crew}).scalar_one()
         user_id = user_store.insert_user(connection, username, _password_hash(password), role, crew_id)
         with app.extensions["database"].session() as session:
-            token, _ = issue_token(session, app.extensions["token_signer"], user_id, datetime.now(timezone.utc))
+            token, _ = issue_token(session, app.extensions["token_signer"], user_id, clock.now())
             session.commit()
         return {"username": username, "password": password, "role": role, "crew": crew, "token": token,
                 "headers": {"Authorization": f"Bearer {token}"}}

@@ -1,12 +1,17 @@
 """Assertions shared by test modules."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timedelta
 
 from sqlalchemy import text
 
-#: A fixed time for reports, so that deadlines and windows are exact.
-T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+from dispatch.core import clock
+
+#: The time of the tests' reports: 08:00 UTC two days before the application's clock when the
+#: run starts, whatever the date (CLOCK_SHIFT_DAYS moves it). Whole minutes, so that deadlines and
+#: windows are exact; in the past and less than 7 days old, as a report must be, even for the
+#: reports a test sends hours or a day after it.
+T0 = (clock.now() - timedelta(days=2)).replace(hour=8, minute=0, second=0, microsecond=0)
 
 GRID_TABLES = ("zones", "buses", "sources", "lines", "switches", "transformers", "customers", "depots",
                "crews", "road_nodes", "roads")

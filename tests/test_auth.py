@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 from sqlalchemy import text
 
 from api import create_app
 from api.access import PUBLIC, audience
+from dispatch.core import clock
 from dispatch.errors import TooManyAttempts
 from dispatch.models.base import ROLES
 from dispatch.users import SignInLimiter
@@ -33,7 +34,7 @@ def test_a_user_signs_in_and_the_token_opens_the_api(anonymous, created, connect
     assert answer.status_code == 201, answer.get_data(as_text=True)
     body = answer.get_json()
     assert body["token_type"] == "Bearer" and body["user"] == {"username": "d.one", "role": "dispatcher", "crew": None}
-    assert datetime.fromisoformat(body["expires_at"]) > datetime.now(timezone.utc)
+    assert datetime.fromisoformat(body["expires_at"]) > clock.now()
     me = anonymous.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.get_json() == {"username": "d.one", "role": "dispatcher", "crew": None}
     stored = connection.execute(text("SELECT password_hash FROM users WHERE username = 'd.one'")).scalar()
@@ -205,11 +206,11 @@ def test_an_app_with_a_route_nobody_decided_on_does_not_start(database_url):
 def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]]:
     """For each endpoint: method, path, JSON body and headers of a request that succeeds for the
     roles the route allows. A route added without an example fails the test below."""
-    incident = report(client, datetime.now(timezone.utc), account_no=customer(2))["incident"]
+    incident = report(client, clock.now(), account_no=customer(2))["incident"]
     assert incident["crew"] == "CW"
     road = connection.execute(text("SELECT min(id) FROM roads")).scalar_one()
     closure = client.post("/api/v1/roads/closures", json={"reason": "tree down", "road_ids": [road]}).get_json()
-    now = datetime.now(timezone.utc).isoformat()
+    now = clock.now().isoformat()
     i = incident["id"]
     return {
         "auth.create_token": ("POST", "/api/v1/auth/token", {"username": "d.one", "password": "s3cret-pass"}, {}),
@@ -281,11 +282,11 @@ def test_personal_data_layers_are_for_the_desk(app, city, make_user, role, layer
 
 
 def test_a_crew_sees_and_touches_only_its_own_jobs(client, city, make_user):
-    incident = report(client, datetime.now(timezone.utc), account_no=customer(2))["incident"]
+    incident = report(client, clock.now(), account_no=customer(2))["incident"]
     east = signed_in(client.application.test_client(), make_user("crew", crew="CE"))
     assert east.get("/api/v1/me/jobs").get_json()["jobs"] == []
     refused = east.post(f"/api/v1/me/jobs/{incident['id']}/events", headers={"Idempotency-Key": "x"},
-                        json={"type": "accepted", "at": datetime.now(timezone.utc).isoformat()})
+                        json={"type": "accepted", "at": clock.now().isoformat()})
     assert_problem(refused, 403)
     assert_problem(east.get(f"/api/v1/incidents/{incident['id']}"), 403)  # the desk's view is not the crew's
     assert client.get(f"/api/v1/incidents/{incident['id']}").get_json()["status"] == "assigned"

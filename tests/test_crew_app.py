@@ -11,7 +11,7 @@ import re
 import shutil
 import threading
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from api.crew_app import STATIC, VENDOR
+from dispatch.core import clock
 from tests.helpers import assert_problem, customer, report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,7 +131,7 @@ def sign_in(page, user: dict) -> None:
 
 def assigned_job(client, connection) -> tuple[int, float, float]:
     """A fault reported a minute ago behind transformer T2, sent to crew CW: (id, lon, lat)."""
-    incident = report(client, at=datetime.now(timezone.utc) - timedelta(minutes=1),
+    incident = report(client, at=clock.now() - timedelta(minutes=1),
                       account_no=customer(2))["incident"]
     assert incident["crew"] == "CW" and incident["status"] == "assigned"
     lon, lat = connection.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incidents WHERE id = :id"),
@@ -165,7 +166,7 @@ def test_a_crew_works_its_job_offline_and_the_server_gets_the_phones_times(
         expect(page.locator("button[data-action]")).to_have_count(2)  # en route, on site
 
         context.set_offline(True)
-        before_presses = datetime.now(timezone.utc)
+        before_presses = clock.now()
         page.click('button[data-action="en_route"]')
         expect(net).to_have_text("Offline — 1 action waiting")
         page.click('button[data-action="on_site"]')
@@ -184,7 +185,7 @@ def test_a_crew_works_its_job_offline_and_the_server_gets_the_phones_times(
         expect(page.locator("#map")).to_have_attribute("data-fault", f"{lon},{lat}")
         offline_shot = screenshot(page, tmp_path, "crew-app.png")
 
-        back_online = datetime.now(timezone.utc)
+        back_online = clock.now()
         context.set_offline(False)
         expect(net).to_have_text("Online")
         expect(page.locator(".pending li")).to_have_count(0)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from alembic import command
 from sqlalchemy import create_engine, text
 
 from api import create_app
 from api.cli import alembic_config
+from dispatch.core import clock
 from dispatch.db import Database
 from dispatch.users import create_user, issue_token
 from tests.conftest import BASE, TEST_REDIS_URL
@@ -42,14 +43,14 @@ def test_an_arrival_and_the_gps_that_proves_it_sent_at_once_see_each_other(make_
     with database.session() as session:
         admin = create_user(session, "desk", "long-enough", "admin")
         crew = create_user(session, "cw.phone", "long-enough", "crew", "CW")
-        tokens = {who: issue_token(session, app.extensions["token_signer"], user, datetime.now(timezone.utc))[0]
+        tokens = {who: issue_token(session, app.extensions["token_signer"], user, clock.now())[0]
                   for who, user in (("desk", admin), ("phone", crew))}
         session.commit()
         session.execute(text("UPDATE crews SET on_duty = false, status = 'off_duty' WHERE code = 'CL'"))
         session.commit()
     database.dispose()
     headers = {who: {"Authorization": f"Bearer {token}"} for who, token in tokens.items()}
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     incident = app.test_client().post("/api/v1/reports", headers=headers["desk"], json={
         "channel": "hotline", "account_no": customer(2), "received_at": (now - timedelta(minutes=1)).isoformat()
     }).get_json()["incident"]

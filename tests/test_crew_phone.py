@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
+from dispatch.core import clock
 from tests.conftest import signed_in
 from tests.helpers import assert_problem, count, customer, report
 
@@ -16,13 +17,13 @@ when = datetime.fromisoformat
 
 @pytest.fixture
 def now():
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def job_of_cw(client, **body):
     """A fault near T2 (report received a minute ago), sent to crew CW."""
     body.setdefault("account_no", customer(2))
-    incident = report(client, datetime.now(timezone.utc) - timedelta(minutes=1), **body)["incident"]
+    incident = report(client, clock.now() - timedelta(minutes=1), **body)["incident"]
     assert incident["crew"] == "CW"
     return client.get(f"/api/v1/incidents/{incident['id']}").get_json()
 

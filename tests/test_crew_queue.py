@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
+from dispatch.core import clock
 from tests.helpers import assert_problem, customer, report
 
 
@@ -18,7 +19,7 @@ def desk(rules, city, connection):
 
 
 def call(desk, account_no, minutes=0, **body):
-    at = datetime.now(timezone.utc) - timedelta(minutes=10 - minutes)
+    at = clock.now() - timedelta(minutes=10 - minutes)
     return report(desk, at, account_no=account_no, **body)["incident"]
 
 
@@ -60,7 +61,7 @@ def test_the_crew_phone_lists_its_queue_but_cannot_work_it_yet(desk, crew_phone)
     assert [(j["id"], j["queued"]) for j in jobs] == [(current["id"], False), (waiting["id"], True)]
     assert jobs[1]["allowed_next"] == [] and jobs[1]["route"] is None and jobs[1]["arrival_deadline"]
     early = phone.post(f"/api/v1/me/jobs/{waiting['id']}/events", headers={"Idempotency-Key": str(uuid.uuid4())},
-                       json={"type": "accepted", "at": datetime.now(timezone.utc).isoformat()})
+                       json={"type": "accepted", "at": clock.now().isoformat()})
     assert "queued for crew CW" in assert_problem(early, 409)["detail"]
 
 
@@ -104,7 +105,7 @@ def test_sending_a_job_to_the_crew_that_has_it_changes_nothing(desk, crew_phone,
     current = call(desk, customer(1))
     phone = crew_phone("CW")
     accepted = phone.post(f"/api/v1/me/jobs/{current['id']}/events", headers={"Idempotency-Key": "a-1"},
-                          json={"type": "accepted", "at": datetime.now(timezone.utc).isoformat()})
+                          json={"type": "accepted", "at": clock.now().isoformat()})
     assert accepted.status_code == 201
     before = desk.get(f"/api/v1/incidents/{current['id']}").get_json()
     for body in ({"crew": "CW"}, {"crew": "CW", "queue": True}):

@@ -3,12 +3,13 @@ incident ends as it would have with everything delivered in time, with the same 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from dispatch.core import clock
 from dispatch.crew_jobs import CREW_EVENTS
 from dispatch.sla import states
 from tests.helpers import customer, report
@@ -87,7 +88,7 @@ def test_late_duplicated_and_shuffled_events_end_as_in_order_delivery(client, ci
     events = [item for item in in_time if item != GPS]
     arrived_after = next((offset for step, offset, _ in events if step == "on_site"), 0)
     phone = crew_phone("CW")
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     results = []
     for order in (in_time, delivery):
         attempt = connection.begin_nested()

@@ -1,14 +1,15 @@
 """Crews, road closures, automatic assignment, the waiting queue and reassignment."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import text
 
+from dispatch.core import clock
 from tests.factories import LAT, LON
 from tests.helpers import assert_problem, count, customer, report
 
-NOW = datetime.now(timezone.utc)
+NOW = clock.now()
 
 
 def sent(client, **body):
@@ -65,7 +66,7 @@ def test_a_fresh_position_counts_a_stale_one_falls_back_to_the_depot(client, cit
     assert first["crew"] == "CW"  # CE's position is too old: it counts from its depot
     client.post(f"/api/v1/incidents/{first['id']}/events", json={"type": "cancelled"})
     fresh = client.post("/api/v1/crews/CE/positions", json={"positions": [
-        {"at": datetime.now(timezone.utc).isoformat(), **near_t2, "accuracy_m": 8, "speed": 3.5, "heading": 90}]})
+        {"at": clock.now().isoformat(), **near_t2, "accuracy_m": 8, "speed": 3.5, "heading": 90}]})
     assert fresh.status_code == 202
     assert sent(client, account_no=customer(2, 5))["crew"] == "CE"
     assert count(connection, "crew_positions") == 2
@@ -167,7 +168,7 @@ def test_one_way_streets_shape_the_choice(client, city, connection):
     """T3 snaps to one-way South Street (eastbound): from the east a crew must drive round."""
     near_t3_east = {"lon": LON + 0.012, "lat": LAT - 0.004}
     client.post("/api/v1/crews/CE/positions", json={"positions": [
-        {"at": datetime.now(timezone.utc).isoformat(), **near_t3_east}]})
+        {"at": clock.now().isoformat(), **near_t3_east}]})
     candidates = {c["crew"]: c for c in client.get(
         f"/api/v1/incidents/{sent(client, account_no=customer(3))['id']}/candidates").get_json()["candidates"]}
     assert candidates["CE"]["origin"] == "position"
@@ -230,7 +231,7 @@ def test_with_every_road_closed_reports_are_still_taken(client, city, connection
 
 def test_a_position_far_from_every_road_counts_from_the_depot(client, city):
     client.post("/api/v1/crews/CE/positions", json={"positions": [
-        {"at": datetime.now(timezone.utc).isoformat(), "lon": LON + 5, "lat": LAT + 5}]})
+        {"at": clock.now().isoformat(), "lon": LON + 5, "lat": LAT + 5}]})
     incident = sent(client, account_no=customer(2))
     origins = {c["crew"]: c["origin"] for c in client.get(
         f"/api/v1/incidents/{incident['id']}/candidates").get_json()["candidates"]}
@@ -262,7 +263,7 @@ def test_event_times_cannot_go_backwards(client, city):
     problem = assert_problem(client.post(f"/api/v1/incidents/{incident['id']}/events",
                                          json={"type": "on_site", "at": before_report}), 422)
     assert problem["errors"][0]["field"] == "at"
-    on_site = datetime.now(timezone.utc)
+    on_site = clock.now()
     client.post(f"/api/v1/incidents/{incident['id']}/events", json={"type": "on_site", "at": on_site.isoformat()})
     assert_problem(client.post(f"/api/v1/incidents/{incident['id']}/events", json={
         "type": "restored", "at": (on_site - timedelta(minutes=30)).isoformat()}), 422)

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
 from dispatch.assignment import Dispatcher
+from dispatch.core import clock
 from dispatch.sla import states
 from dispatch.sweeper import sweep
-from tests.helpers import customer, report
+from tests.helpers import T0 as T, customer, report
 
-T = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 DEADLINE = T + timedelta(minutes=45)
 
 
@@ -20,7 +20,6 @@ def incident(**times):
     base = {"status": "assigned", "arrival_deadline": DEADLINE, "on_site_at": None, "restore_deadline": None,
             "restored_at": None}
     return {**base, **times}
-
 
 @pytest.mark.parametrize("case, now, eta, expected", [
     ("plenty of time", T + timedelta(minutes=10), 600, "on_track"),
@@ -30,7 +29,6 @@ def incident(**times):
 ])
 def test_arrival_clock_while_running(case, now, eta, expected):
     assert states(incident(), now, eta)["state"] == expected
-
 
 def test_arrival_met_or_missed_then_the_restoration_clock_runs():
     on_time = incident(status="on_site", on_site_at=DEADLINE - timedelta(minutes=1),
@@ -46,12 +44,11 @@ def test_arrival_met_or_missed_then_the_restoration_clock_runs():
     assert states(restored_late, DEADLINE + timedelta(hours=9), None)["state"] == "missed"
     assert states(incident(status="cancelled"), DEADLINE, 60)["state"] is None
 
-
 def test_the_sweeper_records_and_publishes_each_warning_once(app, client, city, connection, redis_db):
     listener = redis_db.pubsub()
     listener.subscribe("dispatch:sla")
     listener.get_message(timeout=1)  # the subscription's own confirmation
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     opened = report(client, now, account_no=customer(2))["incident"]
     deadline = datetime.fromisoformat(opened["arrival_deadline"])
     session = app.extensions["database"].session()
@@ -80,12 +77,10 @@ def test_the_sweeper_records_and_publishes_each_warning_once(app, client, city, 
     assert published == ["at_risk", "breached", "restoration_breached"]
     listener.close()
 
-
 def test_the_incident_shows_its_sla(client, city):
-    opened = report(client, datetime.now(timezone.utc), account_no=customer(2))["incident"]
+    opened = report(client, clock.now(), account_no=customer(2))["incident"]
     sla = client.get(f"/api/v1/incidents/{opened['id']}").get_json()["sla"]
     assert sla["state"] == "on_track" and sla["arrival"] == "on_track" and sla["eta_s"] == opened["eta_s"]
-
 
 def test_the_worker_command_sweeps_once(cli, city, client):
     result = cli.invoke(args=["worker", "--once"])

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from dispatch.core import clock
 from dispatch.routing.graph import RoadGraph
 from dispatch.routing.speeds import speed_table
 from dispatch.store import roads as store
@@ -23,10 +24,11 @@ class RoadGraphCache:
 
     def current(self, session: Session) -> RoadGraph:
         connection = session.connection()
-        version, next_expiry = store.road_version(connection)
+        now = clock.now()
+        version, next_expiry = store.road_version(connection, now)
         with self._lock:
-            expired = self._stale_at is not None and datetime.now(timezone.utc) >= self._stale_at
+            expired = self._stale_at is not None and now >= self._stale_at
             if self._graph is None or self._graph.version != version or expired:
-                self._graph = RoadGraph(store.directed_edges(connection, self.speeds), version)
+                self._graph = RoadGraph(store.directed_edges(connection, self.speeds, now), version)
                 self._stale_at = next_expiry
             return self._graph

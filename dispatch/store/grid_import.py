@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import Connection, text
@@ -94,7 +95,7 @@ TARGETS: dict[str, Target] = {
                      "THEN jsonb_array_length(s.members::jsonb) ELSE s.members::int END",
         "skills": "ARRAY(SELECT jsonb_array_elements_text(s.skills::jsonb))",
     }, references={"depot": "depots"},
-        insert_only={"geom": GEOM, "position_at": "CASE WHEN s.geom IS NULL THEN NULL ELSE now() END"}),
+        insert_only={"geom": GEOM, "position_at": "CASE WHEN s.geom IS NULL THEN NULL ELSE :imported_at END"}),
     "roads": Target("roads", "code", {
         "code": "s.code", "source_node_id": "node_from.id", "target_node_id": "node_to.id",
         "highway": "s.highway", "maxspeed_kmh": "s.maxspeed::float8",
@@ -150,8 +151,10 @@ def _defer_upkeep(connection: Connection, table: str) -> list[str]:
     return [restore for _, restore in rows]
 
 
-def upsert(connection: Connection, layer: Layer, features: Iterable[Feature]) -> tuple[int, int]:
-    """Merge ``features`` into the layer's table; return (inserted, updated) counts."""
+def upsert(connection: Connection, layer: Layer, features: Iterable[Feature],
+           imported_at: datetime) -> tuple[int, int]:
+    """Merge ``features`` into the layer's table (a crew's position given in the file counts as
+    taken at ``imported_at``); return (inserted, updated) counts."""
     target = TARGETS[layer.name]
     fields = [f.name for f in layer.fields]
     derived_names: list[str] = []
@@ -175,7 +178,7 @@ def upsert(connection: Connection, layer: Layer, features: Iterable[Feature]) ->
     bulk = len(rows) >= BULK_ROWS and connection.execute(
         text(f"SELECT NOT EXISTS (SELECT FROM {target.table})")).scalar()
     restore = _defer_upkeep(connection, target.table) if bulk else []
-    inserted, updated = _merge(connection, target)
+    inserted, updated = _merge(connection, target, imported_at)
     for statement in restore:
         connection.exec_driver_sql(statement)
     connection.execute(text("DROP TABLE _staging"))
@@ -186,7 +189,7 @@ def upsert(connection: Connection, layer: Layer, features: Iterable[Feature]) ->
     return inserted, updated
 
 
-def _merge(connection: Connection, target: Target) -> tuple[int, int]:
+def _merge(connection: Connection, target: Target, imported_at: datetime) -> tuple[int, int]:
     """Update the stored rows whose values changed, then insert the new ones.
 
     Two set-based statements rather than ``INSERT ... ON CONFLICT``: with no speculative insertion
@@ -212,7 +215,7 @@ def _merge(connection: Connection, target: Target) -> tuple[int, int]:
         f"(SELECT FROM {target.table} AS t WHERE t.{key} = s.{key})"
     )
     updated = connection.execute(text(update)).rowcount
-    inserted = connection.execute(text(insert)).rowcount
+    inserted = connection.execute(text(insert), {"imported_at": imported_at}).rowcount
     return inserted, updated
 
 

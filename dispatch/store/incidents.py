@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch.core import clock
 from dispatch.models.base import OPEN_INCIDENT_STATUSES
 
 OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_INCIDENT_STATUSES) + ")"
@@ -108,13 +109,14 @@ def add_event(connection: Connection, incident_id: int, event_type: str, at: dat
               data: dict[str, Any] | None = None, actor: str | None = "system", lon: float | None = None,
               lat: float | None = None, note: str | None = None, idempotency_key: str | None = None) -> bool:
     """Add a row to the incident's timeline; False when it was there already (the SLA warnings,
-    which a unique index lets in once, and a phone's event by its Idempotency-Key)."""
+    which a unique index lets in once, and a phone's event by its Idempotency-Key). ``at`` is when it
+    happened; the row also keeps when we recorded it, by the application's clock."""
     return connection.execute(text(
-        "INSERT INTO incident_events (incident_id, type, at, actor, geom, note, data, idempotency_key) "
-        f"VALUES (:id, :type, :at, :actor, {POINT}, :note, CAST(:data AS jsonb), :key) "
+        "INSERT INTO incident_events (incident_id, type, at, recorded_at, actor, geom, note, data, idempotency_key) "
+        f"VALUES (:id, :type, :at, :recorded_at, :actor, {POINT}, :note, CAST(:data AS jsonb), :key) "
         "ON CONFLICT DO NOTHING RETURNING id"
-    ), {"id": incident_id, "type": event_type, "at": at, "actor": actor, "lon": lon, "lat": lat, "note": note,
-        "data": json.dumps(data or {}), "key": idempotency_key}).scalar() is not None
+    ), {"id": incident_id, "type": event_type, "at": at, "recorded_at": clock.now(), "actor": actor, "lon": lon,
+        "lat": lat, "note": note, "data": json.dumps(data or {}), "key": idempotency_key}).scalar() is not None
 
 
 def event_by_key(connection: Connection, actor: str, key: str) -> dict[str, Any] | None:

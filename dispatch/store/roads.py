@@ -10,22 +10,22 @@ from sqlalchemy import Connection, text
 from dispatch.routing.graph import DirectedEdges
 from dispatch.routing.speeds import FALLBACK_KMH
 
-#: A closure in force: not reopened and not run out.
-# clock_timestamp(), not now(): a long transaction must see a closure run out when it does.
-ACTIVE = "reopened_at IS NULL AND (until IS NULL OR until > clock_timestamp())"
+#: A closure in force at ``:now`` (the application's clock, read when asked: a long transaction
+#: must see a closure run out when it does): not reopened and not run out.
+ACTIVE = "reopened_at IS NULL AND (until IS NULL OR until > :now)"
 #: A position farther than this from every road is not placed on the road graph.
 MAX_SNAP_M = 1000
 POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
 
 
-def directed_edges(connection: Connection, speeds_kmh: dict[str, float], with_closed: bool = False) -> DirectedEdges:
-    """Every drivable direction of every road open now (or of every road: ``with_closed``),
-    with its travel time."""
-    closed = "" if with_closed else \
+def directed_edges(connection: Connection, speeds_kmh: dict[str, float], now: datetime | None = None) -> DirectedEdges:
+    """Every drivable direction of every road open at ``now`` (of every road, closed or not,
+    without ``now``), with its travel time."""
+    closed = "" if now is None else \
         f"WHERE id NOT IN (SELECT unnest(road_ids) FROM road_closures WHERE {ACTIVE})"
     rows = connection.execute(text(
         "SELECT id, source_node_id, target_node_id, oneway, highway, coalesce(maxspeed_kmh, 0), length_m "
-        f"FROM roads {closed}")).all()
+        f"FROM roads {closed}"), {"now": now}).all()
     if not rows:
         empty = np.array([], dtype=np.int64)
         return DirectedEdges(empty, empty, np.array([], dtype=float), empty)
@@ -41,11 +41,11 @@ def directed_edges(connection: Connection, speeds_kmh: dict[str, float], with_cl
     )
 
 
-def road_version(connection: Connection) -> tuple[int, datetime | None]:
-    """The road graph's version, and when the next active closure runs out (a rebuild is due)."""
+def road_version(connection: Connection, now: datetime) -> tuple[int, datetime | None]:
+    """The road graph's version, and when the next closure active at ``now`` runs out (a rebuild is due)."""
     row = connection.execute(text(
         f"SELECT road_version, (SELECT min(until) FROM road_closures WHERE {ACTIVE}) FROM grid_state WHERE id = 1"
-    )).one()
+    ), {"now": now}).one()
     return row[0], row[1]
 
 
@@ -104,16 +104,17 @@ def insert_closure(connection: Connection, road_ids: list[int], reason: str, unt
         {"roads": road_ids, "reason": reason, "until": until, "g": geojson}).scalar_one()
 
 
-def reopen_closure(connection: Connection, closure_id: int) -> bool:
+def reopen_closure(connection: Connection, closure_id: int, now: datetime) -> bool:
     return connection.execute(text(
-        f"UPDATE road_closures SET reopened_at = now() WHERE id = :id AND {ACTIVE} RETURNING id"),
-        {"id": closure_id}).scalar() is not None
+        f"UPDATE road_closures SET reopened_at = :now WHERE id = :id AND {ACTIVE} RETURNING id"),
+        {"id": closure_id, "now": now}).scalar() is not None
 
 
-def closures(connection: Connection) -> list[dict[str, Any]]:
+def closures(connection: Connection, now: datetime) -> list[dict[str, Any]]:
     rows = connection.execute(text(
         "SELECT id, road_ids, reason, until, created_at, reopened_at, "
-        f"({ACTIVE}) AS active, ST_AsGeoJSON(geom, 7)::json AS geometry FROM road_closures ORDER BY id DESC LIMIT 500"))
+        f"({ACTIVE}) AS active, ST_AsGeoJSON(geom, 7)::json AS geometry FROM road_closures ORDER BY id DESC LIMIT 500"),
+        {"now": now})
     return [dict(r) for r in rows.mappings()]
 
 

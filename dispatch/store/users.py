@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch.core import clock
+
 USER = ("SELECT u.id, u.username, u.password_hash, u.role, u.active, u.crew_id, c.code AS crew "
         "FROM users u LEFT JOIN crews c ON c.id = u.crew_id")
 
@@ -51,6 +53,6 @@ def token_holder(connection: Connection, token_id: str, now: datetime) -> dict[s
 def revoke_tokens(connection: Connection, *, token_id: str | None = None, user_id: int | None = None) -> int:
     """Revoke one token, or every live token of a user; returns how many."""
     return connection.execute(text(
-        "UPDATE api_tokens SET revoked_at = now() WHERE revoked_at IS NULL "
+        "UPDATE api_tokens SET revoked_at = :now WHERE revoked_at IS NULL "
         "AND (id = :token OR user_id = :user)"
-    ), {"token": token_id, "user": user_id}).rowcount
+    ), {"token": token_id, "user": user_id, "now": clock.now()}).rowcount

@@ -1,0 +1,1 @@
+"""What every domain package stands on: the clock (and, next, configuration, errors, the database)."""
