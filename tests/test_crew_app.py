@@ -102,7 +102,8 @@ def screenshot(page, tmp_path: Path, name: str) -> Path:
 
 @contextmanager
 def phone(app, lon: float, lat: float):
-    """The app served, and a phone-sized headless Chromium standing at (lon, lat) with its GPS on.
+    """The app served, and a phone-sized headless Chromium standing at (lon, lat) with its GPS on and its
+    clock set to the application's.
     Yields (base URL, browser context, page, problems): uncaught page errors and CSP refusals."""
     from playwright.sync_api import sync_playwright
 
@@ -113,6 +114,7 @@ def phone(app, lon: float, lat: float):
         try:
             context = browser.new_context(**PHONE, permissions=["geolocation"],
                                           geolocation={"longitude": lon, "latitude": lat})
+            context.clock.install(time=clock.now())  # the phone's clock agrees with the server's, shifted or not
             context.set_default_timeout(WAIT_MS)
             page = context.new_page()
             page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
@@ -270,7 +272,10 @@ def test_restored_asks_for_the_cause_and_a_note(app, client, city, connection, m
         expect(dialog).to_be_visible()  # not without a cause
         page.select_option("#cause", "Tree or vegetation contact")
         page.fill("#note", "Branch removed, fuse F2 replaced")
-        page.click("#send-restored")
+        # Wait for the server's answer: the card leaves the list as soon as the press is queued.
+        with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/events")) as sent:
+            page.click("#send-restored")
+        assert sent.value.status == 201
         expect(dialog).to_be_hidden()
         expect(page.locator("#net")).to_have_text("Online")
         expect(page.locator(f'a.job-card[data-job="{job_id}"]')).to_have_count(0)  # done: off the list

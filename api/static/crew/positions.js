@@ -47,15 +47,19 @@ export function stopTracking() {
 async function record(position, owner) {
   const user = owner();
   const { longitude, latitude, accuracy, speed, heading } = position.coords;
-  const fix = { user, lon: longitude, lat: latitude, at: isoWithOffset(new Date(position.timestamp)) };
+  // Stamped by the phone's clock when the fix arrives, not by position.timestamp: events are stamped
+  // by that clock too and the server's arrival check compares the two, while the location
+  // provider's own timestamp may come from another clock.
+  const time = Date.now();
+  const fix = { user, lon: longitude, lat: latitude, at: isoWithOffset(new Date(time)) };
   // Only readings within the API's bounds: one wild reading must not get a whole batch refused.
   if (Number.isFinite(accuracy) && accuracy >= 0 && accuracy <= 100000) fix.accuracy_m = accuracy;
   if (Number.isFinite(speed) && speed >= 0 && speed <= 100) fix.speed = speed;
   if (Number.isFinite(heading) && heading >= 0 && heading <= 360) fix.heading = heading;
   const previous = latest;
-  latest = { ...fix, time: position.timestamp };
+  latest = { ...fix, time };
   positionEvents.dispatchEvent(new CustomEvent('fix', { detail: latest }));
-  if (!user || (previous && position.timestamp - previous.time < MIN_GAP_MS)) return;
+  if (!user || (previous && time - previous.time < MIN_GAP_MS)) return;
   let count = 0;
   await update(KEY, (list) => {
     const kept = [...(list ?? []), fix].slice(-MAX_KEPT);
