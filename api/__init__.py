@@ -14,11 +14,11 @@ from api.cli import register_cli
 from api.context import close_session
 from api.errors import register_error_handlers
 from api.validation import register_input_checks
-from dispatch.config import Settings
 from dispatch.core import clock
-from dispatch.db import Database
-from dispatch.events import EventPublisher
-from dispatch.grid import TopologyCache
+from dispatch.core.config import Settings
+from dispatch.core.db import Database
+from dispatch.core.events import EventPublisher
+from dispatch.gis.grid import TopologyCache
 from dispatch.routing.engine import RoadGraphCache
 from dispatch.routing.speeds import speed_table
 

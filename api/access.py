@@ -12,10 +12,10 @@ from typing import Callable
 from flask import Flask, current_app, g, request
 
 from api.context import session
+from dispatch.accounts.models import ROLES
+from dispatch.accounts.users import Identity, TokenSigner, authenticate
 from dispatch.core import clock
-from dispatch.errors import Forbidden, Unauthorized
-from dispatch.models.base import ROLES
-from dispatch.users import Identity, TokenSigner, authenticate
+from dispatch.core.errors import Forbidden, Unauthorized
 
 log = logging.getLogger(__name__)
 #: The dispatch desk and those above it.

@@ -1,7 +1,6 @@
 """Sign-in and sign-out: bearer tokens for a user name and password."""
 from __future__ import annotations
 
-
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -9,8 +8,8 @@ from api.access import SIGNED_IN, allow, identity, public, signer
 from api.context import redis_client, session, settings
 from api.openapi import operation
 from api.validation import json_body
+from dispatch.accounts.users import SignInLimiter, sign_in, sign_out
 from dispatch.core import clock
-from dispatch.users import SignInLimiter, sign_in, sign_out
 
 blueprint = Blueprint("auth", __name__, url_prefix="/api/v1")
 

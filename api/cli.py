@@ -16,15 +16,15 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from api.context import database, settings
-from dispatch.assignment import Dispatcher
+from dispatch.accounts.models import ROLES
+from dispatch.accounts.store import users
+from dispatch.accounts.users import create_user, deactivate_user
 from dispatch.core import clock
-from dispatch.errors import Conflict, DispatchError, ImportRejected
-from dispatch.grid_import import import_grid
-from dispatch.models.base import ROLES
+from dispatch.core.errors import Conflict, DispatchError, ImportRejected
+from dispatch.crews.assignment import Dispatcher
+from dispatch.gis.grid_import import import_grid
+from dispatch.incidents.sweeper import sweep
 from dispatch.routing.osm import road_features
-from dispatch.store.users import users
-from dispatch.sweeper import sweep
-from dispatch.users import create_user, deactivate_user
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 PROBLEMS_SHOWN = 200

@@ -5,10 +5,10 @@ import redis
 from flask import current_app, g
 from sqlalchemy.orm import Session
 
-from dispatch.assignment import Dispatcher
-from dispatch.config import Settings
-from dispatch.db import Database
-from dispatch.events import EventPublisher
+from dispatch.core.config import Settings
+from dispatch.core.db import Database
+from dispatch.core.events import EventPublisher
+from dispatch.crews.assignment import Dispatcher
 
 
 def settings() -> Settings:

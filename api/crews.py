@@ -11,8 +11,8 @@ from api.context import dispatcher, redis_client, session, settings
 from api.openapi import operation
 from api.times import recent
 from api.validation import Point, json_body
-from dispatch.crews import create_crew, crew_or_404, record_positions, update_crew
-from dispatch.store.crews import crews
+from dispatch.crews.roster import create_crew, crew_or_404, record_positions, update_crew
+from dispatch.crews.store import crews
 
 blueprint = Blueprint("crews", __name__, url_prefix="/api/v1/crews")
 Skills = list[str]

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
-from dispatch.errors import DispatchError
+from dispatch.core.errors import DispatchError
 
 PROBLEM_JSON = "application/problem+json"
 #: PostgreSQL's "try again" conditions: a deadlock, a serialization failure, a lock not granted

@@ -8,10 +8,10 @@ from api.access import DESK, READERS, SIGNED_IN, allow, identity
 from api.context import session, settings
 from api.openapi import operation
 from api.validation import bbox_param, json_body, page_links, page_size, query_args
-from dispatch.errors import Forbidden, NotFound
+from dispatch.core.errors import Forbidden, NotFound
+from dispatch.gis.grid import operate_switch
 from dispatch.gis.layers import IMPORT_ORDER
-from dispatch.grid import operate_switch
-from dispatch.store.grid_layers import feature, features_page
+from dispatch.gis.layers_store import feature, features_page
 
 blueprint = Blueprint("grid", __name__, url_prefix="/api/v1/grid")
 #: Layers holding personal data (customers' names, phones, addresses; crews' members and phones)

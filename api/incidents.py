@@ -13,11 +13,12 @@ from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, Point, bbox_param, json_body, page_links, page_size, query_args
 from dispatch.core import clock
-from dispatch.errors import NotFound
-from dispatch.lifecycle import EVENT_TYPES, record_event
-from dispatch.models.base import INCIDENT_STATUSES, ZONE_CLASSES
-from dispatch.store.incident_views import incident_detail, incidents_page
-from dispatch.sweeper import current_sla
+from dispatch.core.errors import NotFound
+from dispatch.gis.models import ZONE_CLASSES
+from dispatch.incidents.lifecycle import EVENT_TYPES, record_event
+from dispatch.incidents.models import INCIDENT_STATUSES
+from dispatch.incidents.queries import incident_detail, incidents_page
+from dispatch.incidents.sweeper import current_sla
 
 blueprint = Blueprint("incidents", __name__, url_prefix="/api/v1/incidents")
 

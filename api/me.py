@@ -14,9 +14,9 @@ from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, Point, json_body
 from dispatch.core import clock
-from dispatch.crew_jobs import CREW_EVENTS, jobs, record_crew_event
-from dispatch.crews import record_positions
-from dispatch.errors import FieldProblem, InvalidInput
+from dispatch.core.errors import FieldProblem, InvalidInput
+from dispatch.crews.jobs import CREW_EVENTS, jobs, record_crew_event
+from dispatch.crews.roster import record_positions
 
 blueprint = Blueprint("me", __name__, url_prefix="/api/v1/me")
 IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")

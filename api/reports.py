@@ -8,14 +8,14 @@ from flask import Blueprint, current_app, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.access import DESK, allow
-from api.context import events, session, settings
+from api.context import dispatcher, events, session, settings
 from api.openapi import operation
 from api.times import recent
 from api.validation import Point, json_body
 from dispatch.core import clock
-from dispatch.locating import Locators
-from dispatch.models.base import REPORT_CHANNELS, REPORT_KINDS
-from dispatch.reports import NewReport, ReportIntake
+from dispatch.incidents.intake import NewReport, ReportIntake
+from dispatch.incidents.locating import Locators
+from dispatch.incidents.models import REPORT_CHANNELS, REPORT_KINDS
 
 blueprint = Blueprint("reports", __name__, url_prefix="/api/v1/reports")
 
@@ -81,7 +81,7 @@ def submit_report():
     now = clock.now()
     point = report.location
     intake = ReportIntake(session(), settings(), current_app.extensions["topologies"],
-                          current_app.extensions["road_graphs"], events()).submit(NewReport(
+                          dispatcher(), events()).submit(NewReport(
         channel=report.channel, received_at=report.received_at or now,
         locators=Locators(report.account_no, report.phone, report.address,
                           point.lon if point else None, point.lat if point else None),

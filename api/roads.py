@@ -11,10 +11,10 @@ from api.context import dispatcher, session
 from api.openapi import operation
 from api.times import coming
 from api.validation import MAX_ID, json_body
-from dispatch.closures import close_roads, reopen
 from dispatch.core import clock
 from dispatch.gis.geojson import GeometryProblem, check_geometry
-from dispatch.store.roads import closures
+from dispatch.routing.closures import close_roads, reopen
+from dispatch.routing.store import closures
 
 blueprint = Blueprint("roads", __name__, url_prefix="/api/v1/roads")
 #: A closure is local: its geometry fits in a box this many degrees wide (about 50 km).
@@ -94,5 +94,5 @@ def list_closures():
 @operation("Reopen the roads of a closure", "roads", path_params={"closure_id": {"type": "integer"}},
            responses={204: ("Reopened", None), 404: ("No such closure in force", None)})
 def delete_closure(closure_id: int):
-    reopen(session(), dispatcher(), min(closure_id, MAX_ID))
+    reopen(session(), min(closure_id, MAX_ID), dispatcher().fill_free_crews)
     return Response(status=204)

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 from flask import Flask, request, url_for
 from pydantic import BaseModel, ConfigDict, Field
 
-from dispatch.errors import DispatchError, FieldProblem, InvalidInput
+from dispatch.core.errors import DispatchError, FieldProblem, InvalidInput
 from dispatch.gis.geojson import GeometryProblem, bbox_of
 
 Model = TypeVar("Model", bound=BaseModel)

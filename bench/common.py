@@ -15,10 +15,10 @@ from alembic import command
 from sqlalchemy import create_engine, make_url, text
 
 from api.cli import alembic_config
-from dispatch.config import Settings
-from dispatch.db import Database
-from dispatch.grid_import import import_grid
-from dispatch.users import TokenSigner, create_user, issue_token
+from dispatch.accounts.users import TokenSigner, create_user, issue_token
+from dispatch.core.config import Settings
+from dispatch.core.db import Database
+from dispatch.gis.grid_import import import_grid
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"

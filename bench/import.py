@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import DEMO, scratch_database  # noqa: E402
-from dispatch.db import Database  # noqa: E402
-from dispatch.grid_import import ImportSummary, import_grid  # noqa: E402
+from dispatch.core.db import Database  # noqa: E402
+from dispatch.gis.grid_import import ImportSummary, import_grid  # noqa: E402
 
 
 def print_summary(title: str, summary: ImportSummary) -> None:

@@ -29,12 +29,13 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import scratch_database  # noqa: E402
-from dispatch.config import Settings  # noqa: E402
-from dispatch.db import Database  # noqa: E402
-from dispatch.events import EventPublisher  # noqa: E402
-from dispatch.grid import TopologyCache  # noqa: E402
-from dispatch.locating import Locators  # noqa: E402
-from dispatch.reports import NewReport, ReportIntake  # noqa: E402
+from dispatch.core.config import Settings  # noqa: E402
+from dispatch.core.db import Database  # noqa: E402
+from dispatch.core.events import EventPublisher  # noqa: E402
+from dispatch.crews.assignment import Dispatcher  # noqa: E402
+from dispatch.gis.grid import TopologyCache  # noqa: E402
+from dispatch.incidents.intake import NewReport, ReportIntake  # noqa: E402
+from dispatch.incidents.locating import Locators  # noqa: E402
 from dispatch.routing.engine import RoadGraphCache  # noqa: E402
 
 START = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
@@ -73,7 +74,7 @@ def simulate(database, settings, topologies, graphs, events, customers, fault_ar
     first_exact, made = None, 0
     for at, account in sorted(calls + background):
         session = database.session()
-        intake = ReportIntake(session, settings, topologies, graphs, events).submit(
+        intake = ReportIntake(session, settings, topologies, Dispatcher(session, settings, graphs), events).submit(
             NewReport("hotline", at, Locators(account_no=account)))
         session.close()
         if account in fault_calls:

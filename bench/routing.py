@@ -23,10 +23,10 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import percentile, scratch_database  # noqa: E402
-from dispatch.config import Settings  # noqa: E402
+from dispatch.core.config import Settings  # noqa: E402
 from dispatch.routing.graph import DirectedEdges, RoadGraph  # noqa: E402
 from dispatch.routing.speeds import speed_table  # noqa: E402
-from dispatch.store.roads import directed_edges  # noqa: E402
+from dispatch.routing.store import directed_edges  # noqa: E402
 
 
 def rss_mb() -> float:

@@ -8,8 +8,8 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, text
 
-from dispatch.config import Settings
-from dispatch.models import Base
+from dispatch.core.config import Settings
+from dispatch.schema import Base
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

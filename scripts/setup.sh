@@ -101,7 +101,7 @@ if [ "$(cat node_modules/.lock-hash 2>/dev/null)" != "$LOCK_HASH" ]; then
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
     echo "$LOCK_HASH" > node_modules/.lock-hash
 fi
-# tests/test_crew_app.py drives Debian's Chromium (browser downloads are not used).
+# tests/crews/test_crew_app.py drives Debian's Chromium (browser downloads are not used).
 apt_install chromium
 
 say "ready: PostgreSQL ${PG_VERSION} + PostGIS at ${PG_HOST}:${PG_PORT}, Redis at 127.0.0.1:6379, .venv"

@@ -19,10 +19,10 @@ from sqlalchemy import create_engine, make_url, text
 
 from api import create_app
 from api.cli import alembic_config
-from dispatch.config import Settings
+from dispatch.accounts import store as user_store
+from dispatch.accounts.users import PASSWORDS, issue_token
 from dispatch.core import clock
-from dispatch.store import users as user_store
-from dispatch.users import PASSWORDS, issue_token
+from dispatch.core.config import Settings
 from tests.factories import dispatch_grid, feeder_grid, write_layers
 
 BASE = Settings.from_env().with_overrides(secret_key="the tests' own key")

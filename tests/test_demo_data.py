@@ -14,7 +14,6 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-
 # SimBench 1-MVLV-{urban,rural,comm}-all-0-sw: 11,542 + 5,373 + 6,860 loads and
 # 133 + 90 + 79 MV/LV transformers (the six HV/MV transformers are dropped).
 LOADS = 23_775

@@ -9,7 +9,7 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, inspect, text
 
 from api.cli import alembic_config
-from dispatch.models import Base
+from dispatch.schema import Base
 
 
 def test_revisions_are_one_numbered_line():

@@ -1,1 +1,1 @@
-"""What every domain package stands on: the clock (and, next, configuration, errors, the database)."""
+"""What every domain package stands on: configuration, the clock, errors, the database, the declarative base and the event publisher."""

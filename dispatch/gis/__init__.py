@@ -1,1 +1,1 @@
-"""Geometry and grid topology: GeoJSON I/O and validation, snapping, tracing."""
+"""The grid: its models, the GeoJSON import of every layer, layer queries, radial topology and switching, outage inference."""

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
 
-from dispatch.errors import FieldProblem
+from dispatch.core.errors import FieldProblem
 from dispatch.gis import values as v
 from dispatch.gis.geojson import GeometryProblem, check_geometry, ewkb_hex
-from dispatch.models.base import CUSTOMER_PRIORITIES, SWITCH_KINDS, ZONE_CLASSES
+from dispatch.gis.models import CUSTOMER_PRIORITIES, SWITCH_KINDS, ZONE_CLASSES
 
 POINT = ("Point",)
 

@@ -29,7 +29,7 @@ class Device(NamedTuple):
 
 @dataclass(frozen=True)
 class GridRows:
-    """The stored grid, as plain rows (see dispatch/store/topology.py)."""
+    """The stored grid, as plain rows (see dispatch/gis/topology_store.py)."""
 
     buses: list[int]
     lines: list[tuple[int, str, int, int]]  # id, code, from bus, to bus

@@ -1,2 +1,1 @@
-"""Road routing: the road graph built from the imported `roads` layer, crew-to-fault travel times
-and routes. The roads themselves are stored by the grid import (dispatch/grid_import.py)."""
+"""The roads: their models and store, closures, the road graph, exact crew-to-fault driving times and routes, OpenStreetMap import, speeds."""

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from dispatch.core import clock
+from dispatch.routing import store
 from dispatch.routing.graph import RoadGraph
 from dispatch.routing.speeds import speed_table
-from dispatch.store import roads as store
 
 
 class RoadGraphCache:

@@ -1,6 +1,6 @@
 """Driving speeds by OpenStreetMap road class.
 
-A road's posted ``maxspeed`` wins over its class's speed (dispatch/store/roads.py). The defaults are urban repair-truck
+A road's posted ``maxspeed`` wins over its class's speed (dispatch/routing/store.py). The defaults are urban repair-truck
 speeds, not legal limits; a deployment overrides them with ``ROAD_SPEEDS_KMH`` (e.g.
 ``"primary=50,residential=20"``).
 """

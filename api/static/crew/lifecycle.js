@@ -13,7 +13,7 @@ const STATUS_LABELS = {
   restored: 'Restored', closed: 'Closed', cancelled: 'Cancelled', merged: 'Merged',
 };
 
-// The statuses each event may follow: the crew's part of ALLOWED_AFTER in dispatch/lifecycle.py.
+// The statuses each event may follow: the crew's part of ALLOWED_AFTER in dispatch/incidents/lifecycle.py.
 // Used only while presses wait offline; otherwise the server's allowed_next decides.
 const FOLLOWS = {
   accepted: ['assigned'],

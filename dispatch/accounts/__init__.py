@@ -1,0 +1,1 @@
+"""Accounts: users, roles, bearer tokens and sign-in limits."""

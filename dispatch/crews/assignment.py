@@ -1,0 +1,286 @@
+"""Which crew goes: the free, on-duty crew that can reach the fault first by road.
+
+Rules (README, "Dispatch"):
+* a crew qualifies when it has the incident's required skill ("mv" for a device above the
+  transformers, "lv" at or below them);
+* among free, qualified crews that can reach the fault, the least driving time wins; equal
+  times go to the crew whose code sorts first;
+* a crew starts from its last position if that is fresh, else from its depot;
+* driving times are exact shortest times on the road graph, searched up to ROUTING_HORIZON_S
+  (2 h): a crew farther away is listed without a time and is not sent;
+* when no crew is free the incident waits; a crew that frees up takes the waiting incident with
+  the highest priority: hazards first, then critical or life-support customers, then the least
+  slack (arrival deadline - now - driving time), then the most customers affected;
+* a dispatcher may line a waiting incident up for a busy crew (its queue): that crew takes its
+  queued incidents first, in the order they were queued, and no other crew takes them; a crew
+  going off duty returns its queue to the common waiting list.
+
+Nothing here commits: callers own the transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from dispatch.core.config import Settings
+from dispatch.core.errors import Conflict, NotFound
+from dispatch.crews import assignment_store as store
+from dispatch.crews import store as crew_store
+from dispatch.incidents import store as incident_store
+from dispatch.routing import store as road_store
+from dispatch.routing.engine import RoadGraphCache
+from dispatch.routing.graph import RoadGraph
+
+#: A crew's status while its job is at each step (a freed crew takes the next waiting job).
+CREW_STATUS = {"accepted": "assigned", "en_route": "en_route", "on_site": "on_site"}
+
+
+class Dispatcher:
+    """Crew assignment on one session; it is the :class:`~dispatch.incidents.interfaces.CrewDispatch`
+    the incident workflows are given."""
+
+    def __init__(self, session: Session, settings: Settings, graphs: RoadGraphCache):
+        self.session = session
+        self.settings = settings
+        self.graphs = graphs
+        #: Crew origins for one (graph, time): fill_free_crews asks for them once per free crew.
+        self._origins_memo: tuple[tuple[int, datetime], list[dict[str, Any]]] | None = None
+
+    @property
+    def _connection(self):
+        return self.session.connection()
+
+    def _incident(self, incident_id: int) -> dict[str, Any]:
+        found = store.incident(self._connection, incident_id)
+        if found is None:
+            raise NotFound(f"there is no incident {incident_id}")
+        return found
+
+    def _node_of(self, incident: dict[str, Any]) -> int | None:
+        if incident["road_node_id"] is None and incident["lon"] is not None:
+            incident["road_node_id"] = road_store.nearest_node(self._connection, incident["lon"], incident["lat"])
+            store.set_road_node(self._connection, incident["id"], incident["road_node_id"])
+        return incident["road_node_id"]
+
+    def _origins(self, graph: RoadGraph, now: datetime) -> list[dict[str, Any]]:
+        key = (graph.version, now)
+        if self._origins_memo is not None and self._origins_memo[0] == key:
+            return [dict(crew) for crew in self._origins_memo[1]]
+        fresh = now - timedelta(seconds=self.settings.crew_position_max_age_s)
+        crews = crew_store.origins(self._connection, fresh)
+        for crew in crews:
+            if crew["node"] is None and crew["origin"] == "position":  # imported, not yet snapped
+                crew["node"] = self._snap(graph, (crew["lon"], crew["lat"]))
+            if crew["node"] is None:
+                crew["origin"] = "depot"
+                crew["node"] = self._snap(graph, (crew["depot_lon"], crew["depot_lat"]))
+        self._origins_memo = (key, crews)
+        return [dict(crew) for crew in crews]
+
+    def _snap(self, graph: RoadGraph, place: tuple[float, float]) -> int | None:
+        """The road node of a fixed place, once per graph (keyed by place: a moved depot snaps anew)."""
+        if place not in graph.snapped:
+            graph.snapped[place] = road_store.nearest_node(self._connection, *place)
+        return graph.snapped[place]
+
+    def candidates(self, incident_id: int, now: datetime) -> list[dict[str, Any]]:
+        """Every on-duty crew with its driving time to the incident, the fastest first."""
+        incident = self._incident(incident_id)
+        graph = self.graphs.current(self.session)
+        crews = self._origins(graph, now)
+        node = self._node_of(incident)
+        times = graph.seconds_to(node, [c["node"] or -1 for c in crews], self.settings.routing_horizon_s) \
+            if node is not None else np.full(len(crews), np.inf)
+        listed = [{
+            "crew": crew["code"], "eta_s": round(float(seconds), 1) if np.isfinite(seconds) else None,
+            "free": crew["status"] == "available", "qualified": incident["required_skill"] in crew["skills"],
+            "origin": crew["origin"], "id": crew["id"],
+        } for crew, seconds in zip(crews, times)]
+        return sorted(listed, key=lambda c: (c["eta_s"] is None, c["eta_s"] or 0.0, c["crew"]))
+
+    def driving_times(self, incident_ids: list[int], now: datetime) -> dict[int, float | None]:
+        """For each incident, its crew's driving time to it, or without a crew the fastest
+        qualified crew's (None: no crew can reach it). One search per incident or one per crew,
+        whichever are fewer: a sweep of thousands of incidents costs a search per crew."""
+        graph = self.graphs.current(self.session)
+        crews = [c for c in self._origins(graph, now) if c["node"] is not None]
+        incidents = store.incidents(self._connection, incident_ids)
+        nodes = [self._node_of(i) or -1 for i in incidents]
+        horizon = self.settings.routing_horizon_s
+        if len(incidents) <= len(crews):
+            times = np.array([graph.seconds_to(n, [c["node"] for c in crews], horizon) for n in nodes]).reshape(
+                len(incidents), len(crews))
+        else:
+            times = np.array([graph.seconds_from(c["node"], nodes, horizon) for c in crews]).reshape(
+                len(crews), len(incidents)).T
+        etas: dict[int, float | None] = {}
+        for incident, row in zip(incidents, times):
+            if incident["crew_id"] is not None:
+                eligible = [t for crew, t in zip(crews, row) if crew["id"] == incident["crew_id"]]
+            else:
+                eligible = [t for crew, t in zip(crews, row) if incident["required_skill"] in crew["skills"]]
+            best = min(eligible, default=np.inf)
+            etas[incident["id"]] = round(float(best), 1) if np.isfinite(best) else None
+        return etas
+
+    def route(self, incident_id: int, now: datetime) -> dict[str, Any]:
+        """The assigned crew's fastest way to the incident: a GeoJSON Feature along the roads."""
+        incident = self._incident(incident_id)
+        if incident["crew_id"] is None:
+            raise NotFound(f"incident {incident_id} has no crew")
+        graph = self.graphs.current(self.session)
+        crew = next((c for c in self._origins(graph, now) if c["id"] == incident["crew_id"]), None)
+        node = self._node_of(incident)
+        if crew is None or crew["node"] is None or node is None:
+            raise Conflict("the crew or the incident is not on the road network")
+        seconds, nodes, roads = graph.route(crew["node"], node)
+        if not np.isfinite(seconds):
+            raise Conflict(f"crew {crew['code']} cannot reach incident {incident_id} by road now")
+        lines = road_store.road_lines(self._connection, sorted(set(roads)))
+        coordinates: list[list[float]] = []
+        for start, road in zip(nodes, roads):
+            source, drawn = lines[road]
+            coordinates += (drawn if source == start else drawn[::-1])[1 if coordinates else 0:]
+        return {"type": "Feature", "geometry": {"type": "LineString", "coordinates": coordinates} if coordinates
+                else None, "properties": {"crew": crew["code"], "origin": crew["origin"], "eta_s": round(seconds, 1),
+                                          "incident": incident_id, "roads": len(roads)}}
+
+    def assign_best(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
+        """Give a new incident without a crew to the best free crew, if there is one; else it waits."""
+        store.lock_incident(self._connection, incident_id)
+        incident = self._incident(incident_id)
+        if incident["status"] != "new" or incident["crew_id"] is not None or incident["queued_crew_id"] is not None:
+            return None  # under way, or lined up for a busy crew by the dispatcher
+        for crew in self.candidates(incident_id, now):
+            if crew["free"] and crew["qualified"] and crew["eta_s"] is not None and self._give(
+                    incident_id, crew, now, "system"):
+                return crew
+        return None
+
+    def assign(self, incident_id: int, crew_code: str | None, now: datetime, actor: str,
+               queue: bool = False) -> dict[str, Any]:
+        """A dispatcher's choice (or the best crew when none is named); frees a replaced crew.
+
+        With ``queue``, a waiting incident given to a busy crew is lined up as that crew's next
+        job (returned with ``queued``) instead of being refused.
+        """
+        store.lock_incident(self._connection, incident_id)
+        incident = self._incident(incident_id)
+        if incident["status"] not in ("new", "assigned", "accepted"):
+            raise Conflict(f"incident {incident_id} is {incident['status']}; crews can be (re)assigned while it is "
+                           "new, assigned or accepted")
+        listed = {c["crew"]: c for c in self.candidates(incident_id, now)}
+        if crew_code is None:
+            chosen = next((c for c in listed.values() if c["free"] and c["qualified"] and c["eta_s"] is not None),
+                          None)
+            if chosen is None:
+                raise Conflict("no free, qualified crew can reach this incident now")
+        else:
+            if crew_store.crew(self._connection, crew_code) is None:
+                raise NotFound(f"there is no crew {crew_code!r}")
+            chosen = listed.get(crew_code)
+            if chosen is None:
+                raise Conflict(f"crew {crew_code} is off duty")
+            if chosen["id"] == incident["crew_id"]:
+                return chosen  # it is theirs already: nothing changes (their progress stands)
+            if not chosen["free"] and chosen["id"] != incident["crew_id"] and not queue:
+                raise Conflict(f"crew {crew_code} is busy with another incident; queue it as their next job "
+                               "with \"queue\": true")
+            if not chosen["qualified"]:
+                raise Conflict(f"crew {crew_code} lacks the {incident['required_skill']} skill this incident needs")
+            if chosen["eta_s"] is None:
+                raise Conflict(f"crew {crew_code} cannot reach this incident by road")
+        if not chosen["free"] and chosen["id"] != incident["crew_id"]:
+            return self._queue(incident, chosen, now, actor)
+        previous = incident["crew_id"]
+        if not self._give(incident_id, chosen, now, actor):
+            raise Conflict(f"crew {chosen['crew']} was just given another incident; try again")
+        if previous is not None and previous != chosen["id"]:
+            self.release(previous, now)
+        return chosen
+
+    def _queue(self, incident: dict[str, Any], crew: dict[str, Any], now: datetime, actor: str) -> dict[str, Any]:
+        if incident["status"] != "new" or incident["crew_id"] is not None:
+            raise Conflict(f"incident {incident['id']} is {incident['status']} with a crew; only a waiting incident "
+                           "can be queued for a busy crew")
+        if incident["queued_crew_id"] != crew["id"]:
+            store.queue_job(self._connection, incident["id"], crew["id"], now)
+            incident_store.add_event(self._connection, incident["id"], "queued", now, {"crew": crew["crew"]}, actor)
+        return {**crew, "queued": True}
+
+    def _give(self, incident_id: int, crew: dict[str, Any], now: datetime, actor: str) -> bool:
+        """Claim the crew and put it on the incident; False when another request got there first."""
+        self._origins_memo = None  # a crew's status changes below
+        if not store.take_crew(self._connection, crew["id"], incident_id):
+            return False
+        if not store.give_job(self._connection, incident_id, crew["id"], now, crew["eta_s"]):
+            store.set_crew_status(self._connection, crew["id"], "available")
+            return False
+        incident_store.add_event(self._connection, incident_id, "assigned", now,
+                                 {"crew": crew["crew"], "eta_s": crew["eta_s"]}, actor)
+        return True
+
+    def follow_job(self, crew_id: int | None, status: str, now: datetime) -> None:
+        """The crew follows its incident's new status; restored or cancelled frees it for the next job."""
+        if crew_id is None:
+            return
+        if status in CREW_STATUS:
+            store.set_crew_status(self._connection, crew_id, CREW_STATUS[status])
+        elif status in ("restored", "cancelled"):
+            self.release(crew_id, now)
+
+    def release(self, crew_id: int, now: datetime) -> int | None:
+        """The crew is free again: it takes the most urgent waiting incident it can reach."""
+        self._origins_memo = None
+        store.set_crew_status(self._connection, crew_id, "available")
+        return self.take_waiting(crew_id, now)
+
+    def take_waiting(self, crew_id: int, now: datetime) -> int | None:
+        """A free crew's next job: the first of its own queue it can take, else the most urgent
+        waiting incident not lined up for another crew. Queued incidents the crew cannot take now
+        (a skill it lost, no way by road, no place on the roads to start from) go back to the
+        common waiting list."""
+        graph = self.graphs.current(self.session)
+        crew = next((c for c in self._origins(graph, now) if c["id"] == crew_id and c["status"] == "available"), None)
+        if crew is None:
+            return None
+        if crew["node"] is None:  # nowhere on the roads to start from: it can take nothing, others may
+            store.unqueue_jobs(self._connection, crew_id)
+            return None
+        waiting = [i for i in store.waiting(self._connection) if i["queued_crew_id"] in (None, crew_id)]
+        times = graph.seconds_from(crew["node"], [i["road_node_id"] for i in waiting], self.settings.routing_horizon_s)
+        takeable, stranded = [], []
+        for incident, seconds in zip(waiting, times):
+            if incident["required_skill"] in crew["skills"] and np.isfinite(seconds):
+                takeable.append((incident, seconds))
+            elif incident["queued_crew_id"] == crew_id:
+                stranded.append(incident["id"])
+        if stranded:
+            store.unqueue_jobs(self._connection, crew_id, stranded)
+
+        def order(pair):
+            incident, seconds = pair
+            if incident["queued_crew_id"] == crew_id:  # the dispatcher's own order comes first
+                return (False, incident["queued_at"].timestamp(), 0, 0, 0)
+            slack = (incident["arrival_deadline"] - now).total_seconds() - seconds
+            return (True, not incident["hazard"], not incident["critical_customers"], slack,
+                    -incident["customers_affected"])
+
+        for incident, seconds in sorted(takeable, key=order):
+            store.lock_incident(self._connection, incident["id"])
+            if self._give(incident["id"], {"id": crew_id, "crew": crew["code"], "eta_s": round(float(seconds), 1)},
+                          now, "system"):
+                return incident["id"]
+        return None
+
+    def fill_free_crews(self, now: datetime) -> list[int]:
+        """Give every free crew the most urgent waiting incident it can take (after a closure is
+        lifted, a crew is created, or on each sweep): returns the incidents given out."""
+        given = []
+        for crew_id in store.free_crews(self._connection):
+            if (incident_id := self.take_waiting(crew_id, now)) is not None:
+                given.append(incident_id)
+        return given

@@ -1,0 +1,83 @@
+"""What assignment reads and writes: incidents awaiting crews, crews taking and leaving jobs."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+INCIDENT = (
+    "SELECT id, status, crew_id, road_node_id, ST_X(geom) AS lon, ST_Y(geom) AS lat, required_skill, "
+    "arrival_deadline, hazard, critical_customers, customers_affected, queued_crew_id, queued_at FROM incidents"
+)
+
+
+def incident(connection: Connection, incident_id: int) -> dict[str, Any] | None:
+    row = connection.execute(text(INCIDENT + " WHERE id = :id"), {"id": incident_id}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def incidents(connection: Connection, incident_ids: list[int]) -> list[dict[str, Any]]:
+    rows = connection.execute(text(INCIDENT + " WHERE id = ANY(:ids) ORDER BY id"), {"ids": incident_ids})
+    return [dict(r) for r in rows.mappings()]
+
+
+def set_road_node(connection: Connection, incident_id: int, node_id: int | None) -> None:
+    connection.execute(text("UPDATE incidents SET road_node_id = :n WHERE id = :id"), {"id": incident_id, "n": node_id})
+
+
+def waiting(connection: Connection) -> list[dict[str, Any]]:
+    """Incidents with no crew yet, that a crew can drive to."""
+    rows = connection.execute(text(
+        INCIDENT + " WHERE status = 'new' AND crew_id IS NULL AND road_node_id IS NOT NULL ORDER BY id"))
+    return [dict(r) for r in rows.mappings()]
+
+
+def take_crew(connection: Connection, crew_id: int, incident_id: int) -> bool:
+    """Claim a crew for an incident: only an on-duty crew that is free, or already on this
+    incident, can be claimed (the row lock makes two claims at once wait for each other)."""
+    return connection.execute(text(
+        "UPDATE crews c SET status = 'assigned', updated_at = now() WHERE c.id = :crew AND c.on_duty "
+        "AND (c.status = 'available' OR EXISTS (SELECT FROM incidents i WHERE i.id = :incident "
+        "AND i.crew_id = c.id)) RETURNING c.id"), {"crew": crew_id, "incident": incident_id}).scalar() is not None
+
+
+def give_job(connection: Connection, incident_id: int, crew_id: int, at: datetime, eta_s: float) -> bool:
+    """Put the claimed crew on the incident, if the incident can still take one."""
+    return connection.execute(text(
+        "UPDATE incidents SET crew_id = :crew, status = 'assigned', assigned_at = :at, eta_s = :eta, "
+        "queued_crew_id = NULL, queued_at = NULL, updated_at = now() "
+        "WHERE id = :id AND status IN ('new', 'assigned', 'accepted') RETURNING id"),
+        {"id": incident_id, "crew": crew_id, "at": at, "eta": eta_s}).scalar() is not None
+
+
+def queue_job(connection: Connection, incident_id: int, crew_id: int, at: datetime) -> bool:
+    """Line a waiting incident up as a crew's next job; False when it is no longer waiting."""
+    return connection.execute(text(
+        "UPDATE incidents SET queued_crew_id = :crew, queued_at = :at, updated_at = now() "
+        "WHERE id = :id AND status = 'new' AND crew_id IS NULL RETURNING id"),
+        {"id": incident_id, "crew": crew_id, "at": at}).scalar() is not None
+
+
+def unqueue_jobs(connection: Connection, crew_id: int, incident_ids: list[int] | None = None) -> list[int]:
+    """Return a crew's queued jobs (all, or those listed) to the common waiting list."""
+    return connection.execute(text(
+        "UPDATE incidents SET queued_crew_id = NULL, queued_at = NULL, updated_at = now() "
+        "WHERE queued_crew_id = :crew AND status = 'new' AND (CAST(:ids AS bigint[]) IS NULL OR id = ANY(:ids)) "
+        "RETURNING id"), {"crew": crew_id, "ids": incident_ids}).scalars().all()
+
+
+def set_crew_status(connection: Connection, crew_id: int, status: str) -> None:
+    """A crew's status follows its job; off-duty crews stay off duty."""
+    connection.execute(text(
+        "UPDATE crews SET status = CASE WHEN on_duty THEN :status ELSE 'off_duty' END, updated_at = now() "
+        "WHERE id = :id"), {"id": crew_id, "status": status})
+
+
+def lock_incident(connection: Connection, incident_id: int) -> None:
+    connection.execute(text("SELECT FROM incidents WHERE id = :id FOR UPDATE"), {"id": incident_id})
+
+
+def free_crews(connection: Connection) -> list[int]:
+    return connection.execute(text(
+        "SELECT id FROM crews WHERE on_duty AND status = 'available' ORDER BY code")).scalars().all()

@@ -1,0 +1,106 @@
+"""Crews: their records, positions, and where each would start driving from."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, text
+
+from dispatch.routing.store import MAX_SNAP_M, NEAREST_NODE
+
+CREW = (
+    "SELECT c.id, c.code, c.name, d.code AS depot, c.members, c.headcount, c.phone, c.skills, c.on_duty, "
+    "c.status, c.position_at, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, "
+    "(SELECT i.id FROM incidents i WHERE i.crew_id = c.id "
+    "AND i.status IN ('assigned', 'accepted', 'en_route', 'on_site') LIMIT 1) AS incident "
+    "FROM crews c JOIN depots d ON d.id = c.depot_id"
+)
+
+
+def crew(connection: Connection, code: str) -> dict[str, Any] | None:
+    row = connection.execute(text(CREW + " WHERE c.code = :code"), {"code": code}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def crews(connection: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in connection.execute(text(CREW + " ORDER BY c.code")).mappings()]
+
+
+def depot_id(connection: Connection, code: str) -> int | None:
+    return connection.execute(text("SELECT id FROM depots WHERE code = :c"), {"c": code}).scalar()
+
+
+def insert_crew(connection: Connection, **values: Any) -> int | None:
+    """The new crew's id, or None when the code is taken."""
+    return connection.execute(text(
+        "INSERT INTO crews (code, name, depot_id, members, headcount, phone, skills, on_duty, status) "
+        "VALUES (:code, :name, :depot_id, CAST(:members AS jsonb), :headcount, :phone, :skills, :on_duty, "
+        "CASE WHEN :on_duty THEN 'available' ELSE 'off_duty' END) ON CONFLICT (code) DO NOTHING RETURNING id"
+    ), {**values, "members": json.dumps(values["members"])}).scalar()
+
+
+def update_crew(connection: Connection, crew_id: int, changes: dict[str, Any]) -> None:
+    sets = {"name": ":name", "depot_id": ":depot_id", "phone": ":phone", "skills": ":skills",
+            "members": "CAST(:members AS jsonb)", "headcount": ":headcount", "on_duty": ":on_duty",
+            "status": ":status"}
+    params = {**changes, "id": crew_id}
+    if "members" in params:
+        params["members"] = json.dumps(params["members"])
+    assignments = ", ".join(f"{column} = {sets[column]}" for column in changes)
+    connection.execute(text(f"UPDATE crews SET {assignments}, updated_at = now() WHERE id = :id"), params)
+
+
+def add_positions(connection: Connection, crew_id: int, positions: list[dict[str, Any]]) -> int:
+    """Append to the position history (one per instant: a replayed one is skipped); returns how
+    many were new. The batch travels as one JSON parameter: binding hundreds of values one by
+    one costs more than the insert."""
+    return connection.execute(text(
+        "INSERT INTO crew_positions (crew_id, at, geom, accuracy_m, speed_mps, heading_deg) "
+        "SELECT :crew, p.at, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), p.accuracy, p.speed, p.heading "
+        "FROM json_to_recordset(CAST(:positions AS json)) "
+        "AS p(at timestamptz, lon float8, lat float8, accuracy float8, speed float8, heading float8) "
+        "ON CONFLICT (crew_id, at) DO NOTHING"
+    ), {"crew": crew_id, "positions": orjson.dumps(positions).decode()}).rowcount
+
+
+def set_latest_position(connection: Connection, crew_id: int, at: datetime, lon: float, lat: float) -> bool:
+    """Keep the newest position, snapped to the road graph, as the crew's own (a late, older
+    batch does not overwrite it, and is not snapped)."""
+    return connection.execute(text(
+        "UPDATE crews SET geom = ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), position_at = :at, "
+        f"position_node_id = {NEAREST_NODE} WHERE id = :id AND (position_at IS NULL OR position_at < :at) "
+        "RETURNING id"
+    ), {"id": crew_id, "at": at, "lon": lon, "lat": lat, "max_m": MAX_SNAP_M}).scalar() is not None
+
+
+def position_near(connection: Connection, crew_id: int, at: datetime, within_s: float) -> tuple[float, float] | None:
+    """Where the crew's GPS put it closest in time to ``at`` (within ``within_s``), if anywhere.
+    Only the phones' history counts: an imported position is no evidence of where a crew was."""
+    row = connection.execute(text(
+        "SELECT ST_X(p.geom), ST_Y(p.geom) FROM ("
+        "(SELECT geom, at FROM crew_positions WHERE crew_id = :crew AND at <= :at ORDER BY at DESC LIMIT 1) "
+        "UNION ALL (SELECT geom, at FROM crew_positions WHERE crew_id = :crew AND at > :at ORDER BY at LIMIT 1)) AS p "
+        "WHERE abs(extract(epoch FROM p.at - :at)) <= :within ORDER BY abs(extract(epoch FROM p.at - :at)) LIMIT 1"
+    ), {"crew": crew_id, "at": at, "within": within_s}).first()
+    return None if row is None else (row[0], row[1])
+
+
+def lock_crew_reports(connection: Connection, crew_id: int) -> None:
+    """Serialise what one crew's phones send (positions, events): an arrival and the positions
+    that prove it, sent at the same moment, must each see the other."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(3, :crew)"), {"crew": crew_id})
+
+
+def origins(connection: Connection, fresh_since: datetime) -> list[dict[str, Any]]:
+    """On-duty crews and where each would start from: a fresh position (with its snapped node, if
+    the phone reported it; an imported position has none yet), else its depot."""
+    rows = connection.execute(text(
+        "SELECT c.id, c.code, c.status, c.skills, "
+        "CASE WHEN c.position_at >= :fresh THEN c.position_node_id END AS node, "
+        "CASE WHEN c.position_at >= :fresh THEN 'position' ELSE 'depot' END AS origin, "
+        "ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, ST_X(d.geom) AS depot_lon, ST_Y(d.geom) AS depot_lat "
+        "FROM crews c JOIN depots d ON d.id = c.depot_id WHERE c.on_duty ORDER BY c.code"
+    ), {"fresh": fresh_since})
+    return [dict(r) for r in rows.mappings()]

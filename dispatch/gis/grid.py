@@ -1,0 +1,61 @@
+"""The live grid: each worker's in-memory topology, kept current, and switching operations."""
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy.orm import Session
+
+from dispatch.core.errors import NotFound
+from dispatch.gis import topology_store as store
+from dispatch.gis.topology import Topology
+
+
+class TopologyCache:
+    """One topology per worker process, rebuilt when the stored topology version moves on.
+
+    Checking the version costs one indexed read per use; any worker that operates a switch or
+    imports the grid bumps it, so every worker sees the change on its next request.
+    """
+
+    def __init__(self) -> None:
+        self._topology: Topology | None = None
+        self._lock = threading.Lock()
+
+    def adopt(self, topology: Topology) -> None:
+        """Keep a topology just built elsewhere in this worker (after switching). Should its
+        transaction fail, its version is never stored and the next use rebuilds."""
+        with self._lock:
+            self._topology = topology
+
+    def current(self, session: Session) -> Topology:
+        connection = session.connection()
+        version = store.topology_version(connection)
+        with self._lock:
+            if self._topology is None or self._topology.version != version:
+                self._topology = Topology(store.grid_rows(connection), version)
+            return self._topology
+
+
+def operate_switch(session: Session, topologies: TopologyCache, code: str, is_open: bool) -> bool:
+    """Open or close switch ``code``; return whether its state changed. Commits.
+
+    Open incidents move to the source that feeds their device now, so that later calls from
+    there are grouped with them.
+    """
+    connection = session.connection()
+    before = store.set_switch_open(connection, code, is_open)
+    if before is None:
+        session.rollback()
+        raise NotFound(f"there is no switch {code!r}")
+    if before != is_open:
+        topology = Topology(store.grid_rows(connection), store.bump_topology_version(connection))
+        homes = []
+        for incident_id, kind, device_id in store.open_device_incidents(connection):
+            area = topology.area_of_device.get((kind, device_id))
+            homes.append((incident_id, None if area is None else topology.area_source[area]))
+        store.rehome_incidents(connection, homes)
+        session.commit()
+        topologies.adopt(topology)
+        return True
+    session.commit()
+    return False

@@ -1,0 +1,182 @@
+"""Importing the grid, depots, crews and roads from a directory of GeoJSON layers.
+
+All or nothing: every file is read and every feature checked (geometry, values, references)
+before the first row is written, and the writes share one transaction, so a rejected import
+leaves the database exactly as it was.
+"""
+from __future__ import annotations
+
+import gc
+import json
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import orjson
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from dispatch.core import clock
+from dispatch.core.errors import FieldProblem, ImportRejected
+from dispatch.gis import grid_import_store as store
+from dispatch.gis.layers import IMPORT_ORDER, LAYERS, ParsedLayer, parse_collection
+from dispatch.gis.topology_store import bump_topology_version
+from dispatch.routing import store as road_store
+from dispatch.routing.graph import RoadGraph
+from dispatch.routing.speeds import speed_table
+
+NOUNS = {"buses": "bus", "transformers": "transformer", "depots": "depot"}
+#: Layers whose change alters what feeds what, so every worker must rebuild its topology.
+TOPOLOGY_LAYERS = frozenset({"buses", "sources", "lines", "switches", "transformers", "customers"})
+
+
+@dataclass
+class LayerResult:
+    layer: str
+    features: int
+    inserted: int
+    updated: int
+    #: Time to read and check the file, and to write it to the database.
+    parse_seconds: float = 0.0
+    write_seconds: float = 0.0
+
+    @property
+    def unchanged(self) -> int:
+        return self.features - self.inserted - self.updated
+
+
+@dataclass
+class ImportSummary:
+    layers: list[LayerResult] = field(default_factory=list)
+    seconds: float = 0.0
+    #: Directed road edges implied by the roads layer (a two-way road counts twice).
+    road_directed_edges: int = 0
+    #: Strongly connected components of the road graph, and nodes outside the largest one
+    #: (flagged: positions do not snap to them).
+    road_components: int = 0
+    road_nodes_unroutable: int = 0
+
+    def result(self, layer: str) -> LayerResult | None:
+        return next((r for r in self.layers if r.layer == layer), None)
+
+
+def _load_json(content: bytes):
+    """Parse with orjson (fast); files that only the lenient standard parser reads, such as ones
+    with ``NaN`` literals, are parsed again by it so that the checks can name the bad feature."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """An import allocates hundreds of thousands of small containers, none in a reference cycle;
+    the cyclic collector would rescan them over and over (half of the read time, and again while
+    writing), while reference counting frees them anyway."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def read_layers(directory: Path) -> tuple[dict[str, ParsedLayer], list[FieldProblem]]:
+    """Parse and check every ``LAYER.geojson`` present in ``directory``."""
+    parsed: dict[str, ParsedLayer] = {}
+    problems: list[FieldProblem] = []
+    for name in IMPORT_ORDER:
+        path = directory / f"{name}.geojson"
+        if not path.is_file():
+            continue
+        started = time.perf_counter()
+        try:
+            collection = _load_json(path.read_bytes())
+        except (ValueError, UnicodeDecodeError) as why:
+            problems.append(FieldProblem("file", f"is not valid JSON: {why}", path.name))
+            continue
+        parsed[name] = parse_collection(LAYERS[name], collection, path.name)
+        parsed[name].seconds = time.perf_counter() - started
+        problems.extend(parsed[name].problems)
+    return parsed, problems
+
+
+def _unknown_references(session: Session, parsed: dict[str, ParsedLayer]) -> list[FieldProblem]:
+    known: dict[str, set[str]] = {}
+    problems = []
+    for name, layer in parsed.items():
+        for spec in LAYERS[name].fields:
+            if spec.refers_to is None:
+                continue
+            if spec.refers_to not in known:
+                stored = store.existing_keys(session.connection(), LAYERS[spec.refers_to])
+                incoming = parsed[spec.refers_to].keys if spec.refers_to in parsed else set()
+                known[spec.refers_to] = stored | incoming
+            for feature in layer.features:
+                value = feature.values.get(spec.name)
+                if value is not None and value not in known[spec.refers_to]:
+                    problems.append(FieldProblem(
+                        spec.name, f"unknown {NOUNS[spec.refers_to]} {value!r}", f"{name}.geojson #{feature.index}"))
+    return problems
+
+
+def import_grid(session: Session, directory: Path) -> ImportSummary:
+    """Import every layer file in ``directory`` in one transaction, or raise :class:`ImportRejected`."""
+    with _cyclic_gc_paused():
+        return _import_grid(session, directory)
+
+
+def _flag_routable_roads(session: Session, summary: ImportSummary) -> None:
+    """Report the road graph's strongly connected components and flag nodes outside the largest:
+    a crew placed there could not reach most faults, or be reached."""
+    connection = session.connection()
+    graph = RoadGraph(road_store.directed_edges(connection, speed_table()))
+    if graph.edge_count == 0:
+        return
+    summary.road_components, in_largest = graph.strongly_connected()
+    summary.road_nodes_unroutable = int((~in_largest).sum())
+    if road_store.flag_routable(connection, graph.node_ids.tolist(), in_largest.tolist()):
+        road_store.bump_road_version(connection)
+
+
+def _import_grid(session: Session, directory: Path) -> ImportSummary:
+    started = time.perf_counter()
+    if not directory.is_dir():
+        raise ImportRejected(f"{directory} is not a directory")
+    parsed, problems = read_layers(directory)
+    if not parsed and not problems:
+        raise ImportRejected(f"{directory} holds no layer file ({', '.join(IMPORT_ORDER)}.geojson)")
+    problems += _unknown_references(session, parsed)
+    if problems:
+        session.rollback()
+        raise ImportRejected(f"{len(problems)} problem(s) found; nothing was imported", problems)
+    summary = ImportSummary()
+    try:
+        store.lock_imports(session.connection())
+        imported_at = clock.now()
+        for name, layer in parsed.items():
+            writing = time.perf_counter()
+            inserted, updated = store.upsert(session.connection(), LAYERS[name], layer.features, imported_at)
+            summary.layers.append(LayerResult(name, len(layer.features), inserted, updated,
+                                              layer.seconds, time.perf_counter() - writing))
+        if any(r.inserted or r.updated for r in summary.layers if r.layer in TOPOLOGY_LAYERS):
+            bump_topology_version(session.connection())
+        roads = summary.result("roads")
+        if roads is not None and (roads.inserted or roads.updated):
+            road_store.bump_road_version(session.connection())
+        if summary.result("roads") is not None:
+            _flag_routable_roads(session, summary)
+        session.commit()
+    except DBAPIError as why:
+        session.rollback()
+        reason = str(why.orig).splitlines()[0] if why.orig else str(why)
+        raise ImportRejected(f"the database refused the import; nothing was imported: {reason}") from why
+    if "roads" in parsed:
+        summary.road_directed_edges = sum(
+            2 if f.values.get("oneway", "no") == "no" else 1 for f in parsed["roads"].features)
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,217 @@
+"""Taking in a customer fault report: locate it, attach it to an incident (opening, rolling up or
+merging incidents as outage inference says), all in one transaction.
+
+Hazard reports (wire down, fire, or flagged by the caller) always get an incident of their own,
+are never merged away, and are kept out of outage inference. A report that cannot be located
+opens an incident at the caller's place, flagged unlocated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dispatch.core import clock
+from dispatch.core.config import Settings
+from dispatch.core.events import EventPublisher
+from dispatch.gis.grid import TopologyCache
+from dispatch.gis.inference import Call, Rules, predict
+from dispatch.gis.topology import Device, Topology
+from dispatch.incidents import locating_store as places
+from dispatch.incidents import store
+from dispatch.incidents.interfaces import CrewDispatch
+from dispatch.incidents.locating import Located, Locators, locate
+from dispatch.incidents.models import OPEN_INCIDENT_STATUSES
+from dispatch.incidents.sla import arrival_deadline
+
+HAZARD_KINDS = frozenset({"wire_down", "fire"})
+#: Open statuses from the least to the most advanced.
+PROGRESS = OPEN_INCIDENT_STATUSES
+#: Incidents that can be merged away: no crew is moving yet.
+MERGEABLE = frozenset({"new", "assigned", "accepted"})
+NEW_CALL = ("new call",)
+
+
+@dataclass(frozen=True)
+class NewReport:
+    channel: str
+    received_at: datetime
+    locators: Locators
+    kind: str = "no_power"
+    hazard: bool = False
+    description: str | None = None
+    external_id: str | None = None
+
+
+@dataclass
+class Intake:
+    """What became of a report."""
+
+    report_id: int
+    created: bool
+    located: dict[str, Any] | None
+    incident: dict[str, Any]
+
+
+class ReportIntake:
+    def __init__(self, session: Session, settings: Settings, topologies: TopologyCache,
+                 dispatcher: CrewDispatch, events: EventPublisher):
+        self.session = session
+        self.settings = settings
+        self.topologies = topologies
+        self.events = events
+        self.dispatcher = dispatcher
+        self.rules = Rules(settings.inference_min_calls, settings.inference_min_share,
+                           settings.inference_outage_penalty)
+
+    def submit(self, report: NewReport) -> Intake:
+        """Store the report and its incident; the same ``external_id`` again returns the first."""
+        connection = self.session.connection()
+        if report.external_id is not None:
+            existing = store.report_by_external_id(connection, report.external_id)
+            if existing is not None:
+                return self._repeat(existing)
+        topology = self.topologies.current(self.session)
+        located = locate(connection, topology, report.locators, self.settings)
+        hazard = report.hazard or report.kind in HAZARD_KINDS
+        deadline = arrival_deadline(report.received_at, located.zone_class,
+                                    located.zone and located.zone["arrival_target_min"])
+        incident_id, changes = self._incident_for(report, located, hazard, deadline, topology)
+        try:
+            report_id = store.insert_report(
+                connection, external_id=report.external_id, channel=report.channel,
+                received_at=report.received_at, kind=report.kind, hazard=hazard,
+                description=report.description, account_no=report.locators.account_no,
+                phone=report.locators.phone, address=report.locators.address,
+                reported_lon=report.locators.lon, reported_lat=report.locators.lat,
+                located_method=located.method, lon=located.lon, lat=located.lat,
+                customer_id=located.customer_id, bus_id=located.bus_id,
+                transformer_id=located.transformer_id, zone_id=located.zone and located.zone["id"],
+                zone_defaulted=located.zone_defaulted, source_id=located.source_id,
+                arrival_deadline=deadline, distance_m=located.distance_m, incident_id=incident_id)
+            store.refresh_incident(connection, incident_id)
+            if self.dispatcher.assign_best(incident_id, clock.now()) is not None:
+                changes.append("assigned")
+            summary = store.incident_summary(connection, incident_id)
+            located_view = self._located_view(report_id, topology)
+            self.session.commit()
+        except IntegrityError as why:
+            # Another request stored the same external_id first: answer with that one.
+            self.session.rollback()
+            if getattr(why.orig.diag, "constraint_name", None) != "uq_reports_external_id":
+                raise
+            return self._repeat(store.report_by_external_id(self.session.connection(), report.external_id))
+        self.events.publish("incidents", {"report": report_id, "incident": incident_id, "changes": changes})
+        return Intake(report_id, True, located_view, summary)
+
+    def _repeat(self, report_id: int) -> Intake:
+        connection = self.session.connection()
+        incident_id = store.report_incident(connection, report_id)
+        topology = self.topologies.current(self.session)
+        return Intake(report_id, False, self._located_view(report_id, topology),
+                      store.incident_summary(connection, incident_id))
+
+    # -- choosing the incident -------------------------------------------------------------------
+
+    def _incident_for(self, report: NewReport, located: Located, hazard: bool, deadline: datetime,
+                      topology: Topology) -> tuple[int, list[str]]:
+        if located.method is None or located.area is None or located.source_id is None or hazard:
+            return self._open(report, located, hazard, deadline, topology, located.area), ["opened"]
+        connection = self.session.connection()
+        store.lock_source(connection, located.source_id)
+        since = report.received_at - timedelta(minutes=self.settings.inference_window_min)
+        incidents = store.open_incidents(connection, located.source_id)
+        for incident in incidents:
+            incident["area"] = topology.area_of_device.get((incident["device_kind"], incident["device_id"]))
+        # A call inside an open incident's area joins it while a crew is on it or its last report
+        # is within the window; after that, a new call starts a new incident (DESIGN.md).
+        holding = [i for i in incidents if i["area"] is not None and topology.is_within(located.area, i["area"])
+                   and (i["status"] != "new" or i["last_report_at"] >= since)]
+        if holding:
+            return max(holding, key=lambda i: topology.area_depth[i["area"]])["id"], ["attached"]
+        rows = store.active_calls(connection, located.source_id, since)
+        calls = [Call(row["customer_id"] or ("report", row["id"]), area, row["transformer_id"])
+                 for row in rows if (area := topology.area_of_bus(row["bus_id"])) is not None]
+        new_call = Call(located.customer_id or NEW_CALL, located.area, located.transformer_id)
+        predicted = predict(topology, calls + [new_call], self.rules)
+        target = next(area for area, explained in predicted.items()
+                      if any(c.caller == new_call.caller for c in explained))
+        recent = {row["incident_id"] for row in rows}
+        members = [i for i in incidents if i["area"] is not None and i["id"] in recent
+                   and topology.is_within(i["area"], target)]
+        if not members:
+            return self._open(report, located, False, deadline, topology, target), ["opened"]
+        # The incident furthest along (a crew on the way) carries on; others not yet under way
+        # are merged into it; one whose crew is already moving is left alone.
+        survivor = max(members, key=lambda i: (PROGRESS.index(i["status"]), -i["id"]))
+        if survivor["area"] != target:
+            self._move(survivor, target, topology, report.received_at)
+        others = [i["id"] for i in members if i["id"] != survivor["id"] and i["status"] in MERGEABLE]
+        changes = ["rolled_up"]
+        if others:
+            crews = store.crews_of(connection, others)
+            merged = store.merge_incidents(connection, survivor["id"], others)
+            for crew_id in crews:  # their crews are free again
+                self.dispatcher.release(crew_id, clock.now())
+            for other in merged:
+                store.add_event(connection, other, "merged", report.received_at, {"into": survivor["id"]})
+                store.refresh_incident(connection, other)
+            store.add_event(connection, survivor["id"], "absorbed", report.received_at, {"incidents": merged})
+            changes.append("merged")
+        return survivor["id"], changes
+
+    def _device_fields(self, device: Device | None, area: int | None, located: Located | None,
+                       topology: Topology) -> dict[str, Any]:
+        if device is None or area is None:
+            return {"device_kind": "location", "device_id": None, "device_code": None,
+                    "lon": located.lon, "lat": located.lat, "customers_affected": 0, "required_skill": "lv"}
+        lon, lat = places.device_location(self.session.connection(), device.kind, device.id)
+        return {"device_kind": device.kind, "device_id": device.id, "device_code": device.code,
+                "lon": lon, "lat": lat, "customers_affected": topology.area_customers[area],
+                "required_skill": "lv" if topology.area_in_lv[area] else "mv"}
+
+    def _open(self, report: NewReport, located: Located, hazard: bool, deadline: datetime,
+              topology: Topology, area: int | None) -> int:
+        device = topology.area_device[area] if area is not None else None
+        fields = self._device_fields(device, area, located, topology)
+        if hazard and located.lon is not None:  # a hazard is where the caller saw it
+            fields.update(lon=located.lon, lat=located.lat)
+        connection = self.session.connection()
+        incident_id = store.insert_incident(
+            connection, **fields, source_id=located.source_id, zone_id=located.zone and located.zone["id"],
+            zone_class=located.zone_class, zone_defaulted=located.zone_defaulted,
+            unlocated=located.method is None, hazard=hazard, first_report_at=report.received_at,
+            arrival_deadline=deadline)
+        store.add_event(connection, incident_id, "opened", report.received_at,
+                        {"device": fields["device_code"], "kind": fields["device_kind"]})
+        return incident_id
+
+    def _move(self, incident: dict[str, Any], area: int, topology: Topology, at: datetime) -> None:
+        device = topology.area_device[area]
+        fields = self._device_fields(device, area, None, topology)
+        store.move_incident_device(self.session.connection(), incident["id"], **fields)
+        store.add_event(self.session.connection(), incident["id"], "rolled_up", at,
+                        {"from": {"kind": incident["device_kind"], "code": incident["device_code"]},
+                         "to": {"kind": device.kind, "code": device.code}})
+
+    # -- the answer ------------------------------------------------------------------------------
+
+    def _located_view(self, report_id: int, topology: Topology) -> dict[str, Any]:
+        """Where the stored report was located, with codes a dispatcher knows."""
+        row = store.report_located(self.session.connection(), report_id)
+        area = topology.area_of_bus(row["bus_id"]) if row["bus_id"] is not None else None
+        head = topology.feeder_head(area) if area is not None else None
+        return {
+            "method": row["located_method"],
+            "account_no": row["account_no"],
+            "bus": row["bus"],
+            "transformer": row["transformer"],
+            "source": row["source"],
+            "feeder": head.code if head is not None else None,
+            "zone": {"code": row["zone"], "class": row["zone_class"], "defaulted": row["zone_defaulted"]},
+            "distance_m": None if row["distance_m"] is None else round(row["distance_m"], 1),
+            "location": None if row["lon"] is None else {"lon": row["lon"], "lat": row["lat"]},
+        }

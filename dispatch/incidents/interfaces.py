@@ -1,0 +1,28 @@
+"""What the incident workflows ask of crew dispatch, which lives above them.
+
+Taking a report in sends a crew at once, an incident restored or merged frees its crew, and the
+sweeper asks for driving times; but crews (``dispatch.crews``) build on incidents, not the other
+way round. So these workflows are handed an object with this shape:
+:class:`dispatch.crews.assignment.Dispatcher` is the one the application passes.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class CrewDispatch(Protocol):
+    def assign_best(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
+        """Send the best free crew to a new incident; None when it must wait."""
+
+    def release(self, crew_id: int, now: datetime) -> int | None:
+        """A crew is free again (it takes the next waiting incident it can)."""
+
+    def follow_job(self, crew_id: int | None, status: str, now: datetime) -> None:
+        """A crew's job moved on to ``status``: the crew follows (and is released when it ended)."""
+
+    def driving_times(self, incident_ids: list[int], now: datetime) -> dict[int, float | None]:
+        """Each incident's assigned crew's driving time there, in seconds."""
+
+    def fill_free_crews(self, now: datetime) -> list[int]:
+        """Give every free crew the most urgent waiting incident it can take."""

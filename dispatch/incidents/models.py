@@ -1,0 +1,157 @@
+"""Customer fault reports, the incidents they are grouped into, and each incident's timeline."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Index, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.core.models import Base, geometry, gist, one_of
+from dispatch.gis.models import ZONE_CLASSES
+
+REPORT_CHANNELS = ("hotline", "app", "wechat", "sms", "ami", "staff")
+REPORT_KINDS = ("no_power", "partial_power", "low_voltage", "flicker", "wire_down", "fire", "other")
+INCIDENT_STATUSES = (
+    "new", "assigned", "accepted", "en_route", "on_site", "restored", "closed", "cancelled", "merged",
+)
+OPEN_INCIDENT_STATUSES = ("new", "assigned", "accepted", "en_route", "on_site")
+DEVICE_KINDS = ("source", "switch", "transformer", "location")
+
+#: Warnings the SLA sweeper records, each at most once per incident.
+SLA_EVENT_TYPES = ("at_risk", "breached", "restoration_breached")
+
+
+class Incident(Base):
+    """One fault on the grid (or at a place, when no report could be located on the grid)."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        one_of("status", INCIDENT_STATUSES),
+        one_of("device_kind", DEVICE_KINDS),
+        one_of("zone_class", ZONE_CLASSES),
+        CheckConstraint("customers_affected >= 0", name="customers_affected_nonnegative"),
+        CheckConstraint(
+            "(status = 'merged') = (merged_into_id IS NOT NULL)", name="merged_has_target"
+        ),
+        Index("ix_incidents_status", "status"),
+        # A crew works one incident at a time, whatever races the application loses.
+        Index("uq_incidents_crew_at_work", "crew_id", unique=True,
+              postgresql_where=text("status IN ('assigned', 'accepted', 'en_route', 'on_site')")),
+        # The intake's hot path: the open, located, non-hazard incidents of one feeder source.
+        Index("ix_incidents_open_by_source", "source_id",
+              postgresql_where=text("status IN ('new', 'assigned', 'accepted', 'en_route', 'on_site') "
+                                    "AND NOT hazard AND NOT unlocated")),
+        gist("incidents"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    status: Mapped[str] = mapped_column(Text, server_default="new")
+    device_kind: Mapped[str] = mapped_column(Text)
+    device_id: Mapped[int | None] = mapped_column(BigInteger)
+    device_code: Mapped[str | None] = mapped_column(Text)
+    #: Where the fault is thought to be: the device, or the caller's place; null when unknown.
+    geom = geometry("POINT", nullable=True)
+    #: The feeder source whose network holds the device (calls are grouped per source).
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
+    zone_class: Mapped[str] = mapped_column(Text)
+    #: The location is in no zone; ``zone_class`` is the configured default.
+    zone_defaulted: Mapped[bool] = mapped_column(server_default="false")
+    unlocated: Mapped[bool] = mapped_column(server_default="false")
+    report_count: Mapped[int] = mapped_column(server_default="0")
+    hazard: Mapped[bool] = mapped_column(server_default="false")
+    customers_affected: Mapped[int] = mapped_column(server_default="0")
+    first_report_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    arrival_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    restore_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    crew_id: Mapped[int | None] = mapped_column(ForeignKey("crews.id"), index=True)
+    #: A waiting incident the dispatcher lined up for a busy crew: its next job, in queue order.
+    queued_crew_id: Mapped[int | None] = mapped_column(ForeignKey("crews.id"), index=True)
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: A customer on critical or life-support supply has called (it moves up the queue).
+    critical_customers: Mapped[bool] = mapped_column(server_default="false")
+    #: The skill a crew needs: "mv" above the transformers, "lv" at or below them.
+    required_skill: Mapped[str] = mapped_column(Text, server_default="lv")
+    #: The road node the incident's location snaps to (where crews drive to).
+    road_node_id: Mapped[int | None] = mapped_column(BigInteger)
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    eta_s: Mapped[float | None] = mapped_column(Float)
+    on_site_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    restored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The crew's phone said "on site" farther from the incident than ARRIVAL_RADIUS_M (or
+    #: without a position): accepted, but flagged for the dispatcher and the reports.
+    arrival_unverified: Mapped[bool] = mapped_column(server_default="false")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Report(Base):
+    """A trouble call as received, and where on the grid it was located."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        one_of("channel", REPORT_CHANNELS),
+        one_of("kind", REPORT_KINDS),
+        CheckConstraint("distance_m IS NULL OR distance_m >= 0", name="distance_nonnegative"),
+        gist("reports", "located_geom"),
+        Index("ix_reports_source_id_received_at", "source_id", "received_at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(Text, unique=True)
+    channel: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(Text, server_default="no_power")
+    hazard: Mapped[bool] = mapped_column(server_default="false")
+    description: Mapped[str | None] = mapped_column(Text)
+    account_no: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    reported_geom = geometry("POINT", nullable=True)
+    located_method: Mapped[str | None] = mapped_column(Text)
+    located_geom = geometry("POINT", nullable=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    bus_id: Mapped[int | None] = mapped_column(ForeignKey("buses.id"))
+    transformer_id: Mapped[int | None] = mapped_column(ForeignKey("transformers.id"), index=True)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
+    zone_defaulted: Mapped[bool] = mapped_column(server_default="false")
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    #: The arrival deadline this report sets on its own (receipt + its zone's target); an
+    #: incident's deadline is the earliest of its reports'.
+    arrival_deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class IncidentEvent(Base):
+    """One change in an incident's life: the audit trail and the timeline (who, when, where, what)."""
+
+    __tablename__ = "incident_events"
+    __table_args__ = (
+        Index("ix_incident_events_incident_id_at", "incident_id", "at"),
+        # The SLA sweeper records each warning once, however many sweepers run.
+        Index("uq_incident_events_sla_once", "incident_id", "type", unique=True,
+              postgresql_where=text(f"type IN {SLA_EVENT_TYPES}")),
+        # Arrivals a phone reported without a location, checked again when late GPS comes in.
+        Index("ix_incident_events_unplaced_arrivals", "at",
+              postgresql_where=text("type = 'on_site' AND geom IS NULL")),
+        # A phone's event replayed with its Idempotency-Key is recorded once.
+        Index("uq_incident_events_actor_idempotency_key", "actor", "idempotency_key", unique=True,
+              postgresql_where=text("idempotency_key IS NOT NULL")),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    type: Mapped[str] = mapped_column(Text)
+    #: When it happened (a phone's own clock for crew events) ...
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: ... and when the server learnt of it (the statement's time: a long transaction, or a test's,
+    #: still shows each event's own moment).
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.statement_timestamp())
+    actor: Mapped[str | None] = mapped_column(Text)
+    geom = geometry("POINT", nullable=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSONB, server_default="{}")
+    #: The phone's Idempotency-Key for a crew's event (unique per actor).
+    idempotency_key: Mapped[str | None] = mapped_column(Text)

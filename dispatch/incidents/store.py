@@ -1,0 +1,220 @@
+"""Writing reports and incidents, and reading what outage inference needs."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from dispatch.core import clock
+from dispatch.incidents.models import OPEN_INCIDENT_STATUSES
+
+OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_INCIDENT_STATUSES) + ")"
+POINT = "ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326)"  # NULL without lon
+
+
+def report_by_external_id(connection: Connection, external_id: str) -> int | None:
+    return connection.execute(text("SELECT id FROM reports WHERE external_id = :e"), {"e": external_id}).scalar()
+
+
+def lock_source(connection: Connection, source_id: int) -> None:
+    """Serialise inference per feeder source, so two calls cannot open two incidents for one device."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(1, :s)"), {"s": source_id})
+
+
+def active_calls(connection: Connection, source_id: int, since: datetime) -> list[dict[str, Any]]:
+    """Reports since ``since`` in the open, located, non-hazard incidents fed from ``source_id``:
+    one per caller (a customer who calls five times is one call), so that a storm's repeat calls
+    do not multiply the inference work."""
+    rows = connection.execute(text(
+        "SELECT DISTINCT ON (coalesce(r.customer_id, -r.id)) r.id, r.customer_id, r.bus_id, r.transformer_id, "
+        "r.incident_id FROM reports r JOIN incidents i ON i.id = r.incident_id "
+        f"WHERE r.source_id = :s AND r.received_at >= :since AND i.status IN {OPEN} "
+        "AND NOT i.hazard AND NOT i.unlocated AND r.bus_id IS NOT NULL "
+        "ORDER BY coalesce(r.customer_id, -r.id), r.received_at DESC"
+    ), {"s": source_id, "since": since})
+    return [dict(row) for row in rows.mappings()]
+
+
+def open_incidents(connection: Connection, source_id: int) -> list[dict[str, Any]]:
+    """The open, located, non-hazard incidents fed from ``source_id``, with their last report."""
+    rows = connection.execute(text(
+        "SELECT i.id, i.status, i.device_kind, i.device_id, i.device_code, "
+        "(SELECT max(received_at) FROM reports r WHERE r.incident_id = i.id) AS last_report_at "
+        f"FROM incidents i WHERE i.source_id = :s AND i.status IN {OPEN} AND NOT i.hazard AND NOT i.unlocated "
+        "ORDER BY i.id"
+    ), {"s": source_id})
+    return [dict(row) for row in rows.mappings()]
+
+
+def insert_incident(connection: Connection, **values: Any) -> int:
+    return connection.execute(text(
+        "INSERT INTO incidents (device_kind, device_id, device_code, geom, source_id, zone_id, zone_class, "
+        "zone_defaulted, unlocated, hazard, customers_affected, required_skill, first_report_at, arrival_deadline) "
+        f"VALUES (:device_kind, :device_id, :device_code, {POINT}, :source_id, :zone_id, :zone_class, "
+        ":zone_defaulted, :unlocated, :hazard, :customers_affected, :required_skill, :first_report_at, "
+        ":arrival_deadline) "
+        "RETURNING id"
+    ), values).scalar_one()
+
+
+def move_incident_device(connection: Connection, incident_id: int, **values: Any) -> None:
+    connection.execute(text(
+        "UPDATE incidents SET device_kind = :device_kind, device_id = :device_id, device_code = :device_code, "
+        f"geom = {POINT}, road_node_id = NULL, customers_affected = :customers_affected, "
+        "required_skill = :required_skill, updated_at = now() WHERE id = :id"
+    ), {"id": incident_id, **values})
+
+
+def merge_incidents(connection: Connection, survivor: int, others: list[int]) -> list[int]:
+    """Mark those of ``others`` not yet under way merged into ``survivor``, move their reports to
+    it (kept, not deleted), and return which were merged."""
+    merged = connection.execute(text(
+        "UPDATE incidents SET status = 'merged', merged_into_id = :survivor, updated_at = now() "
+        "WHERE id = ANY(:others) AND status IN ('new', 'assigned', 'accepted') RETURNING id"),
+        {"survivor": survivor, "others": others}).scalars().all()
+    connection.execute(text("UPDATE reports SET incident_id = :survivor WHERE incident_id = ANY(:merged)"),
+                       {"survivor": survivor, "merged": merged})
+    return sorted(merged)
+
+
+def insert_report(connection: Connection, **values: Any) -> int:
+    return connection.execute(text(
+        "INSERT INTO reports (external_id, channel, received_at, kind, hazard, description, account_no, phone, "
+        "address, reported_geom, located_method, located_geom, customer_id, bus_id, transformer_id, zone_id, "
+        "zone_defaulted, source_id, arrival_deadline, distance_m, incident_id) VALUES (:external_id, :channel, "
+        ":received_at, :kind, :hazard, :description, :account_no, :phone, :address, "
+        "ST_SetSRID(ST_MakePoint(CAST(:reported_lon AS float8), CAST(:reported_lat AS float8)), 4326), "
+        ":located_method, "
+        f"{POINT}, :customer_id, :bus_id, :transformer_id, :zone_id, :zone_defaulted, :source_id, "
+        ":arrival_deadline, :distance_m, :incident_id) RETURNING id"
+    ), values).scalar_one()
+
+
+def refresh_incident(connection: Connection, incident_id: int) -> None:
+    """Recount an incident's reports; its deadline is the earliest any of its reports sets."""
+    connection.execute(text(
+        "UPDATE incidents i SET report_count = r.n, first_report_at = coalesce(r.first, i.first_report_at), "
+        "arrival_deadline = coalesce(r.deadline, i.arrival_deadline), hazard = i.hazard OR coalesce(r.hazard, false), "
+        "critical_customers = coalesce(r.critical, false), updated_at = now() "
+        "FROM (SELECT count(*) AS n, min(rp.received_at) AS first, min(rp.arrival_deadline) AS deadline, "
+        "bool_or(rp.hazard) AS hazard, bool_or(c.priority IN ('critical', 'life_support')) AS critical "
+        "FROM reports rp LEFT JOIN customers c ON c.id = rp.customer_id WHERE rp.incident_id = :id) AS r "
+        "WHERE i.id = :id"
+    ), {"id": incident_id})
+
+
+def add_event(connection: Connection, incident_id: int, event_type: str, at: datetime,
+              data: dict[str, Any] | None = None, actor: str | None = "system", lon: float | None = None,
+              lat: float | None = None, note: str | None = None, idempotency_key: str | None = None) -> bool:
+    """Add a row to the incident's timeline; False when it was there already (the SLA warnings,
+    which a unique index lets in once, and a phone's event by its Idempotency-Key). ``at`` is when it
+    happened; the row also keeps when we recorded it, by the application's clock."""
+    return connection.execute(text(
+        "INSERT INTO incident_events (incident_id, type, at, recorded_at, actor, geom, note, data, idempotency_key) "
+        f"VALUES (:id, :type, :at, :recorded_at, :actor, {POINT}, :note, CAST(:data AS jsonb), :key) "
+        "ON CONFLICT DO NOTHING RETURNING id"
+    ), {"id": incident_id, "type": event_type, "at": at, "recorded_at": clock.now(), "actor": actor, "lon": lon,
+        "lat": lat, "note": note, "data": json.dumps(data or {}), "key": idempotency_key}).scalar() is not None
+
+
+def event_by_key(connection: Connection, actor: str, key: str) -> dict[str, Any] | None:
+    """The event a user already sent with this Idempotency-Key. Takes a transaction lock on the
+    key first, so two deliveries of one event at once are recorded once."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(2, hashtext(:actor || ' ' || :key))"),
+                       {"actor": actor, "key": key})
+    row = connection.execute(text(
+        "SELECT incident_id, type, at, data FROM incident_events WHERE actor = :actor AND idempotency_key = :key"
+    ), {"actor": actor, "key": key}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def lock_for_event(connection: Connection, incident_id: int) -> dict[str, Any] | None:
+    """An incident and what an event needs to know of it, locked for the change."""
+    row = connection.execute(text(
+        "SELECT i.id, i.status, i.crew_id, (SELECT code FROM crews WHERE id = i.crew_id) AS crew, "
+        "i.queued_crew_id, i.zone_class, z.restore_target_min, i.first_report_at, i.assigned_at, "
+        "i.on_site_at, i.restored_at, i.arrival_unverified, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, "
+        "greatest(i.first_report_at, (SELECT max(e.at) FROM incident_events e WHERE e.incident_id = i.id "
+        "AND e.type IN ('accepted', 'en_route', 'on_site', 'restored', 'closed', 'cancelled'))) AS latest_at "
+        "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id WHERE i.id = :id FOR UPDATE OF i"
+    ), {"id": incident_id}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def update_incident(connection: Connection, incident_id: int, **columns: Any) -> None:
+    sets = "".join(f"{name} = :{name}, " for name in columns)
+    connection.execute(text(f"UPDATE incidents SET {sets}updated_at = now() WHERE id = :id"),
+                       {"id": incident_id, **columns})
+
+
+def was_given_to(connection: Connection, incident_id: int, crew_code: str) -> bool:
+    """Whether the incident was assigned to this crew at some time (its timeline says so)."""
+    return connection.execute(text(
+        "SELECT EXISTS (SELECT FROM incident_events WHERE incident_id = :id AND type = 'assigned' "
+        "AND data->>'crew' = :crew)"), {"id": incident_id, "crew": crew_code}).scalar_one()
+
+
+def refresh_arrival_flag(connection: Connection, incident_id: int) -> None:
+    """An incident's arrival is unverified when every report of its earliest arrival is (one the
+    desk recorded, or one proven phone report at that moment, makes it verified)."""
+    connection.execute(text(
+        "UPDATE incidents i SET arrival_unverified = coalesce((SELECT bool_and(coalesce("
+        "(e.data->>'arrival_unverified')::bool, false)) FROM incident_events e "
+        "WHERE e.incident_id = i.id AND e.type = 'on_site' AND e.at = i.on_site_at), false) WHERE i.id = :id"),
+        {"id": incident_id})
+
+
+def arrivals_without_place(connection: Connection, crew_id: int, start: datetime, end: datetime) -> list[dict]:
+    """The crew's phone reports of arrival between ``start`` and ``end`` that came without a
+    location (they are checked against the crew's GPS history)."""
+    rows = connection.execute(text(
+        "SELECT e.id, e.incident_id, e.at FROM incident_events e JOIN incidents i ON i.id = e.incident_id "
+        "WHERE e.type = 'on_site' AND e.geom IS NULL AND e.at BETWEEN :start AND :end "
+        "AND e.data ? 'arrival_unverified' AND i.crew_id = :crew"
+    ), {"crew": crew_id, "start": start, "end": end})
+    return [dict(r) for r in rows.mappings()]
+
+
+def merge_event_data(connection: Connection, event_id: int, data: dict[str, Any]) -> None:
+    connection.execute(text("UPDATE incident_events SET data = data || CAST(:data AS jsonb) WHERE id = :id"),
+                       {"id": event_id, "data": json.dumps(data)})
+
+
+def metres_from_incident(connection: Connection, incident_id: int, lon: float, lat: float) -> float | None:
+    """How far a position is from the incident's location (None when it has none)."""
+    return connection.execute(text(
+        f"SELECT ST_Distance(geom::geography, {POINT}::geography) FROM incidents WHERE id = :id"
+    ), {"id": incident_id, "lon": lon, "lat": lat}).scalar()
+
+
+def incident_summary(connection: Connection, incident_id: int) -> dict[str, Any]:
+    row = connection.execute(text(
+        "SELECT i.id, i.status, i.device_kind, i.device_code, i.customers_affected, i.report_count, "
+        "i.arrival_deadline, i.hazard, i.unlocated, c.code AS crew, i.eta_s FROM incidents i "
+        "LEFT JOIN crews c ON c.id = i.crew_id WHERE i.id = :id"), {"id": incident_id}).mappings().one()
+    return dict(row)
+
+
+def report_incident(connection: Connection, report_id: int) -> int:
+    return connection.execute(text("SELECT incident_id FROM reports WHERE id = :id"), {"id": report_id}).scalar_one()
+
+
+def report_located(connection: Connection, report_id: int) -> dict[str, Any]:
+    """How a stored report was located, with the codes of what it was located on."""
+    row = connection.execute(text(
+        "SELECT r.located_method, r.bus_id, c.account_no, b.code AS bus, t.code AS transformer, "
+        "s.code AS source, z.code AS zone, coalesce(z.class, i.zone_class) AS zone_class, r.zone_defaulted, "
+        "r.distance_m, ST_X(r.located_geom) AS lon, ST_Y(r.located_geom) AS lat FROM reports r "
+        "JOIN incidents i ON i.id = r.incident_id LEFT JOIN customers c ON c.id = r.customer_id "
+        "LEFT JOIN buses b ON b.id = r.bus_id LEFT JOIN transformers t ON t.id = r.transformer_id "
+        "LEFT JOIN sources s ON s.id = r.source_id LEFT JOIN zones z ON z.id = r.zone_id WHERE r.id = :id"
+    ), {"id": report_id}).mappings().one()
+    return dict(row)
+
+
+def crews_of(connection: Connection, incident_ids: list[int]) -> list[int]:
+    """The crews working on these incidents."""
+    return connection.execute(text("SELECT DISTINCT crew_id FROM incidents WHERE id = ANY(:ids) AND crew_id IS NOT NULL"),
+                              {"ids": incident_ids}).scalars().all()

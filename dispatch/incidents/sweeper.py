@@ -1,0 +1,52 @@
+"""The SLA sweeper: every open incident's clocks, checked on a timer; each at_risk, breached and
+restoration_breached warning is recorded (event row) and published once, however many sweepers
+run (a unique index on the event table decides)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from dispatch.core.events import EventPublisher
+from dispatch.incidents.interfaces import CrewDispatch
+from dispatch.incidents.sla import states
+from dispatch.incidents.store import OPEN, add_event
+
+#: While the crew has not arrived, the arrival clock depends on its driving time.
+ON_THE_WAY = ("new", "assigned", "accepted", "en_route")
+
+
+def current_sla(dispatcher: CrewDispatch, incidents: list[dict[str, Any]], now: datetime) -> dict[int, dict[str, Any]]:
+    """Each incident's SLA states at ``now``, with the driving time they assume."""
+    etas = dispatcher.driving_times([i["id"] for i in incidents if i["status"] in ON_THE_WAY], now)
+    return {i["id"]: states(i, now, etas.get(i["id"])) | {"eta_s": etas.get(i["id"])} for i in incidents}
+
+
+def warning_for(incident: dict[str, Any], clocks: dict[str, str | None]) -> str | None:
+    if incident["on_site_at"] is None:
+        return clocks["arrival"] if clocks["arrival"] in ("at_risk", "breached") else None
+    return "restoration_breached" if clocks["restoration"] == "breached" else None
+
+
+def sweep(session: Session, dispatcher: CrewDispatch, events: EventPublisher, now: datetime) -> list[tuple[int, str]]:
+    """Check every open incident at ``now``; return the warnings recorded by this sweep. Commits."""
+    connection = session.connection()
+    incidents = [dict(r) for r in connection.execute(text(
+        "SELECT id, status, crew_id, arrival_deadline, on_site_at, restore_deadline, restored_at FROM incidents "
+        f"WHERE status IN {OPEN} ORDER BY id")).mappings()]
+    recorded = []
+    slas = current_sla(dispatcher, incidents, now)
+    for incident in incidents:
+        clocks = slas[incident["id"]]
+        warning = warning_for(incident, clocks)
+        if warning is None:
+            continue
+        if add_event(connection, incident["id"], warning, now, {"eta_s": clocks["eta_s"]}, "sla-sweeper"):
+            recorded.append((incident["id"], warning))
+    dispatcher.fill_free_crews(now)  # a crew left idle by a race or a lifted closure
+    session.commit()
+    for incident_id, warning in recorded:
+        events.publish("sla", {"incident": incident_id, "type": warning, "at": now})
+    return recorded

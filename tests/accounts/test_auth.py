@@ -1,0 +1,292 @@
+"""Sign-in, tokens, roles, and the rule that every route says who may call it."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import pytest
+from sqlalchemy import text
+
+from api import create_app
+from api.access import PUBLIC, audience
+from dispatch.accounts.models import ROLES
+from dispatch.accounts.users import SignInLimiter
+from dispatch.core import clock
+from dispatch.core.errors import TooManyAttempts
+from tests.conftest import BASE, TEST_REDIS_URL, signed_in
+from tests.helpers import assert_problem, count, customer, report
+
+
+def sign_in(client, username, password):
+    return client.post("/api/v1/auth/token", json={"username": username, "password": password})
+
+
+@pytest.fixture
+def created(cli, city):
+    """Users made with the command line: a dispatcher and a crew account of CW."""
+    for args in (["d.one", "--role", "dispatcher"], ["cw.phone", "--role", "crew", "--crew", "CW"]):
+        result = cli.invoke(args=["users", "create", *args, "--password", "s3cret-pass"])
+        assert result.exit_code == 0, result.output
+
+
+def test_a_user_signs_in_and_the_token_opens_the_api(anonymous, created, connection, redis_db):
+    answer = sign_in(anonymous, "D.One ", "s3cret-pass")
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert body["token_type"] == "Bearer" and body["user"] == {"username": "d.one", "role": "dispatcher", "crew": None}
+    assert datetime.fromisoformat(body["expires_at"]) > clock.now()
+    me = anonymous.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.get_json() == {"username": "d.one", "role": "dispatcher", "crew": None}
+    stored = connection.execute(text("SELECT password_hash FROM users WHERE username = 'd.one'")).scalar()
+    assert stored.startswith("$argon2id$") and "s3cret-pass" not in stored
+
+
+def test_wrong_passwords_and_unknown_users_get_the_same_401(anonymous, created, redis_db):
+    for username, password in (("d.one", "wrong-pass"), ("nobody", "s3cret-pass")):
+        answer = sign_in(anonymous, username, password)
+        body = assert_problem(answer, 401)
+        assert body["detail"] == "wrong user name or password"
+        assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_failed_sign_ins_are_limited_per_user_name(anonymous, created, redis_db):
+    for _ in range(BASE.signin_max_failures):
+        assert_problem(sign_in(anonymous, "d.one", "wrong-pass"), 401)
+    blocked = sign_in(anonymous, "d.one", "s3cret-pass")  # even the right password waits now
+    assert assert_problem(blocked, 429)["retry_after"] > 0
+    assert 0 < int(blocked.headers["Retry-After"]) <= BASE.signin_window_s
+    assert sign_in(anonymous, "cw.phone", "s3cret-pass").status_code == 201  # the others at this address may
+    redis_db.flushdb()
+    assert sign_in(anonymous, "d.one", "s3cret-pass").status_code == 201
+
+
+def test_sign_in_attempts_at_the_same_moment_cannot_pass_the_limit(redis_db):
+    limiter = SignInLimiter(redis_db, max_per_user=5, max_per_address=1000, window_s=60)
+
+    def try_once(_):
+        try:
+            limiter.attempt("d.one", "10.0.0.1")
+            return "let through"
+        except TooManyAttempts:
+            return "refused"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(try_once, range(40)))
+    assert outcomes.count("let through") == 5 and outcomes.count("refused") == 35
+
+
+def test_refused_attempts_do_not_count_against_the_address(redis_db):
+    limiter = SignInLimiter(redis_db, max_per_user=5, max_per_address=50, window_s=60)
+    outcomes = []
+    for _ in range(60):  # one person keeps trying the same name
+        try:
+            limiter.attempt("d.one", "10.0.0.1")
+            outcomes.append("checked")
+        except TooManyAttempts:
+            outcomes.append("refused")
+    assert outcomes.count("checked") == 5
+    limiter.attempt("cw.phone", "10.0.0.1")  # a colleague at the same depot is still let through
+
+
+def test_a_right_password_after_the_window_leaves_no_counter_behind(redis_db):
+    limiter = SignInLimiter(redis_db, max_per_user=5, max_per_address=50, window_s=60)
+    limiter.attempt("d.one", "10.0.0.1")
+    redis_db.flushdb()  # the window ran out while the password was being checked
+    limiter.succeeded("d.one", "10.0.0.1")
+    assert redis_db.keys("*") == []
+
+
+def test_failed_sign_ins_are_limited_per_address(rules, created, redis_db):
+    desk = rules(signin_max_failures_per_address=3)
+    for name in ("a.one", "b.two", "c.three"):
+        assert_problem(sign_in(desk, name, "wrong-pass"), 401)
+    assert_problem(sign_in(desk, "d.one", "s3cret-pass"), 429)
+    redis_db.flushdb()
+    assert sign_in(desk, "d.one", "s3cret-pass").status_code == 201
+
+
+def test_behind_a_proxy_each_client_address_counts_apart(rules, created, redis_db):
+    desk = rules(signin_max_failures_per_address=2, proxy_hops=1)
+    for name in ("a.one", "b.two"):
+        assert_problem(sign_in_from(desk, "10.1.1.1", name, "wrong-pass"), 401)
+    assert_problem(sign_in_from(desk, "10.1.1.1", "d.one", "s3cret-pass"), 429)
+    assert sign_in_from(desk, "10.2.2.2", "d.one", "s3cret-pass").status_code == 201
+
+
+def sign_in_from(client, address, username, password):
+    return client.post("/api/v1/auth/token", json={"username": username, "password": password},
+                       headers={"X-Forwarded-For": address})
+
+
+def test_sign_in_works_without_redis(database_url, connection, created):
+    app = create_app(BASE.with_overrides(database_url=database_url, redis_url="redis://127.0.0.1:1/0",
+                                         health_timeout_s=0.2))
+    app.extensions["database"].bind_to(connection)
+    assert sign_in(app.test_client(), "d.one", "s3cret-pass").status_code == 201
+
+
+def test_tokens_can_be_revoked_and_expire(anonymous, created, connection, redis_db):
+    token = sign_in(anonymous, "d.one", "s3cret-pass").get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert anonymous.get("/api/v1/incidents", headers=headers).status_code == 200
+    assert anonymous.delete("/api/v1/auth/token", headers=headers).status_code == 204
+    assert_problem(anonymous.get("/api/v1/incidents", headers=headers), 401)
+
+    token = sign_in(anonymous, "d.one", "s3cret-pass").get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    connection.execute(text("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE revoked_at IS NULL"))
+    assert_problem(anonymous.get("/api/v1/incidents", headers=headers), 401)
+
+
+def test_forged_and_foreign_tokens_are_refused(anonymous, created, database_url, connection, redis_db):
+    token = sign_in(anonymous, "d.one", "s3cret-pass").get_json()["access_token"]
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    for bad in (forged, "not-a-token", ""):
+        assert_problem(anonymous.get("/api/v1/incidents", headers={"Authorization": f"Bearer {bad}"}), 401)
+    assert_problem(anonymous.get("/api/v1/incidents", headers={"Authorization": f"Basic {token}"}), 401)
+    other = create_app(BASE.with_overrides(database_url=database_url, redis_url=TEST_REDIS_URL,
+                                           secret_key="another deployment"))
+    other.extensions["database"].bind_to(connection)
+    assert_problem(other.test_client().get("/api/v1/incidents", headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+def test_disabling_a_user_revokes_their_tokens_at_once(anonymous, cli, created, redis_db):
+    token = sign_in(anonymous, "d.one", "s3cret-pass").get_json()["access_token"]
+    result = cli.invoke(args=["users", "disable", "d.one"])
+    assert result.exit_code == 0 and "1 token(s) revoked" in result.output
+    assert_problem(anonymous.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}), 401)
+    assert_problem(sign_in(anonymous, "d.one", "s3cret-pass"), 401)
+    listed = cli.invoke(args=["users", "list"]).output
+    assert "d.one" in listed and "disabled" in listed and "cw.phone" in listed
+
+
+@pytest.mark.parametrize("args, message", [
+    (["x", "--role", "dispatcher"], "username"),
+    (["someone", "--role", "crew"], "a crew account names its crew"),
+    (["someone", "--role", "viewer", "--crew", "CW"], "a crew account names its crew"),
+    (["someone", "--role", "crew", "--crew", "NOPE"], "there is no crew 'NOPE'"),
+    (["d.one", "--role", "viewer"], "exists already"),
+])
+def test_bad_users_are_refused_by_the_command_line(cli, created, connection, args, message):
+    before = count(connection, "users")
+    result = cli.invoke(args=["users", "create", *args, "--password", "long-enough"])
+    assert result.exit_code == 1 and message in result.output
+    assert count(connection, "users") == before
+    short = cli.invoke(args=["users", "create", "someone", "--role", "viewer", "--password", "short"])
+    assert short.exit_code == 1 and "at least 8 characters" in short.output
+
+
+def test_creating_a_user_again_can_be_allowed(cli, created, connection):
+    again = cli.invoke(args=["users", "create", "d.one", "--role", "viewer", "--password", "other-pass", "--exist-ok"])
+    assert again.exit_code == 0 and "left as it is" in again.output
+    assert connection.execute(text("SELECT role FROM users WHERE username = 'd.one'")).scalar() == "dispatcher"
+
+
+def test_an_app_with_a_route_nobody_decided_on_does_not_start(database_url):
+    from flask import Blueprint
+
+    import api as api_package
+    stray = Blueprint("stray", __name__)
+
+    @stray.get("/api/v1/stray")
+    def undecided():
+        return "?"
+
+    original = api_package.roads.blueprint
+    api_package.roads.blueprint = stray
+    try:
+        with pytest.raises(RuntimeError, match="/api/v1/stray"):
+            create_app(BASE.with_overrides(database_url=database_url, redis_url=TEST_REDIS_URL))
+    finally:
+        api_package.roads.blueprint = original
+
+
+# --- Every route, every role --------------------------------------------------------------------
+
+def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]]:
+    """For each endpoint: method, path, JSON body and headers of a request that succeeds for the
+    roles the route allows. A route added without an example fails the test below."""
+    incident = report(client, clock.now(), account_no=customer(2))["incident"]
+    assert incident["crew"] == "CW"
+    road = connection.execute(text("SELECT min(id) FROM roads")).scalar_one()
+    closure = client.post("/api/v1/roads/closures", json={"reason": "tree down", "road_ids": [road]}).get_json()
+    now = clock.now().isoformat()
+    i = incident["id"]
+    return {
+        "auth.create_token": ("POST", "/api/v1/auth/token", {"username": "d.one", "password": "s3cret-pass"}, {}),
+        "auth.revoke_token": ("DELETE", "/api/v1/auth/token", None, {}),
+        "auth.who_am_i": ("GET", "/api/v1/me", None, {}),
+        "crews.add_crew": ("POST", "/api/v1/crews", {"code": "CN", "name": "North", "depot": "DW", "members": 2,
+                                                     "phone": "1"}, {}),
+        "crews.list_crews": ("GET", "/api/v1/crews", None, {}),
+        "crews.get_crew": ("GET", "/api/v1/crews/CE", None, {}),
+        "crews.change_crew": ("PATCH", "/api/v1/crews/CE", {"name": "East"}, {}),
+        "crews.add_positions": ("POST", "/api/v1/crews/CE/positions",
+                                {"positions": [{"at": now, "lon": 120.0, "lat": 30.0}]}, {}),
+        "grid.layer_features": ("GET", "/api/v1/grid/transformers", None, {}),
+        "grid.change_switch": ("PATCH", "/api/v1/grid/switches/R1", {"is_open": True}, {}),
+        "health.healthz": ("GET", "/healthz", None, {}),
+        "incidents.list_incidents": ("GET", "/api/v1/incidents", None, {}),
+        "incidents.get_incident": ("GET", f"/api/v1/incidents/{i}", None, {}),
+        "incidents.incident_candidates": ("GET", f"/api/v1/incidents/{i}/candidates", None, {}),
+        "incidents.incident_route": ("GET", f"/api/v1/incidents/{i}/route", None, {}),
+        "incidents.assign_crew": ("POST", f"/api/v1/incidents/{i}/assign", {"crew": "CE"}, {}),
+        "incidents.add_event": ("POST", f"/api/v1/incidents/{i}/events", {"type": "accepted"}, {}),
+        "me.my_jobs": ("GET", "/api/v1/me/jobs", None, {}),
+        "me.my_positions": ("POST", "/api/v1/me/positions", {"positions": [{"at": now, "lon": 120.0, "lat": 30.0}]},
+                            {}),
+        "me.my_event": ("POST", f"/api/v1/me/jobs/{i}/events", {"type": "accepted", "at": now},
+                        {"Idempotency-Key": "k"}),
+        "openapi.openapi_document": ("GET", "/api/v1/openapi.json", None, {}),
+        "reports.submit_report": ("POST", "/api/v1/reports", {"channel": "hotline", "account_no": customer(3)}, {}),
+        "roads.create_closure": ("POST", "/api/v1/roads/closures", {"reason": "flood", "road_ids": [road]}, {}),
+        "roads.list_closures": ("GET", "/api/v1/roads/closures", None, {}),
+        "roads.delete_closure": ("DELETE", f"/api/v1/roads/closures/{closure['id']}", None, {}),
+        **{endpoint: ("GET", path, None, {}) for endpoint, path in CREW_APP_PAGES.items()},
+    }
+
+
+#: The crew app's pages and files (public: the app signs in itself).
+CREW_APP_PAGES = {"crew_app.index": "/crew/", "crew_app.service_worker": "/crew/sw.js",
+                  "crew_app.vendor_file": "/crew/vendor/leaflet/leaflet.js", "crew_app.app_file": "/crew/main.js"}
+
+
+def test_each_role_reaches_exactly_the_routes_it_is_allowed(app, client, created, make_user, connection, redis_db):
+    users = {role: make_user(role, crew="CW" if role == "crew" else None) for role in ROLES}
+    table = examples(client, connection)
+    endpoints = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    assert set(endpoints) == set(table), f"examples missing for {sorted(set(endpoints) - set(table))}"
+    for endpoint, (method, path, body, headers) in table.items():
+        allowed = audience(app, endpoint)
+        for role in (None, *ROLES):
+            attempt = connection.begin_nested()  # each request sees the same world
+            caller = app.test_client() if role is None else signed_in(app.test_client(), users[role])
+            response = caller.open(path, method=method, json=body, headers=headers)
+            attempt.rollback()
+            where = f"{role or 'anonymous'} {method} {path}: {response.status_code} {response.get_data(as_text=True)}"
+            if allowed == PUBLIC or role in allowed:
+                assert 200 <= response.status_code < 300, where
+            elif role is None:
+                assert response.status_code == 401, where
+            else:
+                assert response.status_code == 403, where
+
+
+@pytest.mark.parametrize("role, layer, status", [
+    ("crew", "customers", 403), ("crew", "crews", 403), ("crew", "roads", 200), ("crew", "switches", 200),
+    ("viewer", "customers", 403), ("viewer", "crews", 200), ("dispatcher", "customers", 200),
+])
+def test_personal_data_layers_are_for_the_desk(app, city, make_user, role, layer, status):
+    caller = signed_in(app.test_client(), make_user(role, crew="CW" if role == "crew" else None))
+    assert caller.get(f"/api/v1/grid/{layer}?limit=1").status_code == status
+
+
+def test_a_crew_sees_and_touches_only_its_own_jobs(client, city, make_user):
+    incident = report(client, clock.now(), account_no=customer(2))["incident"]
+    east = signed_in(client.application.test_client(), make_user("crew", crew="CE"))
+    assert east.get("/api/v1/me/jobs").get_json()["jobs"] == []
+    refused = east.post(f"/api/v1/me/jobs/{incident['id']}/events", headers={"Idempotency-Key": "x"},
+                        json={"type": "accepted", "at": clock.now().isoformat()})
+    assert_problem(refused, 403)
+    assert_problem(east.get(f"/api/v1/incidents/{incident['id']}"), 403)  # the desk's view is not the crew's
+    assert client.get(f"/api/v1/incidents/{incident['id']}").get_json()["status"] == "assigned"

@@ -1,0 +1,323 @@
+"""The crew phone app: its files as Flask serves them, and the whole flow in a real browser.
+
+The browser test drives Debian's Chromium (scripts/setup.sh installs it) on a phone-sized screen:
+sign in, open the job, accept it, lose the network, press en route and on site (they wait in the
+phone's queue, and the app still reloads from its service worker), get the network back, and the
+server then has both events with the times the phone took when they were pressed.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from api.crew_app import STATIC, VENDOR
+from dispatch.core import clock
+from tests.helpers import assert_problem, customer, report
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True, "locale": "en-GB", "timezone_id": "Asia/Shanghai"}
+WAIT_MS = 30_000  # the queue replays on 'online' at once; its periodic retry comes every 20 s
+
+
+# --- the files, through Flask's test client ----------------------------------------------------
+
+def test_the_page_its_modules_and_libraries_are_served_without_sign_in(anonymous):
+    page = anonymous.get("/crew/")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert b'src="/crew/main.js"' in page.data
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert anonymous.get("/crew/index.html").headers["Content-Security-Policy"] == page.headers["Content-Security-Policy"]
+    assert anonymous.get("/crew").status_code == 308
+    module = anonymous.get("/crew/queue.js")
+    assert module.status_code == 200 and module.mimetype == "text/javascript"
+    leaflet = anonymous.get("/crew/vendor/leaflet/leaflet.js")
+    assert leaflet.status_code == 200 and leaflet.data == (ROOT / "node_modules/leaflet/dist/leaflet.js").read_bytes()
+    assert anonymous.get("/crew/vendor/idb-keyval/index.js").status_code == 200
+
+
+def test_the_service_worker_is_fresh_and_covers_the_app(anonymous):
+    worker = anonymous.get("/crew/sw.js")
+    assert worker.status_code == 200 and worker.mimetype == "text/javascript"
+    assert worker.headers["Service-Worker-Allowed"] == "/crew/"
+    assert "no-cache" in worker.headers["Cache-Control"]
+    source = worker.get_data(as_text=True)
+    version = re.search(r"const VERSION = '(\w+)'", source).group(1)
+    assert version != "__SHELL_VERSION__"
+    # Every file of the app and every library must be in the shell, or the app breaks offline.
+    listed = re.search(r"const SHELL = \[(.*?)\];", source, re.S).group(1)
+    shell = set(re.findall(r"'(/crew/[^']*)'", listed))
+    files = {f"/crew/{p.relative_to(STATIC).as_posix()}" for p in STATIC.rglob("*")
+             if p.is_file() and p.name not in ("index.html", "sw.js")}
+    assert files | {"/crew/"} | {f"/crew/vendor/{name}" for name in VENDOR} == shell
+
+
+@pytest.mark.parametrize("path", [
+    "/crew/../pyproject.toml", "/crew/%2e%2e/crew_app.py", "/crew/..%2fcrew_app.py", "/crew/%2e%2e%2f__init__.py",
+    "/crew/vendor/leaflet/../../package.json", "/crew/vendor/leaflet/package.json",
+    "/crew/vendor/leaflet/%2e%2e%2fpackage.json", "/crew/vendor/../../pyproject.toml", "/crew/nothing.js",
+])
+def test_nothing_outside_the_app_and_its_libraries_is_served(anonymous, path):
+    assert_problem(anonymous.get(path), 404)
+
+
+# --- the whole flow in a browser ---------------------------------------------------------------
+
+@contextmanager
+def serving(app):
+    """The app on a free local port, one request at a time: every request uses the test's one
+    database connection (and transaction), which must never be used by two at once."""
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, name="crew-app-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+def screenshot(page, tmp_path: Path, name: str) -> Path:
+    """A PNG under the test's directory, copied to var/screenshots/ (git-ignored) for people to look at."""
+    path = tmp_path / name
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 0
+    kept = ROOT / "var" / "screenshots"
+    kept.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, kept / name)
+    return path
+
+
+@contextmanager
+def phone(app, lon: float, lat: float):
+    """The app served, and a phone-sized headless Chromium standing at (lon, lat) with its GPS on and its
+    clock set to the application's.
+    Yields (base URL, browser context, page, problems): uncaught page errors and CSP refusals."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Debian's chromium is missing: run scripts/setup.sh"
+    problems: list[str] = []
+    with serving(app) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(**PHONE, permissions=["geolocation"],
+                                          geolocation={"longitude": lon, "latitude": lat})
+            context.clock.install(time=clock.now())  # the phone's clock agrees with the server's, shifted or not
+            context.set_default_timeout(WAIT_MS)
+            page = context.new_page()
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+            page.on("console", lambda message: problems.append(message.text)
+                    if "Content Security Policy" in message.text else None)
+            yield base, context, page, problems
+        finally:
+            browser.close()
+
+
+def sign_in(page, user: dict) -> None:
+    page.fill("#username", user["username"])
+    page.fill("#password", user["password"])
+    page.click("button[type=submit]")
+
+
+def assigned_job(client, connection) -> tuple[int, float, float]:
+    """A fault reported a minute ago behind transformer T2, sent to crew CW: (id, lon, lat)."""
+    incident = report(client, at=clock.now() - timedelta(minutes=1),
+                      account_no=customer(2))["incident"]
+    assert incident["crew"] == "CW" and incident["status"] == "assigned"
+    lon, lat = connection.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incidents WHERE id = :id"),
+                                  {"id": incident["id"]}).one()
+    return incident["id"], lon, lat
+
+
+def test_a_crew_works_its_job_offline_and_the_server_gets_the_phones_times(
+        app, client, city, connection, make_user, redis_db, tmp_path):
+    from playwright.sync_api import expect
+
+    user = make_user("crew", crew="CW")
+    job_id, lon, lat = assigned_job(client, connection)
+
+    with phone(app, lon + 0.0001, lat + 0.0001) as (base, context, page, problems):
+        net = page.locator("#net")
+        status = page.locator("#job-status")
+        page.goto(f"{base}/crew/")
+        sign_in(page, user)
+        card = page.locator(f'a.job-card[data-job="{job_id}"]')
+        expect(card).to_contain_text("Assigned")
+        screenshot(page, tmp_path, "crew-app-jobs.png")
+        # The service worker takes over the page; a reload online fills its caches (shell, job list).
+        assert page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)") == f"{base}/crew/"
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.reload()
+        card.click()
+
+        page.click('button[data-action="accepted"]')
+        expect(status).to_have_text("Accepted")
+        expect(net).to_have_text("Online")
+        expect(page.locator("button[data-action]")).to_have_count(2)  # en route, on site
+
+        context.set_offline(True)
+        before_presses = clock.now()
+        page.click('button[data-action="en_route"]')
+        expect(net).to_have_text("Offline — 1 action waiting")
+        page.click('button[data-action="on_site"]')
+        expect(net).to_have_text("Offline — 2 actions waiting")
+        expect(status).to_have_text("On site")
+        expect(page.locator('button[data-action="restored"]')).to_be_visible()
+        phone_times = dict(page.eval_on_selector_all(
+            ".pending li", "items => items.map(li => [li.dataset.type, li.querySelector('time').dateTime])"))
+        assert list(phone_times) == ["en_route", "on_site"]
+        assert all(t.endswith("+08:00") for t in phone_times.values())  # the phone's own offset
+
+        # With no network at all, the app still starts, from the service worker's caches and the queue.
+        page.reload()
+        expect(net).to_have_text("Offline — 2 actions waiting")
+        expect(status).to_have_text("On site")
+        expect(page.locator("#map")).to_have_attribute("data-fault", f"{lon},{lat}")
+        offline_shot = screenshot(page, tmp_path, "crew-app.png")
+
+        back_online = clock.now()
+        context.set_offline(False)
+        expect(net).to_have_text("Online")
+        expect(page.locator(".pending li")).to_have_count(0)
+        expect(status).to_have_text("On site")
+        expect(page.locator('button[data-action="restored"]')).to_be_visible()
+        expect(page.locator("#map")).to_have_attribute("data-roads", re.compile(r"^[1-9]\d*$"))  # streets drawn
+        screenshot(page, tmp_path, "crew-app-online.png")
+
+    # The server is stopped: the test's connection is free again.
+    assert problems == []
+    assert offline_shot.stat().st_size > 0 and (ROOT / "var/screenshots/crew-app.png").stat().st_size > 0
+    events = connection.execute(text(
+        "SELECT type, at, recorded_at, actor, idempotency_key FROM incident_events "
+        "WHERE incident_id = :id AND type IN ('accepted', 'en_route', 'on_site') ORDER BY at"),
+        {"id": job_id}).mappings().all()
+    assert [e["type"] for e in events] == ["accepted", "en_route", "on_site"]
+    assert all(e["actor"] == user["username"] and e["idempotency_key"] for e in events)
+    for event in events[1:]:
+        pressed = datetime.fromisoformat(phone_times[event["type"]])
+        assert event["at"] == pressed  # the phone's time, not the time the server heard of it
+        # Pressed offline; the server heard of it only once the network was back.
+        assert before_presses - timedelta(seconds=1) <= pressed < back_online <= event["recorded_at"]
+    assert connection.execute(text("SELECT status FROM incidents WHERE id = :id"), {"id": job_id}).scalar() == "on_site"
+    positions = connection.execute(text("SELECT count(*) FROM crew_positions WHERE crew_id = "
+                                        "(SELECT id FROM crews WHERE code = 'CW')")).scalar()
+    assert positions >= 1  # the phone's GPS reached the server
+
+
+def test_a_refused_action_is_shown_and_dropped_an_ended_sign_in_keeps_the_queue(
+        app, client, city, connection, make_user, redis_db):
+    from playwright.sync_api import expect
+
+    user = make_user("crew", crew="CW")
+    job_id, lon, lat = assigned_job(client, connection)
+
+    with phone(app, lon, lat) as (base, context, page, problems):
+        net = page.locator("#net")
+        page.goto(f"{base}/crew/")
+        sign_in(page, user)
+        page.click(f'a.job-card[data-job="{job_id}"]')
+        context.set_offline(True)
+        page.click('button[data-action="en_route"]')
+        expect(net).to_have_text("Offline — 1 action waiting")
+        token = page.evaluate("JSON.parse(localStorage.getItem('crew.session')).access_token")
+        # While the phone is offline the server is idle, so the test may use the connection: the
+        # phone's sign-in is revoked and its job handed to the east crew.
+        assert client.delete("/api/v1/auth/token", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+        assert client.post(f"/api/v1/incidents/{job_id}/assign", json={"crew": "CE"}).status_code == 200
+
+        context.set_offline(False)
+        # 401: the action stays, and the crew is asked to sign in again.
+        expect(page.locator("form.signin .problem")).to_contain_text("1 action waiting will then be sent")
+        expect(net).to_contain_text("1 action waiting")
+        sign_in(page, user)
+        # 403 (no longer this crew's job): it can never succeed, so it is dropped and the reason shown.
+        expect(page.locator(".banner")).to_contain_text(f"En route on job #{job_id} was not recorded")
+        expect(page.locator(".banner")).to_contain_text("CW")
+        expect(net).to_have_text("Online")
+        expect(page.locator(".empty")).to_contain_text("No jobs")
+
+    assert problems == []
+    assert connection.execute(text("SELECT count(*) FROM incident_events WHERE incident_id = :id AND type = "
+                                   "'en_route'"), {"id": job_id}).scalar() == 0
+
+
+def test_restored_asks_for_the_cause_and_a_note(app, client, city, connection, make_user, redis_db):
+    from playwright.sync_api import expect
+
+    user = make_user("crew", crew="CW")
+    job_id, lon, lat = assigned_job(client, connection)
+
+    with phone(app, lon, lat) as (base, context, page, problems):
+        page.goto(f"{base}/crew/")
+        sign_in(page, user)
+        page.click(f'a.job-card[data-job="{job_id}"]')
+        page.click('button[data-action="on_site"]')  # a crew may go straight there
+        expect(page.locator("#job-status")).to_have_text("On site")
+        page.click('button[data-action="restored"]')
+        dialog = page.locator("dialog.restored")
+        expect(dialog).to_be_visible()
+        page.click("#send-restored")
+        expect(dialog).to_be_visible()  # not without a cause
+        page.select_option("#cause", "Tree or vegetation contact")
+        page.fill("#note", "Branch removed, fuse F2 replaced")
+        # Wait for the server's answer: the card leaves the list as soon as the press is queued.
+        with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/events")) as sent:
+            page.click("#send-restored")
+        assert sent.value.status == 201
+        expect(dialog).to_be_hidden()
+        expect(page.locator("#net")).to_have_text("Online")
+        expect(page.locator(f'a.job-card[data-job="{job_id}"]')).to_have_count(0)  # done: off the list
+
+    assert problems == []
+    restored = connection.execute(text(
+        "SELECT data ->> 'cause' AS cause, note FROM incident_events WHERE incident_id = :id AND type = 'restored'"),
+        {"id": job_id}).mappings().one()
+    assert dict(restored) == {"cause": "Tree or vegetation contact", "note": "Branch removed, fuse F2 replaced"}
+    assert connection.execute(text("SELECT status FROM incidents WHERE id = :id"), {"id": job_id}).scalar() == "restored"
+
+
+def test_gps_kept_for_one_user_is_never_sent_as_the_next(app, client, city, connection, make_user, redis_db):
+    from playwright.sync_api import expect
+
+    first, second = make_user("crew", crew="CW"), make_user("crew", crew="CE")
+    lon, lat = 51.4515, 33.98
+    with phone(app, lon, lat) as (base, context, page, problems):
+        page.goto(f"{base}/crew/")
+        sign_in(page, first)
+        expect(page.locator("#net")).to_have_text("Online")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")  # so it reloads offline
+        context.set_offline(True)
+        page.wait_for_timeout(1000)  # a fix or two of the first user's, kept on the phone
+        # The first user's sign-in ends while offline; then the second user takes the phone elsewhere.
+        page.evaluate("""() => { const s = JSON.parse(localStorage.getItem('crew.session'));
+                                 s.expires_at = '2000-01-01T00:00:00Z';
+                                 localStorage.setItem('crew.session', JSON.stringify(s)); }""")
+        page.reload()
+        context.set_geolocation({"longitude": lon + 0.05, "latitude": lat})
+        context.set_offline(False)
+        sign_in(page, second)
+        expect(page.locator("#net")).to_have_text("Online")
+        page.wait_for_function("""async () => {
+            const r = await fetch('/api/v1/me', {headers: {Authorization: 'Bearer ' +
+                JSON.parse(localStorage.getItem('crew.session')).access_token}});
+            return r.ok; }""")
+        page.wait_for_timeout(17_000)  # positions go out every 15 s
+
+    assert problems == []
+    sent = connection.execute(text(
+        "SELECT c.code, round(ST_X(p.geom)::numeric, 3) FROM crew_positions p JOIN crews c ON c.id = p.crew_id"
+    )).all()
+    assert sent and {code for code, _ in sent} == {"CE"}
+    assert all(abs(float(x) - (lon + 0.05)) < 0.002 for _, x in sent)  # none at the first user's place

@@ -1,0 +1,88 @@
+"""SLA states with controlled clocks, and the sweeper recording each warning once."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from dispatch.core import clock
+from dispatch.crews.assignment import Dispatcher
+from dispatch.incidents.sla import states
+from dispatch.incidents.sweeper import sweep
+from tests.helpers import T0 as T
+from tests.helpers import customer, report
+
+DEADLINE = T + timedelta(minutes=45)
+
+
+def incident(**times):
+    base = {"status": "assigned", "arrival_deadline": DEADLINE, "on_site_at": None, "restore_deadline": None,
+            "restored_at": None}
+    return {**base, **times}
+
+@pytest.mark.parametrize("case, now, eta, expected", [
+    ("plenty of time", T + timedelta(minutes=10), 600, "on_track"),
+    ("the drive ends after the deadline", T + timedelta(minutes=40), 600, "at_risk"),
+    ("no crew known yet", T + timedelta(minutes=40), None, "on_track"),
+    ("past the deadline", DEADLINE + timedelta(seconds=1), 60, "breached"),
+])
+def test_arrival_clock_while_running(case, now, eta, expected):
+    assert states(incident(), now, eta)["state"] == expected
+
+def test_arrival_met_or_missed_then_the_restoration_clock_runs():
+    on_time = incident(status="on_site", on_site_at=DEADLINE - timedelta(minutes=1),
+                       restore_deadline=DEADLINE + timedelta(hours=3))
+    assert states(on_time, DEADLINE, None) == {"state": "on_track", "arrival": "met", "restoration": "on_track"}
+    late = incident(status="on_site", on_site_at=DEADLINE + timedelta(minutes=1),
+                    restore_deadline=DEADLINE + timedelta(hours=3))
+    assert states(late, DEADLINE + timedelta(hours=4), None) == {
+        "state": "breached", "arrival": "missed", "restoration": "breached"}
+    restored = {**late, "status": "restored", "restored_at": DEADLINE + timedelta(hours=2)}
+    assert states(restored, DEADLINE + timedelta(hours=9), None)["state"] == "met"
+    restored_late = {**late, "status": "restored", "restored_at": DEADLINE + timedelta(hours=5)}
+    assert states(restored_late, DEADLINE + timedelta(hours=9), None)["state"] == "missed"
+    assert states(incident(status="cancelled"), DEADLINE, 60)["state"] is None
+
+def test_the_sweeper_records_and_publishes_each_warning_once(app, client, city, connection, redis_db):
+    listener = redis_db.pubsub()
+    listener.subscribe("dispatch:sla")
+    listener.get_message(timeout=1)  # the subscription's own confirmation
+    now = clock.now()
+    opened = report(client, now, account_no=customer(2))["incident"]
+    deadline = datetime.fromisoformat(opened["arrival_deadline"])
+    session = app.extensions["database"].session()
+    dispatcher = Dispatcher(session, app.extensions["settings"], app.extensions["road_graphs"])
+    events = app.extensions["events"]
+    assert sweep(session, dispatcher, events, deadline - timedelta(minutes=30)) == []
+    at_risk = deadline - timedelta(seconds=opened["eta_s"] / 2)  # the drive would end after the deadline
+    assert sweep(session, dispatcher, events, at_risk) == [(opened["id"], "at_risk")]
+    assert sweep(session, dispatcher, events, at_risk + timedelta(seconds=5)) == []
+    assert sweep(session, dispatcher, events, deadline + timedelta(seconds=1)) == [(opened["id"], "breached")]
+    assert sweep(session, dispatcher, events, deadline + timedelta(minutes=5)) == []
+    client.post(f"/api/v1/incidents/{opened['id']}/events",
+                json={"type": "on_site", "at": (now + timedelta(minutes=1)).isoformat()})
+    restore_by = connection.execute(text("SELECT restore_deadline FROM incidents WHERE id = :i"),
+                                    {"i": opened["id"]}).scalar()
+    assert restore_by == now + timedelta(minutes=1, hours=3)  # urban: 3 h after arrival
+    assert sweep(session, dispatcher, events, restore_by + timedelta(seconds=1)) == [
+        (opened["id"], "restoration_breached")]
+    assert sweep(session, dispatcher, events, restore_by + timedelta(hours=1)) == []
+    session.close()
+    kinds = [e["type"] for e in client.get(f"/api/v1/incidents/{opened['id']}").get_json()["timeline"]]
+    assert kinds.count("at_risk") == kinds.count("breached") == kinds.count("restoration_breached") == 1
+    published = []
+    while (message := listener.get_message(timeout=0.5)) is not None:
+        published.append(json.loads(message["data"])["type"])
+    assert published == ["at_risk", "breached", "restoration_breached"]
+    listener.close()
+
+def test_the_incident_shows_its_sla(client, city):
+    opened = report(client, clock.now(), account_no=customer(2))["incident"]
+    sla = client.get(f"/api/v1/incidents/{opened['id']}").get_json()["sla"]
+    assert sla["state"] == "on_track" and sla["arrival"] == "on_track" and sla["eta_s"] == opened["eta_s"]
+
+def test_the_worker_command_sweeps_once(cli, city, client):
+    result = cli.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
