@@ -108,7 +108,7 @@ def main() -> None:
             connection.execute(text("CREATE EXTENSION IF NOT EXISTS pgrouting"))
             connection.commit()
             before = rss_mb()
-            edges = directed_edges(connection, speed_table())
+            edges = directed_edges(connection, speed_table(), open_at=None)
             graph = RoadGraph(edges)
             print(f"worker memory for the demo graph: {rss_mb() - before:.1f} MiB more resident "
                   f"(process {rss_mb():.0f} MiB)")

@@ -16,11 +16,12 @@ from functools import cache
 import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from dispatch.accounts import store
 from dispatch.accounts.models import ROLES
+from dispatch.core import clock
 from dispatch.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from dispatch.crews import store as crew_store
 
@@ -50,11 +51,19 @@ class Identity:
     token_id: str
 
 
+class _ClockTimestampSigner(TimestampSigner):
+    """itsdangerous's timestamps, read from the application's clock (tests move it)."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now().timestamp())
+
+
 class TokenSigner:
     """Signs token ids and reads them back, refusing forged and expired ones."""
 
     def __init__(self, secret_key: str, ttl_s: float):
-        self._serializer = URLSafeTimedSerializer(secret_key or secrets.token_urlsafe(32), salt="api-token")
+        self._serializer = URLSafeTimedSerializer(secret_key or secrets.token_urlsafe(32), salt="api-token",
+                                                  signer=_ClockTimestampSigner)
         self.ttl = timedelta(seconds=ttl_s)
 
     def sign(self, token_id: str) -> str:

@@ -78,7 +78,8 @@ class Settings:
 
     # Time.
     #: Days the application's clock runs ahead of the real time (negative: behind). For tests
-    #: and drills only: the suite runs shifted to prove that no test depends on the calendar.
+    #: only (phones and trackers keep the real time): the suite runs shifted to prove that no
+    #: test depends on the calendar.
     clock_shift_days: float = 0.0
 
     @classmethod

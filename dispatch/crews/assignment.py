@@ -227,6 +227,7 @@ class Dispatcher:
         """The crew follows its incident's new status; restored or cancelled frees it for the next job."""
         if crew_id is None:
             return
+        self._origins_memo = None  # the crew's status changes below
         if status in CREW_STATUS:
             store.set_crew_status(self._connection, crew_id, CREW_STATUS[status])
         elif status in ("restored", "cancelled"):

@@ -24,14 +24,19 @@ from dispatch.crews import store as crew_store
 from dispatch.crews.assignment import Dispatcher
 from dispatch.incidents import store
 from dispatch.incidents.lifecycle import CLOCK_SKEW, stamp
-from dispatch.incidents.queries import crew_jobs
 
 
 class CrewUser(Protocol):
     """Who sends a phone's event: a user acting for one crew (an accounts ``Identity`` of role crew)."""
-    username: str
-    crew_id: int | None
-    crew: str | None
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def crew_id(self) -> int | None: ...
+
+    @property
+    def crew(self) -> str | None: ...
 
 
 #: The steps a crew's phone reports, in the order they happen.
@@ -54,7 +59,7 @@ def jobs(session: Session, dispatcher: Dispatcher, crew_code: str, now: datetime
     if crew is None:
         raise NotFound(f"there is no crew {crew_code!r}")
     listed = []
-    for job in crew_jobs(session.connection(), crew["id"]):
+    for job in crew_store.crew_jobs(session.connection(), crew["id"]):
         queued = job["status"] == "new"
         try:
             route = dispatcher.route(job["id"], now) if job["status"] in ("assigned", "accepted", "en_route") else None

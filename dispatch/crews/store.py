@@ -104,3 +104,18 @@ def origins(connection: Connection, fresh_since: datetime) -> list[dict[str, Any
         "FROM crews c JOIN depots d ON d.id = c.depot_id WHERE c.on_duty ORDER BY c.code"
     ), {"fresh": fresh_since})
     return [dict(r) for r in rows.mappings()]
+
+
+def crew_jobs(connection: Connection, crew_id: int) -> list[dict[str, Any]]:
+    """The crew's job at work (assigned .. on_site), then those queued for it, as its phone shows them."""
+    rows = connection.execute(text(
+        "SELECT i.id, i.status, i.hazard, i.device_kind, i.device_code, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, "
+        "i.zone_class, i.customers_affected, i.critical_customers, i.assigned_at, i.arrival_deadline, "
+        "i.restore_deadline, i.on_site_at, i.restored_at, i.arrival_unverified, i.eta_s, i.queued_at, "
+        "r.kind, r.address, r.description FROM incidents i "
+        "LEFT JOIN LATERAL (SELECT kind, address, description FROM reports WHERE incident_id = i.id "
+        "ORDER BY hazard DESC, received_at, id LIMIT 1) r ON true "
+        "WHERE i.crew_id = :crew AND i.status IN ('assigned', 'accepted', 'en_route', 'on_site') "
+        "OR i.queued_crew_id = :crew AND i.status = 'new' ORDER BY i.queued_at NULLS FIRST, i.id"
+    ), {"crew": crew_id})
+    return [dict(r) for r in rows.mappings()]

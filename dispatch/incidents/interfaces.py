@@ -3,7 +3,8 @@
 Taking a report in sends a crew at once, an incident restored or merged frees its crew, and the
 sweeper asks for driving times; but crews (``dispatch.crews``) build on incidents, not the other
 way round. So these workflows are handed an object with this shape:
-:class:`dispatch.crews.assignment.Dispatcher` is the one the application passes.
+:class:`dispatch.crews.assignment.Dispatcher` is the one the application passes. It must work on
+the same session as the workflow, whose transaction it joins: the workflow commits both.
 """
 from __future__ import annotations
 

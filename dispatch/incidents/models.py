@@ -146,8 +146,8 @@ class IncidentEvent(Base):
     type: Mapped[str] = mapped_column(Text)
     #: When it happened (a phone's own clock for crew events) ...
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    #: ... and when the server learnt of it (the statement's time: a long transaction, or a test's,
-    #: still shows each event's own moment).
+    #: ... and when the server learnt of it, by the application's clock (add_event always gives
+    #: it; the default, the statement's time, is for rows written by hand).
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.statement_timestamp())
     actor: Mapped[str | None] = mapped_column(Text)
     geom = geometry("POINT", nullable=True)

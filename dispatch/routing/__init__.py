@@ -1,1 +1,1 @@
-"""The roads: their models and store, closures, the road graph, exact crew-to-fault driving times and routes, OpenStreetMap import, speeds."""
+"""The roads: their models and store, closures, the road graph, exact crew-to-fault driving times and routes, the OpenStreetMap reader, speeds."""

@@ -29,6 +29,6 @@ class RoadGraphCache:
         with self._lock:
             expired = self._stale_at is not None and now >= self._stale_at
             if self._graph is None or self._graph.version != version or expired:
-                self._graph = RoadGraph(store.directed_edges(connection, self.speeds, now), version)
+                self._graph = RoadGraph(store.directed_edges(connection, self.speeds, open_at=now), version)
                 self._stale_at = next_expiry
             return self._graph

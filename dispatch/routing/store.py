@@ -18,14 +18,14 @@ MAX_SNAP_M = 1000
 POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
 
 
-def directed_edges(connection: Connection, speeds_kmh: dict[str, float], now: datetime | None = None) -> DirectedEdges:
-    """Every drivable direction of every road open at ``now`` (of every road, closed or not,
-    without ``now``), with its travel time."""
-    closed = "" if now is None else \
+def directed_edges(connection: Connection, speeds_kmh: dict[str, float], *, open_at: datetime | None) -> DirectedEdges:
+    """Every drivable direction of every road open at ``open_at`` (of every road, closed or not,
+    when it is None), with its travel time."""
+    closed = "" if open_at is None else \
         f"WHERE id NOT IN (SELECT unnest(road_ids) FROM road_closures WHERE {ACTIVE})"
     rows = connection.execute(text(
         "SELECT id, source_node_id, target_node_id, oneway, highway, coalesce(maxspeed_kmh, 0), length_m "
-        f"FROM roads {closed}"), {"now": now}).all()
+        f"FROM roads {closed}"), {"now": open_at}).all()
     if not rows:
         empty = np.array([], dtype=np.int64)
         return DirectedEdges(empty, empty, np.array([], dtype=float), empty)

@@ -71,9 +71,10 @@ def test_a_closure_runs_out_and_is_lifted_by_the_clock(client, city, connection,
     assert_problem(client.delete(f"/api/v1/roads/closures/{closure['id']}"), 404)  # nothing left to lift
 
 
-def test_the_timeline_records_when_the_server_heard_by_the_clock(client, feeder, connection, stopped_clock):
+def test_the_timeline_records_when_the_server_heard_by_the_clock(app, feeder, connection, make_user, stopped_clock):
     heard = T0 + timedelta(minutes=3)
     stopped_clock(heard)
+    client = signed_in(app.test_client(), make_user("dispatcher"))  # a token of that time
     incident = report(client, T0, account_no=customer(1))["incident"]
     recorded = connection.execute(text("SELECT recorded_at FROM incident_events WHERE incident_id = :id"),
                                   {"id": incident["id"]}).scalars().all()

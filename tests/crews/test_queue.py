@@ -143,7 +143,7 @@ def test_a_crew_that_cannot_be_placed_on_the_roads_gives_its_queue_back(desk, co
     current, waiting = call(desk, customer(1)), call(desk, customer(3, 1), 1)
     assert queue(desk, waiting).status_code == 200
     # CW's position is old and its depot is now 50 km from any road: it has nowhere to start from.
-    connection.execute(text("UPDATE crews SET position_at = now() - interval '1 day' WHERE code = 'CW'"))
+    connection.execute(text("UPDATE crews SET position_at = :t WHERE code = 'CW'"), {"t": clock.now() - timedelta(days=1)})
     connection.execute(text("UPDATE depots SET geom = ST_Translate(geom, 0.5, 0) WHERE code = 'DW'"))
     finish(desk, current)
     seen = desk.get(f"/api/v1/incidents/{waiting['id']}").get_json()

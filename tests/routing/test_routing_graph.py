@@ -89,7 +89,7 @@ def test_equal_to_networkx_on_the_demo_road_graph(app, connection, demo_build, t
     session = app.extensions["database"].session()
     import_grid(session, tmp_path)
     session.close()
-    edges = directed_edges(connection, speed_table())
+    edges = directed_edges(connection, speed_table(), open_at=None)
     assert len(edges.source) == 31_071
     graph = RoadGraph(edges)
     reference = nx.DiGraph()

@@ -11,6 +11,7 @@ const SEND_EVERY_MS = 15000;
 const SEND_AT_COUNT = 50;
 const MAX_BATCH = 1000;       // the API takes 1..1000 per request
 const MAX_KEPT = 20000;       // a whole shift at one position per 5 s; older ones go first
+const PROVIDER_SKEW_MS = 60000;
 const MIN_GAP_MS = 5000;      // phones report several fixes a second when moving; one per 5 s is plenty
 const MAX_AGE_MS = 7 * 24 * 3600 * 1000 - 60000; // the API refuses positions older than 7 days
 
@@ -47,10 +48,10 @@ export function stopTracking() {
 async function record(position, owner) {
   const user = owner();
   const { longitude, latitude, accuracy, speed, heading } = position.coords;
-  // Stamped by the phone's clock when the fix arrives, not by position.timestamp: events are stamped
-  // by that clock too and the server's arrival check compares the two, while the location
-  // provider's own timestamp may come from another clock.
-  const time = Date.now();
+  // The fix's own time, unless the location provider's clock disagrees with the phone's by more than
+  // PROVIDER_SKEW_MS: events are stamped by the phone's clock and the server's arrival check
+  // compares the two, so a provider on another clock gets the moment the fix arrived instead.
+  const time = Math.abs(position.timestamp - Date.now()) <= PROVIDER_SKEW_MS ? position.timestamp : Date.now();
   const fix = { user, lon: longitude, lat: latitude, at: isoWithOffset(new Date(time)) };
   // Only readings within the API's bounds: one wild reading must not get a whole batch refused.
   if (Number.isFinite(accuracy) && accuracy >= 0 && accuracy <= 100000) fix.accuracy_m = accuracy;
