@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.core.errors import NotFound
 from dispatch.gis import topology_store as store
+from dispatch.gis.tiles_store import bump_map_version
 from dispatch.gis.topology import Topology
 
 
@@ -54,6 +55,7 @@ def operate_switch(session: Session, topologies: TopologyCache, code: str, is_op
             area = topology.area_of_device.get((kind, device_id))
             homes.append((incident_id, None if area is None else topology.area_source[area]))
         store.rehome_incidents(connection, homes)
+        bump_map_version(connection)
         session.commit()
         topologies.adopt(topology)
         return True

@@ -22,6 +22,7 @@ from dispatch.core import clock
 from dispatch.core.errors import FieldProblem, ImportRejected
 from dispatch.gis import grid_import_store as store
 from dispatch.gis.layers import IMPORT_ORDER, LAYERS, ParsedLayer, parse_collection
+from dispatch.gis.tiles_store import TILE_LAYERS, bump_map_version
 from dispatch.gis.topology_store import bump_topology_version
 from dispatch.routing import store as road_store
 from dispatch.routing.graph import RoadGraph
@@ -134,7 +135,7 @@ def _flag_routable_roads(session: Session, summary: ImportSummary) -> None:
     """Report the road graph's strongly connected components and flag nodes outside the largest:
     a crew placed there could not reach most faults, or be reached."""
     connection = session.connection()
-    graph = RoadGraph(road_store.directed_edges(connection, speed_table()))
+    graph = RoadGraph(road_store.directed_edges(connection, speed_table(), open_at=None))
     if graph.edge_count == 0:
         return
     summary.road_components, in_largest = graph.strongly_connected()
@@ -165,6 +166,8 @@ def _import_grid(session: Session, directory: Path) -> ImportSummary:
                                               layer.seconds, time.perf_counter() - writing))
         if any(r.inserted or r.updated for r in summary.layers if r.layer in TOPOLOGY_LAYERS):
             bump_topology_version(session.connection())
+        if any(r.inserted or r.updated for r in summary.layers if r.layer in TILE_LAYERS):
+            bump_map_version(session.connection())
         roads = summary.result("roads")
         if roads is not None and (roads.inserted or roads.updated):
             road_store.bump_road_version(session.connection())

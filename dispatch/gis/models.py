@@ -154,3 +154,5 @@ class GridState(Base):
     topology_version: Mapped[int] = mapped_column(BigInteger, server_default="1")
     #: Likewise for the road graph (imports and closures).
     road_version: Mapped[int] = mapped_column(BigInteger, server_default="1")
+    #: And for the map's tiles (imports and switching).
+    map_version: Mapped[int] = mapped_column(BigInteger, server_default="1")

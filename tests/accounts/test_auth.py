@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -134,7 +134,8 @@ def test_tokens_can_be_revoked_and_expire(anonymous, created, connection, redis_
 
     token = sign_in(anonymous, "d.one", "s3cret-pass").get_json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
-    connection.execute(text("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE revoked_at IS NULL"))
+    connection.execute(text("UPDATE api_tokens SET expires_at = :t WHERE revoked_at IS NULL"),
+                       {"t": clock.now() - timedelta(seconds=1)})
     assert_problem(anonymous.get("/api/v1/incidents", headers=headers), 401)
 
 
@@ -242,6 +243,7 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "roads.create_closure": ("POST", "/api/v1/roads/closures", {"reason": "flood", "road_ids": [road]}, {}),
         "roads.list_closures": ("GET", "/api/v1/roads/closures", None, {}),
         "roads.delete_closure": ("DELETE", f"/api/v1/roads/closures/{closure['id']}", None, {}),
+        "tiles.map_tile": ("GET", "/tiles/lines/14/10533/6479.mvt", None, {}),
         **{endpoint: ("GET", path, None, {}) for endpoint, path in CREW_APP_PAGES.items()},
     }
 
