@@ -18,25 +18,29 @@ BUFFER = 64
 #: Web Mercator's width in metres: a tile at zoom z is this / 2**z wide.
 WORLD_M = 40075016.685578488
 MAX_ZOOM = 22
-#: Road classes drawn below each zoom (all of them from zoom 14 on).
-MAJOR_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link")
-SECONDARY_ROADS = (*MAJOR_ROADS, "secondary", "secondary_link", "tertiary", "tertiary_link")
+MAJOR_ROADS = "('motorway', 'motorway_link', 'trunk', 'trunk_link', 'primary', 'primary_link')"
+SECONDARY_ROADS = MAJOR_ROADS[:-1] + ", 'secondary', 'secondary_link', 'tertiary', 'tertiary_link')"
 
 
 @dataclass(frozen=True)
 class TileLayer:
-    """One layer of the map: its table, the attributes a tile carries, and from which zoom."""
+    """One layer of the map: its table, the attributes a tile carries, from which zoom, and what
+    is left out below some zooms (``thinned``: (zoom, the condition features must meet below it),
+    the lowest zoom first)."""
 
     table: str
     attributes: str
     min_zoom: int
     points: bool = False
+    thinned: tuple[tuple[int, str], ...] = ()
 
 
 TILE_LAYERS = {
     "zones": TileLayer("zones", 'code, name, "class" AS zone_class', 0),
-    "roads": TileLayer("roads", "id, code, highway, name, oneway", 10),
-    "lines": TileLayer("lines", "code, voltage_kv, feeder", 8),
+    "roads": TileLayer("roads", "id, code, highway, name, oneway", 10, thinned=(
+        (12, f"f.highway IN {MAJOR_ROADS}"), (14, f"f.highway IN {SECONDARY_ROADS}"))),
+    # A city's low-voltage lines are most of its lines: medium voltage only until streets show.
+    "lines": TileLayer("lines", "code, voltage_kv, feeder", 8, thinned=((14, "f.voltage_kv >= 1"),)),
     "switches": TileLayer("switches", "code, kind, is_open, normally_open", 12, points=True),
     "transformers": TileLayer("transformers", "code, name, kva", 12, points=True),
     "customers": TileLayer("customers", "account_no, name, address, priority", 16, points=True),
@@ -54,21 +58,12 @@ def bump_map_version(connection: Connection) -> int:
     )).scalar_one()
 
 
-def _road_classes(z: int) -> tuple[str, ...] | None:
-    if z < 12:
-        return MAJOR_ROADS
-    if z < 14:
-        return SECONDARY_ROADS
-    return None
-
-
 def tile(connection: Connection, name: str, z: int, x: int, y: int) -> bytes:
     """Layer ``name``'s tile z/x/y (XYZ scheme, as MapLibre asks for it); empty below the layer's zoom."""
     layer = TILE_LAYERS[name]
     if z < layer.min_zoom:
         return b""
-    classes = _road_classes(z) if name == "roads" else None
-    only = "AND f.highway = ANY(:classes)" if classes else ""
+    only = next((f"AND {condition}" for below, condition in layer.thinned if z < below), "")
     # Points need no simplifying; lines and areas lose what is smaller than a pixel.
     geometry = "ST_Transform(f.geom, 3857)" if layer.points else \
         "ST_Simplify(ST_Transform(f.geom, 3857), :pixel_m, true)"
@@ -80,6 +75,6 @@ def tile(connection: Connection, name: str, z: int, x: int, y: int) -> bytes:
         f"FROM {layer.table} f, bounds WHERE f.geom && bounds.area {only}) t WHERE t.geom IS NOT NULL"
     )
     return bytes(connection.execute(text(sql), {
-        "z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "name": name, "classes": list(classes or ()),
+        "z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "name": name,
         "pixel_m": WORLD_M / 2 ** z / EXTENT,
     }).scalar_one())
