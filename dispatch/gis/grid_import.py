@@ -164,12 +164,12 @@ def _import_grid(session: Session, directory: Path) -> ImportSummary:
             inserted, updated = store.upsert(session.connection(), LAYERS[name], layer.features, imported_at)
             summary.layers.append(LayerResult(name, len(layer.features), inserted, updated,
                                               layer.seconds, time.perf_counter() - writing))
-        if any(r.inserted or r.updated for r in summary.layers if r.layer in TOPOLOGY_LAYERS):
+        changed = {r.layer for r in summary.layers if r.inserted or r.updated}
+        if changed & TOPOLOGY_LAYERS:
             bump_topology_version(session.connection())
-        if any(r.inserted or r.updated for r in summary.layers if r.layer in TILE_LAYERS):
+        if changed & TILE_LAYERS.keys():
             bump_map_version(session.connection())
-        roads = summary.result("roads")
-        if roads is not None and (roads.inserted or roads.updated):
+        if "roads" in changed:
             road_store.bump_road_version(session.connection())
         if summary.result("roads") is not None:
             _flag_routable_roads(session, summary)
