@@ -3,8 +3,9 @@
 The dispatcher's console draws its map from these tiles, so it needs no tile server and no
 internet. Each layer has a smallest zoom (a whole county's customers are noise on a city-wide
 view) and may leave out some features below some zooms (minor roads, low-voltage lines: they
-would make a city-wide tile megabytes); geometries are simplified to one pixel of the tile. Tiles change only when the map does (an import, a switch opened or closed):
-the map version says when, so a client's cached tile is checked with one indexed read.
+would make a city-wide tile megabytes); geometries are simplified to one pixel of the tile.
+Tiles change only when the map does (an import, a switch opened or closed): the map version says
+when, so a client's cached tile is checked with one indexed read.
 """
 from __future__ import annotations
 
