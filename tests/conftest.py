@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import os
 import uuid
 from datetime import timedelta
 from functools import lru_cache
@@ -29,8 +30,9 @@ BASE = Settings.from_env().with_overrides(secret_key="the tests' own key")
 # The application's clock, shifted by CLOCK_SHIFT_DAYS before any test module reads it (T0, NOW):
 # create_app() sets the same shift again.
 clock.shift(timedelta(days=BASE.clock_shift_days))
-#: The tests' own Redis database (15) on the configured server, flushed around tests that use it.
-TEST_REDIS_URL = BASE.redis_url.rsplit("/", 1)[0] + "/15"
+#: The tests' own Redis database (15, or TEST_REDIS_DB) on the configured server, flushed around tests
+#: that use it: two suites run at once on one machine need two numbers.
+TEST_REDIS_URL = BASE.redis_url.rsplit("/", 1)[0] + "/" + os.environ.get("TEST_REDIS_DB", "15")
 
 
 def _admin_engine():
