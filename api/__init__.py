@@ -8,7 +8,22 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from api import auth, crew_app, crews, grid, health, incidents, me, openapi, reports, roads, tiles
+from api import (
+    alerts,
+    auth,
+    crew_app,
+    crews,
+    customers,
+    desk,
+    grid,
+    health,
+    incidents,
+    me,
+    openapi,
+    reports,
+    roads,
+    tiles,
+)
 from api.access import register_access_checks
 from api.cli import register_cli
 from api.context import close_session
@@ -50,7 +65,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_appcontext(close_session)
     register_error_handlers(app)
     register_input_checks(app)
-    for module in (auth, crew_app, crews, grid, health, incidents, me, openapi, reports, roads, tiles):
+    for module in (alerts, auth, crew_app, crews, customers, desk, grid, health, incidents, me, openapi, reports,
+                   roads, tiles):
         app.register_blueprint(module.blueprint)
     register_access_checks(app)
     register_cli(app)

@@ -9,6 +9,7 @@ from dispatch.core.config import Settings
 from dispatch.core.db import Database
 from dispatch.core.events import EventPublisher
 from dispatch.crews.assignment import Dispatcher
+from dispatch.gis.grid import TopologyCache
 
 
 def settings() -> Settings:
@@ -39,6 +40,11 @@ def close_session(_error: BaseException | None = None) -> None:
 def events() -> EventPublisher:
     """Where changes are published for the live map."""
     return current_app.extensions["events"]
+
+
+def topologies() -> TopologyCache:
+    """The grid's topology, built once per grid version and shared by the process's requests."""
+    return current_app.extensions["topologies"]
 
 
 def dispatcher() -> Dispatcher:

@@ -1,6 +1,7 @@
 """Crews: the dispatcher's roster and the phones' position reports."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, jsonify
@@ -10,9 +11,10 @@ from api.access import DESK, MANAGERS, READERS, allow
 from api.context import dispatcher, redis_client, session, settings
 from api.openapi import operation
 from api.times import recent
-from api.validation import Point, json_body
+from api.validation import Point, json_body, query_args
+from dispatch.core import clock
 from dispatch.crews.roster import create_crew, crew_or_404, record_positions, update_crew
-from dispatch.crews.store import crews
+from dispatch.crews.store import crews, trails
 
 blueprint = Blueprint("crews", __name__, url_prefix="/api/v1/crews")
 Skills = list[str]
@@ -107,6 +109,21 @@ def add_crew():
            responses={200: ("{crews: [...]}", {"type": "object"})})
 def list_crews():
     return jsonify(crews=[_view(c) for c in crews(session().connection())])
+
+
+class TrailQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minutes: float = Field(30, gt=0, le=24 * 60, description="how far back (default 30)")
+
+
+@blueprint.get("/trails")
+@allow(*READERS)
+@operation("Where each crew has been in the last minutes, oldest point first", "crews", query=TrailQuery,
+           responses={200: ("{trails: [{crew, points: [[lon, lat, at], ...]}]}", {"type": "object"})})
+def crew_trails():
+    now = clock.now()
+    since = now - timedelta(minutes=query_args(TrailQuery).minutes)
+    return jsonify(trails=trails(session().connection(), since, now))
 
 
 @blueprint.get("/<code>")

@@ -1,11 +1,11 @@
 """Grid layers as GeoJSON for the dispatcher's map and for integrations."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, json
+from flask import Blueprint, Response, json
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import DESK, READERS, SIGNED_IN, allow, identity
-from api.context import session, settings
+from api.context import session, settings, topologies
 from api.openapi import operation
 from api.validation import bbox_param, json_body, page_links, page_size, query_args
 from dispatch.core.errors import Forbidden, NotFound
@@ -62,5 +62,5 @@ class SwitchChange(BaseModel):
                       422: ("Bad body", None)})
 def change_switch(code: str) -> Response:
     change = json_body(SwitchChange)
-    operate_switch(session(), current_app.extensions["topologies"], code, change.is_open)
+    operate_switch(session(), topologies(), code, change.is_open)
     return Response(feature(session().connection(), "switches", code), mimetype="application/geo+json")

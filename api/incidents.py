@@ -15,6 +15,7 @@ from api.validation import MAX_ID, Point, bbox_param, json_body, page_links, pag
 from dispatch.core import clock
 from dispatch.core.errors import NotFound
 from dispatch.gis.models import ZONE_CLASSES
+from dispatch.incidents.corrections import merge
 from dispatch.incidents.lifecycle import EVENT_TYPES, record_event
 from dispatch.incidents.models import INCIDENT_STATUSES
 from dispatch.incidents.queries import incident_detail, incidents_page
@@ -31,6 +32,8 @@ class IncidentQuery(BaseModel):
     bbox: str | None = Field(None, description="minlon,minlat,maxlon,maxlat")
     since: AwareDatetime | None = Field(None, description="first report at or after (ISO 8601 with offset)")
     arrival_unverified: bool | None = Field(None, description="true: crews said on site far from the incident")
+    q: str | None = Field(None, min_length=1, max_length=200,
+                          description="incident number, or a call's account number, phone or address")
     limit: int | None = Field(None, ge=1, description="page size (default 1000, at most 5000)")
     after: int = Field(0, ge=0, description="paging cursor from the previous page's next link")
 
@@ -59,7 +62,8 @@ def list_incidents() -> Response:
     limit = page_size(query.limit, settings().page_default, settings().page_max)
     rows = incidents_page(session().connection(), statuses=query.status.split(",") if query.status else None,
                           zone=query.zone, zone_class=query.zone_class, bbox=bbox, since=query.since,
-                          arrival_unverified=query.arrival_unverified, after=query.after, limit=limit + 1)
+                          arrival_unverified=query.arrival_unverified, after=query.after, limit=limit + 1,
+                          search=query.q and query.q.strip())
     rows, links = page_links(rows, limit, "application/json")
     body = '{"incidents":[' + ",".join(r for _, r in rows) + '],"links":' + json.dumps(links) + "}"
     return Response(body, mimetype="application/json")
@@ -123,6 +127,23 @@ def assign_crew(incident_id: int):
     change = "queued" if chosen.get("queued") else "assigned"
     events().publish("incidents", {"incident": incident_id, "event": change, "crew": chosen["crew"], "actor": actor()})
     return jsonify(crew=chosen["crew"], eta_s=chosen["eta_s"], queued=chosen.get("queued", False))
+
+
+class Merge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    into: int = Field(strict=True, ge=1, le=MAX_ID, description="the incident that carries on")
+
+
+@blueprint.post("/<int:incident_id>/merge")
+@allow(*DESK)
+@operation("Merge an incident into another that is the same fault: its calls move over, its crew is freed",
+           "incidents", path_params=ID, body=Merge,
+           responses={200: ("{incident, into}", {"type": "object"}), 404: ("No such incident", None),
+                      409: ("Its crew has set out, or the other is no longer open", None)})
+def merge_incident(incident_id: int):
+    target = json_body(Merge)
+    return jsonify(merge(session(), dispatcher(), events(), min(incident_id, MAX_ID), target.into,
+                         clock.now(), actor()))
 
 
 class LifecycleEvent(BaseModel):

@@ -4,15 +4,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.access import DESK, allow
-from api.context import dispatcher, events, session, settings
+from api.access import DESK, actor, allow
+from api.context import dispatcher, events, session, settings, topologies
 from api.openapi import operation
 from api.times import recent
-from api.validation import Point, json_body
+from api.validation import MAX_ID, Point, json_body
 from dispatch.core import clock
+from dispatch.incidents.corrections import move_call
 from dispatch.incidents.intake import NewReport, ReportIntake
 from dispatch.incidents.locating import Locators
 from dispatch.incidents.models import REPORT_CHANNELS, REPORT_KINDS
@@ -80,7 +81,7 @@ def submit_report():
     report = json_body(ReportIn)
     now = clock.now()
     point = report.location
-    intake = ReportIntake(session(), settings(), current_app.extensions["topologies"],
+    intake = ReportIntake(session(), settings(), topologies(),
                           dispatcher(), events()).submit(NewReport(
         channel=report.channel, received_at=report.received_at or now,
         locators=Locators(report.account_no, report.phone, report.address,
@@ -100,3 +101,21 @@ def submit_report():
         },
     }
     return jsonify(body), 201 if intake.created else 200
+
+
+class CallMove(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    incident: int | None = Field(strict=True, ge=1, le=MAX_ID,
+                                 description="the incident the call belongs to; null: a new incident of its own")
+
+
+@blueprint.post("/<int:report_id>/move")
+@allow(*DESK)
+@operation("Move a call that inference grouped with the wrong fault (kept in both timelines)", "reports",
+           path_params={"report_id": {"type": "integer"}}, body=CallMove,
+           responses={200: ("{report, incident, from}", {"type": "object"}), 404: ("No such report or incident", None),
+                      409: ("An incident that is no longer open", None)})
+def move_report(report_id: int):
+    move = json_body(CallMove)
+    return jsonify(move_call(session(), topologies(), dispatcher(), events(), min(report_id, MAX_ID),
+                             move.incident, clock.now(), actor()))

@@ -10,6 +10,7 @@ import dataclasses
 import os
 from dataclasses import dataclass, replace
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://dispatch:dispatch@127.0.0.1:5432/dispatch"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -76,11 +77,26 @@ class Settings:
     #: behind one, set 1, or every client shares the proxy's address for the sign-in limit).
     proxy_hops: int = 0
 
+    # The desk.
+    #: Where the desk's dispatchers are: the console shows times in this zone, and the reports
+    #: count calendar days in it (an IANA name).
+    dispatch_timezone: str = "Asia/Shanghai"
+    #: A raster tile URL template ({z}/{x}/{y}) drawn under the desk's map where the desk has such
+    #: a server; empty: the roads from the app's own tiles are the base map (no internet needed).
+    desk_basemap_url: str = ""
+
     # Time.
     #: Days the application's clock runs ahead of the real time (negative: behind). For tests
     #: only (phones and trackers keep the real time): the suite runs shifted to prove that no
     #: test depends on the calendar.
     clock_shift_days: float = 0.0
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.dispatch_timezone)
+        except (ZoneInfoNotFoundError, ValueError) as why:
+            raise ValueError(f"DISPATCH_TIMEZONE {self.dispatch_timezone!r} is not a time zone name "
+                             "such as Asia/Shanghai") from why
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -150,7 +150,7 @@ class Dispatcher:
 
     def assign_best(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
         """Give a new incident without a crew to the best free crew, if there is one; else it waits."""
-        store.lock_incident(self._connection, incident_id)
+        incident_store.lock_incident(self._connection, incident_id)
         incident = self._incident(incident_id)
         if incident["status"] != "new" or incident["crew_id"] is not None or incident["queued_crew_id"] is not None:
             return None  # under way, or lined up for a busy crew by the dispatcher
@@ -167,7 +167,7 @@ class Dispatcher:
         With ``queue``, a waiting incident given to a busy crew is lined up as that crew's next
         job (returned with ``queued``) instead of being refused.
         """
-        store.lock_incident(self._connection, incident_id)
+        incident_store.lock_incident(self._connection, incident_id)
         incident = self._incident(incident_id)
         if incident["status"] not in ("new", "assigned", "accepted"):
             raise Conflict(f"incident {incident_id} is {incident['status']}; crews can be (re)assigned while it is "
@@ -271,7 +271,7 @@ class Dispatcher:
                     -incident["customers_affected"])
 
         for incident, seconds in sorted(takeable, key=order):
-            store.lock_incident(self._connection, incident["id"])
+            incident_store.lock_incident(self._connection, incident["id"])
             if self._give(incident["id"], {"id": crew_id, "crew": crew["code"], "eta_s": round(float(seconds), 1)},
                           now, "system"):
                 return incident["id"]

@@ -74,10 +74,6 @@ def set_crew_status(connection: Connection, crew_id: int, status: str) -> None:
         "WHERE id = :id"), {"id": crew_id, "status": status})
 
 
-def lock_incident(connection: Connection, incident_id: int) -> None:
-    connection.execute(text("SELECT FROM incidents WHERE id = :id FOR UPDATE"), {"id": incident_id})
-
-
 def free_crews(connection: Connection) -> list[int]:
     return connection.execute(text(
         "SELECT id FROM crews WHERE on_duty AND status = 'available' ORDER BY code")).scalars().all()

@@ -119,3 +119,14 @@ def crew_jobs(connection: Connection, crew_id: int) -> list[dict[str, Any]]:
         "OR i.queued_crew_id = :crew AND i.status = 'new' ORDER BY i.queued_at NULLS FIRST, i.id"
     ), {"crew": crew_id})
     return [dict(r) for r in rows.mappings()]
+
+
+def trails(connection: Connection, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Each crew's positions between ``since`` and ``until``, oldest first, as [lon, lat, at]:
+    the tails the desk draws behind the crews (per crew, so the (crew_id, at) index serves it)."""
+    rows = connection.execute(text(
+        "SELECT c.code AS crew, t.points FROM crews c CROSS JOIN LATERAL (SELECT json_agg(json_build_array("
+        "round(ST_X(p.geom)::numeric, 6), round(ST_Y(p.geom)::numeric, 6), p.at) ORDER BY p.at) AS points "
+        "FROM crew_positions p WHERE p.crew_id = c.id AND p.at > :since AND p.at <= :until) t "
+        "WHERE t.points IS NOT NULL ORDER BY c.code"), {"since": since, "until": until})
+    return [dict(r) for r in rows.mappings()]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,6 +55,18 @@ class Intake:
     created: bool
     located: dict[str, Any] | None
     incident: dict[str, Any]
+
+
+def device_fields(connection: Connection, topology: Topology, device: Device | None, area: int | None,
+                  place: tuple[float | None, float | None]) -> dict[str, Any]:
+    """An incident's columns for the device it is put at, or for ``place`` when there is none."""
+    if device is None or area is None:
+        return {"device_kind": "location", "device_id": None, "device_code": None,
+                "lon": place[0], "lat": place[1], "customers_affected": 0, "required_skill": "lv"}
+    lon, lat = places.device_location(connection, device.kind, device.id)
+    return {"device_kind": device.kind, "device_id": device.id, "device_code": device.code,
+            "lon": lon, "lat": lat, "customers_affected": topology.area_customers[area],
+            "required_skill": "lv" if topology.area_in_lv[area] else "mv"}
 
 
 class ReportIntake:
@@ -163,20 +176,10 @@ class ReportIntake:
             changes.append("merged")
         return survivor["id"], changes
 
-    def _device_fields(self, device: Device | None, area: int | None, located: Located | None,
-                       topology: Topology) -> dict[str, Any]:
-        if device is None or area is None:
-            return {"device_kind": "location", "device_id": None, "device_code": None,
-                    "lon": located.lon, "lat": located.lat, "customers_affected": 0, "required_skill": "lv"}
-        lon, lat = places.device_location(self.session.connection(), device.kind, device.id)
-        return {"device_kind": device.kind, "device_id": device.id, "device_code": device.code,
-                "lon": lon, "lat": lat, "customers_affected": topology.area_customers[area],
-                "required_skill": "lv" if topology.area_in_lv[area] else "mv"}
-
     def _open(self, report: NewReport, located: Located, hazard: bool, deadline: datetime,
               topology: Topology, area: int | None) -> int:
         device = topology.area_device[area] if area is not None else None
-        fields = self._device_fields(device, area, located, topology)
+        fields = device_fields(self.session.connection(), topology, device, area, (located.lon, located.lat))
         if hazard and located.lon is not None:  # a hazard is where the caller saw it
             fields.update(lon=located.lon, lat=located.lat)
         connection = self.session.connection()
@@ -191,7 +194,7 @@ class ReportIntake:
 
     def _move(self, incident: dict[str, Any], area: int, topology: Topology, at: datetime) -> None:
         device = topology.area_device[area]
-        fields = self._device_fields(device, area, None, topology)
+        fields = device_fields(self.session.connection(), topology, device, area, (None, None))
         store.move_incident_device(self.session.connection(), incident["id"], **fields)
         store.add_event(self.session.connection(), incident["id"], "rolled_up", at,
                         {"from": {"kind": incident["device_kind"], "code": incident["device_code"]},

@@ -1,10 +1,32 @@
 """Incidents as dispatchers read them: filtered lists and one incident in full."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
+
+from dispatch.incidents.store import OPEN
+
+#: The SLA state the desk colours an open incident by: the latest warning the sweeper recorded for
+#: the clock that runs now (arrival until the crew is on site, then restoration), else on_track.
+SLA_STATE = (
+    f"CASE WHEN i.status IN {OPEN} THEN coalesce((SELECT CASE e.type WHEN 'restoration_breached' "
+    "THEN 'breached' ELSE e.type END FROM incident_events e WHERE e.incident_id = i.id "
+    "AND e.type IN ('at_risk', 'breached', 'restoration_breached') "
+    "AND (e.type = 'restoration_breached') = (i.on_site_at IS NOT NULL) ORDER BY e.at DESC, e.id DESC LIMIT 1), "
+    "'on_track') END"
+)
+#: An incident found by what a caller would tell the desk: its number, or the account number,
+#: phone or address of one of its calls (as the caller gave them or as the customer is on record).
+SEARCH = (
+    "(i.id = :q_id OR EXISTS (SELECT FROM reports r LEFT JOIN customers c ON c.id = r.customer_id "
+    "WHERE r.incident_id = i.id AND (r.account_no = :q OR c.account_no = :q "
+    "OR (length(:q_digits) >= 5 AND (c.phone_digits = :q_digits "
+    "OR regexp_replace(r.phone, '[^0-9]', '', 'g') = :q_digits)) "
+    "OR c.address ILIKE :q_like OR r.address ILIKE :q_like)))"
+)
 
 SUMMARY = (
     "json_build_object('id', i.id, 'status', i.status, "
@@ -18,7 +40,8 @@ SUMMARY = (
     "'assigned_at', i.assigned_at, 'on_site_at', i.on_site_at, 'restore_deadline', i.restore_deadline, "
     "'restored_at', i.restored_at, 'closed_at', i.closed_at, 'required_skill', i.required_skill, "
     "'critical_customers', i.critical_customers, 'arrival_unverified', i.arrival_unverified, "
-    "'queued_for', (SELECT code FROM crews WHERE id = i.queued_crew_id), 'queued_at', i.queued_at)"
+    "'queued_for', (SELECT code FROM crews WHERE id = i.queued_crew_id), 'queued_at', i.queued_at, "
+    f"'sla_state', {SLA_STATE})"
 )
 FROM = "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id LEFT JOIN sources s ON s.id = i.source_id"
 
@@ -26,7 +49,7 @@ FROM = "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id LEFT JOIN sources
 def incidents_page(connection: Connection, *, statuses: list[str] | None, zone: str | None,
                    zone_class: str | None, bbox: tuple[float, float, float, float] | None,
                    since: datetime | None, arrival_unverified: bool | None, after: int,
-                   limit: int) -> list[tuple[int, str]]:
+                   limit: int, search: str | None = None) -> list[tuple[int, str]]:
     """A page of incidents (newest first, keyset paging on id), as (id, JSON text)."""
     where = ["(:after = 0 OR i.id < :after)"]
     params: dict[str, Any] = {"after": after, "limit": limit}
@@ -48,10 +71,22 @@ def incidents_page(connection: Connection, *, statuses: list[str] | None, zone: 
     if arrival_unverified is not None:
         where.append("i.arrival_unverified = :unverified")
         params["unverified"] = arrival_unverified
+    if search:
+        where.append(SEARCH)
+        params.update(search_params(search))
     rows = connection.execute(text(
         f"SELECT i.id, {SUMMARY}::text {FROM} WHERE {' AND '.join(where)} ORDER BY i.id DESC LIMIT :limit"
     ), params)
     return [(row[0], row[1]) for row in rows]
+
+
+def search_params(search: str) -> dict[str, Any]:
+    """The bound values of SEARCH: ``search`` as an incident number, an exact account number, the
+    digits of a phone number, and a fragment of an address (LIKE wildcards taken literally)."""
+    digits = re.sub(r"[^0-9]", "", search)
+    literal = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return {"q": search, "q_id": int(search) if search.isdigit() and len(search) < 16 else -1,
+            "q_digits": digits, "q_like": f"%{literal}%"}
 
 
 def incident_detail(connection: Connection, incident_id: int) -> str | None:

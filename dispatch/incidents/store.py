@@ -130,6 +130,10 @@ def event_by_key(connection: Connection, actor: str, key: str) -> dict[str, Any]
     return None if row is None else dict(row)
 
 
+def lock_incident(connection: Connection, incident_id: int) -> None:
+    connection.execute(text("SELECT FROM incidents WHERE id = :id FOR UPDATE"), {"id": incident_id})
+
+
 def lock_for_event(connection: Connection, incident_id: int) -> dict[str, Any] | None:
     """An incident and what an event needs to know of it, locked for the change."""
     row = connection.execute(text(

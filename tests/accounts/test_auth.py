@@ -207,19 +207,29 @@ def test_an_app_with_a_route_nobody_decided_on_does_not_start(database_url):
 def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]]:
     """For each endpoint: method, path, JSON body and headers of a request that succeeds for the
     roles the route allows. A route added without an example fails the test below."""
-    incident = report(client, clock.now(), account_no=customer(2))["incident"]
+    call = report(client, clock.now(), account_no=customer(2))
+    incident = call["incident"]
     assert incident["crew"] == "CW"
+    hazard = report(client, clock.now(), account_no=customer(5), kind="fire")["incident"]["id"]
+    alert = connection.execute(text("SELECT id FROM incident_events WHERE incident_id = :i AND type = 'opened'"),
+                               {"i": hazard}).scalar_one()
+    connection.execute(text("UPDATE crews SET on_duty = true, status = 'available' WHERE code = 'CL'"))  # to send
     road = connection.execute(text("SELECT min(id) FROM roads")).scalar_one()
     closure = client.post("/api/v1/roads/closures", json={"reason": "tree down", "road_ids": [road]}).get_json()
     now = clock.now().isoformat()
     i = incident["id"]
     return {
+        "alerts.list_alerts": ("GET", "/api/v1/alerts", None, {}),
+        "alerts.acknowledge_alert": ("POST", f"/api/v1/alerts/{alert}/acknowledge", None, {}),
+        "customers.find_customers": ("GET", f"/api/v1/customers?q={customer(2)}", None, {}),
+        "desk.desk_settings": ("GET", "/api/v1/desk/settings", None, {}),
         "auth.create_token": ("POST", "/api/v1/auth/token", {"username": "d.one", "password": "s3cret-pass"}, {}),
         "auth.revoke_token": ("DELETE", "/api/v1/auth/token", None, {}),
         "auth.who_am_i": ("GET", "/api/v1/me", None, {}),
         "crews.add_crew": ("POST", "/api/v1/crews", {"code": "CN", "name": "North", "depot": "DW", "members": 2,
                                                      "phone": "1"}, {}),
         "crews.list_crews": ("GET", "/api/v1/crews", None, {}),
+        "crews.crew_trails": ("GET", "/api/v1/crews/trails?minutes=30", None, {}),
         "crews.get_crew": ("GET", "/api/v1/crews/CE", None, {}),
         "crews.change_crew": ("PATCH", "/api/v1/crews/CE", {"name": "East"}, {}),
         "crews.add_positions": ("POST", "/api/v1/crews/CE/positions",
@@ -231,7 +241,8 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "incidents.get_incident": ("GET", f"/api/v1/incidents/{i}", None, {}),
         "incidents.incident_candidates": ("GET", f"/api/v1/incidents/{i}/candidates", None, {}),
         "incidents.incident_route": ("GET", f"/api/v1/incidents/{i}/route", None, {}),
-        "incidents.assign_crew": ("POST", f"/api/v1/incidents/{i}/assign", {"crew": "CE"}, {}),
+        "incidents.assign_crew": ("POST", f"/api/v1/incidents/{i}/assign", {"crew": "CL"}, {}),
+        "incidents.merge_incident": ("POST", f"/api/v1/incidents/{hazard}/merge", {"into": i}, {}),
         "incidents.add_event": ("POST", f"/api/v1/incidents/{i}/events", {"type": "accepted"}, {}),
         "me.my_jobs": ("GET", "/api/v1/me/jobs", None, {}),
         "me.my_positions": ("POST", "/api/v1/me/positions", {"positions": [{"at": now, "lon": 120.0, "lat": 30.0}]},
@@ -240,6 +251,7 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
                         {"Idempotency-Key": "k"}),
         "openapi.openapi_document": ("GET", "/api/v1/openapi.json", None, {}),
         "reports.submit_report": ("POST", "/api/v1/reports", {"channel": "hotline", "account_no": customer(3)}, {}),
+        "reports.move_report": ("POST", f"/api/v1/reports/{call['id']}/move", {"incident": hazard}, {}),
         "roads.create_closure": ("POST", "/api/v1/roads/closures", {"reason": "flood", "road_ids": [road]}, {}),
         "roads.list_closures": ("GET", "/api/v1/roads/closures", None, {}),
         "roads.delete_closure": ("DELETE", f"/api/v1/roads/closures/{closure['id']}", None, {}),

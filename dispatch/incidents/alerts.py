@@ -1,0 +1,56 @@
+"""Alerts a dispatcher cannot miss: an incident at risk of missing its deadline or past it, and
+a hazard reported. Each stays on the desk's screen until someone acknowledges it, and the
+acknowledgement (who, when) is kept in the incident's timeline.
+
+An alert is the timeline event that raised it (the sweeper's warning, the opening of a hazard
+incident); acknowledging adds an ``alert_acknowledged`` event naming it. Alerts of incidents no
+longer open leave the desk's list: the incident's end has answered them.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from dispatch.core.errors import NotFound
+from dispatch.incidents import store
+from dispatch.incidents.models import SLA_EVENT_TYPES
+
+#: The events that raise an alert, as the alert's kind (an opening raises one only for a hazard).
+ALERT = (f"(e.type IN {SLA_EVENT_TYPES} OR (e.type = 'opened' AND i.hazard))")
+KIND = "CASE WHEN e.type = 'opened' THEN 'hazard' ELSE e.type END"
+ACK = ("(SELECT a FROM incident_events a WHERE a.incident_id = e.incident_id AND a.type = 'alert_acknowledged' "
+       "AND a.data->>'alert' = e.id::text LIMIT 1)")
+
+
+def open_alerts(session: Session) -> list[dict[str, Any]]:
+    """Unacknowledged alerts of open incidents, the oldest first."""
+    rows = session.connection().execute(text(
+        f"SELECT e.id, e.incident_id AS incident, {KIND} AS kind, e.at FROM incident_events e "
+        f"JOIN incidents i ON i.id = e.incident_id WHERE i.status IN {store.OPEN} AND {ALERT} "
+        f"AND NOT EXISTS {ACK} ORDER BY e.at, e.id"))
+    return [dict(r) | {"acknowledged_by": None, "acknowledged_at": None} for r in rows.mappings()]
+
+
+def acknowledge(session: Session, alert_id: int, now: datetime, actor: str) -> dict[str, Any]:
+    """Record that ``actor`` has seen the alert; acknowledging it again changes nothing. Commits."""
+    connection = session.connection()
+    alert = connection.execute(text(
+        f"SELECT e.id, e.incident_id AS incident, {KIND} AS kind, e.at, {ALERT} AS is_alert "
+        "FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE e.id = :id"),
+        {"id": alert_id}).mappings().first()
+    if alert is None or not alert["is_alert"]:
+        raise NotFound(f"there is no alert {alert_id}")
+    store.lock_incident(connection, alert["incident"])  # two desks acknowledging at once: one record
+    seen = connection.execute(text(
+        "SELECT actor, at FROM incident_events WHERE incident_id = :incident AND type = 'alert_acknowledged' "
+        "AND data->>'alert' = :alert"), {"incident": alert["incident"], "alert": str(alert_id)}).first()
+    if seen is None:
+        store.add_event(connection, alert["incident"], "alert_acknowledged", now,
+                        {"alert": alert_id, "kind": alert["kind"]}, actor)
+        seen = (actor, now)
+    session.commit()
+    return {k: alert[k] for k in ("id", "incident", "kind", "at")} | {"acknowledged_by": seen[0],
+                                                                     "acknowledged_at": seen[1]}

@@ -1,0 +1,169 @@
+"""The desk's tools over incidents: SLA state and search in the list, merging incidents and moving
+calls (kept in the timelines), alerts until acknowledged, customer suggestions for the hotline."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from dispatch.core import clock
+from dispatch.core.config import Settings
+from dispatch.crews.assignment import Dispatcher
+from dispatch.incidents.sweeper import sweep
+from tests.helpers import assert_problem, customer, report
+
+
+def listed(client, query=""):
+    response = client.get(f"/api/v1/incidents{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return {i["id"]: i for i in response.get_json()["incidents"]}
+
+
+def timeline(client, incident_id):
+    return client.get(f"/api/v1/incidents/{incident_id}").get_json()["timeline"]
+
+
+def crew_status(connection, code):
+    return connection.execute(text("SELECT status FROM crews WHERE code = :c"), {"c": code}).scalar_one()
+
+
+@pytest.fixture
+def sweeper(app):
+    session = app.extensions["database"].session()
+    dispatcher = Dispatcher(session, app.extensions["settings"], app.extensions["road_graphs"])
+    yield lambda at: sweep(session, dispatcher, app.extensions["events"], at)
+    session.close()
+
+
+@pytest.fixture
+def two_feeders(client, city):
+    """Faults behind T1 (feeder S1, crew CW) and T5 (feeder S2, crew CE): inference keeps them apart."""
+    t1 = report(client, clock.now(), account_no=customer(1))
+    t5 = report(client, clock.now(), account_no=customer(5))
+    assert (t1["incident"]["crew"], t5["incident"]["crew"]) == ("CW", "CE")
+    return t1, t5
+
+
+def test_the_list_carries_the_sla_state_the_sweeper_recorded(client, city, sweeper):
+    opened = report(client, clock.now(), account_no=customer(2))["incident"]
+    assert listed(client)[opened["id"]]["sla_state"] == "on_track"
+    deadline = datetime.fromisoformat(opened["arrival_deadline"])
+    assert sweeper(deadline + timedelta(seconds=1)) == [(opened["id"], "breached")]
+    assert listed(client)[opened["id"]]["sla_state"] == "breached"
+    assert client.post(f"/api/v1/incidents/{opened['id']}/events", json={"type": "on_site"}).status_code == 200
+    assert listed(client)[opened["id"]]["sla_state"] == "on_track"  # the restoration clock runs now
+
+
+def test_search_by_what_a_caller_says(client, feeder):
+    t2 = report(client, clock.now(), account_no=customer(2, 3))["incident"]["id"]
+    t4 = report(client, clock.now(), phone="139-0000-4005")["incident"]["id"]
+    assert list(listed(client, f"?q={t2}")) == [t2]
+    assert list(listed(client, f"?q={customer(2, 3)}")) == [t2]
+    assert list(listed(client, "?q=13900004005")) == [t4]  # digits as the customer is on record
+    assert list(listed(client, "?q=4%20T2%20road")) == [t2]  # "4 T2 Road", any case
+    assert listed(client, "?q=%25") == {}  # a LIKE wildcard is only a character
+    assert listed(client, "?q=nobody") == {}
+    assert_problem(client.get("/api/v1/incidents?q="), 422)
+
+
+def test_merging_two_incidents_frees_the_crew_and_is_kept_in_both_timelines(client, two_feeders, connection):
+    (t1, t5) = (call["incident"]["id"] for call in two_feeders)
+    response = client.post(f"/api/v1/incidents/{t5}/merge", json={"into": t1})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    incidents = listed(client)
+    assert incidents[t5]["status"] == "merged" and incidents[t5]["merged_into"] == t1
+    assert incidents[t1]["report_count"] == 2 and incidents[t1]["crew"] == "CW"
+    assert crew_status(connection, "CE") == "available"
+    assert [(e["type"], e["actor"], e["data"]) for e in timeline(client, t5) if e["type"] == "merged"] == [
+        ("merged", "admin", {"into": t1, "by": "desk"})]
+    assert any(e["type"] == "absorbed" and e["actor"] == "admin" for e in timeline(client, t1))
+    assert_problem(client.post(f"/api/v1/incidents/{t5}/merge", json={"into": t1}), 409)  # merged already
+    assert_problem(client.post(f"/api/v1/incidents/{t1}/merge", json={"into": t1}), 422)
+    assert_problem(client.post(f"/api/v1/incidents/{t1}/merge", json={"into": 999999}), 404)
+    assert_problem(client.post(f"/api/v1/incidents/{t1}/merge", json={"into": "t5"}), 422)
+
+
+def test_a_crew_on_the_road_keeps_its_incident(client, two_feeders):
+    (t1, t5) = (call["incident"]["id"] for call in two_feeders)
+    assert client.post(f"/api/v1/incidents/{t5}/events", json={"type": "en_route"}).status_code == 200
+    assert_problem(client.post(f"/api/v1/incidents/{t5}/merge", json={"into": t1}), 409)
+    assert listed(client)[t5]["status"] == "en_route"
+
+
+def test_moving_a_call_out_and_back_to_an_incident_of_its_own(client, two_feeders, connection):
+    (first, second) = two_feeders
+    t1, t5, call = first["incident"]["id"], second["incident"]["id"], second["id"]
+    moved = client.post(f"/api/v1/reports/{call}/move", json={"incident": t1})
+    assert moved.status_code == 200, moved.get_data(as_text=True)
+    assert moved.get_json() == {"report": call, "incident": t1, "from": t5}
+    incidents = listed(client)
+    assert incidents[t5]["status"] == "cancelled" and incidents[t1]["report_count"] == 2  # its only call left
+    assert crew_status(connection, "CE") == "available"
+    assert [e["data"] for e in timeline(client, t1) if e["type"] == "call_moved_in"] == [{"report": call, "from": t5}]
+    back = client.post(f"/api/v1/reports/{call}/move", json={"incident": None}).get_json()
+    own = listed(client)[back["incident"]]
+    assert own["device"] == {"kind": "transformer", "code": "T5"} and own["customers_affected"] == 10
+    assert own["crew"] == "CE" and own["report_count"] == 1 and listed(client)[t1]["report_count"] == 1
+    assert_problem(client.post(f"/api/v1/reports/{call}/move", json={"incident": t5}), 409)  # cancelled
+    assert_problem(client.post(f"/api/v1/reports/{call}/move", json={"incident": back["incident"]}), 422)
+    assert_problem(client.post("/api/v1/reports/999999/move", json={"incident": t1}), 404)
+    assert_problem(client.post(f"/api/v1/reports/{call}/move", json={}), 422)
+
+
+def test_alerts_stay_until_acknowledged_once(client, city, sweeper, make_user, app):
+    hazard = report(client, clock.now(), account_no=customer(5), kind="wire_down")["incident"]["id"]  # rural
+    late = report(client, clock.now(), account_no=customer(1))["incident"]  # urban: due first
+    sweeper(datetime.fromisoformat(late["arrival_deadline"]) + timedelta(seconds=1))
+    alerts = client.get("/api/v1/alerts").get_json()["alerts"]
+    assert [(a["incident"], a["kind"]) for a in alerts] == [(hazard, "hazard"), (late["id"], "breached")]
+    desk = app.test_client()
+    desk.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {make_user('dispatcher', username='d.wang')['token']}"
+    seen = desk.post(f"/api/v1/alerts/{alerts[0]['id']}/acknowledge").get_json()
+    assert seen["acknowledged_by"] == "d.wang" and seen["kind"] == "hazard"
+    again = client.post(f"/api/v1/alerts/{alerts[0]['id']}/acknowledge").get_json()
+    assert again["acknowledged_by"] == "d.wang" and again["acknowledged_at"] == seen["acknowledged_at"]
+    assert [a["kind"] for a in client.get("/api/v1/alerts").get_json()["alerts"]] == ["breached"]
+    assert [e["actor"] for e in timeline(client, hazard) if e["type"] == "alert_acknowledged"] == ["d.wang"]
+    opened = next(e for e in client.get(f"/api/v1/incidents/{late['id']}").get_json()["timeline"])
+    assert opened["type"] == "opened"
+    not_an_alert = client.get("/api/v1/alerts").get_json()["alerts"][0]["id"] - 1
+    assert_problem(client.post(f"/api/v1/alerts/{not_an_alert}/acknowledge"), 404)
+
+
+def test_trails_are_the_last_minutes_oldest_first(client, city):
+    now = clock.now()
+    points = [{"at": (now - timedelta(minutes=m)).isoformat(), "lon": 120.0 + m / 1000, "lat": 30.0}
+              for m in (40, 20, 5)]
+    assert client.post("/api/v1/crews/CE/positions", json={"positions": points}).status_code == 202
+    trails = client.get("/api/v1/crews/trails").get_json()["trails"]
+    (east,) = [t for t in trails if t["crew"] == "CE"]
+    assert [p[0] for p in east["points"]] == [120.02, 120.005]
+    assert_problem(client.get("/api/v1/crews/trails?minutes=0"), 422)
+
+
+def test_the_hotline_finds_the_caller_and_the_outage_they_are_in(client, feeder):
+    def found(q):
+        response = client.get("/api/v1/customers", query_string={"q": q})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["customers"]
+
+    (one,) = found(customer(2, 3))
+    assert one["name"] == "Customer 2-3" and one["transformer"] == "T2" and one["open_incident"] is None
+    incident = report(client, clock.now(), account_no=customer(2, 0))["incident"]["id"]
+    assert found(customer(2, 3))[0]["open_incident"] == incident  # a neighbour called: the same outage
+    assert found(customer(4, 3))[0]["open_incident"] is None
+    assert [c["account_no"] for c in found("1390000200")][:2] == [customer(2, 0), customer(2, 1)]
+    assert {c["address"] for c in found("7 t3 road")} == {"7 T3 Road"}
+    assert found("%_") == []
+    assert_problem(client.get("/api/v1/customers?q=x"), 422)
+
+
+def test_the_desk_settings(client, feeder):
+    body = client.get("/api/v1/desk/settings").get_json()
+    assert body["timezone"] == "Asia/Shanghai" and body["basemap_url"] is None
+    assert body["tile_layers"]["customers"] == 16
+    minlon, minlat, maxlon, maxlat = body["bounds"]
+    assert minlon < maxlon and minlat < maxlat
+    with pytest.raises(ValueError, match="DISPATCH_TIMEZONE"):
+        Settings(dispatch_timezone="Mars/Olympus")
