@@ -23,6 +23,7 @@ from api import (
     reports,
     roads,
     tiles,
+    work_orders,
 )
 from api.access import register_access_checks
 from api.cli import register_cli
@@ -34,6 +35,7 @@ from dispatch.core.config import Settings
 from dispatch.core.db import Database
 from dispatch.core.events import EventPublisher
 from dispatch.gis.grid import TopologyCache
+from dispatch.incidents.causes import taxonomy
 from dispatch.routing.engine import RoadGraphCache
 from dispatch.routing.speeds import speed_table
 
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the application; the only way an app exists (configuration from the environment by default)."""
     settings = settings or Settings.from_env()
     clock.shift(timedelta(days=settings.clock_shift_days))
+    taxonomy(settings.cause_taxonomy_file)  # a utility's taxonomy that cannot be read stops the start
     app = Flask(__name__, static_folder=None)
     app.json = IsoJSONProvider(app)
     app.extensions["settings"] = settings
@@ -66,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     register_input_checks(app)
     for module in (alerts, auth, crew_app, crews, customers, desk, grid, health, incidents, me, openapi, reports,
-                   roads, tiles):
+                   roads, tiles, work_orders):
         app.register_blueprint(module.blueprint)
     register_access_checks(app)
     register_cli(app)

@@ -13,7 +13,7 @@ from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, Point, bbox_param, json_body, page_links, page_size, query_args
 from dispatch.core import clock
-from dispatch.core.errors import NotFound
+from dispatch.core.errors import Conflict, NotFound
 from dispatch.gis.models import ZONE_CLASSES
 from dispatch.incidents.corrections import merge
 from dispatch.incidents.lifecycle import EVENT_TYPES, record_event
@@ -159,12 +159,15 @@ class LifecycleEvent(BaseModel):
 
 @blueprint.post("/<int:incident_id>/events")
 @allow(*DESK)
-@operation("Record a lifecycle event: accepted, en_route, on_site, restored, closed or cancelled", "incidents",
+@operation("Record a lifecycle event: accepted, en_route, on_site, restored or cancelled (closed: by review)", "incidents",
            path_params=ID, body=LifecycleEvent,
            responses={200: ("The new status and the events allowed next", {"type": "object"}),
                       404: ("No such incident", None), 409: ("Not allowed now (the allowed ones are listed)", None)})
 def add_event(incident_id: int):
     event = json_body(LifecycleEvent)
+    if event.type == "closed":
+        raise Conflict("an order is archived by accepting its closing report: "
+                       f"POST /api/v1/incidents/{incident_id}/closing-report/review")
     point = event.location
     result = record_event(session(), dispatcher(), events(), min(incident_id, MAX_ID), event.type,
                           event.at or clock.now(), actor(), point and point.lon,

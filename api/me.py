@@ -13,6 +13,7 @@ from api.crews import PositionBatch, position_rows
 from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, Point, json_body
+from api.work_orders import ClosingReport, closing_report_of
 from dispatch.core import clock
 from dispatch.core.errors import FieldProblem, InvalidInput
 from dispatch.crews.jobs import CREW_EVENTS, jobs, record_crew_event
@@ -87,3 +88,15 @@ def my_event(incident_id: int):
         response.headers["Idempotent-Replayed"] = "true"
         return response, 200
     return response, 201
+
+
+@blueprint.post("/jobs/<int:incident_id>/closing-report")
+@allow(*CREW)
+@operation("My closing report on a restored job: cause, equipment owner, times, work done; safe to replay "
+           "(Idempotency-Key)", "crew", body=ClosingReport, path_params={"incident_id": {"type": "integer"}},
+           responses={201: ("The report, pending the desk's review", {"type": "object"}),
+                      404: ("Not my crew's job", None), 409: ("Not restored yet, or a report waits for review", None),
+                      422: ("Unknown cause, times out of order, or no Idempotency-Key", None)})
+def my_closing_report(incident_id: int):
+    key = _idempotency_key()
+    return jsonify(closing_report_of(incident_id, crew_id=identity().crew_id, key=key)), 201

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Text, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.core.models import Base, one_of
@@ -28,6 +29,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(Text)
     crew_id: Mapped[int | None] = mapped_column(ForeignKey("crews.id"), index=True)
     active: Mapped[bool] = mapped_column(server_default="true")
+    #: The zones (codes) a desk user's lists and live feed are limited to; empty: all of them.
+    zones: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -85,6 +85,13 @@ class Settings:
     #: a server; empty: the roads from the app's own tiles are the base map (no internet needed).
     desk_basemap_url: str = ""
 
+    # The work order.
+    #: A JSON file with the utility's own fault-cause taxonomy (categories, causes, labels per
+    #: language; the format of dispatch/incidents/causes.json, which is the default).
+    cause_taxonomy_file: str = ""
+    #: Why a call-taker may find a fault on the customer's side (it then gets an agreed time).
+    customer_side_reasons: str = "behind_meter,arrears,customer_equipment"
+
     # Time.
     #: Days the application's clock runs ahead of the real time (negative: behind). For tests
     #: only (phones and trackers keep the real time): the suite runs shifted to prove that no

@@ -83,6 +83,9 @@ class Incident(Base):
     #: without a position): accepted, but flagged for the dispatcher and the reports.
     arrival_unverified: Mapped[bool] = mapped_column(server_default="false")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    #: The call-taker found the fault on the customer's side (behind the meter, arrears...): the
+    #: reason, and ``arrival_deadline`` is the time agreed with the customer, not the target.
+    customer_side: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -41,7 +41,7 @@ SUMMARY = (
     "'restored_at', i.restored_at, 'closed_at', i.closed_at, 'required_skill', i.required_skill, "
     "'critical_customers', i.critical_customers, 'arrival_unverified', i.arrival_unverified, "
     "'queued_for', (SELECT code FROM crews WHERE id = i.queued_crew_id), 'queued_at', i.queued_at, "
-    f"'sla_state', {SLA_STATE})"
+    f"'sla_state', {SLA_STATE}, 'customer_side', i.customer_side)"
 )
 FROM = "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id LEFT JOIN sources s ON s.id = i.source_id"
 

@@ -93,10 +93,12 @@ def insert_report(connection: Connection, **values: Any) -> int:
 
 
 def refresh_incident(connection: Connection, incident_id: int) -> None:
-    """Recount an incident's reports; its deadline is the earliest any of its reports sets."""
+    """Recount an incident's reports; its deadline is the earliest any of its reports sets (unless
+    it is on the customer's side: then it is the time agreed with the customer)."""
     connection.execute(text(
         "UPDATE incidents i SET report_count = r.n, first_report_at = coalesce(r.first, i.first_report_at), "
-        "arrival_deadline = coalesce(r.deadline, i.arrival_deadline), hazard = i.hazard OR coalesce(r.hazard, false), "
+        "arrival_deadline = CASE WHEN i.customer_side IS NULL THEN coalesce(r.deadline, i.arrival_deadline) "
+        "ELSE i.arrival_deadline END, hazard = i.hazard OR coalesce(r.hazard, false), "
         "critical_customers = coalesce(r.critical, false), updated_at = now() "
         "FROM (SELECT count(*) AS n, min(rp.received_at) AS first, min(rp.arrival_deadline) AS deadline, "
         "bool_or(rp.hazard) AS hazard, bool_or(c.priority IN ('critical', 'life_support')) AS critical "

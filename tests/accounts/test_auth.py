@@ -204,9 +204,21 @@ def test_an_app_with_a_route_nobody_decided_on_does_not_start(database_url):
 
 # --- Every route, every role --------------------------------------------------------------------
 
+def restored_job(client, account_no: str) -> int:
+    """An incident crew CW has worked to restoration."""
+    incident = report(client, clock.now() - timedelta(minutes=5), account_no=account_no)["incident"]["id"]
+    assert client.post(f"/api/v1/incidents/{incident}/assign", json={"crew": "CW"}).status_code == 200
+    for kind in ("accepted", "en_route", "on_site", "restored"):
+        assert client.post(f"/api/v1/incidents/{incident}/events", json={"type": kind}).status_code == 200
+    return incident
+
+
 def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]]:
     """For each endpoint: method, path, JSON body and headers of a request that succeeds for the
     roles the route allows. A route added without an example fails the test below."""
+    done, reviewed = (restored_job(client, customer(5, k)) for k in (1, 2))  # by CW, which the crew user is
+    closing = {"cause": "other.unknown", "equipment_owner": "utility", "work_done": "reset"}
+    assert client.post(f"/api/v1/incidents/{reviewed}/closing-report", json=closing).status_code == 201
     call = report(client, clock.now(), account_no=customer(2))
     incident = call["incident"]
     assert incident["crew"] == "CW"
@@ -217,6 +229,7 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
     road = connection.execute(text("SELECT min(id) FROM roads")).scalar_one()
     closure = client.post("/api/v1/roads/closures", json={"reason": "tree down", "road_ids": [road]}).get_json()
     now = clock.now().isoformat()
+    later = (clock.now() + timedelta(hours=2)).isoformat()
     i = incident["id"]
     return {
         "alerts.list_alerts": ("GET", "/api/v1/alerts", None, {}),
@@ -255,6 +268,13 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "roads.create_closure": ("POST", "/api/v1/roads/closures", {"reason": "flood", "road_ids": [road]}, {}),
         "roads.list_closures": ("GET", "/api/v1/roads/closures", None, {}),
         "roads.delete_closure": ("DELETE", f"/api/v1/roads/closures/{closure['id']}", None, {}),
+        "work_orders.causes": ("GET", "/api/v1/causes", None, {}),
+        "work_orders.work_order": ("GET", f"/api/v1/incidents/{i}/work-order", None, {}),
+        "work_orders.customer_side": ("POST", f"/api/v1/incidents/{i}/customer-side",
+                                      {"reason": "arrears", "agreed_arrival": later}, {}),
+        "work_orders.desk_closing_report": ("POST", f"/api/v1/incidents/{done}/closing-report", closing, {}),
+        "work_orders.review": ("POST", f"/api/v1/incidents/{reviewed}/closing-report/review", {"accept": True}, {}),
+        "me.my_closing_report": ("POST", f"/api/v1/me/jobs/{done}/closing-report", closing, {"Idempotency-Key": "c"}),
         "tiles.map_tile": ("GET", "/tiles/lines/14/10533/6479.mvt", None, {}),
         **{endpoint: ("GET", path, None, {}) for endpoint, path in CREW_APP_PAGES.items()},
     }
