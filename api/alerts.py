@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from api.access import DESK, READERS, actor, allow
+from api.access import DESK, READERS, actor, allow, identity
 from api.context import events, session
 from api.openapi import operation
 from api.validation import MAX_ID
@@ -15,10 +15,10 @@ blueprint = Blueprint("alerts", __name__, url_prefix="/api/v1/alerts")
 
 @blueprint.get("")
 @allow(*READERS)
-@operation("Alerts not yet acknowledged, of open incidents, the oldest first", "alerts",
+@operation("Alerts not yet acknowledged, of open incidents (in the user's zones), the oldest first", "alerts",
            responses={200: ("{alerts: [{id, incident, kind, at}]}", {"type": "object"})})
 def list_alerts():
-    return jsonify(alerts=open_alerts(session()))
+    return jsonify(alerts=open_alerts(session(), identity().zones))
 
 
 @blueprint.post("/<int:alert_id>/acknowledge")

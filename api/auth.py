@@ -49,7 +49,8 @@ def revoke_token():
 
 @blueprint.get("/me")
 @allow(*SIGNED_IN)
-@operation("Who the token belongs to", "auth", responses={200: ("{username, role, crew}", {"type": "object"})})
+@operation("Who the token belongs to", "auth",
+           responses={200: ("{username, role, crew, zones (empty: every zone)}", {"type": "object"})})
 def who_am_i():
     me = identity()
-    return jsonify(username=me.username, role=me.role, crew=me.crew)
+    return jsonify(username=me.username, role=me.role, crew=me.crew, zones=list(me.zones))

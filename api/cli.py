@@ -18,7 +18,7 @@ from flask.cli import AppGroup, with_appcontext
 from api.context import database, settings
 from dispatch.accounts.models import ROLES
 from dispatch.accounts.store import users
-from dispatch.accounts.users import create_user, deactivate_user
+from dispatch.accounts.users import create_user, deactivate_user, limit_to_zones
 from dispatch.core import clock
 from dispatch.core.errors import Conflict, DispatchError, ImportRejected
 from dispatch.crews.assignment import Dispatcher
@@ -139,13 +139,26 @@ def users_disable(username: str) -> None:
     click.echo(f"disabled {username}; {revoked} token(s) revoked")
 
 
+@users_cli.command("zones")
+@click.argument("username")
+@click.argument("zones", default="")
+def users_zones(username: str, zones: str) -> None:
+    """Limit USERNAME's desk to ZONES (comma-separated zone codes); without ZONES: every zone."""
+    with database().session() as session:
+        try:
+            limited = limit_to_zones(session, username, [z.strip() for z in zones.split(",") if z.strip()])
+        except DispatchError as error:
+            _refused(error)
+    click.echo(f"{username} sees " + (", ".join(limited) if limited else "every zone"))
+
+
 @users_cli.command("list")
 def users_list() -> None:
     """Every user with role, crew and whether they may sign in."""
     with database().session() as session:
         for user in users(session.connection()):
             click.echo(f"{user['username']:<24}{user['role']:<12}{user['crew'] or '-':<12}"
-                       f"{'active' if user['active'] else 'disabled'}")
+                       f"{'active' if user['active'] else 'disabled':<10}{','.join(user['zones']) or 'all zones'}")
 
 
 @click.command("worker")

@@ -7,7 +7,7 @@ from typing import Literal
 from flask import Blueprint, Response, json, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-from api.access import DESK, READERS, actor, allow
+from api.access import DESK, READERS, actor, allow, identity
 from api.context import dispatcher, events, session, settings
 from api.openapi import operation
 from api.times import recent
@@ -54,7 +54,7 @@ class IncidentQuery(BaseModel):
 
 @blueprint.get("")
 @allow(*READERS)
-@operation("Incidents, newest first, filtered and paged", "incidents", query=IncidentQuery,
+@operation("Incidents, newest first, filtered and paged (a user limited to zones: theirs)", "incidents", query=IncidentQuery,
            responses={200: ("{incidents: [...], links: [...]}", {"type": "object"}), 422: ("Bad query", None)})
 def list_incidents() -> Response:
     query = query_args(IncidentQuery)
@@ -63,7 +63,7 @@ def list_incidents() -> Response:
     rows = incidents_page(session().connection(), statuses=query.status.split(",") if query.status else None,
                           zone=query.zone, zone_class=query.zone_class, bbox=bbox, since=query.since,
                           arrival_unverified=query.arrival_unverified, after=query.after, limit=limit + 1,
-                          search=query.q and query.q.strip())
+                          search=query.q and query.q.strip(), scope=identity().zones)
     rows, links = page_links(rows, limit, "application/json")
     body = '{"incidents":[' + ",".join(r for _, r in rows) + '],"links":' + json.dumps(links) + "}"
     return Response(body, mimetype="application/json")

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, text
 
 from dispatch.core import clock
 
-USER = ("SELECT u.id, u.username, u.password_hash, u.role, u.active, u.crew_id, c.code AS crew "
+USER = ("SELECT u.id, u.username, u.password_hash, u.role, u.active, u.crew_id, c.code AS crew, u.zones "
         "FROM users u LEFT JOIN crews c ON c.id = u.crew_id")
 
 
@@ -43,7 +43,7 @@ def insert_token(connection: Connection, token_id: str, user_id: int, expires_at
 def token_holder(connection: Connection, token_id: str, now: datetime) -> dict[str, Any] | None:
     """The active user holding a live (unexpired, unrevoked) token."""
     row = connection.execute(text(
-        "SELECT u.id, u.username, u.role, u.crew_id, c.code AS crew FROM api_tokens t "
+        "SELECT u.id, u.username, u.role, u.crew_id, c.code AS crew, u.zones FROM api_tokens t "
         "JOIN users u ON u.id = t.user_id LEFT JOIN crews c ON c.id = u.crew_id "
         "WHERE t.id = :id AND t.revoked_at IS NULL AND t.expires_at > :now AND u.active"
     ), {"id": token_id, "now": now}).mappings().first()

@@ -24,6 +24,7 @@ from dispatch.accounts.models import ROLES
 from dispatch.core import clock
 from dispatch.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from dispatch.crews import store as crew_store
+from dispatch.gis.layers_store import zone_codes
 
 log = logging.getLogger(__name__)
 #: argon2id with the RFC 9106 "low memory" parameters (64 MiB, 3 passes): ~50 ms a sign-in.
@@ -49,6 +50,8 @@ class Identity:
     crew_id: int | None
     crew: str | None
     token_id: str
+    #: The zones this user's desk is limited to (codes); empty: every zone.
+    zones: tuple[str, ...] = ()
 
 
 class _ClockTimestampSigner(TimestampSigner):
@@ -206,13 +209,29 @@ def sign_in(session: Session, signer: TokenSigner, limiter: SignInLimiter, usern
     return token, expires_at, user
 
 
+def limit_to_zones(session: Session, username: str, zones: list[str]) -> list[str]:
+    """Limit a desk user's lists and live feed to ``zones`` (codes; empty: every zone). Commits."""
+    user = store.user_by_name(session.connection(), normal_username(username))
+    if user is None:
+        raise NotFound(f"there is no user {username!r}")
+    if user["role"] == "crew":
+        raise InvalidInput("a crew account sees its own jobs only", [FieldProblem("zones", "not for a crew account")])
+    known = zone_codes(session.connection(), zones)
+    if unknown := [z for z in zones if z not in known]:
+        raise InvalidInput("unknown zones", [FieldProblem("zones", f"there is no zone {', '.join(unknown)}")])
+    store.update_user(session.connection(), user["id"], zones=sorted(set(zones)))
+    session.commit()
+    return sorted(set(zones))
+
+
 def authenticate(session: Session, signer: TokenSigner, token: str, now: datetime) -> Identity:
     """The user behind a bearer token, or Unauthorized (forged, expired, revoked, user disabled)."""
     token_id = signer.token_id(token)
     holder = token_id and store.token_holder(session.connection(), token_id, now)
     if not holder:
         raise Unauthorized("the token is not valid (expired, revoked or malformed); sign in again")
-    return Identity(holder["id"], holder["username"], holder["role"], holder["crew_id"], holder["crew"], token_id)
+    return Identity(holder["id"], holder["username"], holder["role"], holder["crew_id"], holder["crew"], token_id,
+                    tuple(holder["zones"]))
 
 
 def sign_out(session: Session, identity: Identity) -> None:

@@ -67,3 +67,8 @@ def features_page(
         params.update(zip(("minlon", "minlat", "maxlon", "maxlat"), bbox))
     statement = text(f"{select} WHERE {where} ORDER BY t.id LIMIT :limit")
     return [(row[0], row[1]) for row in connection.execute(statement, params)]
+
+
+def zone_codes(connection: Connection, codes: list[str]) -> set[str]:
+    """Which of ``codes`` are zones."""
+    return set(connection.execute(text("SELECT code FROM zones WHERE code = ANY(:codes)"), {"codes": codes}).scalars())

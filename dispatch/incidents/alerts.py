@@ -25,12 +25,15 @@ ACK = ("(SELECT a FROM incident_events a WHERE a.incident_id = e.incident_id AND
        "AND a.data->>'alert' = e.id::text LIMIT 1)")
 
 
-def open_alerts(session: Session) -> list[dict[str, Any]]:
-    """Unacknowledged alerts of open incidents, the oldest first."""
+def open_alerts(session: Session, scope: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Unacknowledged alerts of open incidents, the oldest first (with a ``scope`` of zones: of
+    incidents in them or in no zone, as the incident list)."""
     rows = session.connection().execute(text(
         f"SELECT e.id, e.incident_id AS incident, {KIND} AS kind, e.at FROM incident_events e "
         f"JOIN incidents i ON i.id = e.incident_id WHERE i.status IN {store.OPEN} AND {ALERT} "
-        f"AND NOT EXISTS {ACK} ORDER BY e.at, e.id"))
+        "AND (cardinality(CAST(:scope AS text[])) = 0 OR i.zone_id IS NULL "
+        "OR i.zone_id IN (SELECT id FROM zones WHERE code = ANY(:scope))) "
+        f"AND NOT EXISTS {ACK} ORDER BY e.at, e.id"), {"scope": list(scope)})
     return [dict(r) | {"acknowledged_by": None, "acknowledged_at": None} for r in rows.mappings()]
 
 

@@ -49,8 +49,10 @@ FROM = "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id LEFT JOIN sources
 def incidents_page(connection: Connection, *, statuses: list[str] | None, zone: str | None,
                    zone_class: str | None, bbox: tuple[float, float, float, float] | None,
                    since: datetime | None, arrival_unverified: bool | None, after: int,
-                   limit: int, search: str | None = None) -> list[tuple[int, str]]:
-    """A page of incidents (newest first, keyset paging on id), as (id, JSON text)."""
+                   limit: int, search: str | None = None, scope: tuple[str, ...] = ()) -> list[tuple[int, str]]:
+    """A page of incidents (newest first, keyset paging on id), as (id, JSON text); with a
+    ``scope`` of zones, only theirs and those in no zone (which belong to no desk: better seen
+    by every desk than by none)."""
     where = ["(:after = 0 OR i.id < :after)"]
     params: dict[str, Any] = {"after": after, "limit": limit}
     if statuses:
@@ -71,6 +73,9 @@ def incidents_page(connection: Connection, *, statuses: list[str] | None, zone: 
     if arrival_unverified is not None:
         where.append("i.arrival_unverified = :unverified")
         params["unverified"] = arrival_unverified
+    if scope:
+        where.append("(z.code IS NULL OR z.code = ANY(:scope))")
+        params["scope"] = list(scope)
     if search:
         where.append(SEARCH)
         params.update(search_params(search))

@@ -36,7 +36,7 @@ def test_a_user_signs_in_and_the_token_opens_the_api(anonymous, created, connect
     assert body["token_type"] == "Bearer" and body["user"] == {"username": "d.one", "role": "dispatcher", "crew": None}
     assert datetime.fromisoformat(body["expires_at"]) > clock.now()
     me = anonymous.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
-    assert me.get_json() == {"username": "d.one", "role": "dispatcher", "crew": None}
+    assert me.get_json() == {"username": "d.one", "role": "dispatcher", "crew": None, "zones": []}
     stored = connection.execute(text("SELECT password_hash FROM users WHERE username = 'd.one'")).scalar()
     assert stored.startswith("$argon2id$") and "s3cret-pass" not in stored
 

@@ -11,6 +11,7 @@ from dispatch.core import clock
 from dispatch.core.config import Settings
 from dispatch.crews.assignment import Dispatcher
 from dispatch.incidents.sweeper import sweep
+from tests.factories import LAT, LON
 from tests.helpers import assert_problem, customer, report
 
 
@@ -167,3 +168,26 @@ def test_the_desk_settings(client, feeder):
     assert minlon < maxlon and minlat < maxlat
     with pytest.raises(ValueError, match="DISPATCH_TIMEZONE"):
         Settings(dispatch_timezone="Mars/Olympus")
+
+
+def test_a_desk_limited_to_its_zones(client, app, cli, city, make_user):
+    for t in (1, 5):  # in Z1, and in no zone
+        report(client, clock.now(), account_no=customer(t))
+    fire = report(client, clock.now(), kind="fire", location={"lon": LON + 0.025, "lat": LAT + 0.005})
+    fire = fire["incident"]["id"]
+    assert {i["zone"] for i in client.get("/api/v1/incidents").get_json()["incidents"]} == {"Z1", "Z2", None}
+    user = make_user("dispatcher", username="d.li")
+    desk = app.test_client()
+    desk.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {user['token']}"
+    assert len(desk.get("/api/v1/alerts").get_json()["alerts"]) == 1
+    limited = cli.invoke(args=["users", "zones", "d.li", "Z1"])
+    assert limited.exit_code == 0 and "d.li sees Z1" in limited.output
+    assert desk.get("/api/v1/me").get_json()["zones"] == ["Z1"]
+    assert {i["zone"] for i in desk.get("/api/v1/incidents").get_json()["incidents"]} == {"Z1", None}
+    assert desk.get("/api/v1/alerts").get_json()["alerts"] == []  # the fire is in Z2
+    assert {i["zone"] for i in client.get("/api/v1/incidents").get_json()["incidents"]} == {"Z1", "Z2", None}
+    assert "Z9" in cli.invoke(args=["users", "zones", "d.li", "Z1,Z9"]).output
+    assert cli.invoke(args=["users", "zones", "d.li"]).output.strip() == "d.li sees every zone"
+    assert fire in {a["incident"] for a in desk.get("/api/v1/alerts").get_json()["alerts"]}
+    crew = make_user("crew", crew="CW", username="c.wu")
+    assert cli.invoke(args=["users", "zones", crew["username"], "Z1"]).exit_code == 1
