@@ -170,7 +170,8 @@ def worker(once: bool) -> None:
         session = database().session()
         try:
             dispatcher = Dispatcher(session, settings(), current_app.extensions["road_graphs"])
-            recorded = sweep(session, dispatcher, current_app.extensions["events"], clock.now())
+            recorded = sweep(session, dispatcher, current_app.extensions["events"], clock.now(),
+                             settings().warning_levels)
             for incident_id, warning in recorded:
                 click.echo(f"incident {incident_id}: {warning}")
         except Exception:  # one bad sweep must not stop the clocks for good; the next one retries

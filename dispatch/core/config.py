@@ -58,6 +58,10 @@ class Settings:
     routing_horizon_s: float = 7200.0
     #: Seconds between two sweeps of the SLA worker.
     sla_sweep_interval_s: float = 30.0
+    #: Warnings before a deadline, "percent:who,...": when that share of the time to the arrival
+    #: (or restoration) deadline has passed, a warning for ``who`` is recorded once (crew: the
+    #: crew's phone; station_head: the zone's supply station; desk: an alert at the console).
+    sla_warning_levels: str = "50:crew,80:station_head,90:desk"
 
     # Crew phones.
     #: A crew's "on site" farther than this from the incident is accepted but flagged.
@@ -98,7 +102,19 @@ class Settings:
     #: test depends on the calendar.
     clock_shift_days: float = 0.0
 
+    @property
+    def warning_levels(self) -> tuple[tuple[int, str], ...]:
+        """SLA_WARNING_LEVELS as (percent, who) pairs, the lowest percent first."""
+        levels = []
+        for level in filter(None, (part.strip() for part in self.sla_warning_levels.split(","))):
+            percent, _, who = level.partition(":")
+            if not percent.strip().isdigit() or not 0 < int(percent) <= 100 or not who.strip():
+                raise ValueError(f"SLA_WARNING_LEVELS: {level!r} is not percent:who, e.g. 80:station_head")
+            levels.append((int(percent), who.strip()))
+        return tuple(sorted(levels))
+
     def __post_init__(self) -> None:
+        self.warning_levels  # noqa: B018 - refuse a malformed setting at start, not at the first sweep
         try:
             ZoneInfo(self.dispatch_timezone)
         except (ZoneInfoNotFoundError, ValueError) as why:

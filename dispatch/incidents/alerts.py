@@ -1,5 +1,5 @@
-"""Alerts a dispatcher cannot miss: an incident at risk of missing its deadline or past it, and
-a hazard reported. Each stays on the desk's screen until someone acknowledges it, and the
+"""Alerts a dispatcher cannot miss: an incident at risk of missing its deadline or past it, a
+warning level meant for the desk (SLA_WARNING_LEVELS), and a hazard reported. Each stays on the desk's screen until someone acknowledges it, and the
 acknowledgement (who, when) is kept in the incident's timeline.
 
 An alert is the timeline event that raised it (the sweeper's warning, the opening of a hazard
@@ -18,9 +18,12 @@ from dispatch.core.errors import NotFound
 from dispatch.incidents import store
 from dispatch.incidents.models import SLA_EVENT_TYPES
 
-#: The events that raise an alert, as the alert's kind (an opening raises one only for a hazard).
-ALERT = (f"(e.type IN {SLA_EVENT_TYPES} OR (e.type = 'opened' AND i.hazard))")
-KIND = "CASE WHEN e.type = 'opened' THEN 'hazard' ELSE e.type END"
+#: The events that raise an alert, as the alert's kind (an opening raises one only for a hazard, a
+#: warning level only when it is for the desk), with the level's percent for a warning.
+ALERT = (f"(e.type IN {SLA_EVENT_TYPES} OR (e.type = 'opened' AND i.hazard) "
+         "OR (e.type = 'deadline_warning' AND e.data->>'notify' = 'desk'))")
+KIND = ("CASE e.type WHEN 'opened' THEN 'hazard' WHEN 'deadline_warning' THEN 'warning' ELSE e.type END AS kind, "
+        "(e.data->>'percent')::int AS percent")
 ACK = ("(SELECT a FROM incident_events a WHERE a.incident_id = e.incident_id AND a.type = 'alert_acknowledged' "
        "AND a.data->>'alert' = e.id::text LIMIT 1)")
 
@@ -29,7 +32,7 @@ def open_alerts(session: Session, scope: tuple[str, ...] = ()) -> list[dict[str,
     """Unacknowledged alerts of open incidents, the oldest first (with a ``scope`` of zones: of
     incidents in them or in no zone, as the incident list)."""
     rows = session.connection().execute(text(
-        f"SELECT e.id, e.incident_id AS incident, {KIND} AS kind, e.at FROM incident_events e "
+        f"SELECT e.id, e.incident_id AS incident, {KIND}, e.at FROM incident_events e "
         f"JOIN incidents i ON i.id = e.incident_id WHERE i.status IN {store.OPEN} AND {ALERT} "
         "AND (cardinality(CAST(:scope AS text[])) = 0 OR i.zone_id IS NULL "
         "OR i.zone_id IN (SELECT id FROM zones WHERE code = ANY(:scope))) "
@@ -41,7 +44,7 @@ def acknowledge(session: Session, alert_id: int, now: datetime, actor: str) -> d
     """Record that ``actor`` has seen the alert; acknowledging it again changes nothing. Commits."""
     connection = session.connection()
     alert = connection.execute(text(
-        f"SELECT e.id, e.incident_id AS incident, {KIND} AS kind, e.at, {ALERT} AS is_alert "
+        f"SELECT e.id, e.incident_id AS incident, {KIND}, e.at, {ALERT} AS is_alert "
         "FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE e.id = :id"),
         {"id": alert_id}).mappings().first()
     if alert is None or not alert["is_alert"]:
@@ -55,5 +58,5 @@ def acknowledge(session: Session, alert_id: int, now: datetime, actor: str) -> d
                         {"alert": alert_id, "kind": alert["kind"]}, actor)
         seen = (actor, now)
     session.commit()
-    return {k: alert[k] for k in ("id", "incident", "kind", "at")} | {"acknowledged_by": seen[0],
+    return {k: alert[k] for k in ("id", "incident", "kind", "percent", "at")} | {"acknowledged_by": seen[0],
                                                                      "acknowledged_at": seen[1]}

@@ -1,6 +1,10 @@
 """The SLA sweeper: every open incident's clocks, checked on a timer; each at_risk, breached and
 restoration_breached warning is recorded (event row) and published once, however many sweepers
-run (a unique index on the event table decides)."""
+run (a unique index on the event table decides).
+
+Before a deadline, warnings escalate in levels (SLA_WARNING_LEVELS: at 50 % of the time to the
+deadline the crew is warned, at 80 % the supply station head, at 90 % the desk...): each level is a
+``deadline_warning`` event naming whom it is for, recorded once per clock (its key says which)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -30,13 +34,36 @@ def warning_for(incident: dict[str, Any], clocks: dict[str, str | None]) -> str 
     return "restoration_breached" if clocks["restoration"] == "breached" else None
 
 
-def sweep(session: Session, dispatcher: CrewDispatch, events: EventPublisher, now: datetime) -> list[tuple[int, str]]:
-    """Check every open incident at ``now``; return the warnings recorded by this sweep. Commits."""
+def levels_reached(incident: dict[str, Any], now: datetime,
+                   levels: tuple[tuple[int, str], ...]) -> tuple[str, list[tuple[int, str]]]:
+    """The clock that runs (arrival, then restoration) and the warning levels it has passed."""
+    if incident["on_site_at"] is None:
+        clock_name, start, deadline = "arrival", incident["first_report_at"], incident["arrival_deadline"]
+    else:
+        clock_name, start, deadline = "restoration", incident["on_site_at"], incident["restore_deadline"]
+    if deadline is None or deadline <= start:
+        return clock_name, []
+    share = (now - start) / (deadline - start) * 100
+    return clock_name, [(percent, who) for percent, who in levels if share >= percent]
+
+
+def sweep(session: Session, dispatcher: CrewDispatch, events: EventPublisher, now: datetime,
+          levels: tuple[tuple[int, str], ...] = ()) -> list[tuple[int, str]]:
+    """Check every open incident at ``now``; return the warnings recorded by this sweep (a level
+    as ``deadline_warning:<percent>``). Commits."""
     connection = session.connection()
     incidents = [dict(r) for r in connection.execute(text(
-        "SELECT id, status, crew_id, arrival_deadline, on_site_at, restore_deadline, restored_at FROM incidents "
-        f"WHERE status IN {OPEN} ORDER BY id")).mappings()]
+        "SELECT id, status, crew_id, first_report_at, arrival_deadline, on_site_at, restore_deadline, restored_at "
+        f"FROM incidents WHERE status IN {OPEN} ORDER BY id")).mappings()]
     recorded = []
+    for incident in incidents:
+        clock_name, reached = levels_reached(incident, now, levels)
+        for percent, who in reached:
+            key = f"{incident['id']}:{clock_name}:{percent}"
+            if add_event(connection, incident["id"], "deadline_warning", now,
+                         {"clock": clock_name, "percent": percent, "notify": who}, "sla-sweeper",
+                         idempotency_key=key):
+                recorded.append((incident["id"], f"deadline_warning:{percent}"))
     slas = current_sla(dispatcher, incidents, now)
     for incident in incidents:
         clocks = slas[incident["id"]]

@@ -191,3 +191,30 @@ def test_a_desk_limited_to_its_zones(client, app, cli, city, make_user):
     assert fire in {a["incident"] for a in desk.get("/api/v1/alerts").get_json()["alerts"]}
     crew = make_user("crew", crew="CW", username="c.wu")
     assert cli.invoke(args=["users", "zones", crew["username"], "Z1"]).exit_code == 1
+
+
+def test_warnings_escalate_by_level_before_the_deadline(client, city, app):
+    opened = report(client, clock.now(), account_no=customer(5))["incident"]  # rural: 90 minutes
+    start = datetime.fromisoformat(opened["arrival_deadline"]) - timedelta(minutes=90)
+    session = app.extensions["database"].session()
+    dispatcher = Dispatcher(session, app.extensions["settings"], app.extensions["road_graphs"])
+    levels = Settings(sla_warning_levels="50:crew, 80:station_head,90:desk").warning_levels
+    assert levels == ((50, "crew"), (80, "station_head"), (90, "desk"))
+
+    def swept(minutes):
+        return sweep(session, dispatcher, app.extensions["events"], start + timedelta(minutes=minutes), levels)
+
+    assert swept(44) == []
+    assert swept(46) == [(opened["id"], "deadline_warning:50")]
+    assert swept(73) == [(opened["id"], "deadline_warning:80")] and swept(74) == []
+    assert client.get("/api/v1/alerts").get_json()["alerts"] == []  # the crew and the station were told
+    assert swept(82) == [(opened["id"], "deadline_warning:90")]
+    (alert,) = client.get("/api/v1/alerts").get_json()["alerts"]
+    assert (alert["kind"], alert["percent"]) == ("warning", 90)
+    warnings = [e["data"] for e in timeline(client, opened["id"]) if e["type"] == "deadline_warning"]
+    assert [(w["percent"], w["notify"], w["clock"]) for w in warnings] == [
+        (50, "crew", "arrival"), (80, "station_head", "arrival"), (90, "desk", "arrival")]
+    session.close()
+    for bad in ("80", "0:desk", "101:desk", "x:desk", "50:"):
+        with pytest.raises(ValueError, match="SLA_WARNING_LEVELS"):
+            Settings(sla_warning_levels=bad)
