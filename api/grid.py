@@ -1,7 +1,7 @@
 """Grid layers as GeoJSON for the dispatcher's map and for integrations."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, json
+from flask import Blueprint, Response, json, jsonify
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import DESK, READERS, SIGNED_IN, allow, identity
@@ -9,7 +9,7 @@ from api.context import session, settings, topologies
 from api.openapi import operation
 from api.validation import bbox_param, json_body, page_links, page_size, query_args
 from dispatch.core.errors import Forbidden, NotFound
-from dispatch.gis.grid import operate_switch
+from dispatch.gis.grid import operate_switch, switching_effect
 from dispatch.gis.layers import IMPORT_ORDER
 from dispatch.gis.layers_store import feature, features_page
 
@@ -64,3 +64,18 @@ def change_switch(code: str) -> Response:
     change = json_body(SwitchChange)
     operate_switch(session(), topologies(), code, change.is_open)
     return Response(feature(session().connection(), "switches", code), mimetype="application/geo+json")
+
+
+class SwitchQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    is_open: bool = Field(description="the state to try: true opens the switch")
+
+
+@blueprint.get("/switches/<code>/effect")
+@allow(*DESK)
+@operation("What opening or closing a switch would do: customers cut off or restored, critical ones by name",
+           "grid", query=SwitchQuery,
+           responses={200: ("{switch, is_open, customers_off, customers_on, critical_off: [...]}", {"type": "object"}),
+                      404: ("No such switch", None)})
+def switch_effect(code: str):
+    return jsonify(switching_effect(session(), topologies(), code, query_args(SwitchQuery).is_open))

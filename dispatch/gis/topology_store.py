@@ -1,6 +1,8 @@
 """The grid's connectivity as plain rows, the topology version, and switch operation."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, text
 
 from dispatch.gis.topology import GridRows
@@ -68,3 +70,11 @@ def rehome_incidents(connection: Connection, homes: list[tuple[int, int | None]]
         "UPDATE reports r SET source_id = i.source_id FROM incidents i "
         "WHERE r.incident_id = i.id AND i.id = ANY(:ids) AND r.source_id IS DISTINCT FROM i.source_id"),
         {"ids": ids})
+
+
+def critical_customers(connection: Connection, buses: list[int]) -> list[dict[str, Any]]:
+    """The critical and life-support customers supplied from ``buses``."""
+    return [dict(r) for r in connection.execute(text(
+        "SELECT c.account_no, c.name, c.priority FROM customers c LEFT JOIN transformers t ON t.id = c.transformer_id "
+        "WHERE coalesce(c.bus_id, t.lv_bus_id) = ANY(:buses) AND c.priority IN ('critical', 'life_support') "
+        "ORDER BY c.priority DESC, c.account_no"), {"buses": buses}).mappings()]

@@ -248,6 +248,7 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "crews.add_positions": ("POST", "/api/v1/crews/CE/positions",
                                 {"positions": [{"at": now, "lon": 120.0, "lat": 30.0}]}, {}),
         "grid.layer_features": ("GET", "/api/v1/grid/transformers", None, {}),
+        "grid.switch_effect": ("GET", "/api/v1/grid/switches/R1/effect?is_open=true", None, {}),
         "grid.change_switch": ("PATCH", "/api/v1/grid/switches/R1", {"is_open": True}, {}),
         "health.healthz": ("GET", "/healthz", None, {}),
         "incidents.list_incidents": ("GET", "/api/v1/incidents", None, {}),

@@ -69,3 +69,21 @@ def test_bad_queries_are_422_problems(client, query, field):
 def test_limit_is_capped(client, grid, app):
     body = client.get("/api/v1/grid/buses?limit=999999").get_json(force=True)
     assert body["numberReturned"] == 6
+
+
+def test_the_effect_of_switching_is_told_before_it_is_done(client, feeder):
+    def effect(code, is_open):
+        response = client.get(f"/api/v1/grid/switches/{code}/effect?is_open={str(is_open).lower()}")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
+
+    recloser = effect("R1", True)  # T1, T2 and T3 behind it, the life-support customer 1000 among them
+    assert (recloser["customers_off"], recloser["customers_on"]) == (30, 0)
+    assert recloser["critical_off"] == [{"account_no": "1000", "name": "Customer 1-0", "priority": "life_support"}]
+    assert effect("F4", False)["customers_off"] == 0  # closed already: nothing changes
+    assert client.patch("/api/v1/grid/switches/SEC1", json={"is_open": True}).status_code == 200
+    tie = effect("TIE", False)  # closing the tie feeds T2 from the other substation
+    assert (tie["customers_off"], tie["customers_on"], tie["critical_off"]) == (0, 10, [])
+    assert_problem(client.get("/api/v1/grid/switches/NOPE/effect?is_open=true"), 404)
+    assert_problem(client.get("/api/v1/grid/switches/R1/effect?is_open=maybe"), 422)
+    assert_problem(client.get("/api/v1/grid/switches/R1/effect"), 422)
