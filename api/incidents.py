@@ -8,7 +8,7 @@ from flask import Blueprint, Response, json, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from api.access import DESK, READERS, actor, allow, identity
-from api.context import dispatcher, events, session, settings
+from api.context import dispatcher, events, session, settings, topologies
 from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, Point, bbox_param, json_body, page_links, page_size, query_args
@@ -16,6 +16,7 @@ from dispatch.core import clock
 from dispatch.core.errors import Conflict, NotFound
 from dispatch.gis.models import ZONE_CLASSES
 from dispatch.incidents.corrections import merge
+from dispatch.incidents.hotline import customers_out
 from dispatch.incidents.lifecycle import EVENT_TYPES, record_event
 from dispatch.incidents.models import INCIDENT_STATUSES
 from dispatch.incidents.queries import incident_detail, incidents_page
@@ -85,6 +86,18 @@ def get_incident(incident_id: int) -> Response:
               for k in ("arrival_deadline", "on_site_at", "restore_deadline", "restored_at")}
     incident["sla"] = current_sla(dispatcher(), [{**incident, **clocks}], clock.now())[incident_id]
     return jsonify(incident)
+
+
+@blueprint.get("/<int:incident_id>/customers")
+@allow(*DESK)
+@operation("The customers the incident has cut off (downstream of its device), critical ones first", "incidents",
+           path_params=ID, responses={200: ("{incident, customers: [{account_no, name, phone, address, priority, "
+                                            "called}]}", {"type": "object"}), 404: ("No such incident", None)})
+def incident_customers(incident_id: int):
+    out = customers_out(session(), topologies(), min(incident_id, MAX_ID))
+    if out is None:
+        raise NotFound(f"there is no incident {incident_id}")
+    return jsonify(incident=out["incident"], customers=out["customers"])
 
 
 @blueprint.get("/<int:incident_id>/candidates")

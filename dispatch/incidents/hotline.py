@@ -59,3 +59,27 @@ def suggest_customers(session: Session, topologies: TopologyCache, typed: str, l
     for row in rows:
         row["transformer"] = codes.get(row["transformer"])
     return rows
+
+
+def customers_out(session: Session, topologies: TopologyCache, incident_id: int) -> dict[str, Any] | None:
+    """The customers downstream of an incident's predicted device (those it has taken off supply),
+    critical and life-support first, each marked when they called about it; None: no such incident."""
+    connection = session.connection()
+    incident = connection.execute(text(
+        "SELECT device_kind, device_id FROM incidents WHERE id = :id"), {"id": incident_id}).mappings().first()
+    if incident is None:
+        return None
+    topology = topologies.current(session)
+    outer = topology.area_of_device.get((incident["device_kind"], incident["device_id"]))
+    rows = connection.execute(text(
+        "SELECT c.account_no, c.name, c.phone, c.address, c.priority, coalesce(c.bus_id, t.lv_bus_id) AS bus, "
+        "EXISTS (SELECT FROM reports r WHERE r.customer_id = c.id AND r.incident_id = :id) AS called "
+        "FROM customers c LEFT JOIN transformers t ON t.id = c.transformer_id "
+        "ORDER BY c.priority IN ('critical', 'life_support') DESC, c.account_no"), {"id": incident_id}).mappings()
+    out = []
+    if outer is not None:
+        for row in rows:
+            area = topology.area_of_bus(row["bus"]) if row["bus"] is not None else None
+            if area is not None and topology.is_within(area, outer):
+                out.append({k: v for k, v in row.items() if k != "bus"})
+    return {"incident": incident_id, "customers": out}

@@ -253,6 +253,7 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "health.healthz": ("GET", "/healthz", None, {}),
         "incidents.list_incidents": ("GET", "/api/v1/incidents", None, {}),
         "incidents.get_incident": ("GET", f"/api/v1/incidents/{i}", None, {}),
+        "incidents.incident_customers": ("GET", f"/api/v1/incidents/{i}/customers", None, {}),
         "incidents.incident_candidates": ("GET", f"/api/v1/incidents/{i}/candidates", None, {}),
         "incidents.incident_route": ("GET", f"/api/v1/incidents/{i}/route", None, {}),
         "incidents.assign_crew": ("POST", f"/api/v1/incidents/{i}/assign", {"crew": "CL"}, {}),

@@ -218,3 +218,14 @@ def test_warnings_escalate_by_level_before_the_deadline(client, city, app):
     for bad in ("80", "0:desk", "101:desk", "x:desk", "50:"):
         with pytest.raises(ValueError, match="SLA_WARNING_LEVELS"):
             Settings(sla_warning_levels=bad)
+
+
+def test_the_customers_an_incident_cuts_off(client, feeder):
+    t1 = report(client, clock.now(), account_no=customer(1, 4))["incident"]["id"]
+    out = client.get(f"/api/v1/incidents/{t1}/customers").get_json()["customers"]
+    assert [c["account_no"] for c in out] == [customer(1, k) for k in range(10)]  # the life-support one first
+    assert out[0]["priority"] == "life_support" and [c["called"] for c in out].count(True) == 1
+    assert out[4]["called"] and out[4]["phone"] == "13900001004"
+    unlocated = report(client, clock.now(), phone="555")["incident"]["id"]
+    assert client.get(f"/api/v1/incidents/{unlocated}/customers").get_json()["customers"] == []
+    assert_problem(client.get("/api/v1/incidents/999999/customers"), 404)
