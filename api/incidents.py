@@ -88,16 +88,22 @@ def get_incident(incident_id: int) -> Response:
     return jsonify(incident)
 
 
+class CustomersQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(100, ge=1, le=1000, description="how many to list (the total is always given)")
+
+
 @blueprint.get("/<int:incident_id>/customers")
 @allow(*DESK)
-@operation("The customers the incident has cut off (downstream of its device), critical ones first", "incidents",
-           path_params=ID, responses={200: ("{incident, customers: [{account_no, name, phone, address, priority, "
-                                            "called}]}", {"type": "object"}), 404: ("No such incident", None)})
+@operation("The customers the incident has cut off (downstream of its device): critical ones first, then callers",
+           "incidents", path_params=ID, query=CustomersQuery,
+           responses={200: ("{incident, total, customers: [{account_no, name, phone, address, priority, called}]}",
+                            {"type": "object"}), 404: ("No such incident", None)})
 def incident_customers(incident_id: int):
-    out = customers_out(session(), topologies(), min(incident_id, MAX_ID))
+    out = customers_out(session(), topologies(), min(incident_id, MAX_ID), query_args(CustomersQuery).limit)
     if out is None:
         raise NotFound(f"there is no incident {incident_id}")
-    return jsonify(incident=out["incident"], customers=out["customers"])
+    return jsonify(out)
 
 
 @blueprint.get("/<int:incident_id>/candidates")

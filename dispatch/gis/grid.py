@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -69,15 +68,11 @@ def switching_effect(session: Session, topologies: TopologyCache, code: str, is_
     """What setting switch ``code`` open (or closed) would do, before anyone does it: how many
     customers lose supply and how many regain it, and the critical and life-support customers among
     those cut off, by name (the confirmation a dispatcher reads before switching)."""
-    connection = session.connection()
-    rows = store.grid_rows(connection)
-    if not any(switch[1] == code for switch in rows.switches):
+    topology = topologies.current(session)
+    if not topology.has_switch(code):
         raise NotFound(f"there is no switch {code!r}")
-    now = topologies.current(session)
-    then = Topology(replace(rows, switches=[(*s[:5], is_open if s[1] == code else s[5]) for s in rows.switches]))
-    lose = {bus for bus in rows.buses if now.source_of.get(bus) is not None and then.source_of.get(bus) is None}
-    gain = {bus for bus in rows.buses if now.source_of.get(bus) is None and then.source_of.get(bus) is not None}
-    return {"switch": code, "is_open": is_open,
-            "customers_off": sum(bus in lose for bus in rows.customer_buses),
-            "customers_on": sum(bus in gain for bus in rows.customer_buses),
-            "critical_off": store.critical_customers(connection, sorted(lose))}
+    now, then = topology.energized(), topology.energized({code: is_open})
+    lose, gain = now & ~then, then & ~now
+    return {"switch": code, "is_open": is_open, "customers_off": topology.customers_at(lose),
+            "customers_on": topology.customers_at(gain),
+            "critical_off": store.critical_customers(session.connection(), topology.buses_of(lose))}

@@ -16,7 +16,12 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple
+from functools import cached_property
+from typing import Any, Iterable, NamedTuple
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order
 
 PROTECTIVE_KINDS = frozenset({"breaker", "recloser", "fuse", "sectionalizer"})
 
@@ -44,6 +49,8 @@ class Topology:
 
     def __init__(self, rows: GridRows, version: int = 0):
         self.version = version
+        #: The rows it was built from (what-if questions start from them without a database read).
+        self.rows = rows
         edges: list[tuple[Device | None, int, int]] = [(None, a, b) for _, _, a, b in rows.lines]
         edges += [(Device("switch", i, code) if kind in PROTECTIVE_KINDS else None, a, b)
                   for i, code, a, b, kind, is_open in rows.switches if not is_open]
@@ -182,3 +189,59 @@ class Topology:
     def is_within(self, area: int, outer: int) -> bool:
         """Whether ``area`` is ``outer`` or lies below it."""
         return any(a == outer for a in self.areas_up(area))
+
+    def buses_within(self, outer: int) -> list[int]:
+        """The buses ``outer`` takes off supply: in it or in any area below it (areas are numbered
+        parents first, so one pass collects the descendants)."""
+        below = {outer}
+        for area in range(outer + 1, len(self.area_parent)):
+            if self.area_parent[area] in below:
+                below.add(area)
+        return [bus for bus, area in self._area_of_bus.items() if area in below]
+
+    # -- what if: supply with switches set otherwise ----------------------------------------------
+
+    @cached_property
+    def _network(self) -> dict[str, Any]:
+        """The grid as index arrays, built once per topology: switching questions then cost a
+        sparse graph search, not a rebuild."""
+        rows = self.rows
+        index = {bus: i for i, bus in enumerate(rows.buses)}
+        root = len(index)  # one node standing for every source at once
+        fixed = [(index[a], index[b]) for _, _, a, b in rows.lines]
+        fixed += [(index[hv], index[lv]) for _, _, hv, lv in rows.transformers]
+        fixed += [(root, index[bus]) for _, _, bus in rows.sources]
+        return {
+            "buses": np.array(rows.buses, dtype=np.int64),
+            "fixed": np.array(fixed, dtype=np.int64).reshape(-1, 2),
+            "switches": np.array([(index[a], index[b]) for _, _, a, b, _, _ in rows.switches],
+                                 dtype=np.int64).reshape(-1, 2),
+            "open": np.array([is_open for *_, is_open in rows.switches], dtype=bool),
+            "switch_index": {code: i for i, (_, code, *_) in enumerate(rows.switches)},
+            "customers": np.bincount([index[bus] for bus in rows.customer_buses if bus in index],
+                                     minlength=root).astype(np.int64),
+        }
+
+    def has_switch(self, code: str) -> bool:
+        return code in self._network["switch_index"]
+
+    def energized(self, switches: dict[str, bool] | None = None) -> np.ndarray:
+        """Which buses (a mask in ``rows.buses`` order) a source reaches through lines, closed
+        switches and transformers, with ``switches`` (code: is open) set as given."""
+        network = self._network
+        is_open = network["open"].copy()
+        for code, state in (switches or {}).items():
+            is_open[network["switch_index"][code]] = state
+        ends = np.concatenate([network["fixed"], network["switches"][~is_open]])
+        size = len(network["buses"]) + 1
+        graph = csr_matrix((np.ones(len(ends), dtype=np.int8), (ends[:, 0], ends[:, 1])), shape=(size, size))
+        mask = np.zeros(size, dtype=bool)
+        mask[breadth_first_order(graph, size - 1, directed=False, return_predecessors=False)] = True
+        return mask[:-1]
+
+    def customers_at(self, mask: np.ndarray) -> int:
+        """How many customers are supplied from the buses of ``mask``."""
+        return int(self._network["customers"][mask].sum())
+
+    def buses_of(self, mask: np.ndarray) -> list[int]:
+        return self._network["buses"][mask].tolist()

@@ -61,9 +61,11 @@ def suggest_customers(session: Session, topologies: TopologyCache, typed: str, l
     return rows
 
 
-def customers_out(session: Session, topologies: TopologyCache, incident_id: int) -> dict[str, Any] | None:
-    """The customers downstream of an incident's predicted device (those it has taken off supply),
-    critical and life-support first, each marked when they called about it; None: no such incident."""
+def customers_out(session: Session, topologies: TopologyCache, incident_id: int,
+                  limit: int) -> dict[str, Any] | None:
+    """The customers downstream of an incident's predicted device (those it has taken off supply):
+    how many, and the first ``limit`` of them, critical and life-support first, each marked when
+    they called about it; None: no such incident."""
     connection = session.connection()
     incident = connection.execute(text(
         "SELECT device_kind, device_id FROM incidents WHERE id = :id"), {"id": incident_id}).mappings().first()
@@ -71,15 +73,13 @@ def customers_out(session: Session, topologies: TopologyCache, incident_id: int)
         return None
     topology = topologies.current(session)
     outer = topology.area_of_device.get((incident["device_kind"], incident["device_id"]))
+    buses = topology.buses_within(outer) if outer is not None else []
     rows = connection.execute(text(
-        "SELECT c.account_no, c.name, c.phone, c.address, c.priority, coalesce(c.bus_id, t.lv_bus_id) AS bus, "
-        "EXISTS (SELECT FROM reports r WHERE r.customer_id = c.id AND r.incident_id = :id) AS called "
-        "FROM customers c LEFT JOIN transformers t ON t.id = c.transformer_id "
-        "ORDER BY c.priority IN ('critical', 'life_support') DESC, c.account_no"), {"id": incident_id}).mappings()
-    out = []
-    if outer is not None:
-        for row in rows:
-            area = topology.area_of_bus(row["bus"]) if row["bus"] is not None else None
-            if area is not None and topology.is_within(area, outer):
-                out.append({k: v for k, v in row.items() if k != "bus"})
-    return {"incident": incident_id, "customers": out}
+        "SELECT c.account_no, c.name, c.phone, c.address, c.priority, "
+        "EXISTS (SELECT FROM reports r WHERE r.customer_id = c.id AND r.incident_id = :id) AS called, "
+        "count(*) OVER () AS total FROM customers c LEFT JOIN transformers t ON t.id = c.transformer_id "
+        "JOIN unnest(CAST(:buses AS bigint[])) AS b(id) ON b.id = coalesce(c.bus_id, t.lv_bus_id) "
+        "ORDER BY c.priority IN ('critical', 'life_support') DESC, called DESC, c.account_no LIMIT :limit"),
+        {"id": incident_id, "buses": buses, "limit": limit}).mappings().all()
+    return {"incident": incident_id, "total": rows[0]["total"] if rows else 0,
+            "customers": [{k: v for k, v in row.items() if k != "total"} for row in rows]}

@@ -222,10 +222,15 @@ def test_warnings_escalate_by_level_before_the_deadline(client, city, app):
 
 def test_the_customers_an_incident_cuts_off(client, feeder):
     t1 = report(client, clock.now(), account_no=customer(1, 4))["incident"]["id"]
-    out = client.get(f"/api/v1/incidents/{t1}/customers").get_json()["customers"]
-    assert [c["account_no"] for c in out] == [customer(1, k) for k in range(10)]  # the life-support one first
-    assert out[0]["priority"] == "life_support" and [c["called"] for c in out].count(True) == 1
-    assert out[4]["called"] and out[4]["phone"] == "13900001004"
+    body = client.get(f"/api/v1/incidents/{t1}/customers").get_json()
+    out = body["customers"]
+    assert body["total"] == 10  # the life-support one first, then the caller
+    assert [c["account_no"] for c in out] == [customer(1, k) for k in (0, 4, 1, 2, 3, 5, 6, 7, 8, 9)]
+    assert out[0]["priority"] == "life_support" and [c["called"] for c in out] == [False, True] + [False] * 8
+    assert out[1]["phone"] == "13900001004"
+    first = client.get(f"/api/v1/incidents/{t1}/customers?limit=2").get_json()
+    assert first["total"] == 10 and len(first["customers"]) == 2
+    assert_problem(client.get(f"/api/v1/incidents/{t1}/customers?limit=0"), 422)
     unlocated = report(client, clock.now(), phone="555")["incident"]["id"]
     assert client.get(f"/api/v1/incidents/{unlocated}/customers").get_json()["customers"] == []
     assert_problem(client.get("/api/v1/incidents/999999/customers"), 404)
