@@ -15,6 +15,7 @@ from api import (
     crews,
     customers,
     desk,
+    desk_app,
     grid,
     health,
     incidents,
@@ -68,8 +69,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.teardown_appcontext(close_session)
     register_error_handlers(app)
     register_input_checks(app)
-    for module in (alerts, auth, crew_app, crews, customers, desk, grid, health, incidents, me, openapi, reports,
-                   roads, tiles, work_orders):
+    for module in (alerts, auth, crew_app, crews, customers, desk, desk_app,
+                   grid, health, incidents, me, openapi, reports, roads, tiles, work_orders):
         app.register_blueprint(module.blueprint)
     register_access_checks(app)
     register_cli(app)

@@ -1,23 +1,16 @@
-"""The crew phone app under ``/crew/``: its page, modules and service worker from ``api/static/crew``,
-and the few front-end libraries it uses, served from ``node_modules`` (``npm ci`` in scripts/setup.sh).
-
-These are files, not API routes: no OpenAPI entry, and every view is public (the page signs in
-through the API; the files hold no data).
-"""
+"""The crew phone app under ``/crew/``: its page and modules from ``api/static/crew``, the shared
+modules, its service worker, and the few front-end libraries it uses (api/web_apps.py)."""
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
-from flask import Blueprint, Response, send_file, send_from_directory
-from werkzeug.exceptions import NotFound
+from flask import Response
 
 from api.access import public
+from api.web_apps import COMMON, NODE_MODULES, STATIC, content_security_policy, web_app
 
-STATIC = Path(__file__).resolve().parent / "static" / "crew"
-NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
-#: The only third-party files served, by their path under /crew/vendor/: a fixed table rather than
-#: a directory, so that nothing else in node_modules (nor outside it) can be reached.
+STATIC = STATIC / "crew"
+#: The only third-party files served, by their path under /crew/vendor/.
 VENDOR = {
     "leaflet/leaflet.js": "leaflet/dist/leaflet.js",
     "leaflet/leaflet.css": "leaflet/dist/leaflet.css",
@@ -28,24 +21,9 @@ VENDOR = {
 VERSION_MARK = "__SHELL_VERSION__"
 #: The page may load nothing from elsewhere (the crews' network has no internet, and a phone app
 #: must not leak positions to third parties); Leaflet sets styles from script, which this allows.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                           "connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
-                           "base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'")
+CONTENT_SECURITY_POLICY = content_security_policy()
 
-blueprint = Blueprint("crew_app", __name__, url_prefix="/crew")
-
-
-@blueprint.after_request
-def restrict_the_page(response: Response) -> Response:
-    if response.mimetype == "text/html":  # /crew/ and /crew/index.html alike
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    return response
-
-
-@blueprint.get("/")
-@public
-def index() -> Response:
-    return send_from_directory(STATIC, "index.html")
+blueprint = web_app("crew_app", "/crew", STATIC, VENDOR, lambda: CONTENT_SECURITY_POLICY)
 
 
 @blueprint.get("/sw.js")
@@ -60,28 +38,12 @@ def service_worker() -> Response:
     return response
 
 
-@blueprint.get("/vendor/<path:name>")
-@public
-def vendor_file(name: str) -> Response:
-    if name not in VENDOR:
-        raise NotFound(f"/crew/vendor/{name} is not one of the app's libraries")
-    path = NODE_MODULES / VENDOR[name]
-    if not path.is_file():
-        raise NotFound(f"{VENDOR[name]} is not installed: run scripts/setup.sh (npm ci)")
-    return send_file(path)
-
-
-@blueprint.get("/<path:name>")
-@public
-def app_file(name: str) -> Response:
-    # send_from_directory refuses any path that leaves STATIC (404), whatever its encoding.
-    return send_from_directory(STATIC, name)
-
-
 def shell_version() -> str:
-    """A digest of the app's own files and its libraries (a few hundred kB: cheap per request)."""
+    """A digest of the app's own files, the shared ones and its libraries (a few hundred kB: cheap
+    per request)."""
     digest = hashlib.sha256()
     files = sorted(p for p in STATIC.rglob("*") if p.is_file() and p.name != "sw.js")
+    files += sorted(p for p in COMMON.rglob("*") if p.is_file())
     files += [NODE_MODULES / v for v in sorted(VENDOR.values())]
     for path in files:
         digest.update(path.name.encode())

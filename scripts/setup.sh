@@ -97,11 +97,13 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 LOCK_HASH="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ "$(cat node_modules/.lock-hash 2>/dev/null)" != "$LOCK_HASH" ]; then
-    say "installing the crew app's libraries (npm ci)"
+    say "installing the web apps' libraries (npm ci)"
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
     echo "$LOCK_HASH" > node_modules/.lock-hash
 fi
 # tests/crews/test_crew_app.py drives Debian's Chromium (browser downloads are not used).
 apt_install chromium
+# Chinese text in the browser tests' screenshots (zh-CN pages) needs a CJK font.
+apt_install fonts-noto-cjk
 
 say "ready: PostgreSQL ${PG_VERSION} + PostGIS at ${PG_HOST}:${PG_PORT}, Redis at 127.0.0.1:6379, .venv"

@@ -278,13 +278,16 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "work_orders.review": ("POST", f"/api/v1/incidents/{reviewed}/closing-report/review", {"accept": True}, {}),
         "me.my_closing_report": ("POST", f"/api/v1/me/jobs/{done}/closing-report", closing, {"Idempotency-Key": "c"}),
         "tiles.map_tile": ("GET", "/tiles/lines/14/10533/6479.mvt", None, {}),
-        **{endpoint: ("GET", path, None, {}) for endpoint, path in CREW_APP_PAGES.items()},
+        **{endpoint: ("GET", path, None, {}) for endpoint, path in WEB_APP_PAGES.items()},
     }
 
 
-#: The crew app's pages and files (public: the app signs in itself).
-CREW_APP_PAGES = {"crew_app.index": "/crew/", "crew_app.service_worker": "/crew/sw.js",
-                  "crew_app.vendor_file": "/crew/vendor/leaflet/leaflet.js", "crew_app.app_file": "/crew/main.js"}
+#: The web apps' pages and files (public: the apps sign in themselves).
+WEB_APP_PAGES = {"crew_app.index": "/crew/", "crew_app.service_worker": "/crew/sw.js",
+                 "crew_app.vendor_file": "/crew/vendor/leaflet/leaflet.js", "crew_app.app_file": "/crew/main.js",
+                 "crew_app.common_file": "/crew/common/i18n.js",
+                 "desk_app.index": "/desk/", "desk_app.vendor_file": "/desk/vendor/maplibre-gl/maplibre-gl.mjs",
+                 "desk_app.app_file": "/desk/main.js", "desk_app.common_file": "/desk/common/i18n.js"}
 
 
 def test_each_role_reaches_exactly_the_routes_it_is_allowed(app, client, created, make_user, connection, redis_db):

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from api.crew_app import STATIC, VENDOR
+from api.web_apps import app_files
 from dispatch.core import clock
 from tests.helpers import assert_problem, customer, report
 
@@ -58,8 +59,7 @@ def test_the_service_worker_is_fresh_and_covers_the_app(anonymous):
     # Every file of the app and every library must be in the shell, or the app breaks offline.
     listed = re.search(r"const SHELL = \[(.*?)\];", source, re.S).group(1)
     shell = set(re.findall(r"'(/crew/[^']*)'", listed))
-    files = {f"/crew/{p.relative_to(STATIC).as_posix()}" for p in STATIC.rglob("*")
-             if p.is_file() and p.name not in ("index.html", "sw.js")}
+    files = set(app_files(STATIC, "/crew")) - {"/crew/index.html", "/crew/sw.js"}  # the app's own and the shared
     assert files | {"/crew/"} | {f"/crew/vendor/{name}" for name in VENDOR} == shell
 
 

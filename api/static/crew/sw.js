@@ -27,6 +27,7 @@ const SHELL = [
   '/crew/queue.js',
   '/crew/session.js',
   '/crew/signin.js',
+  '/crew/common/i18n.js',
   '/crew/vendor/leaflet/leaflet.css',
   '/crew/vendor/leaflet/leaflet.js',
   '/crew/vendor/idb-keyval/index.js',

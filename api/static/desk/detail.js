@@ -1,0 +1,238 @@
+// One incident in full beside the map: its deadline, the predicted device and the customers out,
+// the crew and the candidates with their driving times (one click sends the suggested crew), the
+// lifecycle events the desk records for a crew without a phone, merging and moving calls
+// (corrections of the inference, kept in both timelines), the calls and the timeline.
+
+import { call, canAct } from './api.js';
+import { h, fill } from './dom.js';
+import { number, t } from './common/i18n.js';
+import {
+  EVENTS, countdown, deadline, deskTime, deviceLabel, kindLabel, minutes, slaLabel, slaState, statusLabel,
+} from './incidents.js';
+import { state } from './state.js';
+
+const REASSIGNABLE = ['new', 'assigned', 'accepted'];
+
+/** The panel in `root`. `onChanged()` after the desk changed something (the lists reload);
+ * `onClose()` closes it; `onOpen(id)` opens another incident. Returns {show(id), refresh(), tick(), hide()}. */
+export function createDetail(root, { onChanged, onClose, onOpen }) {
+  let current = null;     // the incident in full (GET /api/v1/incidents/{id})
+  let candidates = [];
+  let shownId = null;
+  let loading = 0;
+  const message = h('p', { class: 'message', role: 'alert', hidden: true });
+
+  function say(text, kind = 'problem') {
+    message.textContent = text;
+    message.className = `message ${kind}`;
+    message.hidden = !text;
+  }
+
+  async function act(what, run) {
+    say('');
+    root.querySelectorAll('button.act').forEach((b) => { b.disabled = true; });
+    try {
+      await run();
+      say(what, 'done');
+      await load(shownId);
+      onChanged();
+    } catch (error) {
+      say(t('detail.refused', { why: error.message }));
+      root.querySelectorAll('button.act').forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  const assign = (body, what) => act(what, () => call('POST', `/api/v1/incidents/${shownId}/assign`, body));
+  const record = (type, note) => act(t('detail.recorded', { event: t(`event.${type}`) }),
+    () => call('POST', `/api/v1/incidents/${shownId}/events`, note ? { type, note } : { type }));
+
+  async function load(id) {
+    const mine = ++loading;
+    const [incident, listed] = await Promise.all([
+      call('GET', `/api/v1/incidents/${id}`),
+      call('GET', `/api/v1/incidents/${id}/candidates`).then((a) => a.candidates).catch(() => []),
+    ]);
+    if (mine !== loading || id !== shownId) return;
+    current = incident;
+    candidates = listed;
+    render();
+  }
+
+  function suggested() {
+    return candidates.find((c) => c.free && c.qualified && c.eta_s !== null && c.crew !== current.crew) ?? null;
+  }
+
+  function crewSection() {
+    const i = current;
+    const acting = canAct() && REASSIGNABLE.includes(i.status);
+    const best = acting ? suggested() : null;
+    const crewLine = i.crew
+      ? h('p', { class: 'crew-now' }, t('detail.crew_is', { crew: i.crew, status: statusLabel(i.status) }),
+        i.eta_s && !i.on_site_at ? ` · ${t('detail.eta', { eta: minutes(i.eta_s) })}` : '')
+      : h('p', { class: 'crew-now none' }, i.queued_for ? t('list.queued_for', { crew: i.queued_for }) : t('detail.waiting'));
+    const table = h('table', { class: 'candidates' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('detail.crew')), h('th', {}, t('detail.drive')),
+        h('th', {}, t('detail.state')), acting && h('th', {}, ''))),
+      h('tbody', {}, candidates.map((c) => h('tr', { dataset: { crew: c.crew }, class: c.crew === i.crew ? 'current' : '' },
+        h('td', {}, c.crew),
+        h('td', {}, c.eta_s === null ? t('detail.unreachable') : minutes(c.eta_s)),
+        h('td', {}, !c.qualified ? t('detail.unqualified') : c.free ? t('detail.free') : t('detail.busy')),
+        acting && h('td', {}, c.crew === i.crew || !c.qualified || c.eta_s === null ? ''
+          : c.free ? h('button', { type: 'button', class: 'act small', dataset: { assign: c.crew },
+            onclick: () => assign({ crew: c.crew }, t('detail.sent', { crew: c.crew })) }, i.crew ? t('detail.reassign') : t('detail.assign'))
+            : i.status === 'new' ? h('button', { type: 'button', class: 'act small', dataset: { queue: c.crew },
+              onclick: () => assign({ crew: c.crew, queue: true }, t('detail.queued', { crew: c.crew })) }, t('detail.queue')) : '')))),
+    );
+    return h('section', { class: 'crew-section' },
+      h('h3', {}, t('detail.crews')),
+      crewLine,
+      best && h('button', { type: 'button', class: 'act primary big', id: 'assign-suggested',
+        onclick: () => assign({}, t('detail.sent', { crew: best.crew })) },
+      t(i.crew ? 'detail.assign_suggested_instead' : 'detail.assign_suggested', { crew: best.crew, eta: minutes(best.eta_s) })),
+      acting && !best && !i.crew && h('p', { class: 'muted' }, t('detail.no_free_crew')),
+      candidates.length ? table : h('p', { class: 'muted' }, t('detail.no_candidates')));
+  }
+
+  function eventsSection() {
+    if (!canAct()) return null;
+    const allowed = Object.entries(EVENTS).filter(([, after]) => after.includes(current.status)).map(([type]) => type);
+    if (!allowed.length) return null;
+    return h('section', { class: 'events-section' },
+      h('h3', {}, t('detail.record_for_crew')),
+      h('div', { class: 'buttons' }, allowed.map((type) => h('button', {
+        type: 'button', class: `act event event-${type}`, dataset: { event: type },
+        onclick: () => {
+          if (type === 'cancelled') {
+            const why = prompt(t('detail.cancel_why'));
+            if (why) record(type, why);
+          } else {
+            record(type);
+          }
+        },
+      }, t(`event.${type}`)))));
+  }
+
+  function correctSection() {
+    if (!canAct() || !['new', 'assigned', 'accepted', 'en_route', 'on_site'].includes(current.status)) return null;
+    const target = h('input', { id: 'merge-into', type: 'number', min: 1, placeholder: t('detail.merge_placeholder'),
+      'aria-label': t('detail.merge_placeholder') });
+    return h('section', { class: 'correct-section' },
+      h('h3', {}, t('detail.correct')),
+      h('form', { class: 'inline', onsubmit: (event) => {
+        event.preventDefault();
+        const into = Number(target.value);
+        if (!into || into === current.id) return;
+        if (!confirm(t('detail.merge_confirm', { id: current.id, into }))) return;
+        act(t('detail.merged', { into }), async () => {
+          await call('POST', `/api/v1/incidents/${current.id}/merge`, { into });
+          onOpen(into);
+        });
+      } }, target, h('button', { type: 'submit', class: 'act', id: 'merge' }, t('detail.merge'))),
+      h('p', { class: 'muted' }, t('detail.correct_hint')));
+  }
+
+  function moveCall(report) {
+    const answer = prompt(t('detail.move_prompt', { id: report.id }));
+    if (answer === null) return;
+    const target = answer.trim().replace(/^#/, '');
+    const incident = target === '' || target.toLowerCase() === 'new' || target === '新' ? null : Number(target);
+    if (incident !== null && !Number.isInteger(incident)) return;
+    act(t('detail.moved'), () => call('POST', `/api/v1/reports/${report.id}/move`, { incident }));
+  }
+
+  function callsSection() {
+    return h('section', { class: 'calls-section' },
+      h('h3', {}, t('detail.calls', { n: current.reports.length })),
+      h('ul', { class: 'calls' }, current.reports.map((r) => h('li', { dataset: { report: r.id } },
+        h('div', {}, h('time', { datetime: r.received_at }, deskTime(r.received_at)), ' · ', t(`channel.${r.channel}`),
+          ' · ', h('strong', {}, kindLabel(r.kind)), r.hazard ? h('span', { class: 'tag hazard' }, t('incident.hazard')) : null),
+        h('div', { class: 'muted' }, [r.account_no && t('detail.account', { account: r.account_no }),
+          r.caller_name, r.caller_phone, r.address, t(`located.${r.located_method ?? 'none'}`)].filter(Boolean).join(' · ')),
+        r.description && h('div', { class: 'description' }, `“${r.description}”`),
+        canAct() && current.reports.length > 1 && h('button', { type: 'button', class: 'act link', onclick: () => moveCall(r) },
+          t('detail.move'))))));
+  }
+
+  function timelineSection() {
+    return h('section', { class: 'timeline-section' },
+      h('h3', {}, t('detail.timeline')),
+      h('ol', { class: 'timeline' }, [...current.timeline].reverse().map((e) => h('li', { class: `event-${e.type}` },
+        h('time', { datetime: e.at }, deskTime(e.at, { seconds: true })), ' ',
+        h('strong', {}, t(`event.${e.type}`)),
+        e.data?.crew ? ` ${e.data.crew}` : '',
+        e.actor ? h('span', { class: 'muted' }, ` — ${e.actor}`) : null,
+        e.note ? h('div', { class: 'note' }, e.note) : null))));
+  }
+
+  function render() {
+    if (!current) return;
+    const i = { ...current, ...state.incidents.get(current.id) };
+    const sla = slaState(i) ?? 'none';
+    const due = deadline(i);
+    const clock = countdown(due);
+    fill(root,
+      h('header', { class: `detail-head sla-${sla}` },
+        h('div', { class: 'title' },
+          h('h2', {}, `#${i.id}`),
+          i.hazard && h('span', { class: 'tag hazard' }, t('incident.hazard')),
+          h('span', { class: `tag status status-${i.status}`, id: 'detail-status' }, statusLabel(i.status)),
+          h('button', { type: 'button', class: 'close', 'aria-label': t('detail.close'), onclick: onClose }, '×')),
+        h('div', { class: 'deadline-box' },
+          h('span', { class: `countdown big${clock.late ? ' late' : ''}`, dataset: { deadline: due ?? '' } }, clock.text),
+          h('div', {},
+            h('div', { class: `sla sla-${sla}` }, slaLabel(sla === 'none' ? null : sla)),
+            h('div', { class: 'muted' }, due ? t(i.on_site_at ? 'detail.restore_by' : 'detail.arrive_by', { time: deskTime(due) }) : '')))),
+      message,
+      h('section', { class: 'facts' },
+        h('dl', {},
+          h('dt', {}, t('detail.device')), h('dd', { id: 'detail-device' }, deviceLabel(i.device)),
+          h('dt', {}, t('detail.customers_out')), h('dd', {}, number(i.customers_affected ?? 0),
+            i.critical_customers ? h('span', { class: 'tag critical' }, t('detail.critical_n', { n: i.critical_customers })) : null),
+          h('dt', {}, t('detail.zone')), h('dd', {}, [i.zone, i.class && t(`class.${i.class}`)].filter(Boolean).join(' · ') || '—'),
+          h('dt', {}, t('detail.first_call')), h('dd', {}, deskTime(i.first_report_at, { withDate: true })),
+          i.arrival_unverified && h('dt', {}, t('detail.arrival')),
+          i.arrival_unverified && h('dd', { class: 'problem' }, t('detail.arrival_unverified')))),
+      crewSection(),
+      eventsSection(),
+      callsSection(),
+      correctSection(),
+      timelineSection());
+  }
+
+  return {
+    async show(id) {
+      if (id !== shownId) {
+        shownId = id;
+        current = null;
+        say('');
+        fill(root, h('p', { class: 'muted loading' }, t('detail.loading')));
+      }
+      root.hidden = false;
+      try {
+        await load(id);
+      } catch (error) {
+        if (id === shownId) fill(root, h('p', { class: 'problem' }, error.message));
+      }
+    },
+    /** The incident changed (live): load it again. */
+    refresh() {
+      if (shownId !== null && !root.hidden) load(shownId).catch(() => {});
+    },
+    tick(now = Date.now()) {
+      const element = root.querySelector('.countdown');
+      if (!element) return;
+      const clock = countdown(element.dataset.deadline || null, now);
+      element.textContent = clock.text;
+      element.classList.toggle('late', clock.late);
+    },
+    hide() {
+      shownId = null;
+      current = null;
+      root.hidden = true;
+      fill(root);
+    },
+    get id() {
+      return shownId;
+    },
+  };
+}

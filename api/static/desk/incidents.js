@@ -1,0 +1,111 @@
+// What the desk reads from an incident: its SLA state, the deadline it races, how urgent it is,
+// and the words and times to show for it.
+
+import { formatTime, t } from './common/i18n.js';
+
+/** Statuses with a clock running (the list); restored ones wait for closing and stay on the map. */
+export const OPEN = ['new', 'assigned', 'accepted', 'en_route', 'on_site'];
+export const SHOWN = [...OPEN, 'restored'];
+export const STATUSES = ['new', 'assigned', 'accepted', 'en_route', 'on_site', 'restored', 'closed', 'cancelled', 'merged'];
+export const SLA_STATES = ['on_track', 'at_risk', 'breached'];
+/** The lifecycle events the desk may record, and the statuses each may follow
+ * (dispatch/incidents/lifecycle.py ALLOWED_AFTER). */
+export const EVENTS = {
+  accepted: ['assigned'],
+  en_route: ['assigned', 'accepted'],
+  on_site: ['assigned', 'accepted', 'en_route'],
+  restored: ['on_site'],
+  closed: ['restored'],
+  cancelled: ['new', 'assigned', 'accepted', 'en_route'],
+};
+export const REPORT_KINDS = ['no_power', 'partial_power', 'low_voltage', 'flicker', 'wire_down', 'fire', 'other'];
+
+let desk = { timezone: 'Asia/Shanghai' };
+
+export function useDeskSettings(settings) {
+  desk = settings;
+}
+
+export function deskTime(iso, options = {}) {
+  return formatTime(iso, { timeZone: desk.timezone, ...options });
+}
+
+/** The deadline the incident races now: arrival until the crew is on site, then restoration. */
+export function deadline(incident) {
+  if (incident.on_site_at) return incident.restored_at ? null : incident.restore_deadline;
+  return incident.arrival_deadline;
+}
+
+/**
+ * on_track | at_risk | breached | null. The server's (the sweeper's last warning: the stream and
+ * the list carry `sla_state`) when it sends one; otherwise worked out here from the deadline and
+ * the driving time, as dispatch/incidents/sla.py does.
+ */
+export function slaState(incident, now = Date.now()) {
+  if (!OPEN.includes(incident.status)) return null;
+  if ('sla_state' in incident) return incident.sla_state ?? 'on_track';
+  const due = deadline(incident);
+  if (!due) return null;
+  const left = new Date(due).getTime() - now;
+  if (left < 0) return 'breached';
+  if (!incident.on_site_at && incident.eta_s !== null && incident.eta_s !== undefined && left < incident.eta_s * 1000) {
+    return 'at_risk';
+  }
+  return 'on_track';
+}
+
+/** Seconds of slack: to the deadline, less the driving time still ahead. */
+export function slack(incident, now = Date.now()) {
+  const due = deadline(incident);
+  if (!due) return Infinity;
+  const drive = incident.on_site_at ? 0 : (incident.eta_s ?? 0);
+  return (new Date(due).getTime() - now) / 1000 - drive;
+}
+
+/** The desk's order: hazards, then critical customers, then the least slack, then the most customers out. */
+export function byUrgency(a, b, now = Date.now()) {
+  return (Number(b.hazard) - Number(a.hazard))
+    || (Number(b.critical_customers > 0) - Number(a.critical_customers > 0))
+    || (slack(a, now) - slack(b, now))
+    || ((b.customers_affected ?? 0) - (a.customers_affected ?? 0))
+    || (a.id - b.id);
+}
+
+/** "12:34" left, "1:02:03" left, or "+4:05" past the deadline (late). */
+export function countdown(iso, now = Date.now()) {
+  if (!iso) return { text: '—', late: false };
+  const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
+  const late = seconds < 0;
+  let s = Math.abs(seconds);
+  const hours = Math.floor(s / 3600);
+  s -= hours * 3600;
+  const minutes = Math.floor(s / 60);
+  s -= minutes * 60;
+  const pad = (n) => String(n).padStart(2, '0');
+  const body = hours ? `${hours}:${pad(minutes)}:${pad(s)}` : `${minutes}:${pad(s)}`;
+  return { text: late ? `+${body}` : body, late };
+}
+
+/** "7 min" for a driving time in seconds. */
+export function minutes(seconds) {
+  if (seconds === null || seconds === undefined) return '—';
+  return t('unit.minutes', { n: Math.max(1, Math.round(seconds / 60)) });
+}
+
+export function statusLabel(status) {
+  return t(`status.${status}`);
+}
+
+export function slaLabel(state) {
+  return state ? t(`sla.${state}`) : t('sla.none');
+}
+
+export function kindLabel(kind) {
+  return t(`kind.${kind ?? 'other'}`);
+}
+
+/** "Transformer T2" / "Switch BR1" for the predicted device. */
+export function deviceLabel(device) {
+  if (!device?.kind) return t('device.unknown');
+  return `${t(`device.${device.kind}`)} ${device.code ?? ''}`.trim();
+}
