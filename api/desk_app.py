@@ -20,7 +20,7 @@ VENDOR = {
 def policy() -> str:
     """Only this server, plus the raster base map's server when one is configured (MapLibre fetches
     its tiles and decodes them as images, some through blob: URLs)."""
-    basemap = settings().basemap_url
+    basemap = settings().desk_basemap_url
     extra = ""
     if basemap:
         parts = urlsplit(basemap)

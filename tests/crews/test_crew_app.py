@@ -8,25 +8,18 @@ server then has both events with the times the phone took when they were pressed
 from __future__ import annotations
 
 import re
-import shutil
-import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
 from api.crew_app import STATIC, VENDOR
 from api.web_apps import app_files
 from dispatch.core import clock
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, screenshot, serving
 from tests.helpers import assert_problem, customer, report
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-                 "--no-first-run", "--disable-component-update", "--disable-sync"]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True, "locale": "en-GB", "timezone_id": "Asia/Shanghai"}
 WAIT_MS = 30_000  # the queue replays on 'online' at once; its periodic retry comes every 20 s
@@ -73,32 +66,6 @@ def test_nothing_outside_the_app_and_its_libraries_is_served(anonymous, path):
 
 
 # --- the whole flow in a browser ---------------------------------------------------------------
-
-@contextmanager
-def serving(app):
-    """The app on a free local port, one request at a time: every request uses the test's one
-    database connection (and transaction), which must never be used by two at once."""
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, name="crew-app-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
-def screenshot(page, tmp_path: Path, name: str) -> Path:
-    """A PNG under the test's directory, copied to var/screenshots/ (git-ignored) for people to look at."""
-    path = tmp_path / name
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 0
-    kept = ROOT / "var" / "screenshots"
-    kept.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, kept / name)
-    return path
-
 
 @contextmanager
 def phone(app, lon: float, lat: float):

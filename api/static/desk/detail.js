@@ -13,6 +13,12 @@ import { state } from './state.js';
 
 const REASSIGNABLE = ['new', 'assigned', 'accepted'];
 
+/** A timeline entry's name; a type this console does not know yet is shown as it is. */
+function eventLabel(type) {
+  const label = t(`event.${type}`);
+  return label === `event.${type}` ? type.replaceAll('_', ' ') : label;
+}
+
 /** The panel in `root`. `onChanged()` after the desk changed something (the lists reload);
  * `onClose()` closes it; `onOpen(id)` opens another incident. Returns {show(id), refresh(), tick(), hide()}. */
 export function createDetail(root, { onChanged, onClose, onOpen }) {
@@ -158,7 +164,7 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
       h('h3', {}, t('detail.timeline')),
       h('ol', { class: 'timeline' }, [...current.timeline].reverse().map((e) => h('li', { class: `event-${e.type}` },
         h('time', { datetime: e.at }, deskTime(e.at, { seconds: true })), ' ',
-        h('strong', {}, t(`event.${e.type}`)),
+        h('strong', {}, eventLabel(e.type)),
         e.data?.crew ? ` ${e.data.crew}` : '',
         e.actor ? h('span', { class: 'muted' }, ` — ${e.actor}`) : null,
         e.note ? h('div', { class: 'note' }, e.note) : null))));
@@ -187,7 +193,7 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
         h('dl', {},
           h('dt', {}, t('detail.device')), h('dd', { id: 'detail-device' }, deviceLabel(i.device)),
           h('dt', {}, t('detail.customers_out')), h('dd', {}, number(i.customers_affected ?? 0),
-            i.critical_customers ? h('span', { class: 'tag critical' }, t('detail.critical_n', { n: i.critical_customers })) : null),
+            i.critical_customers ? h('span', { class: 'tag critical' }, t('incident.critical')) : null),
           h('dt', {}, t('detail.zone')), h('dd', {}, [i.zone, i.class && t(`class.${i.class}`)].filter(Boolean).join(' · ') || '—'),
           h('dt', {}, t('detail.first_call')), h('dd', {}, deskTime(i.first_report_at, { withDate: true })),
           i.arrival_unverified && h('dt', {}, t('detail.arrival')),

@@ -37,17 +37,18 @@ export function deadline(incident) {
 }
 
 /**
- * on_track | at_risk | breached | null. The server's (the sweeper's last warning: the stream and
- * the list carry `sla_state`) when it sends one; otherwise worked out here from the deadline and
- * the driving time, as dispatch/incidents/sla.py does.
+ * on_track | at_risk | breached | null. The server's (`sla_state`: the sweeper's last warning),
+ * except that a deadline passed on this screen's clock is breached at once: the sweeper runs
+ * every 30 s, and "on track" beside a late countdown would be a lie. Without the server's state
+ * (an older server) it is worked out here from the deadline and the driving time.
  */
 export function slaState(incident, now = Date.now()) {
   if (!OPEN.includes(incident.status)) return null;
-  if ('sla_state' in incident) return incident.sla_state ?? 'on_track';
   const due = deadline(incident);
-  if (!due) return null;
-  const left = new Date(due).getTime() - now;
+  const left = due ? new Date(due).getTime() - now : Infinity;
   if (left < 0) return 'breached';
+  if ('sla_state' in incident) return incident.sla_state ?? 'on_track';
+  if (!due) return null;
   if (!incident.on_site_at && incident.eta_s !== null && incident.eta_s !== undefined && left < incident.eta_s * 1000) {
     return 'at_risk';
   }

@@ -8,7 +8,7 @@ import { call, token } from './api.js';
 import { applyClosure, applyCrew, applyIncident, changed, replaceIncidents, setTrails, state } from './state.js';
 import { SHOWN } from './incidents.js';
 
-const POLL_MS = 2000;
+const POLL_MS = 1500;       // a call shows within 2 s even when it just missed a poll
 const CLOSURES_EVERY = 5;         // polls: closures change rarely
 const BACKOFF_MS = [1000, 2000, 5000, 10000, 20000];
 const SILENCE_MS = 45000;         // three missed heartbeats: the connection is dead, reconnect
@@ -47,7 +47,10 @@ export async function loadAll({ closures = true } = {}) {
   ]);
   const previous = replaceIncidents(incidents.incidents);
   for (const item of incidents.incidents) {
-    liveEvents.dispatchEvent(new CustomEvent('incident', { detail: { before: previous.get(item.id), after: item } }));
+    const before = previous.get(item.id);
+    if (before !== state.incidents.get(item.id)) {
+      liveEvents.dispatchEvent(new CustomEvent('incident', { detail: { before, after: item } }));
+    }
   }
   for (const crew of crews.crews) applyCrew(crewFromList(crew, maxAge));
   if (closures) await loadClosures();

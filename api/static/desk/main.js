@@ -219,6 +219,8 @@ function consoleScreen() {
   setInterval(tick, 1000);
   tick();
   renderLive();
+  list.render();
+  renderTotals();
   desk.ready.then(() => {
     desk.showIncidents([...state.incidents.values()], state.selected);
     desk.showCrews([...state.crews.values()], state.trails);

@@ -155,9 +155,9 @@ function style(settings, { withCustomers }) {
   }
   if (has('lines')) {
     layers.push({ id: 'lines', type: 'line', source: 'lines', 'source-layer': 'lines', paint: {
-      'line-color': ['case', ['>=', ['get', 'voltage_kv'], 1], '#b45309', '#475569'],
+      'line-color': ['case', ['>=', ['get', 'voltage_kv'], 1], '#b45309', '#8a97aa'],
       'line-width': ['interpolate', ['linear'], ['zoom'], 8, ['case', ['>=', ['get', 'voltage_kv'], 1], 1, 0.5],
-        16, ['case', ['>=', ['get', 'voltage_kv'], 1], 3, 1.2]],
+        16, ['case', ['>=', ['get', 'voltage_kv'], 1], 3, 0.8]],
       'line-opacity': 0.85 } });
   }
   if (has('customers')) {

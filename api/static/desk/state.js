@@ -41,7 +41,9 @@ export function changed(what) {
 /** An incident as the list or the stream sends it. Merged, closed and cancelled ones leave the desk. */
 export function applyIncident(incident) {
   const before = state.incidents.get(incident.id);
-  if (SHOWN.includes(incident.status)) state.incidents.set(incident.id, { ...before, ...incident });
+  const after = { ...before, ...incident };
+  if (before && SHOWN.includes(incident.status) && same(before, after)) return before; // a poll that found nothing new
+  if (SHOWN.includes(incident.status)) state.incidents.set(incident.id, after);
   else state.incidents.delete(incident.id);
   if (!SHOWN.includes(incident.status) || incident.crew !== before?.crew) state.routes.delete(incident.id);
   changed('incidents');
@@ -60,9 +62,9 @@ export function replaceIncidents(list) {
     if (!seen.has(id)) {
       state.incidents.delete(id);
       state.routes.delete(id);
+      changed('incidents');
     }
   }
-  changed('incidents');
   return previous;
 }
 
@@ -70,6 +72,7 @@ export function replaceIncidents(list) {
 export function applyCrew(crew) {
   const before = state.crews.get(crew.code);
   const merged = { ...before, ...crew };
+  if (before && same(before, merged)) return before;
   state.crews.set(crew.code, merged);
   if (crew.lon !== undefined && crew.lon !== null && crew.at) {
     const trail = state.trails.get(crew.code) ?? [];
@@ -80,6 +83,10 @@ export function applyCrew(crew) {
   }
   changed('crews');
   return before;
+}
+
+function same(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export function setTrails(trails) {

@@ -1,0 +1,57 @@
+"""What the browser tests share: Debian's Chromium (scripts/setup.sh installs it), the app served on
+a free local port, and screenshots kept in var/screenshots/ (git-ignored) for people to look at."""
+from __future__ import annotations
+
+import shutil
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+#: WebGL (MapLibre) without a GPU: SwiftShader, Chromium's software renderer.
+WEBGL_ARGS = [a for a in CHROMIUM_ARGS if a != "--disable-gpu"] + ["--use-angle=swiftshader",
+                                                                   "--enable-unsafe-swiftshader"]
+
+
+class OneAtATime:
+    """WSGI middleware: requests hold ``lock`` while they run (their whole body included), so a test
+    holding it may use the database connection the served app shares with it."""
+
+    def __init__(self, app, lock: threading.Lock):
+        self.app, self.lock = app, lock
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
+@contextmanager
+def serving(app, lock: threading.Lock | None = None):
+    """The app on a free local port, one request at a time: every request uses the test's one
+    database connection (and transaction), which must never be used by two at once. With ``lock``,
+    the test takes it to use that connection itself while the browser is busy."""
+    server = make_server("127.0.0.1", 0, OneAtATime(app, lock) if lock else app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, name="app-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+def screenshot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
+    """A PNG under the test's directory, copied to var/screenshots/."""
+    path = tmp_path / name
+    page.screenshot(path=str(path), full_page=full_page)
+    assert path.stat().st_size > 0
+    kept = ROOT / "var" / "screenshots"
+    kept.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, kept / name)
+    return path
