@@ -68,7 +68,7 @@ def test_nothing_outside_the_app_and_its_libraries_is_served(anonymous, path):
 # --- the whole flow in a browser ---------------------------------------------------------------
 
 @contextmanager
-def phone(app, lon: float, lat: float):
+def phone(app, lon: float, lat: float, locale: str = "en-GB"):
     """The app served, and a phone-sized headless Chromium standing at (lon, lat) with its GPS on and its
     clock set to the application's.
     Yields (base URL, browser context, page, problems): uncaught page errors and CSP refusals."""
@@ -79,14 +79,14 @@ def phone(app, lon: float, lat: float):
     with serving(app) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(**PHONE, permissions=["geolocation"],
+            context = browser.new_context(**{**PHONE, "locale": locale}, permissions=["geolocation"],
                                           geolocation={"longitude": lon, "latitude": lat})
             context.clock.install(time=clock.now())  # the phone's clock agrees with the server's, shifted or not
             context.set_default_timeout(WAIT_MS)
             page = context.new_page()
             page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
             page.on("console", lambda message: problems.append(message.text)
-                    if "Content Security Policy" in message.text else None)
+                    if "Content Security Policy" in message.text or "i18n:" in message.text else None)
             yield base, context, page, problems
         finally:
             browser.close()
@@ -288,3 +288,23 @@ def test_gps_kept_for_one_user_is_never_sent_as_the_next(app, client, city, conn
     )).all()
     assert sent and {code for code, _ in sent} == {"CE"}
     assert all(abs(float(x) - (lon + 0.05)) < 0.002 for _, x in sent)  # none at the first user's place
+
+
+def test_a_phone_asking_for_chinese_gets_the_app_in_chinese(app, client, city, connection, make_user, redis_db,
+                                                           tmp_path):
+    from playwright.sync_api import expect
+
+    user = make_user("crew", crew="CW")
+    job_id, lon, lat = assigned_job(client, connection)
+    with phone(app, lon, lat, locale="zh-CN") as (base, context, page, problems):
+        page.goto(f"{base}/crew/")
+        expect(page.locator("button[type=submit]")).to_have_text("登录")
+        sign_in(page, user)
+        card = page.locator(f'a.job-card[data-job="{job_id}"]')
+        expect(card).to_contain_text("已派工")
+        expect(card).to_contain_text("10 户停电")
+        card.click()
+        expect(page.locator('button[data-action="accepted"]')).to_have_text("接单")
+        expect(page.locator("#net")).to_have_text("在线")
+        screenshot(page, tmp_path, "crew-app-zh-CN.png")
+    assert problems == []

@@ -2,6 +2,8 @@
 // Elements are built from code, never from HTML strings, so that text coming from the server
 // (addresses, problem details) can never inject markup.
 
+import { language, t } from './common/i18n.js';
+
 /** An element: h('button', {class: 'big', onclick: f}, 'Accept'). */
 export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
@@ -36,21 +38,21 @@ export function isoWithOffset(date = new Date()) {
 
 /** "14:05" in the phone's time zone. */
 export function clock(iso) {
-  return iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+  return iso ? new Date(iso).toLocaleTimeString(language(), { hour: '2-digit', minute: '2-digit' }) : '';
 }
 
 /** "in 23 min" or "12 min late", against a deadline. */
 export function untilDeadline(iso, now = Date.now()) {
   if (!iso) return '';
   const minutes = Math.round((new Date(iso).getTime() - now) / 60000);
-  return minutes >= 0 ? `in ${minutes} min` : `${-minutes} min late`;
+  return minutes >= 0 ? t('time.in', { n: minutes }) : t('time.late', { n: -minutes });
 }
 
 /** "7 min" for a driving time in seconds. */
 export function duration(seconds) {
   if (seconds === null || seconds === undefined) return '';
   const minutes = Math.max(1, Math.round(seconds / 60));
-  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return minutes < 60 ? t('time.minutes', { n: minutes }) : t('time.hours', { h: Math.floor(minutes / 60), n: minutes % 60 });
 }
 
 /** An Idempotency-Key. crypto.randomUUID exists only in secure contexts (https, localhost);

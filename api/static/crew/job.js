@@ -6,8 +6,10 @@ import { h, fill, clock, isoWithOffset } from './dom.js';
 import { ACTIONS, localStatus, nextActions, statusLabel } from './lifecycle.js';
 import { deadlineLine, kindLabel } from './jobs.js';
 import { createJobMap } from './map.js';
+import { t } from './common/i18n.js';
 
 /** What had failed, for the restoration report (free text on the server, at most 200 characters). */
+/** The cause as the server records it (English); each is shown in the crew's language. */
 const CAUSES = ['Tree or vegetation contact', 'Equipment failure', 'Weather (wind, lightning, ice)',
   'Animal contact', 'Third-party damage', 'Overload', 'Other or unknown'];
 
@@ -21,7 +23,7 @@ export function mountJob(root, { job, pending, onAction }) {
   const facts = h('div', { class: 'facts' });
   const actions = h('div', { class: 'actions' });
   const waitingList = h('ul', { class: 'pending' });
-  const gps = h('p', { class: 'muted gps' }, 'Waiting for GPS…');
+  const gps = h('p', { class: 'muted gps' }, t('job.waiting_gps'));
   const mapElement = h('div', { class: 'map', id: 'map' });
   const mapNote = h('p', { class: 'muted', hidden: true });
   const dialog = restoredDialog(onAction);
@@ -30,7 +32,7 @@ export function mountJob(root, { job, pending, onAction }) {
   const pressed = new Set();
 
   fill(root,
-    h('a', { class: 'back', href: '#/jobs' }, '‹ All jobs'),
+    h('a', { class: 'back', href: '#/jobs' }, t('job.back')),
     title, status, actions, waitingList, facts, mapElement, mapNote, gps, dialog.element);
   const map = createJobMap(mapElement, job, (problem) => {
     mapNote.textContent = problem ?? '';
@@ -56,30 +58,30 @@ export function mountJob(root, { job, pending, onAction }) {
 
   function update(current, waiting) {
     const local = localStatus(current, waiting);
-    fill(title, `#${current.id} · ${kindLabel(current)}`, current.hazard ? h('span', { class: 'hazard' }, 'HAZARD') : null);
-    fill(status, 'Status: ', h('strong', { class: `status status-${local}`, id: 'job-status' }, statusLabel(current, local)),
-      waiting.length ? h('span', { class: 'muted' }, ' (not sent yet)') : null);
+    fill(title, `#${current.id} · ${kindLabel(current)}`, current.hazard ? h('span', { class: 'hazard' }, t('job.hazard')) : null);
+    fill(status, t('job.status'), h('strong', { class: `status status-${local}`, id: 'job-status' }, statusLabel(current, local)),
+      waiting.length ? h('span', { class: 'muted' }, t('job.not_sent')) : null);
     fill(facts,
       current.address && h('p', {}, current.address),
       current.description && h('p', { class: 'description' }, `“${current.description}”`),
-      current.device && h('p', { class: 'muted' }, `${current.device.kind} ${current.device.code}`,
-        current.zone_class ? ` · ${current.zone_class}` : ''),
-      h('p', {}, `${current.customers_affected ?? 0} customers out`,
-        current.critical_customers ? ', critical customers among them' : ''),
+      current.device && h('p', { class: 'muted' }, `${t(`device.${current.device.kind}`)} ${current.device.code ?? ''}`,
+        current.zone_class ? ` · ${t(`class.${current.zone_class}`)}` : ''),
+      h('p', {}, t('job.customers_out', { n: current.customers_affected ?? 0 }),
+        current.critical_customers ? t('job.critical_among') : ''),
       deadlineLine(current),
-      current.arrival_unverified && h('p', { class: 'problem' }, 'Arrival not verified: you were far from the fault.'));
+      current.arrival_unverified && h('p', { class: 'problem' }, t('job.arrival_unverified')));
     fill(actions, nextActions(current, waiting).map((type, index) => h('button', {
       class: `big action action-${type}${index === 0 ? ' first' : ''}`, type: 'button',
       dataset: { action: type }, onclick: () => press(type),
     }, ACTIONS[type].label)));
     if (!actions.children.length) {
       actions.append(h('p', { class: 'muted' }, current.queued
-        ? 'Queued for your crew: it becomes your job when the current one is done.'
-        : 'Nothing to do on this job now.'));
+        ? t('job.queued')
+        : t('job.nothing')));
     }
     fill(waitingList, waiting.map((action) => h('li', { dataset: { key: action.key, type: action.type } },
-      `${ACTIONS[action.type]?.done ?? action.type} at `,
-      h('time', { datetime: action.at }, clock(action.at)), ' — waiting to send')));
+      t('job.pending_at', { action: ACTIONS[action.type]?.done ?? action.type }),
+      h('time', { datetime: action.at }, clock(action.at)), t('job.waiting_to_send'))));
     map.update(current);
   }
 
@@ -88,7 +90,7 @@ export function mountJob(root, { job, pending, onAction }) {
     update,
     showFix(fix) {
       map.showFix(fix);
-      gps.textContent = `GPS: ±${Math.round(fix.accuracy_m ?? 0)} m at ${clock(fix.at)}`;
+      gps.textContent = t('job.gps', { m: Math.round(fix.accuracy_m ?? 0), time: clock(fix.at) });
     },
     destroy() {
       map.destroy();
@@ -98,18 +100,18 @@ export function mountJob(root, { job, pending, onAction }) {
 
 function restoredDialog(onAction) {
   const cause = h('select', { id: 'cause', name: 'cause', required: true },
-    h('option', { value: '' }, 'Choose the cause…'), CAUSES.map((c) => h('option', { value: c }, c)));
+    h('option', { value: '' }, t('restored.choose')), CAUSES.map((c, i) => h('option', { value: c }, t(`cause.${i}`))));
   const note = h('textarea', { id: 'note', name: 'note', rows: 3, maxlength: 4000,
-    placeholder: 'What was done (optional)' });
+    placeholder: t('restored.note_placeholder') });
   let pressedAt = null;
   const element = h('dialog', { class: 'restored' },
     h('form', { method: 'dialog', onsubmit: send },
-      h('h2', {}, 'Power restored'),
-      h('label', { for: 'cause' }, 'Cause'), cause,
-      h('label', { for: 'note' }, 'Note'), note,
+      h('h2', {}, t('restored.title')),
+      h('label', { for: 'cause' }, t('restored.cause')), cause,
+      h('label', { for: 'note' }, t('restored.note')), note,
       h('div', { class: 'row' },
-        h('button', { class: 'big', type: 'button', value: 'cancel', onclick: () => element.close() }, 'Cancel'),
-        h('button', { class: 'big action-restored', type: 'submit', id: 'send-restored' }, 'Send'))));
+        h('button', { class: 'big', type: 'button', value: 'cancel', onclick: () => element.close() }, t('restored.cancel')),
+        h('button', { class: 'big action-restored', type: 'submit', id: 'send-restored' }, t('restored.send')))));
 
   async function send(event) {
     event.preventDefault();

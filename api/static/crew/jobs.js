@@ -2,22 +2,22 @@
 
 import { h, fill, clock, untilDeadline, duration } from './dom.js';
 import { localStatus, statusLabel } from './lifecycle.js';
+import { t } from './common/i18n.js';
 
 /** "No power" for kind no_power. */
 export function kindLabel(job) {
-  const words = (job.kind ?? 'fault').replaceAll('_', ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  return t(`kind.${job.kind ?? 'fault'}`);
 }
 
 /** Render the list; `pendingFor(job)` gives the job's actions still waiting to be sent. */
 export function renderJobs(root, { crew, jobs, loaded, loadProblem, pendingFor }) {
   const heading = h('div', { class: 'crew' },
-    h('h1', {}, crew ? crew.name : 'My jobs'),
-    crew && h('span', { class: 'muted' }, crew.on_duty ? 'on duty' : 'off duty'));
+    h('h1', {}, crew ? crew.name : t('jobs.mine')),
+    crew && h('span', { class: 'muted' }, crew.on_duty ? t('jobs.on_duty') : t('jobs.off_duty')));
   let body;
   if (loadProblem) body = h('p', { class: 'problem', role: 'alert' }, loadProblem);
-  else if (!loaded) body = h('p', { class: 'muted' }, 'Loading jobs…');
-  else if (!jobs.length) body = h('p', { class: 'empty' }, 'No jobs for now. New jobs appear here.');
+  else if (!loaded) body = h('p', { class: 'muted' }, t('jobs.loading'));
+  else if (!jobs.length) body = h('p', { class: 'empty' }, t('jobs.none'));
   else body = h('ul', { class: 'jobs' }, jobs.map((job) => h('li', {}, card(job, pendingFor(job)))));
   fill(root, heading, body);
 }
@@ -27,22 +27,22 @@ function card(job, pending) {
   return h('a', { class: 'job-card', href: `#/jobs/${job.id}`, dataset: { job: job.id } },
     h('div', { class: 'row' },
       h('span', { class: `status status-${status}` }, statusLabel(job, status)),
-      job.hazard && h('span', { class: 'hazard' }, 'HAZARD'),
-      pending.length > 0 && h('span', { class: 'waiting' }, `${pending.length} waiting`)),
+      job.hazard && h('span', { class: 'hazard' }, t('job.hazard')),
+      pending.length > 0 && h('span', { class: 'waiting' }, t('jobs.waiting', { n: pending.length }))),
     h('div', { class: 'kind' }, `#${job.id} · ${kindLabel(job)}`),
-    h('div', {}, job.address ?? (job.device ? `${job.device.kind} ${job.device.code}` : 'No address')),
+    h('div', {}, job.address ?? (job.device ? `${t(`device.${job.device.kind}`)} ${job.device.code ?? ''}` : t('jobs.no_address'))),
     h('div', { class: 'muted' },
-      `${job.customers_affected ?? 0} customers out`,
-      job.critical_customers ? ', critical customers among them' : ''),
+      t('job.customers_out', { n: job.customers_affected ?? 0 }),
+      job.critical_customers ? t('job.critical_among') : ''),
     deadlineLine(job));
 }
 
 export function deadlineLine(job) {
   if (job.on_site_at && job.restore_deadline) {
-    return h('div', { class: 'deadline' }, `Restore by ${clock(job.restore_deadline)} (${untilDeadline(job.restore_deadline)})`);
+    return h('div', { class: 'deadline' }, t('jobs.restore_by', { time: clock(job.restore_deadline), left: untilDeadline(job.restore_deadline) }));
   }
   if (!job.arrival_deadline) return null;
   return h('div', { class: 'deadline' },
-    `Arrive by ${clock(job.arrival_deadline)} (${untilDeadline(job.arrival_deadline)})`,
-    job.eta_s ? ` · drive ${duration(job.eta_s)}` : '');
+    t('jobs.arrive_by', { time: clock(job.arrival_deadline), left: untilDeadline(job.arrival_deadline) }),
+    job.eta_s ? t('jobs.drive', { drive: duration(job.eta_s) }) : '');
 }

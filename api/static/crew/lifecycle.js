@@ -1,17 +1,16 @@
 // What a crew can do next with a job, also while its presses are still waiting to be sent.
 
-/** The crew's own events, in the order a job normally goes through them. */
-export const ACTIONS = {
-  accepted: { label: 'Accept job', done: 'Accepted' },
-  en_route: { label: 'En route', done: 'En route' },
-  on_site: { label: 'On site', done: 'On site' },
-  restored: { label: 'Power restored', done: 'Restored' },
-};
+import { t } from './common/i18n.js';
 
-const STATUS_LABELS = {
-  new: 'New', assigned: 'Assigned', accepted: 'Accepted', en_route: 'En route', on_site: 'On site',
-  restored: 'Restored', closed: 'Closed', cancelled: 'Cancelled', merged: 'Merged',
+/** The crew's own events, in the order a job normally goes through them. */
+const action = (type) => ({
+  get label() { return t(`action.${type}`); },
+  get done() { return t(`done.${type}`); },
+});
+export const ACTIONS = {
+  accepted: action('accepted'), en_route: action('en_route'), on_site: action('on_site'), restored: action('restored'),
 };
+const STATUSES = ['new', 'assigned', 'accepted', 'en_route', 'on_site', 'restored', 'closed', 'cancelled', 'merged'];
 
 // The statuses each event may follow: the crew's part of ALLOWED_AFTER in dispatch/incidents/lifecycle.py.
 // Used only while presses wait offline; otherwise the server's allowed_next decides.
@@ -25,7 +24,7 @@ const ORDER = ['new', 'assigned', 'accepted', 'en_route', 'on_site', 'restored',
 
 /** "Next job" for a job the dispatcher queued for the crew, else the status's own words. */
 export function statusLabel(job, status) {
-  return job.queued ? 'Next job' : (STATUS_LABELS[status] ?? status);
+  return job.queued ? t('status.next_job') : (STATUSES.includes(status) ? t(`status.${status}`) : status);
 }
 
 /** The job's status as the crew sees it: the server's, moved on by presses not yet sent. */

@@ -10,6 +10,11 @@ import { lastFix, positionEvents, sendPositions, startTracking, stopTracking, di
 import { enqueue, queueEvents, replay, waiting } from './queue.js';
 import { clearSession, currentSession, expired, saveSession } from './session.js';
 import { renderSignIn } from './signin.js';
+import { languageEvents, t, useCatalogs } from './common/i18n.js';
+import en from './i18n/en.js';
+import zhCN from './i18n/zh-CN.js';
+
+useCatalogs({ en, 'zh-CN': zhCN });
 
 const RETRY_EVERY_MS = 20000;
 const REFRESH_JOBS_EVERY = 3;      // ticks: the job list is fetched again every minute
@@ -20,6 +25,12 @@ const view = document.getElementById('view');
 const indicator = document.getElementById('net');
 const banners = document.getElementById('banners');
 const signOutButton = document.getElementById('signout');
+document.title = t('app.title');
+document.querySelector('.bar .title').textContent = t('app.title');
+signOutButton.textContent = t('app.sign_out');
+view.querySelector('p')?.replaceChildren(t('app.starting'));
+// Another language: the app starts again in it (the queue and the session are kept).
+languageEvents.addEventListener('change', () => location.reload());
 
 const state = {
   signedIn: false,
@@ -37,8 +48,9 @@ const state = {
 function renderIndicator() {
   const n = state.pending.length;
   const offline = !navigator.onLine || !state.reachable;
-  const actions = `${n} action${n === 1 ? '' : 's'} waiting`;
-  indicator.textContent = offline ? (n ? `Offline — ${actions}` : 'Offline') : (n ? `Sending — ${actions}` : 'Online');
+  const actions = t('net.waiting', { n });
+  indicator.textContent = offline ? (n ? t('net.offline_waiting', { actions }) : t('net.offline'))
+    : (n ? t('net.sending', { actions }) : t('net.online'));
   indicator.className = `net ${offline ? 'offline' : n ? 'sending' : 'online'}`;
   indicator.dataset.waiting = String(n);
 }
@@ -46,7 +58,7 @@ function renderIndicator() {
 function banner(text, kind = 'problem') {
   const item = h('div', { class: `banner ${kind}`, role: 'alert' },
     h('span', {}, text),
-    h('button', { type: 'button', class: 'link', onclick: () => item.remove() }, 'OK'));
+    h('button', { type: 'button', class: 'link', onclick: () => item.remove() }, t('app.ok')));
   banners.append(item);
 }
 
@@ -141,7 +153,7 @@ function me() {
 
 function sessionEnded() {
   const n = state.pending.length;
-  showSignIn(`Your sign-in has ended. Sign in again${n ? `: ${n} action${n === 1 ? '' : 's'} waiting will then be sent` : ''}.`);
+  showSignIn(n ? t('signin.ended_waiting', { actions: t('net.waiting', { n }) }) : t('signin.ended'));
 }
 
 async function signedIn(session) {
@@ -163,7 +175,7 @@ async function signedIn(session) {
 
 async function signOut() {
   const n = state.pending.length;
-  if (n && !confirm(`${n} action${n === 1 ? ' is' : 's are'} not sent yet. They are kept and sent when you sign in again. Sign out?`)) return;
+  if (n && !confirm(t('signout.confirm', { n }))) return;
   await sendPositions(me()).catch(() => {});
   // Positions left over must not be sent later as whoever signs in next.
   await discardPositions();
@@ -173,7 +185,7 @@ async function signOut() {
   if ('caches' in window) await caches.delete(API_CACHE);
   state.crew = null;
   state.jobs = [];
-  showSignIn('Signed out.');
+  showSignIn(t('signin.signed_out'));
 }
 
 // --- wiring ----------------------------------------------------------------------------------
@@ -185,14 +197,14 @@ queueEvents.addEventListener('sent', ({ detail: { result } }) => {
   render();
 });
 queueEvents.addEventListener('rejected', ({ detail: { action, problem } }) => {
-  banner(`${ACTIONS[action.type]?.done ?? action.type} on job #${action.job} was not recorded: ` +
-    `${problem.detail || problem.title}`);
+  banner(t('banner.rejected', { action: ACTIONS[action.type]?.done ?? action.type, job: action.job,
+    why: problem.detail || problem.title }));
 });
 queueEvents.addEventListener('signin', () => { if (state.signedIn) sessionEnded(); });
 connectivity.addEventListener('change', ({ detail }) => { state.reachable = detail.reachable; renderIndicator(); });
 positionEvents.addEventListener('fix', ({ detail }) => state.screen?.showFix(detail));
 positionEvents.addEventListener('error', ({ detail }) => {
-  if (detail.code === detail.PERMISSION_DENIED) banner('GPS is off for this app: allow location so dispatch can see you.');
+  if (detail.code === detail.PERMISSION_DENIED) banner(t('banner.gps_off'));
 });
 window.addEventListener('online', () => {
   state.reachable = true;

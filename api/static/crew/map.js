@@ -4,6 +4,7 @@
 // Leaflet comes from /crew/vendor/leaflet/leaflet.js, loaded by index.html as window.L.
 
 import { call } from './api.js';
+import { t } from './common/i18n.js';
 
 const ROADS_MARGIN_DEG = 0.006;  // about 600 m of streets around the fault and the route
 const ROADS_MAX_SPAN_DEG = 0.12; // a long route still fetches a bounded area (the limit is 5000 roads)
@@ -40,7 +41,7 @@ export function createJobMap(element, job, onRoads) {
   const start = job.location ?? firstRoutePoint(job.route);
   if (start) map.setView([start.lat, start.lon], 15);
   else map.setView([0, 0], 2);
-  map.attributionControl.addAttribution('Roads © OpenStreetMap contributors');
+  map.attributionControl.addAttribution(t('map.roads_attribution'));
   const roads = L.geoJSON(null, { style: roadStyle, interactive: false }).addTo(map);
   const route = L.geoJSON(null, { style: { color: '#1d4ed8', weight: 7, opacity: 0.85 } }).addTo(map);
   let fault = null;
@@ -54,7 +55,7 @@ export function createJobMap(element, job, onRoads) {
       element.dataset.fault = `${current.location.lon},${current.location.lat}`;
       fault = L.circleMarker([current.location.lat, current.location.lon], {
         radius: 12, color: '#ffffff', weight: 3, fillColor: '#c62828', fillOpacity: 1,
-      }).bindTooltip('Fault', { permanent: true, direction: 'top', offset: [0, -12] }).addTo(map);
+      }).bindTooltip(t('map.fault'), { permanent: true, direction: 'top', offset: [0, -12] }).addTo(map);
     }
     const routeJson = JSON.stringify(current.route ?? null);
     if (routeJson !== drawnRoute) { // a new ETA or a reassignment brings a new route
@@ -91,7 +92,7 @@ export function createJobMap(element, job, onRoads) {
       onRoads?.(null);
     } catch (error) {
       roadsFetched = false; // tried again on the next update
-      if (!destroyed) onRoads?.(`Streets not shown: ${error.message}.`);
+      if (!destroyed) onRoads?.(t('map.no_streets', { why: error.message }));
     }
   }
 
@@ -110,7 +111,7 @@ export function createJobMap(element, job, onRoads) {
       const where = [fix.lat, fix.lon];
       if (!me) {
         me = L.circleMarker(where, { radius: 9, color: '#ffffff', weight: 3, fillColor: '#1d4ed8', fillOpacity: 1 })
-          .bindTooltip('You').addTo(map);
+          .bindTooltip(t('map.you')).addTo(map);
         const area = fit();
         if (!roadsFetched && area) fetchRoads(area);
       } else {

@@ -2,6 +2,7 @@
 
 import { call, NetworkError } from './api.js';
 import { h, fill } from './dom.js';
+import { languageSwitch, t } from './common/i18n.js';
 
 /** Show the form in `root`; `onSignedIn(session)` once the server gave a token. */
 export function renderSignIn(root, { message, onSignedIn }) {
@@ -10,7 +11,7 @@ export function renderSignIn(root, { message, onSignedIn }) {
   const password = h('input', { id: 'password', name: 'password', type: 'password',
     autocomplete: 'current-password', required: true });
   const problem = h('p', { class: 'problem', role: 'alert', hidden: !message }, message ?? '');
-  const submit = h('button', { class: 'big primary', type: 'submit' }, 'Sign in');
+  const submit = h('button', { class: 'big primary', type: 'submit' }, t('signin.submit'));
 
   function say(text) {
     problem.textContent = text;
@@ -25,14 +26,14 @@ export function renderSignIn(root, { message, onSignedIn }) {
         auth: false, body: { username: username.value.trim(), password: password.value },
       });
       if (answer.data.user.role !== 'crew') {
-        say(`This app is for repair crews; ${answer.data.user.username} signs in as ${answer.data.user.role}.`);
+        say(t('signin.not_crew', { user: answer.data.user.username, role: answer.data.user.role }));
         return;
       }
       onSignedIn(answer.data);
     } catch (error) {
-      if (error instanceof NetworkError) say('No network: signing in needs a connection. Nothing waiting is lost.');
-      else if (error.status === 401) say('Wrong user name or password.');
-      else if (error.status === 429) say(`${error.message} Try again in ${error.headers.get('Retry-After') ?? 'a few'} s.`);
+      if (error instanceof NetworkError) say(t('signin.no_network'));
+      else if (error.status === 401) say(t('signin.wrong'));
+      else if (error.status === 429) say(t('signin.too_many', { why: error.message, s: error.headers.get('Retry-After') ?? '60' }));
       else say(error.message);
     } finally {
       submit.disabled = false;
@@ -40,9 +41,9 @@ export function renderSignIn(root, { message, onSignedIn }) {
   }
 
   fill(root, h('form', { class: 'signin', onsubmit: signIn },
-    h('h1', {}, 'Sign in'),
-    h('label', { for: 'username' }, 'User name'), username,
-    h('label', { for: 'password' }, 'Password'), password,
+    h('div', { class: 'signin-head' }, h('h1', {}, t('signin.title')), languageSwitch()),
+    h('label', { for: 'username' }, t('signin.username')), username,
+    h('label', { for: 'password' }, t('signin.password')), password,
     problem, submit));
   username.focus();
 }

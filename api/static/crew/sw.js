@@ -28,6 +28,8 @@ const SHELL = [
   '/crew/session.js',
   '/crew/signin.js',
   '/crew/common/i18n.js',
+  '/crew/i18n/en.js',
+  '/crew/i18n/zh-CN.js',
   '/crew/vendor/leaflet/leaflet.css',
   '/crew/vendor/leaflet/leaflet.js',
   '/crew/vendor/idb-keyval/index.js',
