@@ -33,16 +33,23 @@ export function createTools({ desk, bar, hint, onOpen, onChanged }) {
 
   // --- switching -------------------------------------------------------------------------------
 
-  async function operate(code, effect) {
-    const words = effect.effect === 'cuts_off'
-      ? t('switch.confirm_open', { code, n: number(effect.customers), critical: effect.critical_count })
-      : effect.effect === 'restores'
-        ? t('switch.confirm_close_restores', { code, n: number(effect.customers) })
-        : effect.operation === 'open' ? t('switch.confirm_open_none', { code }) : t('switch.confirm_close', { code });
-    const named = effect.critical.map((c) => `${c.name} (${t(`priority.${c.priority}`)})`).join('\n');
+  /** What the desk is about to do, in words: the customers it cuts off or brings back. */
+  function consequence(code, open, effect) {
+    if (open) {
+      return effect.customers_off
+        ? t('switch.confirm_open', { code, n: number(effect.customers_off), critical: effect.critical_off.length })
+        : t('switch.confirm_open_none', { code });
+    }
+    return effect.customers_on ? t('switch.confirm_close_restores', { code, n: number(effect.customers_on) })
+      : t('switch.confirm_close', { code });
+  }
+
+  async function operate(code, open, effect) {
+    const named = effect.critical_off.map((c) => `${c.name} (${t(`priority.${c.priority}`)})`).join('\n');
+    const words = consequence(code, open, effect);
     if (!confirm(named ? `${words}\n\n${t('switch.critical_named')}\n${named}` : words)) return;
     try {
-      await call('PATCH', `/api/v1/grid/switches/${encodeURIComponent(code)}`, { is_open: effect.operation === 'open' });
+      await call('PATCH', `/api/v1/grid/switches/${encodeURIComponent(code)}`, { is_open: open });
       desk.reloadTiles();
       onChanged();
     } catch (error) {
@@ -57,15 +64,16 @@ export function createTools({ desk, bar, hint, onOpen, onChanged }) {
         properties.normally_open ? ` · ${t('switch.normally_open')}` : ''));
     const popup = desk.popup(lngLat, body);
     if (!canAct()) return;
+    const open = !properties.is_open; // the operation offered: the other state
     try {
-      const effect = await call('GET', `/api/v1/grid/switches/${encodeURIComponent(properties.code)}/effect`);
+      const effect = await call('GET', `/api/v1/grid/switches/${encodeURIComponent(properties.code)}/effect?is_open=${open}`);
       body.append(
-        h('p', { class: effect.effect === 'cuts_off' ? 'problem' : 'muted' },
-          effect.effect === 'cuts_off' ? t('switch.would_cut', { n: number(effect.customers), critical: effect.critical_count })
-            : effect.effect === 'restores' ? t('switch.would_restore', { n: number(effect.customers) }) : t('switch.no_effect')),
-        h('button', { type: 'button', class: `act ${effect.operation === 'open' ? 'danger' : 'primary'}`, id: 'operate-switch',
-          onclick: () => { popup.remove(); operate(properties.code, effect); } },
-        effect.operation === 'open' ? t('switch.open') : t('switch.close')));
+        h('p', { class: effect.customers_off ? 'problem' : 'muted' },
+          effect.customers_off ? t('switch.would_cut', { n: number(effect.customers_off), critical: effect.critical_off.length })
+            : effect.customers_on ? t('switch.would_restore', { n: number(effect.customers_on) }) : t('switch.no_effect')),
+        h('button', { type: 'button', class: `act ${open ? 'danger' : 'primary'}`, id: 'operate-switch',
+          onclick: () => { popup.remove(); operate(properties.code, open, effect); } },
+        open ? t('switch.open') : t('switch.close')));
     } catch (error) {
       body.append(h('p', { class: 'problem' }, error.message));
     }
