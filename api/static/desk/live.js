@@ -8,7 +8,7 @@ import { call, token } from './api.js';
 import { applyClosure, applyCrew, applyIncident, changed, replaceIncidents, setTrails, state } from './state.js';
 import { SHOWN } from './incidents.js';
 
-const POLL_MS = 1500;       // a call shows within 2 s even when it just missed a poll
+const POLL_MS = 1000;       // a call shows within 2 s, also on a busy machine
 const CLOSURES_EVERY = 5;         // polls: closures change rarely
 const BACKOFF_MS = [1000, 2000, 5000, 10000, 20000];
 const SILENCE_MS = 45000;         // three missed heartbeats: the connection is dead, reconnect

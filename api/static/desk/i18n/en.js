@@ -21,7 +21,7 @@ export default {
   'live.reconnecting': '● Reconnecting…',
   'live.connecting_hint': 'Loading the incidents and crews',
   'live.live_hint': 'Changes arrive as they happen',
-  'live.polling_hint': 'The server has no live stream: the desk asks for changes every 1.5 seconds',
+  'live.polling_hint': 'The server has no live stream: the desk asks for changes every second',
   'live.reconnecting_hint': 'The connection to the server is lost; what is shown may be out of date',
 
   'tools.take_call': '☎ Take a call',

@@ -20,7 +20,7 @@ export default {
   'live.reconnecting': '● 正在重连…',
   'live.connecting_hint': '正在载入故障和抢修队',
   'live.live_hint': '变化即时推送',
-  'live.polling_hint': '服务器没有实时推送：调度台每 1.5 秒查询一次变化',
+  'live.polling_hint': '服务器没有实时推送：调度台每秒查询一次变化',
   'live.reconnecting_hint': '与服务器的连接中断，显示的内容可能已过时',
 
   'tools.take_call': '☎ 接报',
