@@ -51,7 +51,7 @@ export function createAlerts(root, { onOpen }) {
   }
 
   function text(alert) {
-    return t(`alert.${alert.kind}`, { id: alert.incident });
+    return t(`alert.${alert.kind}`, { id: alert.incident, percent: alert.percent ?? '' });
   }
 
   async function acknowledge(alert) {
