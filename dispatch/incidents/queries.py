@@ -18,6 +18,14 @@ SLA_STATE = (
     "AND (e.type = 'restoration_breached') = (i.on_site_at IS NOT NULL) ORDER BY e.at DESC, e.id DESC LIMIT 1), "
     "'on_track') END"
 )
+#: The highest escalation level the running clock has reached (SLA_WARNING_LEVELS): its percent and
+#: whom it was for, so the list can say who has been told; null below the first level.
+WARNING = (
+    f"CASE WHEN i.status IN {OPEN} THEN (SELECT json_build_object('percent', (e.data->>'percent')::int, "
+    "'notify', e.data->>'notify') FROM incident_events e WHERE e.incident_id = i.id AND e.type = 'deadline_warning' "
+    "AND e.data->>'clock' = CASE WHEN i.on_site_at IS NULL THEN 'arrival' ELSE 'restoration' END "
+    "ORDER BY (e.data->>'percent')::int DESC LIMIT 1) END"
+)
 #: An incident found by what a caller would tell the desk: its number, or the account number,
 #: phone or address of one of its calls (as the caller gave them or as the customer is on record).
 SEARCH = (
@@ -41,7 +49,7 @@ SUMMARY = (
     "'restored_at', i.restored_at, 'closed_at', i.closed_at, 'required_skill', i.required_skill, "
     "'critical_customers', i.critical_customers, 'arrival_unverified', i.arrival_unverified, "
     "'queued_for', (SELECT code FROM crews WHERE id = i.queued_crew_id), 'queued_at', i.queued_at, "
-    f"'sla_state', {SLA_STATE}, 'customer_side', i.customer_side)"
+    f"'sla_state', {SLA_STATE}, 'warning', {WARNING}, 'customer_side', i.customer_side)"
 )
 FROM = "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id LEFT JOIN sources s ON s.id = i.source_id"
 

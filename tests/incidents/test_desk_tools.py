@@ -205,15 +205,20 @@ def test_warnings_escalate_by_level_before_the_deadline(client, city, app):
         return sweep(session, dispatcher, app.extensions["events"], start + timedelta(minutes=minutes), levels)
 
     assert swept(44) == []
+    assert listed(client)[opened["id"]]["warning"] is None
     assert swept(46) == [(opened["id"], "deadline_warning:50")]
     assert swept(73) == [(opened["id"], "deadline_warning:80")] and swept(74) == []
     assert client.get("/api/v1/alerts").get_json()["alerts"] == []  # the crew and the station were told
+    assert listed(client)[opened["id"]]["warning"] == {"percent": 80, "notify": "station_head"}  # the list says who
     assert swept(82) == [(opened["id"], "deadline_warning:90")]
     (alert,) = client.get("/api/v1/alerts").get_json()["alerts"]
     assert (alert["kind"], alert["percent"]) == ("warning", 90)
     warnings = [e["data"] for e in timeline(client, opened["id"]) if e["type"] == "deadline_warning"]
     assert [(w["percent"], w["notify"], w["clock"]) for w in warnings] == [
         (50, "crew", "arrival"), (80, "station_head", "arrival"), (90, "desk", "arrival")]
+    assert listed(client)[opened["id"]]["warning"] == {"percent": 90, "notify": "desk"}
+    assert client.post(f"/api/v1/incidents/{opened['id']}/events", json={"type": "on_site"}).status_code == 200
+    assert listed(client)[opened["id"]]["warning"] is None  # the restoration clock has warned no one yet
     session.close()
     for bad in ("80", "0:desk", "101:desk", "x:desk", "50:"):
         with pytest.raises(ValueError, match="SLA_WARNING_LEVELS"):

@@ -1,22 +1,52 @@
 // One incident in full beside the map: its deadline, the predicted device and the customers out,
 // the crew and the candidates with their driving times (one click sends the suggested crew), the
 // lifecycle events the desk records for a crew without a phone, merging and moving calls
-// (corrections of the inference, kept in both timelines), the calls and the timeline.
+// (corrections of the inference, kept in both timelines), the work order (workorder.js: its
+// steps, the closing report and its review, a fault on the customer's side, the customers cut
+// off), the calls and the timeline.
 
 import { call, canAct } from './api.js';
 import { h, fill } from './dom.js';
 import { number, t } from './common/i18n.js';
 import {
-  EVENTS, countdown, deadline, deskTime, deviceLabel, kindLabel, minutes, slaLabel, slaState, statusLabel,
+  EVENTS, countdown, deadline, deskTime, deviceLabel, kindLabel, labelOr, minutes, slaLabel, slaState, statusLabel,
 } from './incidents.js';
 import { state } from './state.js';
+import { causeLabel, customerSideSection, customersSection, loadCauses, reasonLabel, workOrderSection } from './workorder.js';
 
 const REASSIGNABLE = ['new', 'assigned', 'accepted'];
 
 /** A timeline entry's name; a type this console does not know yet is shown as it is. */
 function eventLabel(type) {
-  const label = t(`event.${type}`);
-  return label === `event.${type}` ? type.replaceAll('_', ' ') : label;
+  return labelOr('event', type);
+}
+
+/** What a timeline entry adds to its name: the warning's level and whom it is for, the reason a
+ * report went back, the cause reported, the agreed time, the crew. */
+function eventDetail(e, taxonomy) {
+  const d = e.data ?? {};
+  switch (e.type) {
+    case 'deadline_warning':
+      return t('timeline.warning', { percent: d.percent ?? '?', deadline: t(`timeline.clock.${d.clock ?? 'arrival'}`),
+        who: labelOr('notify', d.notify) });
+    case 'closing_report':
+      return causeLabel(taxonomy, d.cause);
+    case 'closing_report_returned':
+      return d.reason ? `“${d.reason}”` : '';
+    case 'customer_side':
+      return t('timeline.customer_side', { reason: reasonLabel(d.reason ?? ''), time: d.agreed_arrival ? deskTime(d.agreed_arrival, { withDate: true }) : '—' });
+    case 'alert_acknowledged':
+      return d.kind ? labelOr('timeline.alert', d.kind) : '';
+    case 'call_moved_in':
+    case 'call_moved_out':
+    case 'merged':
+    case 'absorbed':
+      return [d.report && t('timeline.call', { id: d.report }), d.from && t('timeline.from', { id: d.from }),
+        d.to && t('timeline.to', { id: d.to }), d.into && t('timeline.to', { id: d.into }),
+        d.incidents && t('timeline.took', { ids: d.incidents.map((n) => `#${n}`).join(', ') })].filter(Boolean).join(' ');
+    default:
+      return d.crew ? d.crew : '';
+  }
 }
 
 /** The panel in `root`. `onChanged()` after the desk changed something (the lists reload);
@@ -24,6 +54,10 @@ function eventLabel(type) {
 export function createDetail(root, { onChanged, onClose, onOpen }) {
   let current = null;     // the incident in full (GET /api/v1/incidents/{id})
   let candidates = [];
+  let order = null;       // GET .../work-order: {steps, closing_report}
+  let customers = null;   // GET .../customers (desk roles)
+  let taxonomy = null;    // GET /api/v1/causes
+  let offerCustomerSide = false;
   let shownId = null;
   let loading = 0;
   const message = h('p', { class: 'message', role: 'alert', hidden: true });
@@ -54,13 +88,19 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
 
   async function load(id) {
     const mine = ++loading;
-    const [incident, listed] = await Promise.all([
+    const [incident, listed, workOrder, out, causes] = await Promise.all([
       call('GET', `/api/v1/incidents/${id}`),
       call('GET', `/api/v1/incidents/${id}/candidates`).then((a) => a.candidates).catch(() => []),
+      call('GET', `/api/v1/incidents/${id}/work-order`).catch(() => null),
+      canAct() ? call('GET', `/api/v1/incidents/${id}/customers?limit=50`).catch(() => null) : null,
+      loadCauses().catch(() => null),
     ]);
     if (mine !== loading || id !== shownId) return;
     current = incident;
     candidates = listed;
+    order = workOrder;
+    customers = out;
+    taxonomy = causes;
     render();
   }
 
@@ -162,17 +202,18 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
   function timelineSection() {
     return h('section', { class: 'timeline-section' },
       h('h3', {}, t('detail.timeline')),
-      h('ol', { class: 'timeline' }, [...current.timeline].reverse().map((e) => h('li', { class: `event-${e.type}` },
+      h('ol', { class: 'timeline' }, [...current.timeline].reverse().map((e) => h('li', {
+        class: `event-${e.type}${e.type === 'deadline_warning' ? ` notify-${e.data?.notify}` : ''}`, dataset: { type: e.type } },
         h('time', { datetime: e.at }, deskTime(e.at, { seconds: true })), ' ',
         h('strong', {}, eventLabel(e.type)),
-        e.data?.crew ? ` ${e.data.crew}` : '',
+        eventDetail(e, taxonomy) ? h('span', { class: 'what' }, ` ${eventDetail(e, taxonomy)}`) : '',
         e.actor ? h('span', { class: 'muted' }, ` — ${e.actor}`) : null,
         e.note ? h('div', { class: 'note' }, e.note) : null))));
   }
 
   function render() {
     if (!current) return;
-    const i = { ...current, ...state.incidents.get(current.id) };
+    const i = { ...state.incidents.get(current.id), ...current }; // the detail is the newer: it reloads on every change
     const sla = slaState(i) ?? 'none';
     const due = deadline(i);
     const clock = countdown(due);
@@ -182,6 +223,7 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
           h('h2', {}, `#${i.id}`),
           i.hazard && h('span', { class: 'tag hazard' }, t('incident.hazard')),
           h('span', { class: `tag status status-${i.status}`, id: 'detail-status' }, statusLabel(i.status)),
+          i.customer_side && h('span', { class: 'tag customer-side' }, t('customer_side.tag')),
           h('button', { type: 'button', class: 'close', 'aria-label': t('detail.close'), onclick: onClose }, '×')),
         h('div', { class: 'deadline-box' },
           h('span', { class: `countdown big${clock.late ? ' late' : ''}`, dataset: { deadline: due ?? '' } }, clock.text),
@@ -198,15 +240,20 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
           h('dt', {}, t('detail.first_call')), h('dd', {}, deskTime(i.first_report_at, { withDate: true })),
           i.arrival_unverified && h('dt', {}, t('detail.arrival')),
           i.arrival_unverified && h('dd', { class: 'problem' }, t('detail.arrival_unverified')))),
+      order && workOrderSection({ incident: i, order, taxonomy, act }),
+      customerSideSection({ incident: i, act, offered: offerCustomerSide }),
       crewSection(),
       eventsSection(),
+      customersSection(customers),
       callsSection(),
       correctSection(),
       timelineSection());
   }
 
   return {
-    async show(id) {
+    /** Open incident `id`; `offerCustomerSide`: just after a hotline call, the customer's-side form open. */
+    async show(id, { offerCustomerSide: offer = false } = {}) {
+      offerCustomerSide = offer;
       if (id !== shownId) {
         shownId = id;
         current = null;

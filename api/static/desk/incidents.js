@@ -9,13 +9,13 @@ export const SHOWN = [...OPEN, 'restored'];
 export const STATUSES = ['new', 'assigned', 'accepted', 'en_route', 'on_site', 'restored', 'closed', 'cancelled', 'merged'];
 export const SLA_STATES = ['on_track', 'at_risk', 'breached'];
 /** The lifecycle events the desk may record, and the statuses each may follow
- * (dispatch/incidents/lifecycle.py ALLOWED_AFTER). */
+ * (dispatch/incidents/lifecycle.py ALLOWED_AFTER). A restored order is closed by accepting its
+ * closing report (workorder.js), not by an event. */
 export const EVENTS = {
   accepted: ['assigned'],
   en_route: ['assigned', 'accepted'],
   on_site: ['assigned', 'accepted', 'en_route'],
   restored: ['on_site'],
-  closed: ['restored'],
   cancelled: ['new', 'assigned', 'accepted', 'en_route'],
 };
 export const REPORT_KINDS = ['no_power', 'partial_power', 'low_voltage', 'flicker', 'wire_down', 'fire', 'other'];
@@ -24,6 +24,11 @@ let desk = { timezone: 'Asia/Shanghai' };
 
 export function useDeskSettings(settings) {
   desk = settings;
+}
+
+/** The desk's time zone (DISPATCH_TIMEZONE), in which every time is shown and entered. */
+export function deskZone() {
+  return desk.timezone;
 }
 
 export function deskTime(iso, options = {}) {
@@ -109,4 +114,12 @@ export function kindLabel(kind) {
 export function deviceLabel(device) {
   if (!device?.kind) return t('device.unknown');
   return `${t(`device.${device.kind}`)} ${device.code ?? ''}`.trim();
+}
+
+/** A catalog's `${prefix}.${value}`, or the value itself in words when the catalog lacks it
+ * (a utility's own warning recipient, a newer server's event). */
+export function labelOr(prefix, value) {
+  const key = `${prefix}.${value}`;
+  const label = t(key);
+  return label === key ? String(value ?? '').replaceAll('_', ' ') : label;
 }

@@ -6,7 +6,9 @@
 import { call } from './api.js';
 import { h, fill } from './dom.js';
 import { number, t } from './common/i18n.js';
-import { OPEN, SLA_STATES, byUrgency, countdown, deadline, deviceLabel, minutes, slaLabel, slaState, statusLabel } from './incidents.js';
+import {
+  OPEN, SLA_STATES, byUrgency, countdown, deadline, deskTime, deviceLabel, labelOr, minutes, slaLabel, slaState, statusLabel,
+} from './incidents.js';
 import { changed, state } from './state.js';
 
 const SEARCH_DELAY_MS = 300;
@@ -85,11 +87,15 @@ export function createList(root, { onSelect }) {
       h('span', { class: 'id' }, `#${incident.id}`),
       incident.hazard && h('span', { class: 'tag hazard' }, t('incident.hazard')),
       incident.critical_customers > 0 && h('span', { class: 'tag critical' }, t('incident.critical')),
-      h('span', { class: `tag status status-${incident.status}` }, statusLabel(incident.status))),
+      h('span', { class: `tag status status-${incident.status}` }, statusLabel(incident.status)),
+      incident.customer_side && h('span', { class: 'tag customer-side', title: labelOr('customer_side.reason', incident.customer_side) },
+        t('list.customer_side', { time: deskTime(incident.arrival_deadline) }))),
     h('div', { class: 'when' },
       h('span', { class: `countdown${clock.late ? ' late' : ''}`, dataset: { deadline: due ?? '' },
         title: incident.on_site_at ? t('list.restore_by') : t('list.arrive_by') }, clock.text),
-      h('span', { class: `sla sla-${sla}` }, slaLabel(sla === 'none' ? null : sla))),
+      h('span', { class: `sla sla-${sla}` }, slaLabel(sla === 'none' ? null : sla)),
+      incident.warning && h('span', { class: 'warned', title: t('list.warned_hint') },
+        t('list.warned', { percent: incident.warning.percent, who: labelOr('notify', incident.warning.notify) }))),
     h('div', { class: 'line2' },
       h('span', { class: 'device' }, deviceLabel(incident.device)),
       incident.zone && h('span', { class: 'zone' }, incident.zone)),

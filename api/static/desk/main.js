@@ -119,14 +119,14 @@ function consoleScreen() {
     onOpen: (id) => open(id),
   });
   const alerts = createAlerts(alertsBar, { onOpen: (id) => open(id) });
-  const toolkit = createTools({ desk, bar: tools, hint: toolHint, onOpen: (id) => open(id), onChanged: () => refreshSoon() });
+  const toolkit = createTools({ desk, bar: tools, hint: toolHint, onOpen: (id, options) => open(id, options), onChanged: () => refreshSoon() });
 
-  function open(id) {
+  function open(id, options = {}) {
     select(id);
     if (id === null) {
       detail.hide();
     } else {
-      detail.show(id);
+      detail.show(id, options);
       const incident = state.incidents.get(id);
       if (incident) desk.flyTo(incident.location);
     }
@@ -197,7 +197,8 @@ function consoleScreen() {
   });
   liveEvents.addEventListener('incident', ({ detail: { before, after } }) => {
     alerts.observe(before, after);
-    if (after.id === detail.id && before && before.updated_at !== after.updated_at) detail.refresh();
+    // Any change, not only updated_at: that is the transaction's time, the same for two changes in one.
+    if (after.id === detail.id && before && JSON.stringify(before) !== JSON.stringify({ ...before, ...after })) detail.refresh();
     if (after.id === detail.id && !state.incidents.has(after.id) && after.merged_into) open(after.merged_into);
   });
   liveEvents.addEventListener('alert', ({ detail: alert }) => alerts.receive(alert));

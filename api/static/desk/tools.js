@@ -217,7 +217,7 @@ export function createTools({ desk, bar, hint, onOpen, onChanged }) {
         const answer = await call('POST', '/api/v1/reports', body);
         callDialog.close();
         onChanged();
-        onOpen(answer.incident.id);
+        onOpen(answer.incident.id, { offerCustomerSide: true });
       } catch (error) {
         problem.textContent = error.message;
         problem.hidden = false;
