@@ -24,6 +24,7 @@ from dispatch.crews import store as crew_store
 from dispatch.crews.assignment import Dispatcher
 from dispatch.incidents import store
 from dispatch.incidents.lifecycle import CLOCK_SKEW, stamp
+from dispatch.incidents.work_order import closing_report
 
 
 class CrewUser(Protocol):
@@ -52,9 +53,23 @@ def next_steps(status: str) -> list[str]:
     return later if status == "on_site" else [step for step in later if step != "restored"]
 
 
+def report_state(session: Session, incident_id: int) -> dict[str, Any]:
+    """Where a restored job's closing report stands, as the crew needs it: ``review`` is ``due``
+    (none filed yet), ``pending`` (the desk has it), or ``returned`` (file it again: the reason
+    says why); the cause of the report filed last."""
+    report = closing_report(session, incident_id)
+    if report is None:
+        return {"review": "due", "cause": None, "submitted_at": None, "returned_because": None,
+                "reviewed_by": None, "reviewed_at": None}
+    return {"review": report["review"], "cause": report["cause"], "submitted_at": report["submitted_at"],
+            **{k: report[k] for k in ("returned_because", "reviewed_by", "reviewed_at")}}
+
+
 def jobs(session: Session, dispatcher: Dispatcher, crew_code: str, now: datetime) -> dict[str, Any]:
     """The crew, its job at work with the route there (None when there is no way by road), then
-    the jobs the dispatcher queued for it (no route yet: it depends on where the current job ends)."""
+    the jobs the dispatcher queued for it (no route yet: it depends on where the current job ends),
+    then the jobs it restored whose closing report the desk has not accepted yet (with where that
+    report stands: to file, waiting for review, or sent back with the reason)."""
     crew = crew_store.crew(session.connection(), crew_code)
     if crew is None:
         raise NotFound(f"there is no crew {crew_code!r}")
@@ -75,6 +90,7 @@ def jobs(session: Session, dispatcher: Dispatcher, crew_code: str, now: datetime
                                    "restored_at", "arrival_unverified", "eta_s")},
             "queued": queued, "queued_at": job["queued_at"],
             "allowed_next": [] if queued else next_steps(job["status"]), "route": route,
+            "closing_report": report_state(session, job["id"]) if job["status"] == "restored" else None,
         })
     return {"crew": {k: crew[k] for k in ("code", "name", "status", "on_duty")}, "jobs": listed}
 

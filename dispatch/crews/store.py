@@ -107,7 +107,8 @@ def origins(connection: Connection, fresh_since: datetime) -> list[dict[str, Any
 
 
 def crew_jobs(connection: Connection, crew_id: int) -> list[dict[str, Any]]:
-    """The crew's job at work (assigned .. on_site), then those queued for it, as its phone shows them."""
+    """The crew's job at work (assigned .. on_site), then those queued for it, then those it restored
+    and still owes (or has filed) a closing report for, until the desk archives them."""
     rows = connection.execute(text(
         "SELECT i.id, i.status, i.hazard, i.device_kind, i.device_code, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, "
         "i.zone_class, i.customers_affected, i.critical_customers, i.assigned_at, i.arrival_deadline, "
@@ -115,8 +116,9 @@ def crew_jobs(connection: Connection, crew_id: int) -> list[dict[str, Any]]:
         "r.kind, r.address, r.description FROM incidents i "
         "LEFT JOIN LATERAL (SELECT kind, address, description FROM reports WHERE incident_id = i.id "
         "ORDER BY hazard DESC, received_at, id LIMIT 1) r ON true "
-        "WHERE i.crew_id = :crew AND i.status IN ('assigned', 'accepted', 'en_route', 'on_site') "
-        "OR i.queued_crew_id = :crew AND i.status = 'new' ORDER BY i.queued_at NULLS FIRST, i.id"
+        "WHERE i.crew_id = :crew AND i.status IN ('assigned', 'accepted', 'en_route', 'on_site', 'restored') "
+        "OR i.queued_crew_id = :crew AND i.status = 'new' "
+        "ORDER BY i.status = 'restored', i.queued_at NULLS FIRST, i.restored_at DESC, i.id"
     ), {"crew": crew_id})
     return [dict(r) for r in rows.mappings()]
 

@@ -128,3 +128,36 @@ def test_the_cause_taxonomy_is_the_utilitys(client, rules, tmp_path, restored, d
     broken.write_text('{"birds": {"causes": {}}}')
     with pytest.raises(ValueError, match="birds"):
         rules(cause_taxonomy_file=str(broken))
+
+
+def test_the_crews_phone_lists_a_restored_job_until_its_report_is_accepted(client, restored, crew_phone):
+    incident, _ = restored
+    phone = crew_phone("CW")
+
+    def job():
+        listed = [j for j in phone.get("/api/v1/me/jobs").get_json()["jobs"] if j["id"] == incident]
+        return listed[0] if listed else None
+
+    due = job()
+    assert due["status"] == "restored" and due["allowed_next"] == [] and due["route"] is None
+    assert due["closing_report"]["review"] == "due" and due["closing_report"]["cause"] is None
+    assert phone_report(phone, incident, "k1").status_code == 201
+    assert job()["closing_report"]["review"] == "pending" and job()["closing_report"]["cause"] == "weather.lightning"
+    desk = f"/api/v1/incidents/{incident}/closing-report/review"
+    assert client.post(desk, json={"accept": False, "reason": "name the fuse"}).status_code == 200
+    returned = job()["closing_report"]
+    assert (returned["review"], returned["returned_because"]) == ("returned", "name the fuse")
+    assert returned["reviewed_by"] == "admin"
+    assert phone_report(phone, incident, "k2", work_done="replaced fuse F2, 40 A").status_code == 201
+    assert client.post(desk, json={"accept": True}).status_code == 200
+    assert job() is None  # archived: off the phone
+    assert crew_phone("CE").get("/api/v1/me/jobs").get_json()["jobs"] == []  # never another crew's
+
+
+def test_a_restored_job_comes_after_the_crews_new_job(client, restored, crew_phone):
+    incident, _ = restored
+    following = report(client, clock.now(), account_no=customer(1))["incident"]
+    assert following["crew"] == "CW"
+    listed = crew_phone("CW").get("/api/v1/me/jobs").get_json()["jobs"]
+    assert [(j["id"], j["status"], j["closing_report"] and j["closing_report"]["review"]) for j in listed] == [
+        (following["id"], "assigned", None), (incident, "restored", "due")]
