@@ -220,7 +220,7 @@ def test_a_refused_action_is_shown_and_dropped_an_ended_sign_in_keeps_the_queue(
                                    "'en_route'"), {"id": job_id}).scalar() == 0
 
 
-def test_restored_asks_for_the_cause_and_a_note(app, client, city, connection, make_user, redis_db):
+def test_restored_asks_for_the_cause_and_a_note_then_for_the_closing_report(app, client, city, connection, make_user, redis_db):
     from playwright.sync_api import expect
 
     user = make_user("crew", crew="CW")
@@ -245,7 +245,8 @@ def test_restored_asks_for_the_cause_and_a_note(app, client, city, connection, m
         assert sent.value.status == 201
         expect(dialog).to_be_hidden()
         expect(page.locator("#net")).to_have_text("Online")
-        expect(page.locator(f'a.job-card[data-job="{job_id}"]')).to_have_count(0)  # done: off the list
+        # Done, but the closing report is still due: the job stays, asking for it.
+        expect(page.locator("#report-state")).to_have_attribute("data-state", "due")
 
     assert problems == []
     restored = connection.execute(text(

@@ -3,7 +3,8 @@
 // queues it and the queue sends it, so the screen behaves the same with or without signal.
 
 import { h, fill, clock, isoWithOffset } from './dom.js';
-import { ACTIONS, localStatus, nextActions, statusLabel } from './lifecycle.js';
+import { ACTIONS, actionName, localStatus, nextActions, statusLabel } from './lifecycle.js';
+import { reportPanel } from './report.js';
 import { deadlineLine, kindLabel } from './jobs.js';
 import { createJobMap } from './map.js';
 import { t } from './common/i18n.js';
@@ -14,14 +15,18 @@ const CAUSES = ['Tree or vegetation contact', 'Equipment failure', 'Weather (win
   'Animal contact', 'Third-party damage', 'Overload', 'Other or unknown'];
 
 /**
- * Show `job` in `root`. `onAction({type, at, cause?, note?})` is called on a press.
- * Returns {update({job, pending, fix}), showFix(fix), destroy()}.
+ * Show `job` in `root`. `onAction({type, at, cause?, note?})` is called on a press, and
+ * `onAction({type: 'closing_report', at, report})` when a restored job's closing report is filed
+ * (`causes`: the taxonomy it is picked from). Returns {update(job, pending, causes), showFix(fix), destroy()}.
  */
-export function mountJob(root, { job, pending, onAction }) {
+export function mountJob(root, { job, pending, onAction, causes }) {
   const title = h('h1', {});
   const status = h('p', { class: 'job-status' });
   const facts = h('div', { class: 'facts' });
   const actions = h('div', { class: 'actions' });
+  const report = h('div', { class: 'report-slot' });
+  let taxonomy = causes;
+  let reportFor = null; // the state the report panel was drawn for: not redrawn (and the form kept) while it holds
   const waitingList = h('ul', { class: 'pending' });
   const gps = h('p', { class: 'muted gps' }, t('job.waiting_gps'));
   const mapElement = h('div', { class: 'map', id: 'map' });
@@ -33,7 +38,7 @@ export function mountJob(root, { job, pending, onAction }) {
 
   fill(root,
     h('a', { class: 'back', href: '#/jobs' }, t('job.back')),
-    title, status, actions, waitingList, facts, mapElement, mapNote, gps, dialog.element);
+    title, status, actions, report, waitingList, facts, mapElement, mapNote, gps, dialog.element);
   const map = createJobMap(mapElement, job, (problem) => {
     mapNote.textContent = problem ?? '';
     mapNote.hidden = !problem;
@@ -56,8 +61,18 @@ export function mountJob(root, { job, pending, onAction }) {
     }
   }
 
-  function update(current, waiting) {
+  function fileReport(body) {
+    return onAction({ type: 'closing_report', at: isoWithOffset(), report: body });
+  }
+
+  function update(current, waiting, causes = taxonomy) {
+    taxonomy = causes;
     const local = localStatus(current, waiting);
+    const drawn = local === 'restored' ? JSON.stringify([current.closing_report, waiting.map((a) => a.key), Boolean(taxonomy)]) : null;
+    if (drawn !== reportFor) {
+      reportFor = drawn;
+      fill(report, local === 'restored' ? reportPanel(current, waiting, taxonomy, fileReport) : null);
+    }
     fill(title, `#${current.id} · ${kindLabel(current)}`, current.hazard ? h('span', { class: 'hazard' }, t('job.hazard')) : null);
     fill(status, t('job.status'), h('strong', { class: `status status-${local}`, id: 'job-status' }, statusLabel(current, local)),
       waiting.length ? h('span', { class: 'muted' }, t('job.not_sent')) : null);
@@ -68,19 +83,19 @@ export function mountJob(root, { job, pending, onAction }) {
         current.zone_class ? ` · ${t(`class.${current.zone_class}`)}` : ''),
       h('p', {}, t('job.customers_out', { n: current.customers_affected ?? 0 }),
         current.critical_customers ? t('job.critical_among') : ''),
-      deadlineLine(current),
+      current.status !== 'restored' && deadlineLine(current),
       current.arrival_unverified && h('p', { class: 'problem' }, t('job.arrival_unverified')));
     fill(actions, nextActions(current, waiting).map((type, index) => h('button', {
       class: `big action action-${type}${index === 0 ? ' first' : ''}`, type: 'button',
       dataset: { action: type }, onclick: () => press(type),
     }, ACTIONS[type].label)));
-    if (!actions.children.length) {
+    if (!actions.children.length && current.status !== 'restored') {
       actions.append(h('p', { class: 'muted' }, current.queued
         ? t('job.queued')
         : t('job.nothing')));
     }
     fill(waitingList, waiting.map((action) => h('li', { dataset: { key: action.key, type: action.type } },
-      t('job.pending_at', { action: ACTIONS[action.type]?.done ?? action.type }),
+      t('job.pending_at', { action: actionName(action.type) }),
       h('time', { datetime: action.at }, clock(action.at)), t('job.waiting_to_send'))));
     map.update(current);
   }

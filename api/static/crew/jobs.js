@@ -1,7 +1,9 @@
-// The job list: the crew's current job first, each a big card that opens the job.
+// The job list: the crew's current job first, then its queue, then the restored jobs whose closing
+// report is due or with the desk; each a big card that opens the job.
 
 import { h, fill, clock, untilDeadline, duration } from './dom.js';
 import { localStatus, statusLabel } from './lifecycle.js';
+import { reportBadge } from './report.js';
 import { t } from './common/i18n.js';
 
 /** "No power" for kind no_power. */
@@ -28,13 +30,14 @@ function card(job, pending) {
     h('div', { class: 'row' },
       h('span', { class: `status status-${status}` }, statusLabel(job, status)),
       job.hazard && h('span', { class: 'hazard' }, t('job.hazard')),
+      reportBadge(job, pending),
       pending.length > 0 && h('span', { class: 'waiting' }, t('jobs.waiting', { n: pending.length }))),
     h('div', { class: 'kind' }, `#${job.id} · ${kindLabel(job)}`),
     h('div', {}, job.address ?? (job.device ? `${t(`device.${job.device.kind}`)} ${job.device.code ?? ''}` : t('jobs.no_address'))),
     h('div', { class: 'muted' },
       t('job.customers_out', { n: job.customers_affected ?? 0 }),
       job.critical_customers ? t('job.critical_among') : ''),
-    deadlineLine(job));
+    job.status !== 'restored' && deadlineLine(job));
 }
 
 export function deadlineLine(job) {

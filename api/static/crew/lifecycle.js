@@ -10,6 +10,10 @@ const action = (type) => ({
 export const ACTIONS = {
   accepted: action('accepted'), en_route: action('en_route'), on_site: action('on_site'), restored: action('restored'),
 };
+/** A queued action's name in words: a lifecycle step, or the closing report. */
+export function actionName(type) {
+  return ACTIONS[type]?.done ?? (type === 'closing_report' ? t('report.action') : type);
+}
 const STATUSES = ['new', 'assigned', 'accepted', 'en_route', 'on_site', 'restored', 'closed', 'cancelled', 'merged'];
 
 // The statuses each event may follow: the crew's part of ALLOWED_AFTER in dispatch/incidents/lifecycle.py.

@@ -5,7 +5,8 @@ import { call, connectivity, NetworkError } from './api.js';
 import { h, fill, newKey } from './dom.js';
 import { mountJob } from './job.js';
 import { renderJobs } from './jobs.js';
-import { ACTIONS } from './lifecycle.js';
+import { actionName } from './lifecycle.js';
+import { loadCauses } from './report.js';
 import { lastFix, positionEvents, sendPositions, startTracking, stopTracking, discardPositions } from './positions.js';
 import { enqueue, queueEvents, replay, waiting } from './queue.js';
 import { clearSession, currentSession, expired, saveSession } from './session.js';
@@ -41,6 +42,7 @@ const state = {
   pending: [],                     // this user's actions waiting to be sent, oldest first
   reachable: navigator.onLine,
   screen: null,                    // the open job's screen {jobId, update, showFix, destroy}
+  causes: null,                    // the closing reports' cause taxonomy (GET /api/v1/causes)
 };
 
 // --- the offline indicator -------------------------------------------------------------------
@@ -85,11 +87,11 @@ function render() {
   }
   if (state.screen?.jobId !== job.id) {
     closeJobScreen();
-    state.screen = { jobId: job.id, ...mountJob(view, { job, pending: pendingFor(job), onAction: act }) };
+    state.screen = { jobId: job.id, ...mountJob(view, { job, pending: pendingFor(job), onAction: act, causes: state.causes }) };
     const fix = lastFix();
     if (fix) state.screen.showFix(fix);
   } else {
-    state.screen.update(job, pendingFor(job));
+    state.screen.update(job, pendingFor(job), state.causes);
   }
 }
 
@@ -103,9 +105,10 @@ function showSignIn(message) {
 // --- what the crew does ----------------------------------------------------------------------
 
 /** A press: queued first (so it survives anything), then sent at once if the network allows. */
-async function act({ type, at, cause, note }) {
+async function act({ type, at, cause, note, report }) {
   const session = currentSession();
   const action = { key: newKey(), username: session.user.username, job: state.screen.jobId, type, at };
+  if (report) action.report = report;
   const fix = lastFix();
   if (fix && Date.now() - fix.time < FIX_MAX_AGE_MS) action.location = { lon: fix.lon, lat: fix.lat };
   if (cause) action.cause = cause;
@@ -171,6 +174,8 @@ async function signedIn(session) {
   await refreshPending();
   await replayNow();
   await loadJobs();
+  state.causes = await loadCauses();
+  render();
 }
 
 async function signOut() {
@@ -191,13 +196,14 @@ async function signOut() {
 // --- wiring ----------------------------------------------------------------------------------
 
 queueEvents.addEventListener('change', () => refreshPending());
-queueEvents.addEventListener('sent', ({ detail: { result } }) => {
-  const job = state.jobs.find((j) => j.id === result.incident);
-  if (job) Object.assign(job, { status: result.status, allowed_next: result.allowed_next });
+queueEvents.addEventListener('sent', ({ detail: { action, result } }) => {
+  const job = state.jobs.find((j) => String(j.id) === String(action.job));
+  if (job && action.type === 'closing_report') job.closing_report = { ...job.closing_report, ...result };
+  else if (job) Object.assign(job, { status: result.status, allowed_next: result.allowed_next });
   render();
 });
 queueEvents.addEventListener('rejected', ({ detail: { action, problem } }) => {
-  banner(t('banner.rejected', { action: ACTIONS[action.type]?.done ?? action.type, job: action.job,
+  banner(t('banner.rejected', { action: actionName(action.type), job: action.job,
     why: problem.detail || problem.title }));
 });
 queueEvents.addEventListener('signin', () => { if (state.signedIn) sessionEnded(); });

@@ -1,4 +1,5 @@
-// The crew's actions (accept, en route, on site, restored), kept until the server has them.
+// The crew's actions (accept, en route, on site, restored, and the closing report after them),
+// kept until the server has them.
 //
 // Every press is appended to a list in IndexedDB (idb-keyval) with its own Idempotency-Key and
 // the phone's time, and the list is replayed oldest first. IndexedDB rather than localStorage:
@@ -27,7 +28,8 @@ export async function waiting(username) {
   return ((await get(KEY)) ?? []).filter((action) => action.username === username);
 }
 
-/** Keep an action: {key, username, job, type, at, location?, note?, cause?}. */
+/** Keep an action: {key, username, job, type, at, location?, note?, cause?}, or a closing report
+ * {key, username, job, type: 'closing_report', at, report}. */
 export async function enqueue(action) {
   await update(KEY, (list) => [...(list ?? []), action]);
   emit('change');
@@ -78,8 +80,10 @@ async function drain() {
     const [action] = await waiting(session.user.username);
     if (!action) return;
     try {
-      const answer = await call('POST', `/api/v1/me/jobs/${encodeURIComponent(action.job)}/events`, {
-        body: eventBody(action), headers: { 'Idempotency-Key': action.key },
+      const answer = await call('POST', `/api/v1/me/jobs/${encodeURIComponent(action.job)}/${
+        action.type === 'closing_report' ? 'closing-report' : 'events'}`, {
+        body: action.type === 'closing_report' ? action.report : eventBody(action),
+        headers: { 'Idempotency-Key': action.key },
       });
       await remove(action.key);
       emit('sent', { action, result: answer.data });

@@ -25,6 +25,7 @@ const SHELL = [
   '/crew/map.js',
   '/crew/positions.js',
   '/crew/queue.js',
+  '/crew/report.js',
   '/crew/session.js',
   '/crew/signin.js',
   '/crew/common/i18n.js',
