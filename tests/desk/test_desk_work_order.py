@@ -174,7 +174,7 @@ def test_a_hotline_call_shows_the_open_incident_first_and_a_fault_on_the_custome
         page.click("#customer-side-save")
         at = agreed.astimezone(zone).strftime("%H:%M")
         expect(page.locator("#customer-side .customer-side-now")).to_contain_text(
-            f"Behind the meter (customer's wiring) · crew due at")
+            "Behind the meter (customer's wiring) · crew due at")
         expect(page.locator("#customer-side .customer-side-now")).to_contain_text(at)
         row = page.locator(f'#incident-list li[data-incident="{number}"]')
         expect(row.locator(".tag.customer-side")).to_have_text(f"Customer's side · agreed {at}")
