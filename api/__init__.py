@@ -23,6 +23,7 @@ from api import (
     openapi,
     reports,
     roads,
+    stream,
     tiles,
     work_orders,
 )
@@ -34,9 +35,9 @@ from api.validation import register_input_checks
 from dispatch.core import clock
 from dispatch.core.config import Settings
 from dispatch.core.db import Database
-from dispatch.core.events import EventPublisher
 from dispatch.gis.grid import TopologyCache
 from dispatch.incidents.causes import taxonomy
+from dispatch.live.hub import Hub
 from dispatch.routing.engine import RoadGraphCache
 from dispatch.routing.speeds import speed_table
 
@@ -65,12 +66,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         socket_connect_timeout=settings.health_timeout_s)
     app.extensions["topologies"] = TopologyCache()
     app.extensions["road_graphs"] = RoadGraphCache(speed_table(settings.road_speeds_kmh))
-    app.extensions["events"] = EventPublisher(app.extensions["redis"])
+    app.extensions["hub"] = Hub(app.extensions["database"], settings.redis_url, settings.stream_poll_s,
+                                settings.health_timeout_s)
     app.teardown_appcontext(close_session)
     register_error_handlers(app)
     register_input_checks(app)
     for module in (alerts, auth, crew_app, crews, customers, desk, desk_app,
-                   grid, health, incidents, me, openapi, reports, roads, tiles, work_orders):
+                   grid, health, incidents, me, openapi, reports, roads, stream, tiles, work_orders):
         app.register_blueprint(module.blueprint)
     register_access_checks(app)
     register_cli(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from api.access import DESK, READERS, actor, allow, identity
-from api.context import events, session
+from api.context import session
 from api.openapi import operation
 from api.validation import MAX_ID
 from dispatch.core import clock
@@ -28,6 +28,4 @@ def list_alerts():
            responses={200: ("The alert with acknowledged_by and acknowledged_at", {"type": "object"}),
                       404: ("No such alert", None)})
 def acknowledge_alert(alert_id: int):
-    alert = acknowledge(session(), min(alert_id, MAX_ID), clock.now(), actor())
-    events().publish("alerts", alert)
-    return jsonify(alert)
+    return jsonify(acknowledge(session(), min(alert_id, MAX_ID), clock.now(), actor()))

@@ -6,7 +6,9 @@ import json
 import logging
 import sys
 import tempfile
+import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -24,6 +26,8 @@ from dispatch.core.errors import Conflict, DispatchError, ImportRejected
 from dispatch.crews.assignment import Dispatcher
 from dispatch.gis.grid_import import import_grid
 from dispatch.incidents.sweeper import sweep
+from dispatch.live.feed import redis_without_retries
+from dispatch.live.relay import Relay
 from dispatch.routing.osm import road_features
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
@@ -162,27 +166,44 @@ def users_list() -> None:
 
 
 @click.command("worker")
-@click.option("--once", is_flag=True, help="Sweep once and stop.")
+@click.option("--once", is_flag=True, help="Sweep once, relay what is ready, clear old messages and stop.")
 @with_appcontext
 def worker(once: bool) -> None:
-    """The timer worker: sweeps open incidents' SLA clocks every SLA_SWEEP_INTERVAL_S seconds."""
-    while True:
-        session = database().session()
-        try:
-            dispatcher = Dispatcher(session, settings(), current_app.extensions["road_graphs"])
-            recorded = sweep(session, dispatcher, current_app.extensions["events"], clock.now(),
-                             settings().warning_levels)
-            for incident_id, warning in recorded:
-                click.echo(f"incident {incident_id}: {warning}")
-        except Exception:  # one bad sweep must not stop the clocks for good; the next one retries
-            logging.getLogger(__name__).exception("SLA sweep failed")
-            if once:
-                raise
-        finally:
-            session.close()
-        if once:
-            return
-        time.sleep(settings().sla_sweep_interval_s)
+    """The background worker: relays the outbox to Redis (continuously, in a thread of its own, so
+    that a long sweep does not hold live updates back) and sweeps open incidents' SLA clocks every
+    SLA_SWEEP_INTERVAL_S seconds. Several workers may run: relaying and sweeping are safe together."""
+    s = settings()
+    relay = Relay(database(), redis_without_retries(s.redis_url, s.health_timeout_s, socket_timeout=s.health_timeout_s))
+    retention = timedelta(hours=s.outbox_retention_hours)
+    if once:
+        _sweep(raise_errors=True)
+        while relay.step():
+            pass
+        relay.clear(clock.now() - retention)
+        return
+    stop = threading.Event()
+    threading.Thread(target=relay.run, args=(stop, s.relay_interval_s, retention), name="outbox-relay",
+                     daemon=True).start()
+    try:
+        while True:
+            _sweep(raise_errors=False)
+            time.sleep(s.sla_sweep_interval_s)
+    finally:
+        stop.set()
+
+
+def _sweep(raise_errors: bool) -> None:
+    session = database().session()
+    try:
+        dispatcher = Dispatcher(session, settings(), current_app.extensions["road_graphs"])
+        for incident_id, warning in sweep(session, dispatcher, clock.now(), settings().warning_levels):
+            click.echo(f"incident {incident_id}: {warning}")
+    except Exception:  # one bad sweep must not stop the clocks for good; the next one retries
+        logging.getLogger(__name__).exception("SLA sweep failed")
+        if raise_errors:
+            raise
+    finally:
+        session.close()
 
 
 def register_cli(app: Flask) -> None:

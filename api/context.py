@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from dispatch.core.config import Settings
 from dispatch.core.db import Database
-from dispatch.core.events import EventPublisher
 from dispatch.crews.assignment import Dispatcher
 from dispatch.gis.grid import TopologyCache
 
@@ -37,16 +36,14 @@ def close_session(_error: BaseException | None = None) -> None:
         opened.close()
 
 
-def events() -> EventPublisher:
-    """Where changes are published for the live map."""
-    return current_app.extensions["events"]
-
-
 def topologies() -> TopologyCache:
     """The grid's topology, built once per grid version and shared by the process's requests."""
     return current_app.extensions["topologies"]
 
 
 def dispatcher() -> Dispatcher:
-    """Crew assignment on this request's session."""
-    return Dispatcher(session(), settings(), current_app.extensions["road_graphs"])
+    """Crew assignment on this request's session: one per request, which notes what it changed
+    until the live messages are written."""
+    if "dispatcher" not in g:
+        g.dispatcher = Dispatcher(session(), settings(), current_app.extensions["road_graphs"])
+    return g.dispatcher

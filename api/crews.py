@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.access import DESK, MANAGERS, READERS, allow
-from api.context import dispatcher, redis_client, session, settings
+from api.context import dispatcher, session, settings
 from api.openapi import operation
 from api.times import recent
 from api.validation import Point, json_body, query_args
@@ -150,7 +150,7 @@ def change_crew(code: str):
            responses={202: ("Stored", {"type": "object"}), 404: ("No such crew", None)})
 def add_positions(code: str):
     batch = json_body(PositionBatch)
-    stored = record_positions(session(), redis_client(), crew_or_404(session(), code), position_rows(batch),
+    stored = record_positions(session(), crew_or_404(session(), code), position_rows(batch),
                               arrival_radius_m=settings().arrival_radius_m,
                               position_max_age_s=settings().crew_position_max_age_s)
     return jsonify(stored=stored), 202

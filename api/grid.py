@@ -12,6 +12,7 @@ from dispatch.core.errors import Forbidden, NotFound
 from dispatch.gis.grid import operate_switch, switching_effect
 from dispatch.gis.layers import IMPORT_ORDER
 from dispatch.gis.layers_store import feature, features_page
+from dispatch.incidents.messages import record_incidents
 
 blueprint = Blueprint("grid", __name__, url_prefix="/api/v1/grid")
 #: Layers holding personal data (customers' names, phones, addresses; crews' members and phones)
@@ -62,7 +63,8 @@ class SwitchChange(BaseModel):
                       422: ("Bad body", None)})
 def change_switch(code: str) -> Response:
     change = json_body(SwitchChange)
-    operate_switch(session(), topologies(), code, change.is_open)
+    operate_switch(session(), topologies(), code, change.is_open,
+                   rehomed=lambda incidents: record_incidents(session().connection(), incidents))
     return Response(feature(session().connection(), "switches", code), mimetype="application/geo+json")
 
 

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, json, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from api.access import DESK, READERS, actor, allow, identity
-from api.context import dispatcher, events, session, settings, topologies
+from api.context import dispatcher, session, settings, topologies
 from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, Point, bbox_param, json_body, page_links, page_size, query_args
@@ -142,9 +142,8 @@ def assign_crew(incident_id: int):
     choice = json_body(Assignment)
     chosen = dispatcher().assign(min(incident_id, MAX_ID), choice.crew, clock.now(), actor(),
                                  queue=choice.queue)
+    dispatcher().record_messages(clock.now())
     session().commit()
-    change = "queued" if chosen.get("queued") else "assigned"
-    events().publish("incidents", {"incident": incident_id, "event": change, "crew": chosen["crew"], "actor": actor()})
     return jsonify(crew=chosen["crew"], eta_s=chosen["eta_s"], queued=chosen.get("queued", False))
 
 
@@ -161,7 +160,7 @@ class Merge(BaseModel):
                       409: ("Its crew has set out, or the other is no longer open", None)})
 def merge_incident(incident_id: int):
     target = json_body(Merge)
-    return jsonify(merge(session(), dispatcher(), events(), min(incident_id, MAX_ID), target.into,
+    return jsonify(merge(session(), dispatcher(), min(incident_id, MAX_ID), target.into,
                          clock.now(), actor()))
 
 
@@ -188,7 +187,6 @@ def add_event(incident_id: int):
         raise Conflict("an order is archived by accepting its closing report: "
                        f"POST /api/v1/incidents/{incident_id}/closing-report/review")
     point = event.location
-    result = record_event(session(), dispatcher(), events(), min(incident_id, MAX_ID), event.type,
-                          event.at or clock.now(), actor(), point and point.lon,
-                          point and point.lat, event.note, event.cause)
+    result = record_event(session(), dispatcher(), min(incident_id, MAX_ID), event.type, event.at or clock.now(),
+                          actor(), point and point.lon, point and point.lat, event.note, event.cause)
     return jsonify(result)

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from api.access import CREW, allow, identity
-from api.context import dispatcher, events, redis_client, session, settings
+from api.context import dispatcher, session, settings
 from api.crews import PositionBatch, position_rows
 from api.openapi import operation
 from api.times import recent
@@ -39,7 +39,7 @@ def my_positions():
     batch = json_body(PositionBatch)
     me = identity()
     crew = {"id": me.crew_id, "code": me.crew}
-    stored = record_positions(session(), redis_client(), crew, position_rows(batch),
+    stored = record_positions(session(), crew, position_rows(batch),
                               arrival_radius_m=settings().arrival_radius_m,
                               position_max_age_s=settings().crew_position_max_age_s)
     return jsonify(stored=stored), 202
@@ -79,7 +79,7 @@ def my_event(incident_id: int):
     event = json_body(CrewEvent)
     s = settings()
     answer, replayed = record_crew_event(
-        session(), dispatcher(), events(), identity(), min(incident_id, MAX_ID), event.type, event.at, key,
+        session(), dispatcher(), identity(), min(incident_id, MAX_ID), event.type, event.at, key,
         position=event.location and (event.location.lon, event.location.lat), note=event.note, cause=event.cause,
         now=clock.now(), arrival_radius_m=s.arrival_radius_m,
         position_max_age_s=s.crew_position_max_age_s)

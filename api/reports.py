@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.access import DESK, actor, allow
-from api.context import dispatcher, events, session, settings, topologies
+from api.context import dispatcher, session, settings, topologies
 from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, Point, json_body
@@ -82,7 +82,7 @@ def submit_report():
     now = clock.now()
     point = report.location
     intake = ReportIntake(session(), settings(), topologies(),
-                          dispatcher(), events()).submit(NewReport(
+                          dispatcher()).submit(NewReport(
         channel=report.channel, received_at=report.received_at or now,
         locators=Locators(report.account_no, report.phone, report.address,
                           point.lon if point else None, point.lat if point else None),
@@ -117,5 +117,5 @@ class CallMove(BaseModel):
                       409: ("An incident that is no longer open", None)})
 def move_report(report_id: int):
     move = json_body(CallMove)
-    return jsonify(move_call(session(), topologies(), dispatcher(), events(), min(report_id, MAX_ID),
+    return jsonify(move_call(session(), topologies(), dispatcher(), min(report_id, MAX_ID),
                              move.incident, clock.now(), actor()))

@@ -94,5 +94,11 @@ def list_closures():
 @operation("Reopen the roads of a closure", "roads", path_params={"closure_id": {"type": "integer"}},
            responses={204: ("Reopened", None), 404: ("No such closure in force", None)})
 def delete_closure(closure_id: int):
-    reopen(session(), min(closure_id, MAX_ID), dispatcher().fill_free_crews)
+    reopen(session(), min(closure_id, MAX_ID), _free_crews_take_waiting_jobs)
     return Response(status=204)
+
+
+def _free_crews_take_waiting_jobs(now) -> None:
+    """Crews that could not reach a waiting incident may now (in the reopening's transaction)."""
+    dispatcher().fill_free_crews(now)
+    dispatcher().record_messages(now)

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.access import DESK, READERS, SIGNED_IN, actor, allow
-from api.context import dispatcher, events, session, settings
+from api.context import dispatcher, session, settings
 from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, json_body
@@ -62,7 +62,7 @@ def customer_side(incident_id: int):
     reasons = [r for r in settings().customer_side_reasons.split(",") if r]
     if body.reason not in reasons:
         raise InvalidInput("unknown reason", [FieldProblem("reason", f"must be one of {', '.join(reasons)}")])
-    return jsonify(mark_customer_side(session(), events(), min(incident_id, MAX_ID), body.reason,
+    return jsonify(mark_customer_side(session(), min(incident_id, MAX_ID), body.reason,
                                       body.agreed_arrival, clock.now(), actor()))
 
 
@@ -90,7 +90,7 @@ class ClosingReport(BaseModel):
 def closing_report_of(incident_id: int, crew_id: int | None = None, key: str | None = None):
     """Shared by the desk's route and the crew phone's (api/me.py)."""
     body = json_body(ClosingReport).model_dump(exclude_none=True)
-    return submit_closing_report(session(), events(), min(incident_id, MAX_ID), body,
+    return submit_closing_report(session(), min(incident_id, MAX_ID), body,
                                  cause_codes(settings().cause_taxonomy_file), clock.now(), actor(),
                                  crew_id=crew_id, key=key)
 
@@ -124,5 +124,5 @@ class Review(BaseModel):
                                                    409: ("No report waits for review", None)})
 def review(incident_id: int):
     body = json_body(Review)
-    return jsonify(review_closing_report(session(), dispatcher(), events(), min(incident_id, MAX_ID), body.accept,
+    return jsonify(review_closing_report(session(), dispatcher(), min(incident_id, MAX_ID), body.accept,
                                          body.reason, clock.now(), actor()))

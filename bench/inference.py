@@ -24,14 +24,12 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import redis
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import scratch_database  # noqa: E402
 from dispatch.core.config import Settings  # noqa: E402
 from dispatch.core.db import Database  # noqa: E402
-from dispatch.core.events import EventPublisher  # noqa: E402
 from dispatch.crews.assignment import Dispatcher  # noqa: E402
 from dispatch.gis.grid import TopologyCache  # noqa: E402
 from dispatch.incidents.intake import NewReport, ReportIntake  # noqa: E402
@@ -62,7 +60,7 @@ def draw_faults(connection, topology, per_kind: int, rng: random.Random) -> list
     return faults
 
 
-def simulate(database, settings, topologies, graphs, events, customers, fault_area, p, rng):
+def simulate(database, settings, topologies, graphs, customers, fault_area, p, rng):
     """Run one fault's calls; return (final area, calls until first exact or None, calls made)."""
     topology = topologies.current(database.session())
     out = [c for c in customers if c[2] is not None and topology.is_within(c[2], fault_area)]
@@ -74,7 +72,7 @@ def simulate(database, settings, topologies, graphs, events, customers, fault_ar
     first_exact, made = None, 0
     for at, account in sorted(calls + background):
         session = database.session()
-        intake = ReportIntake(session, settings, topologies, Dispatcher(session, settings, graphs), events).submit(
+        intake = ReportIntake(session, settings, topologies, Dispatcher(session, settings, graphs)).submit(
             NewReport("hotline", at, Locators(account_no=account)))
         session.close()
         if account in fault_calls:
@@ -118,7 +116,6 @@ def main() -> None:
         database = Database(url)
         topologies = TopologyCache()
         graphs = RoadGraphCache()
-        events = EventPublisher(redis.Redis.from_url(settings.redis_url))
         with database.engine.connect() as connection:
             topology = topologies.current(database.session())
             customers = [(account, bus, topology.area_of_bus(bus)) for account, bus in connection.execute(text(
@@ -135,7 +132,7 @@ def main() -> None:
                 with database.engine.connect() as connection:
                     outer = connection.begin()
                     database.bind_to(connection)
-                    made, first_exact = simulate(database, settings, topologies, graphs, events, customers, area,
+                    made, first_exact = simulate(database, settings, topologies, graphs, customers, area,
                                                  p, rng)
                     accounts = {a for a, _, c in customers if c is not None and topology.is_within(c, area)}
                     predicted = final_area(connection, topology, accounts) if made else None

@@ -71,6 +71,7 @@ def app(database_url):
     application = create_app(BASE.with_overrides(database_url=database_url, redis_url=TEST_REDIS_URL))
     application.config["TESTING"] = True
     yield application
+    application.extensions["hub"].close()
     application.extensions["database"].dispose()
 
 

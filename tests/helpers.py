@@ -50,3 +50,15 @@ def report(client, at=T0, status=201, **body):
 def customer(transformer: int, k: int = 0) -> str:
     """Account number of customer ``k`` behind transformer T<transformer> of ``feeder_grid``."""
     return f"{transformer}{k:03d}"
+
+
+def outbox(connection, after: int = 0, topic: str | None = None) -> list[dict]:
+    """The live messages written after id ``after`` (of one topic, if given), in id order."""
+    rows = connection.execute(text(
+        "SELECT id, topic, payload, crew_ids FROM outbox WHERE id > :after "
+        "AND (CAST(:topic AS text) IS NULL OR topic = :topic) ORDER BY id"), {"after": after, "topic": topic})
+    return [dict(row) for row in rows.mappings()]
+
+
+def last_outbox_id(connection) -> int:
+    return connection.execute(text("SELECT coalesce(max(id), 0) FROM outbox")).scalar_one()

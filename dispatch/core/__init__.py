@@ -1,1 +1,1 @@
-"""What every domain package stands on: configuration, the clock, errors, the database, the declarative base and the event publisher."""
+"""What every domain package stands on: configuration, the clock, errors, the database, the declarative base and the outbox of live messages."""

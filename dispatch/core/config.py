@@ -63,6 +63,16 @@ class Settings:
     #: crew's phone; station_head: the zone's supply station; desk: an alert at the console).
     sla_warning_levels: str = "50:crew,80:station_head,90:desk"
 
+    # Live updates (the outbox, its relay and the stream).
+    #: Messages are kept this long for clients that reconnect; one that was away longer reloads.
+    outbox_retention_hours: float = 24.0
+    #: Seconds the relay waits when nothing was left to relay (the worker's change-to-Redis delay).
+    relay_interval_s: float = 0.1
+    #: Seconds between heartbeat comments on an idle stream (keeps proxies from closing it).
+    stream_heartbeat_s: float = 15.0
+    #: While Redis is down, each server process reads the outbox table this often.
+    stream_poll_s: float = 1.0
+
     # Crew phones.
     #: A crew's "on site" farther than this from the incident is accepted but flagged.
     arrival_radius_m: float = 300.0

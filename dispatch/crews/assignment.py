@@ -15,12 +15,14 @@ Rules (README, "Dispatch"):
   queued incidents first, in the order they were queued, and no other crew takes them; a crew
   going off duty returns its queue to the common waiting list.
 
-Nothing here commits: callers own the transaction.
+Nothing here commits: callers own the transaction. The dispatcher notes every incident and crew
+it changes; the caller has their live messages written (:meth:`Dispatcher.record_messages`) just
+before it commits.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -29,7 +31,9 @@ from dispatch.core.config import Settings
 from dispatch.core.errors import Conflict, NotFound
 from dispatch.crews import assignment_store as store
 from dispatch.crews import store as crew_store
+from dispatch.crews.messages import record_crews
 from dispatch.incidents import store as incident_store
+from dispatch.incidents.messages import record_incidents
 from dispatch.routing import store as road_store
 from dispatch.routing.engine import RoadGraphCache
 from dispatch.routing.graph import RoadGraph
@@ -48,6 +52,26 @@ class Dispatcher:
         self.graphs = graphs
         #: Crew origins for one (graph, time): fill_free_crews asks for them once per free crew.
         self._origins_memo: tuple[tuple[int, datetime], list[dict[str, Any]]] | None = None
+        #: What this unit of work changed that screens show: incidents (each with the crews it was
+        #: taken from) and crews; record_messages writes them to the outbox.
+        self._changed_incidents: dict[int, set[int]] = {}
+        self._changed_crews: set[int] = set()
+
+    def changed(self, incidents: Iterable[int] = (), crews: Iterable[int] = (), taken_from: int | None = None) -> None:
+        """Note incidents and crews changed in this unit of work (``taken_from``: a crew the
+        incidents were just taken from, whose phone must hear of it)."""
+        for incident_id in incidents:
+            self._changed_incidents.setdefault(incident_id, set()).update(() if taken_from is None else (taken_from,))
+        self._changed_crews.update(crews)
+
+    def record_messages(self, now: datetime, incident_ids: Iterable[int] = ()) -> None:
+        """Write the live messages of ``incident_ids`` and of everything noted as changed to the
+        outbox, once each, in the caller's transaction; call it just before committing."""
+        self.changed(incident_ids)
+        record_incidents(self._connection, self._changed_incidents, self._changed_incidents)
+        fresh_since = now - timedelta(seconds=self.settings.crew_position_max_age_s)
+        record_crews(self._connection, self._changed_crews, fresh_since)
+        self._changed_incidents, self._changed_crews = {}, set()
 
     @property
     def _connection(self):
@@ -198,6 +222,9 @@ class Dispatcher:
         previous = incident["crew_id"]
         if not self._give(incident_id, chosen, now, actor):
             raise Conflict(f"crew {chosen['crew']} was just given another incident; try again")
+        for former in (previous, incident["queued_crew_id"]):
+            if former is not None and former != chosen["id"]:
+                self.changed([incident_id], taken_from=former)
         if previous is not None and previous != chosen["id"]:
             self.release(previous, now)
         return chosen
@@ -209,6 +236,7 @@ class Dispatcher:
         if incident["queued_crew_id"] != crew["id"]:
             store.queue_job(self._connection, incident["id"], crew["id"], now)
             incident_store.add_event(self._connection, incident["id"], "queued", now, {"crew": crew["crew"]}, actor)
+            self.changed([incident["id"]], taken_from=incident["queued_crew_id"])
         return {**crew, "queued": True}
 
     def _give(self, incident_id: int, crew: dict[str, Any], now: datetime, actor: str) -> bool:
@@ -216,11 +244,13 @@ class Dispatcher:
         self._origins_memo = None  # a crew's status changes below
         if not store.take_crew(self._connection, crew["id"], incident_id):
             return False
+        self.changed(crews=[crew["id"]])
         if not store.give_job(self._connection, incident_id, crew["id"], now, crew["eta_s"]):
             store.set_crew_status(self._connection, crew["id"], "available")
             return False
         incident_store.add_event(self._connection, incident_id, "assigned", now,
                                  {"crew": crew["crew"], "eta_s": crew["eta_s"]}, actor)
+        self.changed([incident_id])
         return True
 
     def follow_job(self, crew_id: int | None, status: str, now: datetime) -> None:
@@ -228,6 +258,7 @@ class Dispatcher:
         if crew_id is None:
             return
         self._origins_memo = None  # the crew's status changes below
+        self.changed(crews=[crew_id])
         if status in CREW_STATUS:
             store.set_crew_status(self._connection, crew_id, CREW_STATUS[status])
         elif status in ("restored", "cancelled"):
@@ -237,6 +268,7 @@ class Dispatcher:
         """The crew is free again: it takes the most urgent waiting incident it can reach."""
         self._origins_memo = None
         store.set_crew_status(self._connection, crew_id, "available")
+        self.changed(crews=[crew_id])
         return self.take_waiting(crew_id, now)
 
     def take_waiting(self, crew_id: int, now: datetime) -> int | None:
@@ -249,7 +281,7 @@ class Dispatcher:
         if crew is None:
             return None
         if crew["node"] is None:  # nowhere on the roads to start from: it can take nothing, others may
-            store.unqueue_jobs(self._connection, crew_id)
+            self.changed(store.unqueue_jobs(self._connection, crew_id), taken_from=crew_id)
             return None
         waiting = [i for i in store.waiting(self._connection) if i["queued_crew_id"] in (None, crew_id)]
         times = graph.seconds_from(crew["node"], [i["road_node_id"] for i in waiting], self.settings.routing_horizon_s)
@@ -260,7 +292,7 @@ class Dispatcher:
             elif incident["queued_crew_id"] == crew_id:
                 stranded.append(incident["id"])
         if stranded:
-            store.unqueue_jobs(self._connection, crew_id, stranded)
+            self.changed(store.unqueue_jobs(self._connection, crew_id, stranded), taken_from=crew_id)
 
         def order(pair):
             incident, seconds = pair

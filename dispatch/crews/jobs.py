@@ -19,7 +19,6 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from dispatch.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
-from dispatch.core.events import EventPublisher
 from dispatch.crews import store as crew_store
 from dispatch.crews.assignment import Dispatcher
 from dispatch.incidents import store
@@ -108,15 +107,19 @@ def _arrival(connection: Connection, crew_id: int, incident_id: int, at: datetim
 
 
 def recheck_arrivals(connection: Connection, crew_id: int, first_at: datetime, last_at: datetime, radius_m: float,
-                     max_age_s: float) -> None:
+                     max_age_s: float) -> set[int]:
     """Positions that arrive after an arrival reported without a location may prove it (or not):
     check such arrivals within reach of the new positions again, as if they had come in time.
-    The caller holds the crew's report lock (:func:`dispatch.crews.store.lock_crew_reports`)."""
+    The caller holds the crew's report lock (:func:`dispatch.crews.store.lock_crew_reports`).
+    Returns the incidents checked again."""
     reach = timedelta(seconds=max_age_s)
+    checked = set()
     for event in store.arrivals_without_place(connection, crew_id, first_at - reach, last_at + reach):
         store.merge_event_data(connection, event["id"], _arrival(
             connection, crew_id, event["incident_id"], event["at"], None, radius_m, max_age_s))
         store.refresh_arrival_flag(connection, event["incident_id"])
+        checked.add(event["incident_id"])
+    return checked
 
 
 def _check_clocks(incident: dict[str, Any], event: str, at: datetime) -> None:
@@ -149,12 +152,12 @@ def _answer(incident_id: int, status: str, event: str, at: datetime, data: dict[
     return {"incident": incident_id, "status": status, "allowed_next": next_steps(status), "event": shown}
 
 
-def record_crew_event(session: Session, dispatcher: Dispatcher, events: EventPublisher, identity: CrewUser,
-                      incident_id: int, event: str, at: datetime, key: str, *, position: tuple[float, float] | None,
-                      note: str | None, cause: str | None, now: datetime, arrival_radius_m: float,
+def record_crew_event(session: Session, dispatcher: Dispatcher, identity: CrewUser, incident_id: int, event: str,
+                      at: datetime, key: str, *, position: tuple[float, float] | None, note: str | None,
+                      cause: str | None, now: datetime, arrival_radius_m: float,
                       position_max_age_s: float) -> tuple[dict[str, Any], bool]:
-    """Apply one event from a crew's phone to its own job. Commits, then publishes it for the live
-    map (a replay publishes nothing: it changed nothing).
+    """Apply one event from a crew's phone to its own job, with its live messages. Commits (a
+    replay writes nothing: it changed nothing).
 
     Returns the answer and whether it is a replay (the key was seen: nothing written).
     """
@@ -209,7 +212,6 @@ def record_crew_event(session: Session, dispatcher: Dispatcher, events: EventPub
     if reached != status:
         dispatcher.follow_job(incident["crew_id"], reached, now)
         status = reached
+    dispatcher.record_messages(now, [incident_id])
     session.commit()
-    events.publish("incidents", {"incident": incident_id, "event": event, "at": at, "status": status,
-                                 "actor": identity.username, "crew": identity.crew, **data})
     return _answer(incident_id, status, event, at, data), False

@@ -1,17 +1,13 @@
 """Repair crews: records, duty, and positions from their phones.
 
-The newest position of each crew lives in Redis (GEO set ``dispatch:crews``, for the live map)
-and on the crew's row; every position goes to the history table. Redis can be lost: the
-database is the record.
+The newest position of each crew is kept on the crew's row (and sent to the live map through the
+outbox); every position goes to the history table.
 """
 from __future__ import annotations
 
-import json
-import logging
-from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
-import redis
 from sqlalchemy.orm import Session
 
 from dispatch.core import clock
@@ -20,12 +16,8 @@ from dispatch.crews import assignment_store as dispatch_store
 from dispatch.crews import store
 from dispatch.crews.assignment import Dispatcher
 from dispatch.crews.jobs import recheck_arrivals
-
-log = logging.getLogger(__name__)
-POSITIONS_KEY = "dispatch:crews"
-POSITION_TIMES_KEY = "dispatch:crews:at"
-#: Each crew's newest position, for the live map.
-POSITIONS_CHANNEL = "dispatch:positions"
+from dispatch.crews.messages import record_crews
+from dispatch.incidents.messages import record_incidents
 
 
 def _depot(session: Session, code: str) -> int:
@@ -51,7 +43,8 @@ def _members(members: list[str] | int) -> dict[str, Any]:
 
 def create_crew(session: Session, dispatcher: Dispatcher, *, code: str, name: str, depot: str,
                 members: list[str] | int, phone: str, skills: list[str], on_duty: bool) -> dict[str, Any]:
-    """Create a crew; on duty, it takes the most urgent waiting incident it can. Commits."""
+    """Create a crew; on duty, it takes the most urgent waiting incident it can. Commits, with the
+    live messages."""
     depot_id = _depot(session, depot)
     created = store.insert_crew(session.connection(), code=code, name=name, depot_id=depot_id,
                                 **_members(members), phone=phone, skills=skills, on_duty=on_duty)
@@ -60,13 +53,15 @@ def create_crew(session: Session, dispatcher: Dispatcher, *, code: str, name: st
         raise Conflict(f"crew {code!r} exists already")
     if on_duty:
         dispatcher.take_waiting(created, clock.now())
+    dispatcher.changed(crews=[created])
+    dispatcher.record_messages(clock.now())
     session.commit()
     return crew_or_404(session, code)
 
 
 def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Change a crew's record or duty; a crew coming on duty takes the most urgent waiting
-    incident it can, one going off duty gives its queued jobs back. Commits."""
+    incident it can, one going off duty gives its queued jobs back. Commits, with the live messages."""
     current = crew_or_404(session, code)
     columns = {k: v for k, v in changes.items() if k in ("name", "phone", "skills")}
     if "depot" in changes:
@@ -83,37 +78,31 @@ def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: di
         store.update_crew(session.connection(), current["id"], columns)
     if coming_on:
         dispatcher.take_waiting(current["id"], clock.now())
-    elif changes.get("on_duty") is False and dispatch_store.unqueue_jobs(session.connection(), current["id"]):
+    elif changes.get("on_duty") is False and (returned := dispatch_store.unqueue_jobs(session.connection(),
+                                                                                     current["id"])):
+        dispatcher.changed(returned, taken_from=current["id"])
         dispatcher.fill_free_crews(clock.now())
+    if "status" in columns:
+        dispatcher.changed(crews=[current["id"]])
+    dispatcher.record_messages(clock.now())
     session.commit()
     return crew_or_404(session, code)
 
 
-def record_positions(session: Session, client: redis.Redis, crew: dict[str, Any], positions: list[dict[str, Any]],
-                     *, arrival_radius_m: float, position_max_age_s: float) -> int:
-    """Store a batch of positions of ``crew`` (its id and code); the newest becomes the crew's own,
-    and arrivals reported without a location near these times are checked again. Commits.
-    Returns how many were new (a replayed batch stores nothing twice)."""
+def record_positions(session: Session, crew: dict[str, Any], positions: list[dict[str, Any]], *,
+                     arrival_radius_m: float, position_max_age_s: float) -> int:
+    """Store a batch of positions of ``crew`` (its id and code); the newest becomes the crew's own
+    (and the live map's), and arrivals reported without a location near these times are checked
+    again. Commits. Returns how many were new (a replayed batch stores nothing twice)."""
     connection = session.connection()
     store.lock_crew_reports(connection, crew["id"])
     stored = store.add_positions(connection, crew["id"], positions)
     newest = max(positions, key=lambda p: p["at"])
     is_newest = store.set_latest_position(connection, crew["id"], newest["at"], newest["lon"], newest["lat"])
     if stored:
-        recheck_arrivals(connection, crew["id"], min(p["at"] for p in positions), newest["at"], arrival_radius_m,
-                         position_max_age_s)
-    session.commit()
+        record_incidents(connection, recheck_arrivals(connection, crew["id"], min(p["at"] for p in positions),
+                                                      newest["at"], arrival_radius_m, position_max_age_s))
     if is_newest:
-        _publish_position(client, crew["code"], newest["lon"], newest["lat"], newest["at"])
+        record_crews(connection, [crew["id"]], clock.now() - timedelta(seconds=position_max_age_s))
+    session.commit()
     return stored
-
-
-def _publish_position(client: redis.Redis, code: str, lon: float, lat: float, at: datetime) -> None:
-    try:
-        pipe = client.pipeline()
-        pipe.geoadd(POSITIONS_KEY, (lon, lat, code))
-        pipe.hset(POSITION_TIMES_KEY, code, at.isoformat())
-        pipe.publish(POSITIONS_CHANNEL, json.dumps({"crew": code, "lon": lon, "lat": lat, "at": at.isoformat()}))
-        pipe.execute()
-    except redis.RedisError as why:
-        log.warning("live position of %s not kept in Redis: %s", code, why)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
@@ -38,11 +38,13 @@ class TopologyCache:
             return self._topology
 
 
-def operate_switch(session: Session, topologies: TopologyCache, code: str, is_open: bool) -> bool:
+def operate_switch(session: Session, topologies: TopologyCache, code: str, is_open: bool, *,
+                   rehomed: Callable[[list[int]], object]) -> bool:
     """Open or close switch ``code``; return whether its state changed. Commits.
 
     Open incidents move to the source that feeds their device now, so that later calls from
-    there are grouped with them.
+    there are grouped with them; ``rehomed(ids)`` is called with those whose source changed, in
+    the same transaction (incidents, which live above the grid, write their live messages).
     """
     connection = session.connection()
     before = store.set_switch_open(connection, code, is_open)
@@ -55,7 +57,7 @@ def operate_switch(session: Session, topologies: TopologyCache, code: str, is_op
         for incident_id, kind, device_id in store.open_device_incidents(connection):
             area = topology.area_of_device.get((kind, device_id))
             homes.append((incident_id, None if area is None else topology.area_source[area]))
-        store.rehome_incidents(connection, homes)
+        rehomed(store.rehome_incidents(connection, homes))
         bump_map_version(connection)
         session.commit()
         topologies.adopt(topology)

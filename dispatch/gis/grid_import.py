@@ -167,12 +167,12 @@ def _import_grid(session: Session, directory: Path) -> ImportSummary:
         changed = {r.layer for r in summary.layers if r.inserted or r.updated}
         if changed & TOPOLOGY_LAYERS:
             bump_topology_version(session.connection())
-        if changed & TILE_LAYERS.keys():
-            bump_map_version(session.connection())
         if "roads" in changed:
             road_store.bump_road_version(session.connection())
         if summary.result("roads") is not None:
             _flag_routable_roads(session, summary)
+        if changed & TILE_LAYERS.keys():  # last: an outbox message holds back later ones until commit
+            bump_map_version(session.connection())
         session.commit()
     except DBAPIError as why:
         session.rollback()

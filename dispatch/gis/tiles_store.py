@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from dispatch.core import outbox
+
 #: Tile resolution, and the border drawn beyond it so that lines and labels join across tiles.
 EXTENT = 4096
 BUFFER = 64
@@ -53,10 +55,13 @@ def map_version(connection: Connection) -> int:
 
 
 def bump_map_version(connection: Connection) -> int:
-    """Every cached tile is stale (an import changed a layer, a switch changed state)."""
-    return connection.execute(text(
+    """Every cached tile is stale (an import changed a layer, a switch changed state): the live
+    map is told to reload its tiles (a ``map`` message)."""
+    version = connection.execute(text(
         "UPDATE grid_state SET map_version = nextval('grid_versions') WHERE id = 1 RETURNING map_version"
     )).scalar_one()
+    outbox.record(connection, "map", {"version": version})
+    return version
 
 
 def tile(connection: Connection, name: str, z: int, x: int, y: int) -> bytes:

@@ -57,19 +57,21 @@ def open_device_incidents(connection: Connection) -> list[tuple[int, str, int]]:
         "WHERE status IN ('new', 'assigned', 'accepted', 'en_route', 'on_site') AND device_id IS NOT NULL"))]
 
 
-def rehome_incidents(connection: Connection, homes: list[tuple[int, int | None]]) -> None:
-    """Set the feeding source of incidents (and of their reports) after switching."""
+def rehome_incidents(connection: Connection, homes: list[tuple[int, int | None]]) -> list[int]:
+    """Set the feeding source of incidents (and of their reports) after switching; returns the
+    incidents whose source changed."""
     if not homes:
-        return
+        return []
     ids, sources = [i for i, _ in homes], [s for _, s in homes]
-    connection.execute(text(
+    moved = connection.execute(text(
         "UPDATE incidents i SET source_id = h.source_id FROM unnest(CAST(:ids AS bigint[]), CAST(:sources AS int[])) "
-        "AS h(id, source_id) WHERE i.id = h.id AND i.source_id IS DISTINCT FROM h.source_id"),
-        {"ids": ids, "sources": sources})
+        "AS h(id, source_id) WHERE i.id = h.id AND i.source_id IS DISTINCT FROM h.source_id RETURNING i.id"),
+        {"ids": ids, "sources": sources}).scalars().all()
     connection.execute(text(
         "UPDATE reports r SET source_id = i.source_id FROM incidents i "
         "WHERE r.incident_id = i.id AND i.id = ANY(:ids) AND r.source_id IS DISTINCT FROM i.source_id"),
         {"ids": ids})
+    return moved
 
 
 def critical_customers(connection: Connection, buses: list[int]) -> list[dict[str, Any]]:

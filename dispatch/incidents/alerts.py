@@ -4,16 +4,19 @@ acknowledgement (who, when) is kept in the incident's timeline.
 
 An alert is the timeline event that raised it (the sweeper's warning, the opening of a hazard
 incident); acknowledging adds an ``alert_acknowledged`` event naming it. Alerts of incidents no
-longer open leave the desk's list: the incident's end has answered them.
+longer open leave the desk's list: the incident's end has answered them. Each alert, and each
+acknowledgement, goes to every desk as an ``alert`` message of the live stream (the outbox), in
+the transaction that records it.
 """
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from dispatch.core import outbox
 from dispatch.core.errors import NotFound
 from dispatch.incidents import store
 from dispatch.incidents.models import SLA_EVENT_TYPES
@@ -40,8 +43,20 @@ def open_alerts(session: Session, scope: tuple[str, ...] = ()) -> list[dict[str,
     return [dict(r) | {"acknowledged_by": None, "acknowledged_at": None} for r in rows.mappings()]
 
 
+def record_alerts(connection: Connection, event_ids: Iterable[int]) -> None:
+    """Send the desk an ``alert`` message, as GET /api/v1/alerts lists it, for each of these
+    timeline events that raises an alert (in id order)."""
+    rows = connection.execute(text(
+        f"SELECT e.id, e.incident_id AS incident, {KIND}, e.at FROM incident_events e "
+        f"JOIN incidents i ON i.id = e.incident_id WHERE e.id = ANY(:ids) AND {ALERT} ORDER BY e.id"),
+        {"ids": sorted(set(event_ids))})
+    for alert in rows.mappings().all():
+        outbox.record(connection, "alert", dict(alert) | {"acknowledged_by": None, "acknowledged_at": None})
+
+
 def acknowledge(session: Session, alert_id: int, now: datetime, actor: str) -> dict[str, Any]:
-    """Record that ``actor`` has seen the alert; acknowledging it again changes nothing. Commits."""
+    """Record that ``actor`` has seen the alert (and tell every desk); acknowledging it again
+    changes nothing. Commits."""
     connection = session.connection()
     alert = connection.execute(text(
         f"SELECT e.id, e.incident_id AS incident, {KIND}, e.at, {ALERT} AS is_alert "
@@ -53,10 +68,11 @@ def acknowledge(session: Session, alert_id: int, now: datetime, actor: str) -> d
     seen = connection.execute(text(
         "SELECT actor, at FROM incident_events WHERE incident_id = :incident AND type = 'alert_acknowledged' "
         "AND data->>'alert' = :alert"), {"incident": alert["incident"], "alert": str(alert_id)}).first()
+    answer = {k: alert[k] for k in ("id", "incident", "kind", "percent", "at")}
     if seen is None:
         store.add_event(connection, alert["incident"], "alert_acknowledged", now,
                         {"alert": alert_id, "kind": alert["kind"]}, actor)
         seen = (actor, now)
+        outbox.record(connection, "alert", answer | {"acknowledged_by": actor, "acknowledged_at": now})
     session.commit()
-    return {k: alert[k] for k in ("id", "incident", "kind", "percent", "at")} | {"acknowledged_by": seen[0],
-                                                                     "acknowledged_at": seen[1]}
+    return answer | {"acknowledged_by": seen[0], "acknowledged_at": seen[1]}

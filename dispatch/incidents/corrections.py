@@ -14,7 +14,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dispatch.core.errors import Conflict, InvalidInput, NotFound
-from dispatch.core.events import EventPublisher
 from dispatch.gis.grid import TopologyCache
 from dispatch.incidents import store
 from dispatch.incidents.intake import MERGEABLE, device_fields
@@ -34,9 +33,10 @@ def _lock(session: Session, incident_ids: list[int]) -> dict[int, dict[str, Any]
     return found
 
 
-def merge(session: Session, dispatcher: CrewDispatch, events: EventPublisher, incident_id: int, into: int,
-          now: datetime, actor: str) -> dict[str, Any]:
-    """Merge ``incident_id`` into ``into``: its calls move over, its crew is freed. Commits."""
+def merge(session: Session, dispatcher: CrewDispatch, incident_id: int, into: int, now: datetime,
+          actor: str) -> dict[str, Any]:
+    """Merge ``incident_id`` into ``into``: its calls move over, its crew is freed. Commits, with
+    the live messages."""
     if incident_id == into:
         raise InvalidInput("an incident cannot be merged into itself")
     incidents = _lock(session, [incident_id, into])
@@ -55,17 +55,16 @@ def merge(session: Session, dispatcher: CrewDispatch, events: EventPublisher, in
     if merged["crew_id"] is not None and merged["crew_id"] != survivor["crew_id"]:
         dispatcher.release(merged["crew_id"], now)
     dispatcher.assign_best(into, now)
+    dispatcher.record_messages(now, [incident_id, into])
     session.commit()
-    for changed, change in ((incident_id, "merged"), (into, "absorbed")):
-        events.publish("incidents", {"incident": changed, "event": change, "at": now, "actor": actor})
     return {"incident": incident_id, "into": into}
 
 
-def move_call(session: Session, topologies: TopologyCache, dispatcher: CrewDispatch, events: EventPublisher,
-              report_id: int, target: int | None, now: datetime, actor: str) -> dict[str, Any]:
+def move_call(session: Session, topologies: TopologyCache, dispatcher: CrewDispatch, report_id: int,
+              target: int | None, now: datetime, actor: str) -> dict[str, Any]:
     """Move one call to incident ``target``, or to a new incident of its own when ``target`` is
     None (at the caller's transformer, or the caller's place). An incident left without calls is
-    cancelled and its crew freed. Commits."""
+    cancelled and its crew freed. Commits, with the live messages."""
     connection = session.connection()
     call = connection.execute(text(
         "SELECT r.id, r.incident_id, r.bus_id, r.received_at, r.hazard, r.zone_id, r.zone_defaulted, "
@@ -98,9 +97,8 @@ def move_call(session: Session, topologies: TopologyCache, dispatcher: CrewDispa
         if left["crew_id"] is not None:
             dispatcher.release(left["crew_id"], now)
     dispatcher.assign_best(target, now)
+    dispatcher.record_messages(now, [source, target])
     session.commit()
-    for changed in (source, target):
-        events.publish("incidents", {"incident": changed, "event": "call_moved", "at": now, "actor": actor})
     return {"report": report_id, "incident": target, "from": source}
 
 

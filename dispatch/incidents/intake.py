@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from dispatch.core import clock
 from dispatch.core.config import Settings
-from dispatch.core.events import EventPublisher
 from dispatch.gis.grid import TopologyCache
 from dispatch.gis.inference import Call, Rules, predict
 from dispatch.gis.topology import Device, Topology
 from dispatch.incidents import locating_store as places
 from dispatch.incidents import store
+from dispatch.incidents.alerts import record_alerts
 from dispatch.incidents.interfaces import CrewDispatch
 from dispatch.incidents.locating import Located, Locators, locate
 from dispatch.incidents.models import OPEN_INCIDENT_STATUSES
@@ -71,17 +71,17 @@ def device_fields(connection: Connection, topology: Topology, device: Device | N
 
 class ReportIntake:
     def __init__(self, session: Session, settings: Settings, topologies: TopologyCache,
-                 dispatcher: CrewDispatch, events: EventPublisher):
+                 dispatcher: CrewDispatch):
         self.session = session
         self.settings = settings
         self.topologies = topologies
-        self.events = events
         self.dispatcher = dispatcher
         self.rules = Rules(settings.inference_min_calls, settings.inference_min_share,
                            settings.inference_outage_penalty)
 
     def submit(self, report: NewReport) -> Intake:
-        """Store the report and its incident; the same ``external_id`` again returns the first."""
+        """Store the report and its incident, and write what changed to the outbox; the same
+        ``external_id`` again returns the first (and writes nothing)."""
         connection = self.session.connection()
         if report.external_id is not None:
             existing = store.report_by_external_id(connection, report.external_id)
@@ -92,7 +92,7 @@ class ReportIntake:
         hazard = report.hazard or report.kind in HAZARD_KINDS
         deadline = arrival_deadline(report.received_at, located.zone_class,
                                     located.zone and located.zone["arrival_target_min"])
-        incident_id, changes = self._incident_for(report, located, hazard, deadline, topology)
+        incident_id, merged = self._incident_for(report, located, hazard, deadline, topology)
         try:
             report_id = store.insert_report(
                 connection, external_id=report.external_id, channel=report.channel,
@@ -106,10 +106,12 @@ class ReportIntake:
                 zone_defaulted=located.zone_defaulted, source_id=located.source_id,
                 arrival_deadline=deadline, distance_m=located.distance_m, incident_id=incident_id)
             store.refresh_incident(connection, incident_id)
-            if self.dispatcher.assign_best(incident_id, clock.now()) is not None:
-                changes.append("assigned")
+            self.dispatcher.assign_best(incident_id, clock.now())
             summary = store.incident_summary(connection, incident_id)
             located_view = self._located_view(report_id, topology)
+            self.dispatcher.record_messages(clock.now(), [incident_id, *merged])
+            if hazard:  # a hazard opens an incident of its own: its opening is the alert
+                record_alerts(connection, store.event_ids(connection, incident_id, "opened"))
             self.session.commit()
         except IntegrityError as why:
             # Another request stored the same external_id first: answer with that one.
@@ -117,7 +119,6 @@ class ReportIntake:
             if getattr(why.orig.diag, "constraint_name", None) != "uq_reports_external_id":
                 raise
             return self._repeat(store.report_by_external_id(self.session.connection(), report.external_id))
-        self.events.publish("incidents", {"report": report_id, "incident": incident_id, "changes": changes})
         return Intake(report_id, True, located_view, summary)
 
     def _repeat(self, report_id: int) -> Intake:
@@ -130,9 +131,10 @@ class ReportIntake:
     # -- choosing the incident -------------------------------------------------------------------
 
     def _incident_for(self, report: NewReport, located: Located, hazard: bool, deadline: datetime,
-                      topology: Topology) -> tuple[int, list[str]]:
+                      topology: Topology) -> tuple[int, list[int]]:
+        """The incident the report joins, and the incidents merged into it."""
         if located.method is None or located.area is None or located.source_id is None or hazard:
-            return self._open(report, located, hazard, deadline, topology, located.area), ["opened"]
+            return self._open(report, located, hazard, deadline, topology, located.area), []
         connection = self.session.connection()
         store.lock_source(connection, located.source_id)
         since = report.received_at - timedelta(minutes=self.settings.inference_window_min)
@@ -144,7 +146,7 @@ class ReportIntake:
         holding = [i for i in incidents if i["area"] is not None and topology.is_within(located.area, i["area"])
                    and (i["status"] != "new" or i["last_report_at"] >= since)]
         if holding:
-            return max(holding, key=lambda i: topology.area_depth[i["area"]])["id"], ["attached"]
+            return max(holding, key=lambda i: topology.area_depth[i["area"]])["id"], []
         rows = store.active_calls(connection, located.source_id, since)
         calls = [Call(row["customer_id"] or ("report", row["id"]), area, row["transformer_id"])
                  for row in rows if (area := topology.area_of_bus(row["bus_id"])) is not None]
@@ -156,14 +158,14 @@ class ReportIntake:
         members = [i for i in incidents if i["area"] is not None and i["id"] in recent
                    and topology.is_within(i["area"], target)]
         if not members:
-            return self._open(report, located, False, deadline, topology, target), ["opened"]
+            return self._open(report, located, False, deadline, topology, target), []
         # The incident furthest along (a crew on the way) carries on; others not yet under way
         # are merged into it; one whose crew is already moving is left alone.
         survivor = max(members, key=lambda i: (PROGRESS.index(i["status"]), -i["id"]))
         if survivor["area"] != target:
             self._move(survivor, target, topology, report.received_at)
         others = [i["id"] for i in members if i["id"] != survivor["id"] and i["status"] in MERGEABLE]
-        changes = ["rolled_up"]
+        merged: list[int] = []
         if others:
             crews = store.crews_of(connection, others)
             merged = store.merge_incidents(connection, survivor["id"], others)
@@ -173,8 +175,7 @@ class ReportIntake:
                 store.add_event(connection, other, "merged", report.received_at, {"into": survivor["id"]})
                 store.refresh_incident(connection, other)
             store.add_event(connection, survivor["id"], "absorbed", report.received_at, {"incidents": merged})
-            changes.append("merged")
-        return survivor["id"], changes
+        return survivor["id"], merged
 
     def _open(self, report: NewReport, located: Located, hazard: bool, deadline: datetime,
               topology: Topology, area: int | None) -> int:

@@ -1,7 +1,8 @@
 """What the incident workflows ask of crew dispatch, which lives above them.
 
 Taking a report in sends a crew at once, an incident restored or merged frees its crew, and the
-sweeper asks for driving times; but crews (``dispatch.crews``) build on incidents, not the other
+sweeper asks for driving times; and every change a screen shows is written to the outbox with
+the crews it concerns; but crews (``dispatch.crews``) build on incidents, not the other
 way round. So these workflows are handed an object with this shape:
 :class:`dispatch.crews.assignment.Dispatcher` is the one the application passes. It must work on
 the same session as the workflow, whose transaction it joins: the workflow commits both.
@@ -9,7 +10,7 @@ the same session as the workflow, whose transaction it joins: the workflow commi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Iterable, Protocol
 
 
 class CrewDispatch(Protocol):
@@ -27,3 +28,7 @@ class CrewDispatch(Protocol):
 
     def fill_free_crews(self, now: datetime) -> list[int]:
         """Give every free crew the most urgent waiting incident it can take."""
+
+    def record_messages(self, now: datetime, incident_ids: Iterable[int] = ()) -> None:
+        """Write the live messages of ``incident_ids`` and of every incident and crew dispatch
+        changed in this unit of work to the outbox, once each; call it just before committing."""

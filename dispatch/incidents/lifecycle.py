@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dispatch.core import clock
 from dispatch.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from dispatch.core.events import EventPublisher
 from dispatch.incidents import store as incident_store
 from dispatch.incidents.interfaces import CrewDispatch
 from dispatch.incidents.sla import restore_deadline
@@ -51,10 +51,10 @@ def stamp(incident: dict[str, Any], event: str, at: datetime) -> dict[str, Any]:
     return columns
 
 
-def record_event(session: Session, dispatcher: CrewDispatch, events: EventPublisher, incident_id: int, event: str,
-                 at: datetime, actor: str, lon: float | None = None, lat: float | None = None,
-                 note: str | None = None, cause: str | None = None) -> dict[str, Any]:
-    """Apply a lifecycle event from the desk. Commits, then publishes it for the live map."""
+def record_event(session: Session, dispatcher: CrewDispatch, incident_id: int, event: str, at: datetime, actor: str,
+                 lon: float | None = None, lat: float | None = None, note: str | None = None,
+                 cause: str | None = None) -> dict[str, Any]:
+    """Apply a lifecycle event from the desk, with its live messages. Commits."""
     connection = session.connection()
     incident = incident_store.lock_for_event(connection, incident_id)
     if incident is None:
@@ -75,6 +75,6 @@ def record_event(session: Session, dispatcher: CrewDispatch, events: EventPublis
     if event == "on_site":
         incident_store.refresh_arrival_flag(connection, incident_id)
     dispatcher.follow_job(incident["crew_id"], status, at)
+    dispatcher.record_messages(clock.now(), [incident_id])
     session.commit()
-    events.publish("incidents", {"incident": incident_id, "event": event, "at": at, "status": status, "actor": actor})
     return {"id": incident_id, "status": status, "allowed_next": allowed_events(status)}

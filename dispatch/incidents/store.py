@@ -109,16 +109,24 @@ def refresh_incident(connection: Connection, incident_id: int) -> None:
 
 def add_event(connection: Connection, incident_id: int, event_type: str, at: datetime,
               data: dict[str, Any] | None = None, actor: str | None = "system", lon: float | None = None,
-              lat: float | None = None, note: str | None = None, idempotency_key: str | None = None) -> bool:
-    """Add a row to the incident's timeline; False when it was there already (the SLA warnings,
-    which a unique index lets in once, and a phone's event by its Idempotency-Key). ``at`` is when it
-    happened; the row also keeps when we recorded it, by the application's clock."""
+              lat: float | None = None, note: str | None = None, idempotency_key: str | None = None) -> int | None:
+    """Add a row to the incident's timeline and return its id; None when it was there already
+    (the SLA warnings, which a unique index lets in once, and a phone's event by its
+    Idempotency-Key). ``at`` is when it happened; the row also keeps when we recorded it, by the
+    application's clock."""
     return connection.execute(text(
         "INSERT INTO incident_events (incident_id, type, at, recorded_at, actor, geom, note, data, idempotency_key) "
         f"VALUES (:id, :type, :at, :recorded_at, :actor, {POINT}, :note, CAST(:data AS jsonb), :key) "
         "ON CONFLICT DO NOTHING RETURNING id"
     ), {"id": incident_id, "type": event_type, "at": at, "recorded_at": clock.now(), "actor": actor, "lon": lon,
-        "lat": lat, "note": note, "data": json.dumps(data or {}), "key": idempotency_key}).scalar() is not None
+        "lat": lat, "note": note, "data": json.dumps(data or {}), "key": idempotency_key}).scalar()
+
+
+def event_ids(connection: Connection, incident_id: int, event_type: str) -> list[int]:
+    """The ids of an incident's timeline events of one type."""
+    return connection.execute(text(
+        "SELECT id FROM incident_events WHERE incident_id = :id AND type = :type ORDER BY id"),
+        {"id": incident_id, "type": event_type}).scalars().all()
 
 
 def event_by_key(connection: Connection, actor: str, key: str) -> dict[str, Any] | None:

@@ -1,10 +1,12 @@
 """The SLA sweeper: every open incident's clocks, checked on a timer; each at_risk, breached and
-restoration_breached warning is recorded (event row) and published once, however many sweepers
-run (a unique index on the event table decides).
+restoration_breached warning is recorded (event row) and sent to the desk (the incident's message
+and an alert, through the outbox) once, however many sweepers run (a unique index on the event
+table decides).
 
 Before a deadline, warnings escalate in levels (SLA_WARNING_LEVELS: at 50 % of the time to the
 deadline the crew is warned, at 80 % the supply station head, at 90 % the desk...): each level is a
-``deadline_warning`` event naming whom it is for, recorded once per clock (its key says which)."""
+``deadline_warning`` event naming whom it is for, recorded once per clock (its key says which); a
+level for the desk is an alert too."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from dispatch.core.events import EventPublisher
+from dispatch.incidents.alerts import record_alerts
 from dispatch.incidents.interfaces import CrewDispatch
 from dispatch.incidents.sla import states
 from dispatch.incidents.store import OPEN, add_event
@@ -47,7 +49,7 @@ def levels_reached(incident: dict[str, Any], now: datetime,
     return clock_name, [(percent, who) for percent, who in levels if share >= percent]
 
 
-def sweep(session: Session, dispatcher: CrewDispatch, events: EventPublisher, now: datetime,
+def sweep(session: Session, dispatcher: CrewDispatch, now: datetime,
           levels: tuple[tuple[int, str], ...] = ()) -> list[tuple[int, str]]:
     """Check every open incident at ``now``; return the warnings recorded by this sweep (a level
     as ``deadline_warning:<percent>``). Commits."""
@@ -55,25 +57,27 @@ def sweep(session: Session, dispatcher: CrewDispatch, events: EventPublisher, no
     incidents = [dict(r) for r in connection.execute(text(
         "SELECT id, status, crew_id, first_report_at, arrival_deadline, on_site_at, restore_deadline, restored_at "
         f"FROM incidents WHERE status IN {OPEN} ORDER BY id")).mappings()]
-    recorded = []
+    recorded, events = [], []
     for incident in incidents:
         clock_name, reached = levels_reached(incident, now, levels)
         for percent, who in reached:
             key = f"{incident['id']}:{clock_name}:{percent}"
-            if add_event(connection, incident["id"], "deadline_warning", now,
-                         {"clock": clock_name, "percent": percent, "notify": who}, "sla-sweeper",
-                         idempotency_key=key):
+            if event := add_event(connection, incident["id"], "deadline_warning", now,
+                                  {"clock": clock_name, "percent": percent, "notify": who}, "sla-sweeper",
+                                  idempotency_key=key):
                 recorded.append((incident["id"], f"deadline_warning:{percent}"))
+                events.append(event)
     slas = current_sla(dispatcher, incidents, now)
     for incident in incidents:
         clocks = slas[incident["id"]]
         warning = warning_for(incident, clocks)
         if warning is None:
             continue
-        if add_event(connection, incident["id"], warning, now, {"eta_s": clocks["eta_s"]}, "sla-sweeper"):
+        if event := add_event(connection, incident["id"], warning, now, {"eta_s": clocks["eta_s"]}, "sla-sweeper"):
             recorded.append((incident["id"], warning))
+            events.append(event)
     dispatcher.fill_free_crews(now)  # a crew left idle by a race or a lifted closure
+    dispatcher.record_messages(now, [incident_id for incident_id, _ in recorded])
+    record_alerts(connection, events)
     session.commit()
-    for incident_id, warning in recorded:
-        events.publish("sla", {"incident": incident_id, "type": warning, "at": now})
     return recorded

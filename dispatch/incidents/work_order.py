@@ -18,10 +18,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dispatch.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from dispatch.core.events import EventPublisher
 from dispatch.incidents import store
 from dispatch.incidents.interfaces import CrewDispatch
 from dispatch.incidents.lifecycle import record_event
+from dispatch.incidents.messages import record_incidents
 from dispatch.incidents.models import OPEN_INCIDENT_STATUSES
 
 STEPS = ("received", "dispatched", "accepted", "set_out", "arrived", "restored", "closing_report", "archived")
@@ -60,8 +60,8 @@ def closing_report(session: Session, incident_id: int) -> dict[str, Any] | None:
             "returned_because": review and review["data"].get("reason")}
 
 
-def mark_customer_side(session: Session, events: EventPublisher, incident_id: int, reason: str,
-                       agreed_arrival: datetime, now: datetime, actor: str) -> dict[str, Any]:
+def mark_customer_side(session: Session, incident_id: int, reason: str, agreed_arrival: datetime, now: datetime,
+                       actor: str) -> dict[str, Any]:
     """The fault is the customer's own: the arrival is due at the time agreed with them. Commits."""
     connection = session.connection()
     incident = store.lock_for_event(connection, incident_id)
@@ -79,12 +79,12 @@ def mark_customer_side(session: Session, events: EventPublisher, incident_id: in
     store.add_event(connection, incident_id, "customer_side", now,
                     {"reason": reason, "agreed_arrival": agreed_arrival.isoformat(),
                      "target_deadline": previous.isoformat()}, actor)
+    record_incidents(connection, [incident_id])
     session.commit()
-    events.publish("incidents", {"incident": incident_id, "event": "customer_side", "at": now, "actor": actor})
     return {"id": incident_id, "customer_side": reason, "arrival_deadline": agreed_arrival}
 
 
-def submit_closing_report(session: Session, events: EventPublisher, incident_id: int, report: dict[str, Any],
+def submit_closing_report(session: Session, incident_id: int, report: dict[str, Any],
                           causes: frozenset[str], now: datetime, actor: str, crew_id: int | None = None,
                           key: str | None = None) -> dict[str, Any]:
     """A crew's closing report (``crew_id``: only for its own job; a phone's report sent again with
@@ -117,13 +117,13 @@ def submit_closing_report(session: Session, events: EventPublisher, incident_id:
             "arrived_at", f"is before setting out at {times['departed_at'].isoformat()}")])
     data = {**report, **{k: v and v.isoformat() for k, v in times.items()}}
     store.add_event(connection, incident_id, "closing_report", now, data, actor, idempotency_key=key)
+    record_incidents(connection, [incident_id])
     session.commit()
-    events.publish("incidents", {"incident": incident_id, "event": "closing_report", "at": now, "actor": actor})
     return closing_report(session, incident_id)
 
 
-def review_closing_report(session: Session, dispatcher: CrewDispatch, events: EventPublisher, incident_id: int,
-                          accept: bool, reason: str | None, now: datetime, actor: str) -> dict[str, Any]:
+def review_closing_report(session: Session, dispatcher: CrewDispatch, incident_id: int, accept: bool,
+                          reason: str | None, now: datetime, actor: str) -> dict[str, Any]:
     """The desk accepts the closing report (the order is archived: closed) or sends it back. Commits."""
     connection = session.connection()
     if store.lock_for_event(connection, incident_id) is None:
@@ -133,10 +133,9 @@ def review_closing_report(session: Session, dispatcher: CrewDispatch, events: Ev
         raise Conflict(f"incident {incident_id} has no closing report waiting for review")
     if accept:
         store.add_event(connection, incident_id, "closing_report_accepted", now, {}, actor)
-        record_event(session, dispatcher, events, incident_id, "closed", now, actor)  # commits
+        record_event(session, dispatcher, incident_id, "closed", now, actor)  # commits, with the messages
     else:
         store.add_event(connection, incident_id, "closing_report_returned", now, {"reason": reason}, actor)
+        record_incidents(connection, [incident_id])
         session.commit()
-        events.publish("incidents", {"incident": incident_id, "event": "closing_report_returned", "at": now,
-                                     "actor": actor})
     return closing_report(session, incident_id)

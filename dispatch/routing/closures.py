@@ -1,5 +1,6 @@
 """Road closures: a tree across the road, a flooded underpass. Routing avoids closed roads from
-the next query on, in every worker (the road version moves on)."""
+the next query on, in every worker (the road version moves on); the live map and the crews'
+phones hear of each closure set or lifted (a ``closure`` message in the outbox)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
-from dispatch.core import clock
+from dispatch.core import clock, outbox
 from dispatch.core.errors import FieldProblem, InvalidInput, NotFound
 from dispatch.routing import store
 
@@ -30,6 +31,7 @@ def close_roads(session: Session, *, reason: str, until: datetime | None, road_i
         roads = sorted(set(roads) | set(near))
     closure_id = store.insert_closure(connection, roads, reason, until, geojson)
     store.bump_road_version(connection)
+    outbox.record(connection, "closure", store.closure_message(connection, closure_id, clock.now()))
     session.commit()
     return {"id": closure_id, "road_ids": roads, "reason": reason, "until": until}
 
@@ -43,5 +45,6 @@ def reopen(session: Session, closure_id: int, then: Callable[[datetime], object]
         session.rollback()
         raise NotFound(f"there is no closure {closure_id} in force")
     store.bump_road_version(session.connection())
+    outbox.record(session.connection(), "closure", store.closure_message(session.connection(), closure_id, now))
     then(now)
     session.commit()

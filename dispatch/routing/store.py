@@ -110,6 +110,15 @@ def reopen_closure(connection: Connection, closure_id: int, now: datetime) -> bo
         {"id": closure_id, "now": now}).scalar() is not None
 
 
+def closure_message(connection: Connection, closure_id: int, now: datetime) -> dict[str, Any]:
+    """A closure as the live map draws it: the line drawn at the desk, else its closed roads merged."""
+    row = connection.execute(text(
+        "SELECT c.id, coalesce(ST_AsGeoJSON(c.geom, 7), (SELECT ST_AsGeoJSON(ST_LineMerge(ST_Collect(r.geom)), 7) "
+        "FROM roads r WHERE r.id = ANY(c.road_ids)))::json AS geometry, c.reason, c.until, "
+        f"NOT ({ACTIVE}) AS lifted FROM road_closures c WHERE c.id = :id"), {"id": closure_id, "now": now})
+    return dict(row.mappings().one())
+
+
 def closures(connection: Connection, now: datetime) -> list[dict[str, Any]]:
     rows = connection.execute(text(
         "SELECT id, road_ids, reason, until, created_at, reopened_at, "

@@ -277,6 +277,7 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "work_orders.desk_closing_report": ("POST", f"/api/v1/incidents/{done}/closing-report", closing, {}),
         "work_orders.review": ("POST", f"/api/v1/incidents/{reviewed}/closing-report/review", {"accept": True}, {}),
         "me.my_closing_report": ("POST", f"/api/v1/me/jobs/{done}/closing-report", closing, {"Idempotency-Key": "c"}),
+        "stream.stream": ("GET", "/api/v1/stream", None, {}),
         "tiles.map_tile": ("GET", "/tiles/lines/14/10533/6479.mvt", None, {}),
         **{endpoint: ("GET", path, None, {}) for endpoint, path in WEB_APP_PAGES.items()},
     }
@@ -301,8 +302,10 @@ def test_each_role_reaches_exactly_the_routes_it_is_allowed(app, client, created
             attempt = connection.begin_nested()  # each request sees the same world
             caller = app.test_client() if role is None else signed_in(app.test_client(), users[role])
             response = caller.open(path, method=method, json=body, headers=headers)
+            answer = "(a stream)" if response.mimetype == "text/event-stream" else response.get_data(as_text=True)
+            response.close()
             attempt.rollback()
-            where = f"{role or 'anonymous'} {method} {path}: {response.status_code} {response.get_data(as_text=True)}"
+            where = f"{role or 'anonymous'} {method} {path}: {response.status_code} {answer}"
             if allowed == PUBLIC or role in allowed:
                 assert 200 <= response.status_code < 300, where
             elif role is None:

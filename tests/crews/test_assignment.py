@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from dispatch.core import clock
 from tests.factories import LAT, LON
-from tests.helpers import assert_problem, count, customer, report
+from tests.helpers import assert_problem, count, customer, outbox, report
 
 NOW = clock.now()
 
@@ -56,7 +56,7 @@ def test_closures_are_checked(client, city):
     assert_problem(client.post("/api/v1/roads/closures", json={"reason": "x", "road_ids": [1], "until": past}), 422)
 
 
-def test_a_fresh_position_counts_a_stale_one_falls_back_to_the_depot(client, city, connection, redis_db):
+def test_a_fresh_position_counts_a_stale_one_falls_back_to_the_depot(client, city, connection):
     """T2 lies on Main Street; a crew on Main Street next to it is much closer than either depot."""
     near_t2 = {"lon": LON + 0.012, "lat": LAT + 0.001}
     stale = client.post("/api/v1/crews/CE/positions", json={"positions": [
@@ -70,8 +70,8 @@ def test_a_fresh_position_counts_a_stale_one_falls_back_to_the_depot(client, cit
     assert fresh.status_code == 202
     assert sent(client, account_no=customer(2, 5))["crew"] == "CE"
     assert count(connection, "crew_positions") == 2
-    lon, lat = redis_db.geopos("dispatch:crews", "CE")[0]
-    assert abs(lon - near_t2["lon"]) < 1e-5 and abs(lat - near_t2["lat"]) < 1e-5
+    [*_, moved] = [m["payload"] for m in outbox(connection, topic="crew") if m["payload"]["code"] == "CE"]
+    assert (moved["lon"], moved["lat"], moved["heading"], moved["stale"]) == (near_t2["lon"], near_t2["lat"], 90, False)
 
 
 def test_positions_are_checked(client, city):

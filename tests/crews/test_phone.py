@@ -1,7 +1,6 @@
 """The crew phone's API: my jobs, my positions, and events that arrive late, twice or out of order."""
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime, timedelta
 
@@ -10,7 +9,7 @@ from sqlalchemy import text
 
 from dispatch.core import clock
 from tests.conftest import signed_in
-from tests.helpers import assert_problem, count, customer, report
+from tests.helpers import assert_problem, count, customer, last_outbox_id, outbox, report
 
 when = datetime.fromisoformat
 
@@ -260,22 +259,21 @@ def test_an_arrival_without_a_location_is_proven_by_positions_sent_later(client,
     assert event["data"]["distance_m"] < 50  # the position 20 s before it, not the later one
 
 
-def test_crew_events_and_positions_are_published_for_the_live_map(client, city, crew_phone, now, redis_db):
+def test_crew_events_and_positions_go_to_the_live_map(client, city, crew_phone, connection, now):
     incident = job_of_cw(client)
-    listener = redis_db.pubsub()
-    listener.subscribe("dispatch:incidents", "dispatch:positions")
-    for _ in range(2):
-        listener.get_message(timeout=1)  # the subscriptions' own confirmations
+    cw = connection.execute(text("SELECT id FROM crews WHERE code = 'CW'")).scalar_one()
+    before = last_outbox_id(connection)
     phone = crew_phone("CW")
     assert press(phone, incident["id"], "accepted", now, key="live-1").status_code == 201
     assert press(phone, incident["id"], "accepted", now, key="live-1").status_code == 200  # a replay: silent
-    phone.post("/api/v1/me/positions", json={"positions": [{"at": now.isoformat(), "lon": 51.4, "lat": 33.9}]})
+    phone.post("/api/v1/me/positions", json={"positions": [
+        {"at": now.isoformat(), "lon": 51.4, "lat": 33.9, "heading": 270}]})
     client.post(f"/api/v1/incidents/{incident['id']}/events", json={"type": "en_route"})
-    messages = []
-    while (message := listener.get_message(timeout=0.5)) is not None:
-        messages.append((message["channel"].decode(), json.loads(message["data"])))
-    listener.close()
-    assert [(channel, body.get("event"), body.get("crew")) for channel, body in messages] == [
-        ("dispatch:incidents", "accepted", "CW"), ("dispatch:positions", None, "CW"),
-        ("dispatch:incidents", "en_route", None)]
-    assert messages[0][1]["status"] == "accepted" and messages[2][1]["actor"] == "admin"
+    sent = outbox(connection, before)
+    assert [(m["topic"], m["payload"].get("status")) for m in sent] == [
+        ("incident", "accepted"), ("crew", "assigned"), ("crew", "assigned"), ("incident", "en_route"),
+        ("crew", "en_route")]
+    assert all(m["crew_ids"] == [cw] for m in sent if m["topic"] == "incident")  # CW's phone hears of its job
+    position = sent[2]["payload"]
+    assert position == {"code": "CW", "status": "assigned", "incident": incident["id"], "lon": 51.4, "lat": 33.9,
+                        "heading": 270, "at": now.isoformat(), "stale": False}

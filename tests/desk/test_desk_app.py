@@ -135,7 +135,7 @@ RENDERED = """([layer, key, value]) => window.desk.map.queryRenderedFeatures({la
 def sweeper(app):
     session = app.extensions["database"].session()
     dispatcher = Dispatcher(session, app.extensions["settings"], app.extensions["road_graphs"])
-    yield lambda at: sweep(session, dispatcher, app.extensions["events"], at)
+    yield lambda at: sweep(session, dispatcher, at)
     session.close()
 
 

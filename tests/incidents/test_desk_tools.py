@@ -33,7 +33,7 @@ def crew_status(connection, code):
 def sweeper(app):
     session = app.extensions["database"].session()
     dispatcher = Dispatcher(session, app.extensions["settings"], app.extensions["road_graphs"])
-    yield lambda at: sweep(session, dispatcher, app.extensions["events"], at)
+    yield lambda at: sweep(session, dispatcher, at)
     session.close()
 
 
@@ -202,7 +202,7 @@ def test_warnings_escalate_by_level_before_the_deadline(client, city, app):
     assert levels == ((50, "crew"), (80, "station_head"), (90, "desk"))
 
     def swept(minutes):
-        return sweep(session, dispatcher, app.extensions["events"], start + timedelta(minutes=minutes), levels)
+        return sweep(session, dispatcher, start + timedelta(minutes=minutes), levels)
 
     assert swept(44) == []
     assert listed(client)[opened["id"]]["warning"] is None

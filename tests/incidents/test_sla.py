@@ -1,7 +1,6 @@
 """SLA states with controlled clocks, and the sweeper recording each warning once."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from dispatch.crews.assignment import Dispatcher
 from dispatch.incidents.sla import states
 from dispatch.incidents.sweeper import sweep
 from tests.helpers import T0 as T
-from tests.helpers import customer, report
+from tests.helpers import customer, last_outbox_id, outbox, report
 
 DEADLINE = T + timedelta(minutes=45)
 
@@ -45,38 +44,35 @@ def test_arrival_met_or_missed_then_the_restoration_clock_runs():
     assert states(restored_late, DEADLINE + timedelta(hours=9), None)["state"] == "missed"
     assert states(incident(status="cancelled"), DEADLINE, 60)["state"] is None
 
-def test_the_sweeper_records_and_publishes_each_warning_once(app, client, city, connection, redis_db):
-    listener = redis_db.pubsub()
-    listener.subscribe("dispatch:sla")
-    listener.get_message(timeout=1)  # the subscription's own confirmation
+def test_the_sweeper_records_and_sends_each_warning_once(app, client, city, connection):
     now = clock.now()
     opened = report(client, now, account_no=customer(2))["incident"]
     deadline = datetime.fromisoformat(opened["arrival_deadline"])
+    before = last_outbox_id(connection)
     session = app.extensions["database"].session()
     dispatcher = Dispatcher(session, app.extensions["settings"], app.extensions["road_graphs"])
-    events = app.extensions["events"]
-    assert sweep(session, dispatcher, events, deadline - timedelta(minutes=30)) == []
+    assert sweep(session, dispatcher, deadline - timedelta(minutes=30)) == []
     at_risk = deadline - timedelta(seconds=opened["eta_s"] / 2)  # the drive would end after the deadline
-    assert sweep(session, dispatcher, events, at_risk) == [(opened["id"], "at_risk")]
-    assert sweep(session, dispatcher, events, at_risk + timedelta(seconds=5)) == []
-    assert sweep(session, dispatcher, events, deadline + timedelta(seconds=1)) == [(opened["id"], "breached")]
-    assert sweep(session, dispatcher, events, deadline + timedelta(minutes=5)) == []
+    assert sweep(session, dispatcher, at_risk) == [(opened["id"], "at_risk")]
+    assert sweep(session, dispatcher, at_risk + timedelta(seconds=5)) == []
+    assert sweep(session, dispatcher, deadline + timedelta(seconds=1)) == [(opened["id"], "breached")]
+    assert sweep(session, dispatcher, deadline + timedelta(minutes=5)) == []
     client.post(f"/api/v1/incidents/{opened['id']}/events",
                 json={"type": "on_site", "at": (now + timedelta(minutes=1)).isoformat()})
     restore_by = connection.execute(text("SELECT restore_deadline FROM incidents WHERE id = :i"),
                                     {"i": opened["id"]}).scalar()
     assert restore_by == now + timedelta(minutes=1, hours=3)  # urban: 3 h after arrival
-    assert sweep(session, dispatcher, events, restore_by + timedelta(seconds=1)) == [
+    assert sweep(session, dispatcher, restore_by + timedelta(seconds=1)) == [
         (opened["id"], "restoration_breached")]
-    assert sweep(session, dispatcher, events, restore_by + timedelta(hours=1)) == []
+    assert sweep(session, dispatcher, restore_by + timedelta(hours=1)) == []
     session.close()
     kinds = [e["type"] for e in client.get(f"/api/v1/incidents/{opened['id']}").get_json()["timeline"]]
     assert kinds.count("at_risk") == kinds.count("breached") == kinds.count("restoration_breached") == 1
-    published = []
-    while (message := listener.get_message(timeout=0.5)) is not None:
-        published.append(json.loads(message["data"])["type"])
-    assert published == ["at_risk", "breached", "restoration_breached"]
-    listener.close()
+    assert [m["payload"]["kind"] for m in outbox(connection, before, "alert")] == [
+        "at_risk", "breached", "restoration_breached"]
+    states_sent = [m["payload"]["sla_state"] for m in outbox(connection, before, "incident")
+                   if m["payload"]["id"] == opened["id"]]
+    assert states_sent == ["at_risk", "breached", "breached", "breached"]  # the last warning recorded
 
 def test_the_incident_shows_its_sla(client, city):
     opened = report(client, clock.now(), account_no=customer(2))["incident"]

@@ -102,7 +102,7 @@ def test_a_fault_on_the_customers_side_keeps_the_agreed_time(client, city, app, 
     assert datetime.fromisoformat(listed["arrival_deadline"]) == agreed
     session = app.extensions["database"].session()
     dispatcher = Dispatcher(session, app.extensions["settings"], app.extensions["road_graphs"])
-    assert sweep(session, dispatcher, app.extensions["events"], target + timedelta(seconds=1)) == []
+    assert sweep(session, dispatcher, target + timedelta(seconds=1)) == []
     event = next(e for e in listed["timeline"] if e["type"] == "customer_side")
     assert datetime.fromisoformat(event["data"]["target_deadline"]) == target
 

@@ -1,0 +1,64 @@
+"""The outbox: every change a screen shows, written as a message in the same transaction as the change.
+
+A message commits with its change or not at all. The worker relays committed messages to Redis
+pub/sub in id order (:mod:`dispatch.live.relay`), and the live stream replays them from this table
+to a client that was away (``GET /api/v1/stream``). Redis being down delays live updates but
+loses none: the database is the record.
+
+Packages at every level write here (an incident's intake, a crew's position, a road closure, a
+switching operation), so the writer lives at the bottom; reading and relaying live in
+:mod:`dispatch.live`.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+import orjson
+from sqlalchemy import BigInteger, Connection, DateTime, Index, Integer, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.core import clock
+from dispatch.core.models import Base, one_of
+
+#: incident: an incident as one item of GET /api/v1/incidents; crew: a crew's place and status;
+#: closure: a road closure set or lifted; map: the grid tiles' version moved on; alert: an SLA
+#: warning or a hazard the desk must not miss (the stream's contract: README, "Live updates").
+TOPICS = ("incident", "crew", "closure", "map", "alert")
+#: Every writer holds this advisory lock, shared, from before it takes a message id to the end of
+#: its transaction. Ids are taken in one order and committed in another; the relay asks who holds
+#: the lock to know when an id missing below a committed one can no longer appear.
+WRITER_LOCK = (4, 0)
+
+
+class OutboxMessage(Base):
+    """One message of the live stream; ``id`` is the stream's event id."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        one_of("topic", TOPICS),
+        Index("ix_outbox_at", "at"),  # retention deletes by age
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    #: When the change was made, by the application's clock.
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    topic: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict] = mapped_column(JSONB)
+    #: The crews whose phones get the message besides the desk (an incident's crew, the crew it is
+    #: queued for, a crew it was just taken from); empty: the desk only (closures: every crew).
+    crew_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer), server_default="{}")
+
+
+def record(connection: Connection, topic: str, payload: Mapping[str, Any], *, crew_ids: Iterable[int] = (),
+           at: datetime | None = None) -> int:
+    """Write one message in the caller's transaction (it is relayed once that commits); returns its id."""
+    if topic not in TOPICS:
+        raise ValueError(f"unknown outbox topic {topic!r}")
+    connection.execute(text("SELECT pg_advisory_xact_lock_shared(:k1, :k2)"),
+                       {"k1": WRITER_LOCK[0], "k2": WRITER_LOCK[1]})
+    return connection.execute(text(
+        "INSERT INTO outbox (at, topic, payload, crew_ids) VALUES (:at, :topic, CAST(:payload AS jsonb), :crews) "
+        "RETURNING id"
+    ), {"at": at or clock.now(), "topic": topic, "payload": orjson.dumps(payload).decode(),
+        "crews": sorted(set(crew_ids))}).scalar_one()
