@@ -1,0 +1,174 @@
+"""The relay: final messages only, in id order, each range once, whatever order transactions
+commit in, with several relays at once and after a restart; retention."""
+from __future__ import annotations
+
+import random
+import threading
+import time
+from datetime import timedelta
+
+import orjson
+import pytest
+import redis
+from sqlalchemy import text
+
+from dispatch.core import clock
+from dispatch.core.db import Database
+from dispatch.core.outbox import record
+from dispatch.live.feed import CHANNEL, redis_without_retries
+from dispatch.live.relay import Relay
+
+
+@pytest.fixture
+def database(live_url):
+    database = Database(live_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def published(private_redis):
+    """Every batch the relays publish, in the order Redis delivers them."""
+    client = redis.Redis.from_url(private_redis.url)
+    listener = client.pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(CHANNEL)
+    batches: list[dict] = []
+
+    def drain(wait_s: float = 0.3) -> list[dict]:
+        deadline = time.monotonic() + wait_s
+        while (left := deadline - time.monotonic()) > 0:
+            message = listener.get_message(timeout=left)  # None also for the subscription's confirmation
+            if message is not None:
+                batches.append(orjson.loads(message["data"]))
+        return batches
+    yield drain
+    listener.close()
+    client.close()
+
+
+def new_relay(database, private_redis) -> Relay:
+    return Relay(database, redis_without_retries(private_redis.url, 0.5, socket_timeout=0.5))
+
+
+def relayed_to(database) -> int:
+    with database.engine.connect() as connection:
+        return connection.execute(text("SELECT relayed_to FROM outbox_relay")).scalar_one()
+
+
+def write(database, n: int = 0) -> tuple:
+    """An open transaction that wrote one message: (session, its id)."""
+    session = database.session()
+    return session, record(session.connection(), "map", {"version": n})
+
+
+def sent_ids(batches: list[dict], after: int = 0) -> list[int]:
+    return [m["id"] for batch in batches for m in batch["messages"] if m["id"] > after]
+
+
+def test_a_message_committed_late_is_not_skipped_nor_sent_out_of_order(database, private_redis, published):
+    relay = new_relay(database, private_redis)
+    while relay.step():  # what the template's import wrote
+        pass
+    cursor = relayed_to(database)
+    slow, slow_id = write(database, 1)
+    quick, quick_id = write(database, 2)
+    assert slow_id < quick_id
+    quick.commit()
+    assert relay.step() == 0  # quick_id is visible, but slow_id may still come
+    assert relayed_to(database) == cursor
+    slow.commit()
+    assert relay.step() == 2
+    assert sent_ids(published(), cursor) == [slow_id, quick_id]
+    assert published()[-1]["from"] == cursor and published()[-1]["to"] == quick_id
+    for session in (slow, quick):
+        session.close()
+
+
+def test_a_rolled_back_message_holds_the_others_back_only_until_its_transaction_ends(
+        database, private_redis, published):
+    relay = new_relay(database, private_redis)
+    while relay.step():
+        pass
+    cursor = relayed_to(database)
+    lost, lost_id = write(database)
+    kept, kept_id = write(database)
+    kept.commit()
+    assert relay.step() == 0
+    lost.rollback()
+    assert relay.step() == 1
+    assert relayed_to(database) == kept_id and sent_ids(published(), cursor) == [kept_id]
+    assert published()[-1]["from"] == cursor  # the batch covers the gap: a stream knows nothing is missing
+    for session in (lost, kept):
+        session.close()
+
+
+def test_relays_at_once_and_writers_committing_in_any_order_send_each_message_once_in_order(
+        database, private_redis, published):
+    relays = [new_relay(database, private_redis) for _ in range(2)]
+    while relays[0].step():
+        pass
+    start = relayed_to(database)
+    committed: list[int] = []
+    lock = threading.Lock()
+
+    def writer(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(25):
+            session, message_id = write(database, seed)
+            time.sleep(rng.random() * 0.01)  # commit later than others took their ids
+            if rng.random() < 0.2:
+                session.rollback()
+            else:
+                session.commit()
+                with lock:
+                    committed.append(message_id)
+            session.close()
+
+    stop = threading.Event()
+    relaying = [threading.Thread(target=r.run, args=(stop, 0.001, timedelta(hours=24))) for r in relays]
+    writing = [threading.Thread(target=writer, args=(seed,)) for seed in range(6)]
+    for thread in relaying + writing:
+        thread.start()
+    for thread in writing:
+        thread.join()
+    deadline = time.monotonic() + 10
+    while relayed_to(database) < max(committed) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    stop.set()
+    for thread in relaying:
+        thread.join()
+    batches = [b for b in published(0.5) if b["to"] > start]
+    assert sent_ids(batches) == sorted(committed)  # each once, in order, none lost
+    assert [b["from"] for b in batches[1:]] == [b["to"] for b in batches[:-1]]  # ranges follow one another
+
+
+def test_a_restarted_relay_carries_on_where_the_last_stopped(database, private_redis, published):
+    first = new_relay(database, private_redis)
+    while first.step():
+        pass
+    session, before = write(database)
+    session.commit()
+    session.close()
+    assert first.step() == 1
+    session, after = write(database)
+    session.commit()
+    session.close()
+    assert new_relay(database, private_redis).step() == 1  # a new process: the cursor is in the database
+    assert sent_ids(published())[-2:] == [before, after]
+
+
+def test_old_relayed_messages_are_cleared_and_the_outbox_remembers_how_far(database, private_redis):
+    relay = new_relay(database, private_redis)
+    while relay.step():
+        pass
+    session, relayed = write(database)
+    session.commit()
+    relay.step()
+    session, waiting = write(database)  # not committed yet: never cleared before it is relayed
+    assert relay.clear(clock.now() - timedelta(hours=1)) == 0  # nothing is that old
+    assert relay.clear(clock.now() + timedelta(seconds=1)) >= 1
+    session.commit()
+    session.close()
+    with database.engine.connect() as connection:
+        assert connection.execute(text("SELECT array_agg(id) FROM outbox")).scalar() == [waiting]
+        assert connection.execute(text("SELECT deleted_to FROM outbox_relay")).scalar() == relayed
