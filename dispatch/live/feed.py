@@ -10,14 +10,18 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import Connection, text
 
-#: The Redis channel the relay publishes batches of messages on.
-CHANNEL = "dispatch:outbox"
-
 
 def redis_without_retries(url: str, timeout_s: float, **options: Any) -> redis.Redis:
     """A Redis client that fails at once when Redis is away (redis-py would retry with growing
     pauses for seconds): the relay and the hub have the table to fall back on, and must not stall."""
     return redis.Redis.from_url(url, socket_connect_timeout=timeout_s, retry=Retry(NoBackoff(), 0), **options)
+
+
+def channel(client: redis.Redis) -> str:
+    """The channel the relay publishes batches of messages on. Pub/sub channels are shared by all
+    the numbered databases of a Redis server: the number is in the name, so that deployments (and
+    test suites) kept apart by number stay apart here too."""
+    return f"dispatch:outbox:{client.connection_pool.connection_kwargs.get('db', 0)}"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from dispatch.core.db import Database
-from dispatch.live.feed import CHANNEL, Message, Viewer, position, read, redis_without_retries
+from dispatch.live.feed import Message, Viewer, channel, position, read, redis_without_retries
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class Hub:
         self._covered_to = 0
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._redis_away = False
 
     def subscribe(self, viewer: Viewer) -> Subscription:
         """A new stream's subscription: it will get every message relayed after its ``start``."""
@@ -111,7 +112,10 @@ class Hub:
         while not self._stop.is_set():
             listener = self._client.pubsub(ignore_subscribe_messages=True)
             try:
-                listener.subscribe(CHANNEL)
+                listener.subscribe(channel(self._client))
+                if self._redis_away:
+                    log.warning("live updates: Redis is back")
+                    self._redis_away = False
                 self._catch_up()  # what was relayed before the subscription
                 while not self._stop.is_set():
                     message = listener.get_message(timeout=self.poll_s)
@@ -125,7 +129,9 @@ class Hub:
                         self._catch_up()  # a batch went missing: the table has it
                     self._hand_out([Message.from_dict(m) for m in batch["messages"]], batch["to"])
             except redis.RedisError as why:
-                log.warning("live updates from the outbox table while Redis is away: %s", why)
+                if not self._redis_away:
+                    log.warning("live updates from the outbox table while Redis is away: %s", why)
+                    self._redis_away = True
                 self._poll_table()
             except SQLAlchemyError:
                 log.exception("live updates: the outbox table could not be read")

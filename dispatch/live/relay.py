@@ -49,7 +49,7 @@ from sqlalchemy import Connection, text
 from dispatch.core import clock
 from dispatch.core.db import Database
 from dispatch.core.outbox import WRITER_LOCK
-from dispatch.live.feed import CHANNEL, Message, read
+from dispatch.live.feed import Message, channel, read
 
 log = logging.getLogger(__name__)
 #: After a failed publish, the relay leaves Redis alone this long (the streams read the table).
@@ -120,7 +120,7 @@ class Relay:
             return
         batch = {"from": cursor, "to": upto, "messages": [m.as_dict() for m in messages]}
         try:
-            self.client.publish(CHANNEL, orjson.dumps(batch))
+            self.client.publish(channel(self.client), orjson.dumps(batch))
         except redis.RedisError as why:
             self._redis_retry_at = time.monotonic() + REDIS_RETRY_S
             log.warning("outbox %d-%d not published (the streams read it from the table): %s", cursor + 1, upto, why)

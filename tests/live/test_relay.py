@@ -15,7 +15,7 @@ from sqlalchemy import text
 from dispatch.core import clock
 from dispatch.core.db import Database
 from dispatch.core.outbox import record
-from dispatch.live.feed import CHANNEL, redis_without_retries
+from dispatch.live.feed import channel, redis_without_retries
 from dispatch.live.relay import Relay
 
 
@@ -31,7 +31,7 @@ def published(private_redis):
     """Every batch the relays publish, in the order Redis delivers them."""
     client = redis.Redis.from_url(private_redis.url)
     listener = client.pubsub(ignore_subscribe_messages=True)
-    listener.subscribe(CHANNEL)
+    listener.subscribe(channel(client))
     batches: list[dict] = []
 
     def drain(wait_s: float = 0.3) -> list[dict]:
@@ -172,3 +172,13 @@ def test_old_relayed_messages_are_cleared_and_the_outbox_remembers_how_far(datab
     with database.engine.connect() as connection:
         assert connection.execute(text("SELECT array_agg(id) FROM outbox")).scalar() == [waiting]
         assert connection.execute(text("SELECT deleted_to FROM outbox_relay")).scalar() == relayed
+
+
+def test_suites_and_deployments_apart_by_redis_database_number_hear_only_their_own_outbox(private_redis):
+    one, two = (redis.Redis.from_url(f"{private_redis.url[:-2]}/{n}") for n in (1, 2))
+    assert channel(one) != channel(two)  # pub/sub channels are shared by a server's numbered databases
+    listener = two.pubsub(ignore_subscribe_messages=True)
+    listener.subscribe(channel(two))
+    one.publish(channel(one), b"{}")
+    assert all(listener.get_message(timeout=0.2) is None for _ in range(3))
+    listener.close()
