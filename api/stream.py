@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import SIGNED_IN, allow, identity
-from api.context import database, settings
+from api.context import close_session, database, settings
 from api.openapi import operation
 from api.validation import MAX_ID, query_args
 from dispatch.core.errors import FieldProblem, InvalidInput
@@ -51,6 +51,9 @@ def stream() -> Response:
     last_event_id = _last_event_id(query_args(StreamQuery))
     me = identity()
     viewer = Viewer(crew_id=me.crew_id if me.role == "crew" else None)
+    # The request's database connection goes back to the pool now: the stream takes one only for a
+    # moment at a time, so a burst of streams opening at once cannot hold the whole pool and wait.
+    close_session()
     events = EventStream(database(), current_app.extensions["hub"], viewer, last_event_id,
                          settings().stream_heartbeat_s)
     return Response(events, mimetype="text/event-stream",

@@ -9,7 +9,7 @@ import subprocess
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping, Sequence
 
 from alembic import command
 from sqlalchemy import create_engine, make_url, text
@@ -68,12 +68,14 @@ def bearer_headers(url: str, username: str, role: str, crew: str | None = None) 
 
 
 @contextlib.contextmanager
-def gunicorn(url: str, port: int, workers: int) -> Iterator[None]:
-    """The API under gunicorn on 127.0.0.1:``port`` against ``url``, until the block ends."""
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY}
+def gunicorn(url: str, port: int, workers: int, options: Sequence[str] = (),
+             environment: Mapping[str, str] | None = None) -> Iterator[subprocess.Popen]:
+    """The API under gunicorn on 127.0.0.1:``port`` against ``url`` (more gunicorn ``options`` and
+    ``environment`` if given), until the block ends; yields the master process."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, **(environment or {})}
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+        [str(ROOT / ".venv/bin/python"), "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--log-level", "warning", *options, "wsgi:app"], cwd=ROOT, env=env)
     try:
         for _ in range(100):
             try:
@@ -83,7 +85,7 @@ def gunicorn(url: str, port: int, workers: int) -> Iterator[None]:
                     break
             except OSError:
                 time.sleep(0.2)
-        yield
+        yield server
     finally:
         server.terminate()
         server.wait()
