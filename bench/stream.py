@@ -1,7 +1,7 @@
 """Change-to-browser latency of the live stream, and memory per open stream.
 
     .venv/bin/python bench/stream.py [--streams 200] [--rate 50] [--seconds 30]
-        [--worker-class gthread] [--threads 150] [--workers 2]
+        [--worker-class gthread] [--threads 256] [--workers 2]
 
 Creates a scratch database with the demo data and starts a Redis of its own, the API under
 gunicorn with the given worker class, and the worker (``flask worker``, which relays the outbox).
@@ -123,7 +123,9 @@ async def measure(args, port: int, master: int, desk: dict, admin: dict, crews: 
         await asyncio.sleep(0.1)
     await asyncio.sleep(2)
     processes, open_mib = workers_rss_mib(master)
-    print(f"streams open: {deliveries.opened} of {args.streams}; gunicorn workers: {processes}")
+    failed = [task.exception() for task in streams if task.done() and task.exception() is not None]
+    print(f"streams open: {deliveries.opened} of {args.streams} ({len(failed)} refused"
+          + (f": {failed[0]!r}" if failed else "") + f"); gunicorn workers: {processes}")
     print(f"worker RSS: {idle_mib:.1f} MiB with no stream (after a warm-up), {open_mib:.1f} MiB with "
           f"{deliveries.opened} open: {(open_mib - idle_mib) * 1024 / max(1, deliveries.opened):.0f} KiB per stream")
     changing = threading.Thread(target=make_changes, args=(port, admin, crews, args.rate, args.seconds, deliveries))
@@ -152,7 +154,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="changes a second")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--worker-class", default="gthread", choices=("gthread", "gevent"))
-    parser.add_argument("--threads", type=int, default=150, help="gthread: threads per worker")
+    parser.add_argument("--threads", type=int, default=256, help="gthread: threads per worker")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}")

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Start the whole system with the demo data: set-up, demo data (built once from the PyPI
 # packages' open data), schema migrations, import, and the API under gunicorn on
-# http://127.0.0.1:5000, and the SLA worker (flask worker) beside it. Running it again re-imports
-# (a no-op when nothing changed), restarts the server and the worker. Demo users: README.
+# http://127.0.0.1:5000, and the worker (flask worker: live-update relay, SLA sweeps) beside it.
+# Running it again re-imports (a no-op when nothing changed), restarts the server and the worker.
+# Demo users: README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -42,10 +43,13 @@ if [ -f var/gunicorn.pid ] && kill -0 "$(cat var/gunicorn.pid)" 2>/dev/null; the
     kill "$(cat var/gunicorn.pid)"
     for _ in $(seq 1 50); do [ -f var/gunicorn.pid ] || break; sleep 0.2; done
 fi
+# gthread: each open live stream (GET /api/v1/stream) holds a thread, so every process has many
+# (README, "Live updates"; the measurements against gevent are in BENCHMARKS.md).
 .venv/bin/gunicorn --daemon --pid var/gunicorn.pid --bind "$BIND" --workers "${WEB_WORKERS:-2}" \
+    --worker-class gthread --threads "${WEB_THREADS:-256}" \
     --access-logfile var/log/access.log --error-logfile var/log/app.log wsgi:app
 if [ -f var/worker.pid ] && kill -0 "$(cat var/worker.pid)" 2>/dev/null; then
-    say "restarting the SLA worker"
+    say "restarting the worker"
     kill "$(cat var/worker.pid)"
 fi
 nohup .venv/bin/flask worker >> var/log/worker.log 2>&1 &
@@ -57,4 +61,4 @@ done
 curl -fsS "http://$BIND/healthz" >/dev/null || { echo "the API did not come up; see var/log/app.log" >&2; exit 1; }
 say "API serving at http://$BIND  (OpenAPI: http://$BIND/api/v1/openapi.json, health: http://$BIND/healthz)"
 say "crew app at http://$BIND/crew/ (sign in as c01 / demo-crew)"
-say "SLA worker running (pid $(cat var/worker.pid)); logs in var/log/; stop both with: bash scripts/stop.sh"
+say "worker (live-update relay, SLA sweeps) running (pid $(cat var/worker.pid)); logs in var/log/; stop both with: bash scripts/stop.sh"

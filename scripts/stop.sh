@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stop the API server and the SLA worker started by scripts/run.sh (PostgreSQL and Redis are
+# Stop the API server and the worker started by scripts/run.sh (PostgreSQL and Redis are
 # left running).
 set -euo pipefail
 cd "$(dirname "$0")/.."

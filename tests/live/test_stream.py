@@ -3,6 +3,7 @@ the test's own: replay after Last-Event-ID, resync, the role filter, heartbeats,
 stopped in the middle of the changes."""
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 
@@ -176,3 +177,17 @@ def test_an_idle_stream_beats_and_a_bad_last_event_id_is_refused(live_app, serve
         assert_problem(live_app.test_client().get("/api/v1/stream", headers={**signed, "Last-Event-ID": bad}), 422)
     assert_problem(live_app.test_client().get("/api/v1/stream?last_event_id=x", headers=signed), 422)
     assert_problem(live_app.test_client().get("/api/v1/stream"), 401)
+
+
+def test_many_streams_opening_at_once_do_not_hold_the_database_pool(live_app, server, user):
+    token = user("viewer")["token"]
+    readers: list[StreamReader] = []
+    opening = [threading.Thread(target=lambda: readers.append(StreamReader(server, token))) for _ in range(40)]
+    for thread in opening:
+        thread.start()
+    for thread in opening:
+        thread.join(timeout=20)
+    assert len(readers) == 40  # the pool holds 15 connections: each stream may take only one at a time
+    assert all(reader.wait_for(lambda r: r.events, timeout_s=5) for reader in readers)
+    for reader in readers:
+        reader.close()
