@@ -26,6 +26,10 @@ from dispatch.core import clock
 from dispatch.core.config import Settings
 from tests.factories import dispatch_grid, feeder_grid, write_layers
 
+#: The fixtures of live updates (a database of the test's own that it commits to, a real server,
+#: the relay, a Redis of the test's own): tests/live_setup.py.
+pytest_plugins = ["tests.live_setup"]
+
 BASE = Settings.from_env().with_overrides(secret_key="the tests' own key")
 # The application's clock, shifted by CLOCK_SHIFT_DAYS before any test module reads it (T0, NOW):
 # create_app() sets the same shift again.

@@ -5,22 +5,27 @@ The browser test signs in as a dispatcher: a report posted by another client app
 in the list within 2 s; one click sends the suggested crew; the crew moves on the map when its
 positions come in; the incident turns amber when the sweeper marks it at risk; screenshots in en
 and zh-CN and of the wall screen. A viewer sees the same desk without a single action button.
+
+The desk follows the live stream as in production: the browser tests run on a database of their
+own that changes are committed to, a server that serves requests at once, the worker's relay and
+a Redis of their own (tests/live_setup.py).
 """
 from __future__ import annotations
 
-import threading
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from api.desk_app import STATIC, VENDOR
 from api.web_apps import app_files
 from dispatch.core import clock
 from dispatch.crews.assignment import Dispatcher
 from dispatch.incidents.sweeper import sweep
-from tests.browser import CHROMIUM, ROOT, WEBGL_ARGS, screenshot, serving
+from tests.browser import CHROMIUM, ROOT, WEBGL_ARGS, screenshot
+from tests.conftest import signed_in
 from tests.helpers import assert_problem, customer, report
 
 DESK = {"viewport": {"width": 1920, "height": 1080}, "locale": "en-GB", "timezone_id": "Europe/London"}
@@ -75,15 +80,13 @@ def test_both_apps_share_one_i18n_module(anonymous):
 # --- the desk in a browser --------------------------------------------------------------------
 
 @contextmanager
-def desk_browser(app, locale: str = "en-GB"):
-    """The app served and a 1920x1080 Chromium with WebGL, its clock set to the application's.
-    Yields (base URL, lock, page, problems); hold the lock to use the test's connection."""
+def desk_browser(locale: str = "en-GB"):
+    """A 1920x1080 Chromium with WebGL, its clock set to the application's. Yields (page, problems)."""
     from playwright.sync_api import sync_playwright
 
     assert CHROMIUM.exists(), "Debian's chromium is missing: run scripts/setup.sh"
     problems: list[str] = []
-    lock = threading.Lock()
-    with serving(app, lock) as base, sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=WEBGL_ARGS, headless=True)
         try:
             context = browser.new_context(**{**DESK, "locale": locale})
@@ -93,7 +96,7 @@ def desk_browser(app, locale: str = "en-GB"):
             page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
             page.on("console", lambda message: problems.append(message.text)
                     if "Content Security Policy" in message.text or "i18n:" in message.text else None)
-            yield base, lock, page, problems
+            yield page, problems
         finally:
             browser.close()
 
@@ -106,7 +109,6 @@ def sign_in(page, base: str, user: dict) -> None:
     page.fill("#password", user["password"])
     page.click("button[type=submit]")
     expect(page.locator("#map")).to_have_attribute("data-ready", "true", timeout=WAIT_MS)
-    # Every tile in: the one-at-a-time server is free for the desk's next poll.
     wait_until(page, "() => window.desk.map.loaded() && window.desk.map.areTilesLoaded()")
 
 
@@ -132,27 +134,34 @@ RENDERED = """([layer, key, value]) => window.desk.map.queryRenderedFeatures({la
 
 
 @pytest.fixture
-def sweeper(app):
-    session = app.extensions["database"].session()
-    dispatcher = Dispatcher(session, app.extensions["settings"], app.extensions["road_graphs"])
+def sweeper(live_app):
+    session = live_app.extensions["database"].session()
+    dispatcher = Dispatcher(session, live_app.extensions["settings"], live_app.extensions["road_graphs"])
     yield lambda at: sweep(session, dispatcher, at)
     session.close()
 
 
+@pytest.fixture
+def client(live_app, user):
+    """Another client of the server (the hotline system, a vehicle tracker), as an administrator."""
+    return signed_in(live_app.test_client(), user("admin"))
+
+
 def test_the_desk_follows_a_storm_and_sends_a_crew_in_one_click(
-        app, client, city, connection, make_user, redis_db, sweeper, tmp_path):
+        live_app, server, relay, client, user, sweeper, tmp_path):
     from playwright.sync_api import expect
 
-    dispatcher = make_user("dispatcher")
+    dispatcher = user("dispatcher")
+    base = server
     # The west crew is off duty: the first call goes to the east crew, far away.
     assert client.patch("/api/v1/crews/CW", json={"on_duty": False}).status_code == 200
-    with desk_browser(app) as (base, lock, page, problems):
+    with desk_browser() as (page, problems):
         sign_in(page, base, dispatcher)
         expect(page.locator("#incident-list .empty")).to_be_visible()
+        wait_until(page, "() => window.desk.state.live === 'live'")  # on the stream, not polling
 
         # Another client (the hotline system) posts a call: within 2 s on the map and in the list.
-        with lock:
-            incident = report(client, at=clock.now() - timedelta(minutes=1), account_no=customer(2))["incident"]
+        incident = report(client, at=clock.now() - timedelta(minutes=1), account_no=customer(2))["incident"]
         posted = time.monotonic()
         assert incident["crew"] == "CE"
         row = page.locator(f'#incident-list li[data-incident="{incident["id"]}"]')
@@ -167,45 +176,41 @@ def test_the_desk_follows_a_storm_and_sends_a_crew_in_one_click(
         assert on_map(page, "incidents", "id", incident["id"])["sla"] == "on_track"
 
         # The west crew comes on duty, nearer: the desk suggests it, and one click sends it.
-        with lock:
-            assert client.patch("/api/v1/crews/CW", json={"on_duty": True}).status_code == 200
+        assert client.patch("/api/v1/crews/CW", json={"on_duty": True}).status_code == 200
         row.click()
         suggested = page.locator("#assign-suggested")
         expect(suggested).to_contain_text("CW")
         suggested.click()
         expect(row.locator(".crew")).to_contain_text("CW")
         expect(page.locator(".detail-panel .crew-now")).to_contain_text("CW")
-        with lock:
-            assert client.get(f"/api/v1/incidents/{incident['id']}").get_json()["crew"] == "CW"
+        assert client.get(f"/api/v1/incidents/{incident['id']}").get_json()["crew"] == "CW"
         wait_until(page, "() => window.desk.mapData.routes.features.some(f => f.properties.crew === 'CW')")
 
         # CW's vehicle tracker reports it moving east along Main Street: the crew moves on the map.
         wait_until(page, "() => window.desk.mapData.crews.features.some(f => f.properties.code === 'CW')")
         start = on_map(page, "crews", "code", "CW")["coordinates"]
-        with lock:
-            moved = client.post("/api/v1/crews/CW/positions", json={"positions": [
-                {"at": (clock.now() - timedelta(seconds=5)).isoformat(), "lon": 51.4405, "lat": 33.981, "heading": 90}]})
-            assert moved.status_code == 202
+        moved = client.post("/api/v1/crews/CW/positions", json={"positions": [
+            {"at": (clock.now() - timedelta(seconds=5)).isoformat(), "lon": 51.4405, "lat": 33.981, "heading": 90}]})
+        assert moved.status_code == 202
         wait_until(page, """(start) => { const f = window.desk.mapData.crews.features
             .find(f => f.properties.code === 'CW'); return f && f.geometry.coordinates[0] !== start[0]; }""", start)
         assert on_map(page, "crews", "code", "CW")["coordinates"] == [51.4405, 33.981]
         wait_until(page, RENDERED, ["crews", "code", "CW"])
 
         # The sweeper, run as if 43 minutes had passed, finds the crew would arrive too late: amber.
-        with lock:
-            deadline = connection.exec_driver_sql(
-                f"SELECT arrival_deadline FROM incidents WHERE id = {incident['id']}").scalar_one()
-            eta = client.get(f"/api/v1/incidents/{incident['id']}").get_json()["eta_s"]
-            assert sweeper(deadline - timedelta(seconds=eta / 2)) == [(incident["id"], "at_risk")]
+        with live_app.extensions["database"].engine.connect() as connection:
+            deadline = connection.execute(text("SELECT arrival_deadline FROM incidents WHERE id = :id"),
+                                          {"id": incident["id"]}).scalar_one()
+        eta = client.get(f"/api/v1/incidents/{incident['id']}").get_json()["eta_s"]
+        assert sweeper(deadline - timedelta(seconds=eta / 2)) == [(incident["id"], "at_risk")]
         expect(row).to_have_attribute("data-sla", "at_risk")
         wait_until(page, """(id) => window.desk.mapData.incidents.features
             .some(f => f.properties.id === id && f.properties.sla === 'at_risk')""", incident["id"])
         expect(page.locator("#alerts .alert-at_risk")).to_contain_text(f"#{incident['id']}")
 
         # A second call: the list shows both, most urgent first (the hazard).
-        with lock:
-            hazard = report(client, at=clock.now() - timedelta(minutes=2), account_no=customer(5),
-                            kind="wire_down")["incident"]
+        hazard = report(client, at=clock.now() - timedelta(minutes=2), account_no=customer(5),
+                        kind="wire_down")["incident"]
         expect(page.locator("#incident-list li.incident").first).to_have_attribute("data-incident", str(hazard["id"]))
         page.locator(f'#incident-list li[data-incident="{incident["id"]}"]').click()
         expect(page.locator("#detail-status")).to_be_visible()
@@ -228,13 +233,13 @@ def test_the_desk_follows_a_storm_and_sends_a_crew_in_one_click(
     assert problems == []
 
 
-def test_a_viewer_reads_the_desk_without_any_action(app, client, city, make_user, redis_db, tmp_path):
+def test_a_viewer_reads_the_desk_without_any_action(live_app, server, relay, client, user, tmp_path):
     from playwright.sync_api import expect
 
-    viewer = make_user("viewer")
+    viewer = user("viewer")
     incident = report(client, at=clock.now() - timedelta(minutes=1), account_no=customer(2))["incident"]
-    with desk_browser(app) as (base, lock, page, problems):
-        sign_in(page, base, viewer)
+    with desk_browser() as (page, problems):
+        sign_in(page, server, viewer)
         row = page.locator(f'#incident-list li[data-incident="{incident["id"]}"]')
         row.click()
         expect(page.locator(".candidates tbody tr").first).to_be_visible()  # the crews and their times, read only
@@ -244,9 +249,8 @@ def test_a_viewer_reads_the_desk_without_any_action(app, client, city, make_user
         expect(page.locator("#tool-closure")).to_have_count(0)
         # And the server refuses anyway.
         token = page.evaluate("JSON.parse(localStorage.getItem('desk.session')).access_token")
-        with lock:
-            refused = client.post(f"/api/v1/incidents/{incident['id']}/assign", json={},
-                                  headers={"Authorization": f"Bearer {token}"})
+        refused = client.post(f"/api/v1/incidents/{incident['id']}/assign", json={},
+                              headers={"Authorization": f"Bearer {token}"})
         assert refused.status_code == 403
         screenshot(page, tmp_path, "desk-viewer.png", full_page=False)
     assert problems == []

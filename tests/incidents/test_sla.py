@@ -72,7 +72,7 @@ def test_the_sweeper_records_and_sends_each_warning_once(app, client, city, conn
         "at_risk", "breached", "restoration_breached"]
     states_sent = [m["payload"]["sla_state"] for m in outbox(connection, before, "incident")
                    if m["payload"]["id"] == opened["id"]]
-    assert states_sent == ["at_risk", "breached", "breached", "breached"]  # the last warning recorded
+    assert states_sent == ["at_risk", "breached", "on_track", "breached"]  # on site: the restoration clock
 
 def test_the_incident_shows_its_sla(client, city):
     opened = report(client, clock.now(), account_no=customer(2))["incident"]

@@ -1,9 +1,11 @@
-"""Live updates need what the other tests avoid: changes really committed (the relay and the
-streams read them from other connections and threads), a real HTTP server (a stream is a
-response that does not end), and a Redis of their own to stop and start again.
+"""Fixtures for tests of live updates (tests/live, the desk in a browser), a pytest plugin of
+tests/conftest.py. They need what the other tests avoid: changes really committed (the relay and
+the streams read them from other connections and threads), a real HTTP server serving requests
+at once (a stream is a response that does not end), and a Redis of their own to stop and start.
 
-Each test gets its own copy of one prepared database (migrated, the city grid imported), made
-from a template in a fraction of a second, and dropped afterwards.
+Each test gets its own copy of one prepared database (migrated, the city grid imported, crew CL
+off duty, as the ``city`` fixture), made from a template in a fraction of a second, and dropped
+afterwards.
 """
 from __future__ import annotations
 
@@ -140,16 +142,18 @@ def relay(live_app, private_redis):
 
 @pytest.fixture
 def user(live_app):
-    """``user("dispatcher")`` or ``user("crew", crew="CW")``: a user in the test's database, with
-    the headers of its requests."""
+    """``user("dispatcher")`` or ``user("crew", crew="CW")``: a user in the test's database: its
+    name, password, token and the headers of its requests."""
     database = live_app.extensions["database"]
 
     def make(role: str, crew: str | None = None) -> dict:
+        username, password = f"{role}-{uuid.uuid4().hex[:6]}", "long enough secret"
         with database.session() as session:
-            user_id = create_user(session, f"{role}-{uuid.uuid4().hex[:6]}", "long enough secret", role, crew)
+            user_id = create_user(session, username, password, role, crew)
             token, _ = issue_token(session, live_app.extensions["token_signer"], user_id, clock.now())
             session.commit()
-        return {"token": token, "headers": {"Authorization": f"Bearer {token}"}}
+        return {"username": username, "password": password, "token": token,
+                "headers": {"Authorization": f"Bearer {token}"}}
     return make
 
 
