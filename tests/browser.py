@@ -30,6 +30,22 @@ class OneAtATime:
             return list(self.app(environ, start_response))
 
 
+class WithoutStream:
+    """WSGI middleware: ``GET /api/v1/stream`` answers 404, as a server without the live stream
+    does (the desk then polls the lists). A stream needs changes committed and a server serving
+    requests at once (tests/live_setup.py), which the one-at-a-time server on the test's own
+    transaction is not: the stream would hold it for ever."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == "/api/v1/stream":
+            start_response("404 Not Found", [("Content-Type", "application/problem+json")])
+            return [b'{"type": "about:blank", "title": "Not found", "status": 404}']
+        return self.app(environ, start_response)
+
+
 @contextmanager
 def serving(app, lock: threading.Lock | None = None):
     """The app on a free local port, one request at a time: every request uses the test's one

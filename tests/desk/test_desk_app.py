@@ -6,12 +6,15 @@ in the list within 2 s; one click sends the suggested crew; the crew moves on th
 positions come in; the incident turns amber when the sweeper marks it at risk; screenshots in en
 and zh-CN and of the wall screen. A viewer sees the same desk without a single action button.
 
-The desk follows the live stream as in production: the browser tests run on a database of their
-own that changes are committed to, a server that serves requests at once, the worker's relay and
-a Redis of their own (tests/live_setup.py).
+The first test follows the live stream as in production: a database of its own that changes are
+committed to, a server that serves requests at once, the worker's relay and a Redis of its own
+(tests/live_setup.py). The others (here and in the desk's other test modules) serve the app on
+the test's own transaction, one request at a time, without the stream: the desk polls, as it does
+against a server that has none.
 """
 from __future__ import annotations
 
+import threading
 import time
 from contextlib import contextmanager
 from datetime import timedelta
@@ -24,7 +27,7 @@ from api.web_apps import app_files
 from dispatch.core import clock
 from dispatch.crews.assignment import Dispatcher
 from dispatch.incidents.sweeper import sweep
-from tests.browser import CHROMIUM, ROOT, WEBGL_ARGS, screenshot
+from tests.browser import CHROMIUM, ROOT, WEBGL_ARGS, WithoutStream, screenshot, serving
 from tests.conftest import signed_in
 from tests.helpers import assert_problem, customer, report
 
@@ -80,7 +83,17 @@ def test_both_apps_share_one_i18n_module(anonymous):
 # --- the desk in a browser --------------------------------------------------------------------
 
 @contextmanager
-def desk_browser(locale: str = "en-GB"):
+def desk_browser(app, locale: str = "en-GB"):
+    """The app served on the test's transaction, one request at a time and without the live stream
+    (the desk polls), and the browser. Yields (base URL, lock, page, problems); hold the lock to
+    use the test's connection."""
+    lock = threading.Lock()
+    with serving(WithoutStream(app), lock) as base, chromium() as (page, problems):
+        yield base, lock, page, problems
+
+
+@contextmanager
+def chromium(locale: str = "en-GB"):
     """A 1920x1080 Chromium with WebGL, its clock set to the application's. Yields (page, problems)."""
     from playwright.sync_api import sync_playwright
 
@@ -142,26 +155,26 @@ def sweeper(live_app):
 
 
 @pytest.fixture
-def client(live_app, user):
+def hotline(live_app, user):
     """Another client of the server (the hotline system, a vehicle tracker), as an administrator."""
     return signed_in(live_app.test_client(), user("admin"))
 
 
 def test_the_desk_follows_a_storm_and_sends_a_crew_in_one_click(
-        live_app, server, relay, client, user, sweeper, tmp_path):
+        live_app, server, relay, hotline, user, sweeper, tmp_path):
     from playwright.sync_api import expect
 
     dispatcher = user("dispatcher")
     base = server
     # The west crew is off duty: the first call goes to the east crew, far away.
-    assert client.patch("/api/v1/crews/CW", json={"on_duty": False}).status_code == 200
-    with desk_browser() as (page, problems):
+    assert hotline.patch("/api/v1/crews/CW", json={"on_duty": False}).status_code == 200
+    with chromium() as (page, problems):
         sign_in(page, base, dispatcher)
         expect(page.locator("#incident-list .empty")).to_be_visible()
         wait_until(page, "() => window.desk.state.live === 'live'")  # on the stream, not polling
 
         # Another client (the hotline system) posts a call: within 2 s on the map and in the list.
-        incident = report(client, at=clock.now() - timedelta(minutes=1), account_no=customer(2))["incident"]
+        incident = report(hotline, at=clock.now() - timedelta(minutes=1), account_no=customer(2))["incident"]
         posted = time.monotonic()
         assert incident["crew"] == "CE"
         row = page.locator(f'#incident-list li[data-incident="{incident["id"]}"]')
@@ -176,20 +189,20 @@ def test_the_desk_follows_a_storm_and_sends_a_crew_in_one_click(
         assert on_map(page, "incidents", "id", incident["id"])["sla"] == "on_track"
 
         # The west crew comes on duty, nearer: the desk suggests it, and one click sends it.
-        assert client.patch("/api/v1/crews/CW", json={"on_duty": True}).status_code == 200
+        assert hotline.patch("/api/v1/crews/CW", json={"on_duty": True}).status_code == 200
         row.click()
         suggested = page.locator("#assign-suggested")
         expect(suggested).to_contain_text("CW")
         suggested.click()
         expect(row.locator(".crew")).to_contain_text("CW")
         expect(page.locator(".detail-panel .crew-now")).to_contain_text("CW")
-        assert client.get(f"/api/v1/incidents/{incident['id']}").get_json()["crew"] == "CW"
+        assert hotline.get(f"/api/v1/incidents/{incident['id']}").get_json()["crew"] == "CW"
         wait_until(page, "() => window.desk.mapData.routes.features.some(f => f.properties.crew === 'CW')")
 
         # CW's vehicle tracker reports it moving east along Main Street: the crew moves on the map.
         wait_until(page, "() => window.desk.mapData.crews.features.some(f => f.properties.code === 'CW')")
         start = on_map(page, "crews", "code", "CW")["coordinates"]
-        moved = client.post("/api/v1/crews/CW/positions", json={"positions": [
+        moved = hotline.post("/api/v1/crews/CW/positions", json={"positions": [
             {"at": (clock.now() - timedelta(seconds=5)).isoformat(), "lon": 51.4405, "lat": 33.981, "heading": 90}]})
         assert moved.status_code == 202
         wait_until(page, """(start) => { const f = window.desk.mapData.crews.features
@@ -201,7 +214,7 @@ def test_the_desk_follows_a_storm_and_sends_a_crew_in_one_click(
         with live_app.extensions["database"].engine.connect() as connection:
             deadline = connection.execute(text("SELECT arrival_deadline FROM incidents WHERE id = :id"),
                                           {"id": incident["id"]}).scalar_one()
-        eta = client.get(f"/api/v1/incidents/{incident['id']}").get_json()["eta_s"]
+        eta = hotline.get(f"/api/v1/incidents/{incident['id']}").get_json()["eta_s"]
         assert sweeper(deadline - timedelta(seconds=eta / 2)) == [(incident["id"], "at_risk")]
         expect(row).to_have_attribute("data-sla", "at_risk")
         wait_until(page, """(id) => window.desk.mapData.incidents.features
@@ -209,7 +222,7 @@ def test_the_desk_follows_a_storm_and_sends_a_crew_in_one_click(
         expect(page.locator("#alerts .alert-at_risk")).to_contain_text(f"#{incident['id']}")
 
         # A second call: the list shows both, most urgent first (the hazard).
-        hazard = report(client, at=clock.now() - timedelta(minutes=2), account_no=customer(5),
+        hazard = report(hotline, at=clock.now() - timedelta(minutes=2), account_no=customer(5),
                         kind="wire_down")["incident"]
         expect(page.locator("#incident-list li.incident").first).to_have_attribute("data-incident", str(hazard["id"]))
         page.locator(f'#incident-list li[data-incident="{incident["id"]}"]').click()
@@ -233,13 +246,13 @@ def test_the_desk_follows_a_storm_and_sends_a_crew_in_one_click(
     assert problems == []
 
 
-def test_a_viewer_reads_the_desk_without_any_action(live_app, server, relay, client, user, tmp_path):
+def test_a_viewer_reads_the_desk_without_any_action(app, client, city, make_user, redis_db, tmp_path):
     from playwright.sync_api import expect
 
-    viewer = user("viewer")
+    viewer = make_user("viewer")
     incident = report(client, at=clock.now() - timedelta(minutes=1), account_no=customer(2))["incident"]
-    with desk_browser() as (page, problems):
-        sign_in(page, server, viewer)
+    with desk_browser(app) as (base, lock, page, problems):
+        sign_in(page, base, viewer)
         row = page.locator(f'#incident-list li[data-incident="{incident["id"]}"]')
         row.click()
         expect(page.locator(".candidates tbody tr").first).to_be_visible()  # the crews and their times, read only
@@ -249,8 +262,9 @@ def test_a_viewer_reads_the_desk_without_any_action(live_app, server, relay, cli
         expect(page.locator("#tool-closure")).to_have_count(0)
         # And the server refuses anyway.
         token = page.evaluate("JSON.parse(localStorage.getItem('desk.session')).access_token")
-        refused = client.post(f"/api/v1/incidents/{incident['id']}/assign", json={},
-                              headers={"Authorization": f"Bearer {token}"})
+        with lock:
+            refused = client.post(f"/api/v1/incidents/{incident['id']}/assign", json={},
+                                  headers={"Authorization": f"Bearer {token}"})
         assert refused.status_code == 403
         screenshot(page, tmp_path, "desk-viewer.png", full_page=False)
     assert problems == []

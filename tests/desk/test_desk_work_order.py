@@ -24,7 +24,7 @@ def warn(app):
     session = app.extensions["database"].session()
     dispatcher = Dispatcher(session, app.extensions["settings"], app.extensions["road_graphs"])
     levels = app.extensions["settings"].warning_levels
-    yield lambda: sweep(session, dispatcher, app.extensions["events"], clock.now(), levels)
+    yield lambda: sweep(session, dispatcher, clock.now(), levels)
     session.close()
 
 
