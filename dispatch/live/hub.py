@@ -133,8 +133,8 @@ class Hub:
                     log.warning("live updates from the outbox table while Redis is away: %s", why)
                     self._redis_away = True
                 self._poll_table()
-            except SQLAlchemyError:
-                log.exception("live updates: the outbox table could not be read")
+            except Exception:  # the table unreadable, a message not ours: the follower must not die of it
+                log.exception("live updates: following the outbox failed; trying again")
                 self._stop.wait(self.poll_s)
             finally:
                 listener.close()

@@ -191,3 +191,19 @@ def test_many_streams_opening_at_once_do_not_hold_the_database_pool(live_app, se
     assert all(reader.wait_for(lambda r: r.events, timeout_s=5) for reader in readers)
     for reader in readers:
         reader.close()
+
+
+def test_a_stray_message_on_the_channel_does_not_stop_live_updates(live_app, server, relay, private_redis, user):
+    import redis
+
+    from dispatch.live.feed import channel
+
+    desk = signed_in(live_app.test_client(), user("dispatcher"))
+    watching = StreamReader(server, user("viewer")["token"])
+    assert watching.wait_for(lambda r: r.events)
+    stray = redis.Redis.from_url(private_redis.url)
+    stray.publish(channel(stray), b"not a batch of ours")
+    stray.close()
+    report(desk, customer(2))
+    assert watching.wait_for(has_through(outbox_ids(live_app, 0)[-1]))
+    watching.close()
