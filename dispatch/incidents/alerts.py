@@ -1,6 +1,7 @@
 """Alerts a dispatcher cannot miss: an incident at risk of missing its deadline or past it, a
-warning level meant for the desk (SLA_WARNING_LEVELS), and a hazard reported. Each stays on the desk's screen until someone acknowledges it, and the
-acknowledgement (who, when) is kept in the incident's timeline.
+warning level meant for the desk (SLA_WARNING_LEVELS), and a hazard reported. Each stays on the
+desk's screen until someone acknowledges it, and the acknowledgement (who, when) is kept in the
+incident's timeline.
 
 An alert is the timeline event that raised it (the sweeper's warning, the opening of a hazard
 incident); acknowledging adds an ``alert_acknowledged`` event naming it. Alerts of incidents no

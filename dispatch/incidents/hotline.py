@@ -10,10 +10,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dispatch.gis.grid import TopologyCache
+from dispatch.incidents.queries import like_literal
 from dispatch.incidents.store import OPEN
 
 SUGGESTIONS = (
-    "SELECT c.id, c.account_no, c.name, c.phone, c.address, c.priority, c.bus_id, c.transformer_id, "
+    "SELECT c.account_no, c.name, c.phone, c.address, c.priority, c.bus_id, c.transformer_id, "
     "ST_AsGeoJSON(c.geom, 7)::json AS location, "
     "(SELECT r.incident_id FROM reports r JOIN incidents i ON i.id = r.incident_id "
     f" WHERE r.customer_id = c.id AND i.status IN {OPEN} ORDER BY r.received_at DESC LIMIT 1) AS called_about "
@@ -32,7 +33,7 @@ def suggest_customers(session: Session, topologies: TopologyCache, typed: str, l
     """Customers matching what the call-taker typed: an account number's beginning, a phone's
     first digits, or part of an address; each with the open incident it is already in (one it
     called about, else the one whose device is nearest upstream of it), or None."""
-    literal = re.sub(r"([\\%_])", r"\\\1", typed)
+    literal = like_literal(typed)
     connection = session.connection()
     rows = [dict(r) for r in connection.execute(text(SUGGESTIONS), {
         "q": typed, "prefix": literal + "%", "digits": re.sub(r"[^0-9]", "", typed),
@@ -53,7 +54,6 @@ def suggest_customers(session: Session, topologies: TopologyCache, typed: str, l
             around = [(topology.area_depth[outer], incident) for incident, outer in outages
                       if area is not None and outer is not None and topology.is_within(area, outer)]
             row["open_incident"] = max(around)[1] if around else None  # the nearest device up
-        del row["id"]
     codes = dict(connection.execute(text("SELECT id, code FROM transformers WHERE id = ANY(:ids)"),
                                     {"ids": [r["transformer"] for r in rows if r["transformer"]]}).all())
     for row in rows:

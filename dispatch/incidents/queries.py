@@ -93,11 +93,16 @@ def incidents_page(connection: Connection, *, statuses: list[str] | None, zone: 
     return [(row[0], row[1]) for row in rows]
 
 
+def like_literal(typed: str) -> str:
+    """``typed`` for a LIKE pattern, its wildcards and escape character taken literally."""
+    return re.sub(r"([\\%_])", r"\\\1", typed)
+
+
 def search_params(search: str) -> dict[str, Any]:
     """The bound values of SEARCH: ``search`` as an incident number, an exact account number, the
     digits of a phone number, and a fragment of an address (LIKE wildcards taken literally)."""
     digits = re.sub(r"[^0-9]", "", search)
-    literal = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    literal = like_literal(search)
     return {"q": search, "q_id": int(search) if search.isdigit() and len(search) < 16 else -1,
             "q_digits": digits, "q_like": f"%{literal}%"}
 
