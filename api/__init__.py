@@ -4,25 +4,37 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import redis
-from flask import Flask
+from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import (
     alerts,
     auth,
+    complaint_report,
+    complaints,
     crew_app,
     crews,
     customers,
     desk,
     desk_app,
+    evidence,
     grid,
     health,
     incidents,
     me,
+    metrics,
     openapi,
+    outages,
+    outages_app,
+    public_outages,
+    reliability,
+    repeat_faults,
+    report_workbook,
     reports,
+    reports_app,
     roads,
+    sla_report,
     stream,
     tiles,
     work_orders,
@@ -31,11 +43,14 @@ from api.access import register_access_checks
 from api.cli import register_cli
 from api.context import close_session
 from api.errors import register_error_handlers
+from api.metrics import register_metrics
+from api.request_ids import register_request_ids
 from api.validation import register_input_checks
-from dispatch.core import clock
+from dispatch.core import clock, logs
 from dispatch.core.config import Settings
 from dispatch.core.db import Database
 from dispatch.gis.grid import TopologyCache
+from dispatch.gis.skills import skill_rules
 from dispatch.incidents.causes import taxonomy
 from dispatch.live.hub import Hub
 from dispatch.routing.engine import RoadGraphCache
@@ -43,7 +58,8 @@ from dispatch.routing.speeds import speed_table
 
 
 class IsoJSONProvider(DefaultJSONProvider):
-    """Times as ISO 8601 with offset (DESIGN.md), not Flask's default HTTP dates."""
+    """Times as ISO 8601 with offset (docs/architecture.md, "The clock, times and places"), not Flask's
+    default HTTP dates."""
 
     @staticmethod
     def default(value):
@@ -52,13 +68,25 @@ class IsoJSONProvider(DefaultJSONProvider):
         return DefaultJSONProvider.default(value)
 
 
+def security_headers(response: Response) -> Response:
+    """On every response: browsers never guess a type (a JSON string shown as HTML), and no page
+    sends its address (which may hold an incident or a customer search) to another site."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the application; the only way an app exists (configuration from the environment by default)."""
     settings = settings or Settings.from_env()
+    logs.configure(settings.log_level)
     clock.shift(timedelta(days=settings.clock_shift_days))
     taxonomy(settings.cause_taxonomy_file)  # a utility's taxonomy that cannot be read stops the start
+    skill_rules(settings.skill_rules_file)  # so do skill rules
     app = Flask(__name__, static_folder=None)
     app.json = IsoJSONProvider(app)
+    # A larger body is refused with 413 (problem+json) when a view first reads it, before parsing.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["settings"] = settings
     app.extensions["database"] = Database(settings.database_url, connect_timeout_s=settings.health_timeout_s)
     app.extensions["redis"] = redis.Redis.from_url(
@@ -69,10 +97,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["hub"] = Hub(app.extensions["database"], settings.redis_url, settings.stream_poll_s,
                                 settings.health_timeout_s)
     app.teardown_appcontext(close_session)
+    register_request_ids(app)
+    register_metrics(app)
     register_error_handlers(app)
     register_input_checks(app)
-    for module in (alerts, auth, crew_app, crews, customers, desk, desk_app,
-                   grid, health, incidents, me, openapi, reports, roads, stream, tiles, work_orders):
+    app.after_request(security_headers)
+    for module in (alerts, auth, complaint_report, complaints, crew_app, crews, customers, desk, desk_app, evidence, grid,
+                   health, incidents, me, metrics, openapi, outages, outages_app, public_outages, reliability,
+                   repeat_faults, report_workbook, reports, reports_app, roads, sla_report, stream, tiles, work_orders):
         app.register_blueprint(module.blueprint)
     register_access_checks(app)
     register_cli(app)

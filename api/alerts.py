@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify
 
 from api.access import DESK, READERS, actor, allow, identity
 from api.context import session
+from api.idempotency import idempotent
 from api.openapi import operation
 from api.validation import MAX_ID
 from dispatch.core import clock
@@ -22,6 +23,7 @@ def list_alerts():
 
 
 @blueprint.post("/<int:alert_id>/acknowledge")
+@idempotent
 @allow(*DESK)
 @operation("Acknowledge an alert (recorded in the incident's timeline; again: no change)", "alerts",
            path_params={"alert_id": {"type": "integer"}},

@@ -1,33 +1,34 @@
 """Command-line tools: ``flask --app wsgi db upgrade``, ``... data import DIR``, ``... users create NAME``,
-``... worker``."""
+``... check invariants``; ``... worker`` is in api/worker.py, ``... reports monthly`` in api/reports_cli.py,
+``... demo users`` in api/cli_demo.py, ``... channels create NAME`` in api/cli_channels.py."""
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import tempfile
-import threading
-import time
-from datetime import timedelta
 from pathlib import Path
 
 import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup
 
+from api.cli_channels import channels_cli
+from api.cli_demo import demo_cli
+from api.cli_reporting import data_import_interruptions
 from api.context import database, settings
+from api.reports_cli import reports_cli
+from api.worker import worker
 from dispatch.accounts.models import ROLES
 from dispatch.accounts.store import users
 from dispatch.accounts.users import create_user, deactivate_user, limit_to_zones
 from dispatch.core import clock
 from dispatch.core.errors import Conflict, DispatchError, ImportRejected
 from dispatch.crews.assignment import Dispatcher
+from dispatch.crews.invariants import violations
 from dispatch.gis.grid_import import import_grid
-from dispatch.incidents.sweeper import sweep
-from dispatch.live.feed import redis_without_retries
-from dispatch.live.relay import Relay
+from dispatch.gis.skills import skill_rules
 from dispatch.routing.osm import road_features
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
@@ -36,10 +37,13 @@ PROBLEMS_SHOWN = 200
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
 data_cli = AppGroup("data", help="Grid and road data.")
 users_cli = AppGroup("users", help="People who sign in, and their roles.")
+check_cli = AppGroup("check", help="Checks of the data as it is.")
+data_cli.add_command(data_import_interruptions)
 
 
 def alembic_config(database_url: str) -> Config:
     config = Config(str(ALEMBIC_INI))
+    config.attributes["configure_logger"] = False  # the app's JSON logs (dispatch/core/logs.py) stay as they are
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return config
 
@@ -82,7 +86,7 @@ def data_import_osm(osm_file: Path) -> None:
 def _import_and_report(directory: Path) -> None:
     session = database().session()
     try:
-        summary = import_grid(session, directory)
+        summary = import_grid(session, directory, skill_rules(settings().skill_rules_file))
     except ImportRejected as rejected:
         click.echo(f"import rejected: {rejected.detail}", err=True)
         for problem in rejected.problems[:PROBLEMS_SHOWN]:
@@ -99,6 +103,8 @@ def _import_and_report(directory: Path) -> None:
     if summary.road_directed_edges:
         click.echo(f"road graph: {summary.road_directed_edges} directed edges; {summary.road_components} strongly "
                    f"connected components; {summary.road_nodes_unroutable} nodes outside the largest, flagged unroutable")
+    for warning in summary.warnings:
+        click.echo(f"warning: {warning}")
     click.echo(f"imported in {summary.seconds:.1f} s")
 
 
@@ -165,49 +171,30 @@ def users_list() -> None:
                        f"{'active' if user['active'] else 'disabled':<10}{','.join(user['zones']) or 'all zones'}")
 
 
-@click.command("worker")
-@click.option("--once", is_flag=True, help="Sweep once, relay what is ready, clear old messages and stop.")
-@with_appcontext
-def worker(once: bool) -> None:
-    """The background worker: relays the outbox to Redis (continuously, in a thread of its own, so
-    that a long sweep does not hold live updates back) and sweeps open incidents' SLA clocks every
-    SLA_SWEEP_INTERVAL_S seconds. Several workers may run: relaying and sweeping are safe together."""
-    s = settings()
-    relay = Relay(database(), redis_without_retries(s.redis_url, s.health_timeout_s, socket_timeout=s.health_timeout_s))
-    retention = timedelta(hours=s.outbox_retention_hours)
-    if once:
-        _sweep(raise_errors=True)
-        while relay.step():
-            pass
-        relay.clear(clock.now() - retention)
-        return
-    stop = threading.Event()
-    threading.Thread(target=relay.run, args=(stop, s.relay_interval_s, retention), name="outbox-relay",
-                     daemon=True).start()
-    try:
-        while True:
-            _sweep(raise_errors=False)
-            time.sleep(s.sla_sweep_interval_s)
-    finally:
-        stop.set()
-
-
-def _sweep(raise_errors: bool) -> None:
+@check_cli.command("invariants")
+def check_invariants() -> None:
+    """List every broken invariant of dispatch (docs/dispatch-invariants.md); exit 1 if there is one."""
     session = database().session()
     try:
         dispatcher = Dispatcher(session, settings(), current_app.extensions["road_graphs"])
-        for incident_id, warning in sweep(session, dispatcher, clock.now(), settings().warning_levels):
-            click.echo(f"incident {incident_id}: {warning}")
-    except Exception:  # one bad sweep must not stop the clocks for good; the next one retries
-        logging.getLogger(__name__).exception("SLA sweep failed")
-        if raise_errors:
-            raise
+        found = violations(session.connection(), dispatcher, clock.now())
     finally:
+        session.rollback()  # looking changes nothing (a road node found for an incident is not kept)
         session.close()
+    for violation in found:
+        click.echo(f"{violation['rule']}: crew {violation['crew'] or '-'}, incident {violation['incident'] or '-'}: "
+                   f"{violation['detail']}")
+    click.echo(f"{len(found)} violation(s)")
+    if found:
+        sys.exit(1)
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(data_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(check_cli)
+    app.cli.add_command(reports_cli)
+    app.cli.add_command(demo_cli)
     app.cli.add_command(worker)
+    app.cli.add_command(channels_cli)

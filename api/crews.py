@@ -9,12 +9,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from api.access import DESK, MANAGERS, READERS, allow
 from api.context import dispatcher, session, settings
+from api.idempotency import idempotent
 from api.openapi import operation
 from api.times import recent
-from api.validation import Point, json_body, query_args
+from api.validation import Point, json_body, non_null, query_args
 from dispatch.core import clock
+from dispatch.core.errors import FieldProblem, InvalidInput
 from dispatch.crews.roster import create_crew, crew_or_404, record_positions, update_crew
 from dispatch.crews.store import crews, trails
+from dispatch.gis.skills import skill_rules
 
 blueprint = Blueprint("crews", __name__, url_prefix="/api/v1/crews")
 Skills = list[str]
@@ -37,28 +40,49 @@ def _members(value: Any) -> Any:
     return value
 
 
+MEMBERS_SCHEMA = {
+    "description": "names (1 to 50), or a head count",
+    "anyOf": [{"type": "array", "minItems": 1, "maxItems": 50,
+               "items": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S"}},
+              {"type": "integer", "minimum": 1, "maximum": 50}],
+}
+SKILL_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 40, "pattern": r"\S"}
+
+
+def _members_schema(schema: dict[str, Any]) -> None:
+    schema.clear()
+    schema.update(MEMBERS_SCHEMA)
+
+
+def _skills_schema(schema: dict[str, Any]) -> None:
+    non_null(schema)
+    schema["items"] = SKILL_SCHEMA
+
+
 class CrewIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     code: str = Field(min_length=1, max_length=40)
     name: str = Field(min_length=1, max_length=200)
     depot: str = Field(min_length=1, max_length=40)
-    members: list[str] | int = Field(description="names, or a head count")
+    members: list[str] | int = Field(json_schema_extra=_members_schema)
     phone: str = Field(min_length=1, max_length=32)
-    skills: Skills = Field(default_factory=lambda: ["lv"], max_length=20)
-    on_duty: bool = True
+    skills: Skills = Field(default_factory=lambda: ["lv"], max_length=20, json_schema_extra=_skills_schema)
+    on_duty: bool = Field(True, strict=True)
 
     _check_skills = field_validator("skills")(_skills)
     _check_members = field_validator("members", mode="before")(_members)
 
 
 class CrewChange(BaseModel):
+    """Only the fields sent change; none may be null."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str | None = Field(None, min_length=1, max_length=200)
-    depot: str | None = Field(None, min_length=1, max_length=40)
-    members: list[str] | int | None = None
-    phone: str | None = Field(None, min_length=1, max_length=32)
-    skills: Skills | None = Field(None, max_length=20)
-    on_duty: bool | None = None
+    name: str | None = Field(None, min_length=1, max_length=200, json_schema_extra=non_null)
+    depot: str | None = Field(None, min_length=1, max_length=40, json_schema_extra=non_null)
+    members: list[str] | int | None = Field(None, json_schema_extra=_members_schema)
+    phone: str | None = Field(None, min_length=1, max_length=32, json_schema_extra=non_null)
+    skills: Skills | None = Field(None, max_length=20, json_schema_extra=_skills_schema)
+    on_duty: bool | None = Field(None, strict=True, json_schema_extra=non_null)
 
     _check_skills = field_validator("skills")(_skills)
     _check_members = field_validator("members", mode="before")(_members)
@@ -73,9 +97,9 @@ class CrewChange(BaseModel):
 
 class Position(Point):
     at: AwareDatetime
-    accuracy_m: float | None = Field(None, ge=0, le=100_000, allow_inf_nan=False)
-    speed: float | None = Field(None, ge=0, le=100, allow_inf_nan=False, description="m/s")
-    heading: float | None = Field(None, ge=0, le=360, allow_inf_nan=False, description="degrees")
+    accuracy_m: float | None = Field(None, ge=0, le=100_000, allow_inf_nan=False, strict=True)
+    speed: float | None = Field(None, ge=0, le=100, allow_inf_nan=False, strict=True, description="m/s")
+    heading: float | None = Field(None, ge=0, le=360, allow_inf_nan=False, strict=True, description="degrees")
 
     _at = field_validator("at")(recent)
 
@@ -94,12 +118,22 @@ def _view(crew: dict) -> dict:
     return {k: v for k, v in crew.items() if k != "id"}
 
 
+def _known_skills(skills: list[str] | None) -> None:
+    """A skill word the utility's rules do not know would leave the crew sent to nothing."""
+    rules = skill_rules(settings().skill_rules_file)
+    if skills is not None and (unknown := rules.unknown(skills)):
+        raise InvalidInput("unknown skills", [FieldProblem(
+            "skills", f"unknown {', '.join(unknown)}; the skills are {', '.join(rules.labels)} (SKILL_RULES_FILE)")])
+
+
 @blueprint.post("")
+@idempotent
 @allow(*MANAGERS)
 @operation("Create a crew", "crews", body=CrewIn, responses={201: ("The crew", {"type": "object"}),
                                                               409: ("The code is taken", None)})
 def add_crew():
     crew = json_body(CrewIn)
+    _known_skills(crew.skills)
     return jsonify(_view(create_crew(session(), dispatcher(), **crew.model_dump()))), 201
 
 
@@ -140,6 +174,7 @@ def get_crew(code: str):
                        409: ("Off duty while on a job", None)})
 def change_crew(code: str):
     changes = json_body(CrewChange).model_dump(exclude_unset=True)
+    _known_skills(changes.get("skills"))
     return jsonify(_view(update_crew(session(), dispatcher(), code, changes)))
 
 

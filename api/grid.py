@@ -34,7 +34,7 @@ class LayerQuery(BaseModel):
     "grid", query=LayerQuery,
     path_params={"layer": {"type": "string", "enum": list(IMPORT_ORDER)}},
     responses={200: ("GeoJSON FeatureCollection; a `next` link while more features remain",
-                     {"type": "object"}), 403: ("A layer not for this role", None), 404: ("No such layer", None),
+                     {"type": "object", "required": ["type", "features"]}, "application/geo+json"), 403: ("A layer not for this role", None), 404: ("No such layer", None),
                422: ("Bad query", None)},
 )
 def layer_features(layer: str) -> Response:

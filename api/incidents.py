@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from api.access import DESK, READERS, actor, allow, identity
 from api.context import dispatcher, session, settings, topologies
+from api.idempotency import idempotent
 from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, Point, bbox_param, json_body, page_links, page_size, query_args
@@ -16,11 +17,14 @@ from dispatch.core import clock
 from dispatch.core.errors import Conflict, NotFound
 from dispatch.gis.models import ZONE_CLASSES
 from dispatch.incidents.corrections import merge
+from dispatch.incidents.explain import inference_view
 from dispatch.incidents.hotline import customers_out
 from dispatch.incidents.lifecycle import EVENT_TYPES, record_event
 from dispatch.incidents.models import INCIDENT_STATUSES
 from dispatch.incidents.queries import incident_detail, incidents_page
 from dispatch.incidents.sweeper import current_sla
+from dispatch.incidents.verification import meters_of
+from dispatch.reporting.interruptions import record_restoration
 
 blueprint = Blueprint("incidents", __name__, url_prefix="/api/v1/incidents")
 
@@ -75,7 +79,9 @@ ID = {"incident_id": {"type": "integer"}}
 
 @blueprint.get("/<int:incident_id>")
 @allow(*READERS)
-@operation("One incident: device, location, reports, timeline and SLA state", "incidents", path_params=ID,
+@operation("One incident: device, location, reports, timeline, SLA state, why its device (inference: "
+           "customers and calls per branch below it), its meters (last gasps, power restored, still out) and "
+           "nested outages (parent_incident, nested)", "incidents", path_params=ID,
            responses={200: ("The incident", {"type": "object"}), 404: ("No such incident", None)})
 def get_incident(incident_id: int) -> Response:
     body = incident_detail(session().connection(), min(incident_id, MAX_ID))
@@ -85,6 +91,8 @@ def get_incident(incident_id: int) -> Response:
     clocks = {k: incident[k] and datetime.fromisoformat(incident[k])
               for k in ("arrival_deadline", "on_site_at", "restore_deadline", "restored_at")}
     incident["sla"] = current_sla(dispatcher(), [{**incident, **clocks}], clock.now())[incident_id]
+    incident["inference"] = inference_view(session().connection(), topologies().current(session()), incident_id)
+    incident["meters"] = meters_of(session(), topologies().current(session()), incident_id)
     return jsonify(incident)
 
 
@@ -133,6 +141,7 @@ class Assignment(BaseModel):
 
 
 @blueprint.post("/<int:incident_id>/assign")
+@idempotent
 @allow(*DESK)
 @operation("Send a crew (a dispatcher's choice or the best), send another one, or queue it for a busy crew",
            "incidents", path_params=ID,
@@ -153,6 +162,7 @@ class Merge(BaseModel):
 
 
 @blueprint.post("/<int:incident_id>/merge")
+@idempotent
 @allow(*DESK)
 @operation("Merge an incident into another that is the same fault: its calls move over, its crew is freed",
            "incidents", path_params=ID, body=Merge,
@@ -170,12 +180,14 @@ class LifecycleEvent(BaseModel):
     at: AwareDatetime | None = Field(None, description="when it happened (the phone's clock); default now")
     location: Point | None = None
     note: str | None = Field(None, max_length=4000)
-    cause: str | None = Field(None, max_length=200, description="for restored: what had failed")
+    cause: str | None = Field(None, max_length=200, description=(
+        "for restored: free text kept on the event; the order's cause is the closing report's (GET /api/v1/causes)"))
 
     _at = field_validator("at")(recent)
 
 
 @blueprint.post("/<int:incident_id>/events")
+@idempotent
 @allow(*DESK)
 @operation("Record a lifecycle event: accepted, en_route, on_site, restored or cancelled (closed: by review)", "incidents",
            path_params=ID, body=LifecycleEvent,
@@ -188,5 +200,6 @@ def add_event(incident_id: int):
                        f"POST /api/v1/incidents/{incident_id}/closing-report/review")
     point = event.location
     result = record_event(session(), dispatcher(), min(incident_id, MAX_ID), event.type, event.at or clock.now(),
-                          actor(), point and point.lon, point and point.lat, event.note, event.cause)
+                          actor(), point and point.lon, point and point.lat, event.note, event.cause,
+                          on_restored=lambda restored: record_restoration(session(), topologies(), restored))
     return jsonify(result)

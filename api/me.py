@@ -1,26 +1,25 @@
 """The crew phone's API: my jobs, my GPS positions, and lifecycle events on my own jobs."""
 from __future__ import annotations
 
-import re
 from typing import Literal
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from api.access import CREW, allow, identity
-from api.context import dispatcher, session, settings
+from api.context import dispatcher, session, settings, topologies
 from api.crews import PositionBatch, position_rows
+from api.idempotency import header_key
 from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, Point, json_body
 from api.work_orders import ClosingReport, closing_report_of
 from dispatch.core import clock
-from dispatch.core.errors import FieldProblem, InvalidInput
 from dispatch.crews.jobs import CREW_EVENTS, jobs, record_crew_event
 from dispatch.crews.roster import record_positions
+from dispatch.reporting.interruptions import record_restoration
 
 blueprint = Blueprint("me", __name__, url_prefix="/api/v1/me")
-IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,200}")
 
 
 @blueprint.get("/jobs")
@@ -51,18 +50,10 @@ class CrewEvent(BaseModel):
     at: AwareDatetime = Field(description="when the crew pressed it, by the phone's clock")
     location: Point | None = Field(None, description="where the phone was (checked for on_site)")
     note: str | None = Field(None, max_length=4000)
-    cause: str | None = Field(None, max_length=200, description="for restored: what had failed")
+    cause: str | None = Field(None, max_length=200, description=(
+        "for restored: free text kept on the event; the order's cause is the closing report's (GET /api/v1/causes)"))
 
     _at = field_validator("at")(recent)
-
-
-def _idempotency_key() -> str:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not IDEMPOTENCY_KEY.fullmatch(key):
-        raise InvalidInput("send an Idempotency-Key header with each event", [FieldProblem(
-            "Idempotency-Key", "1 to 200 printable ASCII characters (a UUID, say), new for each event, the same "
-            "when the event is sent again", "header")])
-    return key
 
 
 @blueprint.post("/jobs/<int:incident_id>/events")
@@ -75,14 +66,15 @@ def _idempotency_key() -> str:
                       403: ("Not my crew's job", None), 404: ("No such incident", None),
                       422: ("Bad event, time or Idempotency-Key", None)})
 def my_event(incident_id: int):
-    key = _idempotency_key()
+    key = header_key(required=True)
     event = json_body(CrewEvent)
     s = settings()
     answer, replayed = record_crew_event(
         session(), dispatcher(), identity(), min(incident_id, MAX_ID), event.type, event.at, key,
         position=event.location and (event.location.lon, event.location.lat), note=event.note, cause=event.cause,
         now=clock.now(), arrival_radius_m=s.arrival_radius_m,
-        position_max_age_s=s.crew_position_max_age_s)
+        position_max_age_s=s.crew_position_max_age_s,
+        on_restored=lambda restored: record_restoration(session(), topologies(), restored))
     response = jsonify(answer)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -98,5 +90,5 @@ def my_event(incident_id: int):
                       404: ("Not my crew's job", None), 409: ("Not restored yet, or a report waits for review", None),
                       422: ("Unknown cause, times out of order, or no Idempotency-Key", None)})
 def my_closing_report(incident_id: int):
-    key = _idempotency_key()
+    key = header_key(required=True)
     return jsonify(closing_report_of(incident_id, crew_id=identity().crew_id, key=key)), 201

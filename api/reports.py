@@ -7,12 +7,16 @@ from typing import Literal
 from flask import Blueprint, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.access import DESK, actor, allow
+from api.access import CHANNELS, DESK, actor, allow, channel_client
 from api.context import dispatcher, session, settings, topologies
+from api.idempotency import idempotent
 from api.openapi import operation
 from api.times import recent
-from api.validation import MAX_ID, Point, json_body
+from api.validation import MAX_ID, Point, json_body, non_null
 from dispatch.core import clock
+from dispatch.core.errors import FieldProblem, Forbidden, InvalidInput
+from dispatch.gis.service_area import refuse_outside_service_area
+from dispatch.gis.skills import skill_rules
 from dispatch.incidents.corrections import move_call
 from dispatch.incidents.intake import NewReport, ReportIntake
 from dispatch.incidents.locating import Locators
@@ -24,18 +28,26 @@ blueprint = Blueprint("reports", __name__, url_prefix="/api/v1/reports")
 class ReportIn(BaseModel):
     """A trouble call. At least one locator: account_no, phone, location or address."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    channel: Literal[REPORT_CHANNELS]  # type: ignore[valid-type]
-    received_at: AwareDatetime | None = Field(None, description="ISO 8601 with offset; default: now")
-    account_no: str | None = Field(None, min_length=1, max_length=64)
-    phone: str | None = Field(None, min_length=1, max_length=32)
-    location: Point | None = None
-    address: str | None = Field(None, min_length=1, max_length=500)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={
+        "anyOf": [{"required": [locator]} for locator in ("account_no", "phone", "location", "address")]})
+    channel: Literal[REPORT_CHANNELS] | None = Field(  # type: ignore[valid-type]
+        None, json_schema_extra=non_null,
+        description="where the call came from: required from the desk; a machine channel's key says it "
+                    "(a channel may repeat its own, never name another)")
+    received_at: AwareDatetime | None = Field(
+        None, json_schema_extra=non_null,
+        description="ISO 8601 with offset, at most 7 days ago and at most 5 minutes ahead; default: now")
+    account_no: str | None = Field(None, min_length=1, max_length=64, json_schema_extra=non_null)
+    phone: str | None = Field(None, min_length=1, max_length=32, json_schema_extra=non_null)
+    location: Point | None = Field(None, json_schema_extra=non_null,
+                                   description="where the caller is; refused far outside the area served")
+    address: str | None = Field(None, min_length=1, max_length=500, json_schema_extra=non_null)
     kind: Literal[REPORT_KINDS] = "no_power"  # type: ignore[valid-type]
     hazard: bool = Field(False, strict=True)
     description: str | None = Field(None, max_length=4000)
     external_id: str | None = Field(None, min_length=1, max_length=128,
-                                    description="the calling system's id; a repeat returns the first report")
+                                    description="the sending system's id; a repeat from the same sender (machine "
+                                                "client, or the desk) returns the first report")
 
     _received_at = field_validator("received_at")(recent)
 
@@ -67,27 +79,48 @@ class IncidentBrief(BaseModel):
 class ReportAccepted(BaseModel):
     id: int
     located: dict | None = Field(description="method, account_no, bus, transformer, source, feeder, "
-                                             "zone {code, class, defaulted}, distance_m, location")
+                                             "zone {code, class, defaulted}, distance_m, location; a "
+                                             "channel client gets the method only")
     incident: IncidentBrief
 
 
+def report_channel(claimed: str | None) -> tuple[str, int | None]:
+    """The report's channel and machine client: a channel client's own (it cannot claim another),
+    else the one the desk names."""
+    client = channel_client()
+    if client is None:
+        if claimed is None:
+            raise InvalidInput("say which channel the call came from", [FieldProblem("channel", "required")])
+        return claimed, None
+    if claimed not in (None, client.channel):
+        raise Forbidden(f"channel client {client.name} reports for the {client.channel} channel, not {claimed}")
+    return client.channel, client.id
+
+
 @blueprint.post("")
-@allow(*DESK)
-@operation("Take in a customer fault report: locate it and attach it to an incident", "reports",
+@idempotent
+@allow(*DESK, CHANNELS)
+@operation("Take in a customer fault report: locate it and attach it to an incident (the desk, or a machine "
+           "channel with its key)", "reports",
            body=ReportIn, responses={201: ("Stored, with its incident", ReportAccepted),
                                      200: ("This external_id was reported before: the first report", ReportAccepted),
-                                     422: ("Invalid report; nothing stored", None)})
+                                     403: ("A channel client naming another channel", None),
+                                     422: ("Invalid report; nothing stored", None),
+                                     429: ("A channel client over its rate (Retry-After)", None)})
 def submit_report():
     report = json_body(ReportIn)
+    channel, client_id = report_channel(report.channel)
     now = clock.now()
     point = report.location
+    if point is not None:
+        refuse_outside_service_area(session().connection(), settings(), point.lon, point.lat)
     intake = ReportIntake(session(), settings(), topologies(),
                           dispatcher()).submit(NewReport(
-        channel=report.channel, received_at=report.received_at or now,
+        channel=channel, received_at=report.received_at or now,
         locators=Locators(report.account_no, report.phone, report.address,
                           point.lon if point else None, point.lat if point else None),
         kind=report.kind, hazard=report.hazard, description=report.description,
-        external_id=report.external_id))
+        external_id=report.external_id, channel_client_id=client_id))
     incident = intake.incident
     body = {
         "id": intake.report_id,
@@ -100,6 +133,10 @@ def submit_report():
             "unlocated": incident["unlocated"], "crew": incident["crew"], "eta_s": incident["eta_s"],
         },
     }
+    if client_id is not None:
+        # A channel faces the public (a WeChat account, an app): it learns its report's reference and
+        # where the incident stands, not whose account a phone number is, nor where that customer lives.
+        body["located"] = None if intake.located is None else {"method": intake.located.get("method")}
     return jsonify(body), 201 if intake.created else 200
 
 
@@ -110,6 +147,7 @@ class CallMove(BaseModel):
 
 
 @blueprint.post("/<int:report_id>/move")
+@idempotent
 @allow(*DESK)
 @operation("Move a call that inference grouped with the wrong fault (kept in both timelines)", "reports",
            path_params={"report_id": {"type": "integer"}}, body=CallMove,
@@ -117,5 +155,5 @@ class CallMove(BaseModel):
                       409: ("An incident that is no longer open", None)})
 def move_report(report_id: int):
     move = json_body(CallMove)
-    return jsonify(move_call(session(), topologies(), dispatcher(), min(report_id, MAX_ID),
-                             move.incident, clock.now(), actor()))
+    return jsonify(move_call(session(), topologies(), dispatcher(), skill_rules(settings().skill_rules_file),
+                             min(report_id, MAX_ID), move.incident, clock.now(), actor()))

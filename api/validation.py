@@ -1,6 +1,7 @@
 """Reading request bodies and queries into pydantic models (errors become problem+json)."""
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from flask import Flask, request, url_for
@@ -14,12 +15,27 @@ Model = TypeVar("Model", bound=BaseModel)
 MAX_ID = 2**63 - 1
 
 
+#: Deepest nesting of arrays and objects a JSON body may have (a GeoJSON polygon is 4 deep; Python's
+#: parser gives up near 1,000 with an error that is not a ValueError).
+JSON_MAX_DEPTH = 64
+
+
 class Point(BaseModel):
-    """A WGS 84 position in a request body."""
+    """A WGS 84 position in a request body (numbers only: ``false`` is not a longitude)."""
 
     model_config = ConfigDict(extra="forbid")
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, strict=True)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, strict=True)
+
+
+def non_null(schema: dict[str, Any]) -> None:
+    """``json_schema_extra`` of an optional field that may be left out but means nothing as null:
+    the document shows its type alone, not pydantic's ``anyOf [type, null]``."""
+    variants = [variant for variant in schema.get("anyOf", []) if variant != {"type": "null"}]
+    if len(variants) == 1:
+        del schema["anyOf"]
+        schema.update(variants[0])
+    schema.pop("default", None)
 
 
 def bbox_param(text: str | None) -> tuple[float, float, float, float] | None:
@@ -76,13 +92,38 @@ def register_input_checks(app: Flask) -> None:
     app.before_request(reject_nul_in_url)
 
 
+class TooDeep(DispatchError):
+    status = 400
+    slug = "too-deep"
+    title = "The request body is nested too deeply"
+
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_A_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth_exceeds(raw: bytes, limit: int = JSON_MAX_DEPTH) -> bool:
+    """Whether the JSON text ``raw`` nests arrays and objects deeper than ``limit`` (brackets
+    inside strings do not count)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:  # the common case: too few brackets to matter
+        return False
+    depth = 0
+    for bracket in _JSON_STRING.sub(b"", raw).translate(None, _NOT_A_BRACKET):
+        depth += 1 if bracket in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
 def json_body(model: type[Model]) -> Model:
+    raw = request.get_data(cache=True)  # a body over MAX_BODY_BYTES stops here with a 413
+    if json_depth_exceeds(raw):
+        raise TooDeep(f"arrays and objects may be nested at most {JSON_MAX_DEPTH} deep")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise MalformedBody("send a JSON object with Content-Type: application/json")
     # A NUL in UTF-8 JSON text is always escaped: without the escape (or any zero byte, as UTF-16
     # and UTF-32 bodies have) in the raw body, there is none to find.
-    raw = request.get_data()
     if (b"\\u0000" in raw or b"\x00" in raw) and (field := _where_nul(body, "")) is not None:
         _reject_nul(field)
     return model.model_validate(body)

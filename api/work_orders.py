@@ -8,7 +8,8 @@ from flask import Blueprint, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.access import DESK, READERS, SIGNED_IN, actor, allow
-from api.context import dispatcher, session, settings
+from api.context import dispatcher, session, settings, topologies
+from api.idempotency import idempotent
 from api.openapi import operation
 from api.times import recent
 from api.validation import MAX_ID, json_body
@@ -22,6 +23,7 @@ from dispatch.incidents.work_order import (
     steps,
     submit_closing_report,
 )
+from dispatch.reporting.interruptions import record_restoration
 
 blueprint = Blueprint("work_orders", __name__, url_prefix="/api/v1")
 ID = {"incident_id": {"type": "integer"}}
@@ -52,6 +54,7 @@ class CustomerSide(BaseModel):
 
 
 @blueprint.post("/incidents/<int:incident_id>/customer-side")
+@idempotent
 @allow(*DESK)
 @operation("The fault is on the customer's side: a time agreed with the customer replaces the emergency target",
            "work orders", path_params=ID, body=CustomerSide,
@@ -92,10 +95,12 @@ def closing_report_of(incident_id: int, crew_id: int | None = None, key: str | N
     body = json_body(ClosingReport).model_dump(exclude_none=True)
     return submit_closing_report(session(), min(incident_id, MAX_ID), body,
                                  cause_codes(settings().cause_taxonomy_file), clock.now(), actor(),
-                                 crew_id=crew_id, key=key)
+                                 crew_id=crew_id, key=key,
+                                 on_reported=lambda reported: record_restoration(session(), topologies(), reported))
 
 
 @blueprint.post("/incidents/<int:incident_id>/closing-report")
+@idempotent
 @allow(*DESK)
 @operation("The closing report, entered at the desk for a crew without a phone", "work orders", path_params=ID,
            body=ClosingReport, responses={201: ("The report, pending review", {"type": "object"}),
@@ -118,6 +123,7 @@ class Review(BaseModel):
 
 
 @blueprint.post("/incidents/<int:incident_id>/closing-report/review")
+@idempotent
 @allow(*DESK)
 @operation("Accept the closing report (the order is archived) or send it back with a reason", "work orders",
            path_params=ID, body=Review, responses={200: ("The report with its review", {"type": "object"}),

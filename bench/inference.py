@@ -67,7 +67,7 @@ def simulate(database, settings, topologies, graphs, customers, fault_area, p, r
     calls = [(START + timedelta(seconds=rng.uniform(0, 1200)), account) for account, _, _ in out if rng.random() < p]
     powered = [c for c in customers if c not in out]
     background = [(START + timedelta(seconds=rng.uniform(0, 1200)), rng.choice(powered)[0])
-                  for _ in range(poisson(rng, 2.0))]
+                  for _ in range(poisson(rng, 2.0) if powered else 0)]  # none when the whole grid is out
     fault_calls = {account for _, account in calls}
     first_exact, made = None, 0
     for at, account in sorted(calls + background):

@@ -1,6 +1,9 @@
 """Latency of POST /api/v1/reports over real HTTP, one gunicorn worker, demo data loaded.
 
-    .venv/bin/python bench/intake.py [--reports 3000] [--workers 1]
+    .venv/bin/python bench/intake.py [--reports 3000] [--workers 1] [--proxy] [--port 5077]
+
+With ``--proxy`` the client talks to nginx (the configuration scripts/run.sh uses, from
+scripts/edge_proxy.py) on the next port, in front of gunicorn.
 
 Starts gunicorn on 127.0.0.1:5077 against a scratch database with the demo grid, sends a mix of
 reports one after another on a kept-alive connection (40 % by account number, 20 % by phone,
@@ -11,11 +14,15 @@ incidents, as a storm would.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
+import importlib.util
 import json
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,16 +62,41 @@ def report_bodies(url: str, count: int, seed: int = 7) -> list[dict]:
     return bodies
 
 
+@contextlib.contextmanager
+def nginx_in_front(app_port: int, port: int):
+    """nginx with run.sh's configuration on ``port``, in front of 127.0.0.1:``app_port``."""
+    spec = importlib.util.spec_from_file_location("edge_proxy", Path(__file__).resolve().parent.parent
+                                                  / "scripts" / "edge_proxy.py")
+    edge_proxy = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(edge_proxy)
+    with tempfile.TemporaryDirectory(prefix="bench-nginx-") as directory:
+        prefix, logs = Path(directory) / "nginx", Path(directory) / "log"
+        config = edge_proxy.write_config(prefix, logs, listen=f"127.0.0.1:{port}", upstream=f"127.0.0.1:{app_port}",
+                                         max_body_bytes=1_048_576, daemon=False)
+        nginx = subprocess.Popen(edge_proxy.command(config, prefix, logs))
+        try:
+            time.sleep(0.5)
+            yield
+        finally:
+            nginx.terminate()
+            nginx.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reports", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--proxy", action="store_true", help="through nginx, as scripts/run.sh serves")
+    parser.add_argument("--port", type=int, default=PORT, help="gunicorn's port (nginx: the next one)")
     args = parser.parse_args()
-    with scratch_database("dispatch_bench_intake") as url:
+    with scratch_database(f"dispatch_bench_intake_{args.port}") as url:
         bodies = report_bodies(url, args.reports + 50)
         headers = bearer_headers(url, "bench-dispatcher", "dispatcher")
-        with gunicorn(url, PORT, args.workers):
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        in_front = nginx_in_front(args.port, args.port + 1) if args.proxy else contextlib.nullcontext()
+        environment = {"PROXY_HOPS": "1"} if args.proxy else {}
+        with gunicorn(url, args.port, args.workers, environment=environment), in_front:
+            port = args.port + 1 if args.proxy else args.port
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             latencies, statuses = [], {}
             started = None
             for n, body in enumerate(bodies):
@@ -86,7 +118,8 @@ def main() -> None:
                 "SELECT count(*), count(*) FILTER (WHERE crew_id IS NOT NULL), count(*) FILTER (WHERE status = 'merged'), "
                 "count(*) FILTER (WHERE status = 'new') FROM incidents")).one()
         engine.dispose()
-    print(f"POST /api/v1/reports, {len(latencies)} reports, gunicorn --workers {args.workers}, statuses {statuses}")
+    print(f"POST /api/v1/reports, {len(latencies)} reports, gunicorn --workers {args.workers}"
+          f"{' behind nginx' if args.proxy else ''}, statuses {statuses}")
     print(f"incidents: {outcome[0]} opened, {outcome[1]} given a crew automatically, {outcome[2]} merged, "
           f"{outcome[3]} waiting for a crew (20 crews)")
     print(f"throughput: {len(latencies) / elapsed:,.0f} reports/s (one client, sequential)")

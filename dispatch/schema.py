@@ -1,16 +1,30 @@
 """Every package's tables on one metadata: what Alembic compares the database with (the tables
 themselves are created by migrations/). It imports every domain package, so no package imports it."""
 from dispatch.accounts.models import ApiToken, User
+from dispatch.core.heartbeats import WorkerHeartbeat
+from dispatch.core.idempotency import IdempotencyKey
 from dispatch.core.models import Base
 from dispatch.core.outbox import OutboxMessage
 from dispatch.crews.models import Crew, CrewPosition, Depot
-from dispatch.gis.models import Bus, Customer, GridState, Line, Source, Switch, Transformer, Zone
-from dispatch.incidents.models import Incident, IncidentEvent, Report
+from dispatch.customers.models import ChannelClient, Notification
+from dispatch.gis.models import Bus, Customer, GridState, Line, Source, Switch, SwitchOperation, Transformer, Zone
+from dispatch.incidents.models import (
+    Complaint,
+    DeviceEvent,
+    Incident,
+    IncidentEvent,
+    IncidentNotice,
+    MeterEvent,
+    Report,
+)
 from dispatch.live.models import OutboxRelay
+from dispatch.reporting.models import CustomerInterruption, InterruptionTally
 from dispatch.routing.models import Road, RoadClosure, RoadNode
 
 __all__ = [
-    "ApiToken", "Base", "Bus", "Crew", "CrewPosition", "Customer", "Depot", "GridState", "Incident", "IncidentEvent",
-    "Line", "OutboxMessage", "OutboxRelay", "Report", "Road", "RoadClosure", "RoadNode", "Source", "Switch",
-    "Transformer", "User", "Zone",
+    "ApiToken", "Base", "Bus", "ChannelClient", "Complaint", "Crew", "CrewPosition", "Customer", "CustomerInterruption",
+    "Depot", "DeviceEvent", "GridState", "IdempotencyKey", "Incident", "IncidentEvent", "IncidentNotice", "InterruptionTally", "Line",
+    "MeterEvent", "Notification", "OutboxMessage",
+    "OutboxRelay", "Report", "Road", "RoadClosure", "RoadNode", "Source", "Switch", "SwitchOperation", "Transformer",
+    "User", "WorkerHeartbeat", "Zone",
 ]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything the project needs on a Debian machine, installed and started only when missing:
-# PostgreSQL + PostGIS (+ pgRouting for benchmarks), Redis, the Python virtualenv and packages,
+# PostgreSQL + PostGIS (+ pgRouting for benchmarks), Redis, nginx, the Python virtualenv and packages,
 # the `dispatch` database role and database. Safe to run any number of times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,9 @@ postgres_version() {
 }
 
 # --- system packages ------------------------------------------------------------------------
-apt_install python3 python3-venv curl redis-server postgresql
+# nginx: the reverse proxy run.sh puts in front of gunicorn (its own configuration under var/nginx;
+# the system's site is not used).
+apt_install python3 python3-venv curl redis-server postgresql nginx
 PG_VERSION="$(postgres_version)"
 apt_install "postgresql-${PG_VERSION}-postgis-3" "postgresql-${PG_VERSION}-pgrouting"
 
@@ -90,8 +92,9 @@ if [ ! -f "$STAMP" ]; then
 fi
 
 # --- Crew app: its browser libraries (npm) and Chromium for its browser test ------------------
-# The crew app has no build step: Flask serves Leaflet and idb-keyval from node_modules, exactly
-# as package-lock.json pins them, reinstalled only when the lock file changes.
+# The web apps have no build step: Flask serves Leaflet and idb-keyval (crew app), MapLibre (desk,
+# reports) and Apache ECharts (reports) from node_modules, exactly as package-lock.json pins them,
+# reinstalled only when the lock file changes.
 if ! command -v npm >/dev/null 2>&1; then
     apt_install nodejs npm
 fi

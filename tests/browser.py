@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
+
+#: How long an expect() waits for the page to come round. Playwright's default, 5 s, is a fast
+#: desktop's; the suite also runs on a shared 2-core machine beside other suites, where a map view
+#: and its tiles can take longer to render in SwiftShader. A wrong page still fails, later.
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -71,3 +79,12 @@ def screenshot(page, tmp_path: Path, name: str, full_page: bool = True) -> Path:
     kept.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, kept / name)
     return path
+
+
+def wait_until(page, function: str, arg=None, timeout_ms: int = WAIT_MS) -> None:
+    """Poll a JavaScript function until it returns true (Playwright's wait_for_function evaluates
+    strings, which the page's Content-Security-Policy rightly forbids)."""
+    end = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(function, arg):
+        assert time.monotonic() < end, f"still false after {timeout_ms} ms: {function}"
+        page.wait_for_timeout(50)

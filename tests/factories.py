@@ -200,3 +200,45 @@ def dispatch_grid() -> dict[str, dict[str, Any]]:
         feature(point(xs[0], 0.001), code="CL", name="LV crew", depot="DW", skills=["lv"], **crew),
     )
     return layers
+
+
+def radial_grid(tree: tuple) -> dict[str, dict[str, Any]]:
+    """A single radial feeder from a nested description, for outage inference cases.
+
+    ``tree`` is ``(code, kind, [children])`` for a protective switch (breaker, recloser,
+    sectionalizer, fuse) or ``(code, customers)`` for a transformer; the top one hangs off source
+    S1. Customer ``k`` of transformer ``T`` has account number ``T-k`` (k from 1)."""
+    layers: dict[str, list[dict[str, Any]]] = {name: [] for name in
+                                               ("buses", "sources", "lines", "switches", "transformers", "customers")}
+    row = [0]
+
+    def bus(code: str, kv: float = 10) -> tuple[str, tuple[float, float]]:
+        row[0] += 1
+        where = (0.0003 * (row[0] % 40), 0.0003 * (row[0] // 40))
+        layers["buses"].append(feature(point(*where), code=code, voltage_kv=kv))
+        return code, where
+
+    def add(node: tuple, parent: str, parent_at: tuple[float, float]) -> None:
+        code = node[0]
+        head, at = bus(f"{code}-in")
+        layers["lines"].append(feature(line(parent_at, at), code=f"{code}-l", from_bus=parent, to_bus=head,
+                                       voltage_kv=10))
+        if len(node) == 3:
+            out, _ = bus(f"{code}-out")
+            layers["switches"].append(feature(point(*at), code=code, from_bus=head, to_bus=out, kind=node[1],
+                                              normally_open=False))
+            for child in node[2]:
+                add(child, out, at)
+            return
+        lv, lv_at = bus(f"{code}-lv", 0.4)
+        layers["transformers"].append(feature(point(*at), code=code, name=code, hv_bus=head, lv_bus=lv, kva=400))
+        for k in range(1, node[1] + 1):
+            layers["customers"].append(feature(point(lv_at[0] + 0.000001 * k, lv_at[1] + 0.0001),
+                                               account_no=f"{code}-{k}", name=f"Customer {code}-{k}", bus=lv,
+                                               phone=f"139{row[0]:05d}{k:03d}", address=f"{k} {code} Road",
+                                               priority="normal"))
+
+    root, at = bus("S1-bus")
+    layers["sources"].append(feature(point(*at), code="S1", name="Substation 1", bus=root))
+    add(tree, root, at)
+    return {name: collection(*features) for name, features in layers.items()}

@@ -1,6 +1,7 @@
 """Assertions shared by test modules."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import text
@@ -62,3 +63,24 @@ def outbox(connection, after: int = 0, topic: str | None = None) -> list[dict]:
 
 def last_outbox_id(connection) -> int:
     return connection.execute(text("SELECT coalesce(max(id), 0) FROM outbox")).scalar_one()
+
+
+def leaks(secret: str, value: str) -> bool:
+    """Whether ``value`` holds ``secret``: a number (an account) only as a whole number, not as digits
+    inside a longer one (account 4007 is not in the time 05.644007)."""
+    if secret.isdigit():
+        return re.search(rf"(?<!\d){secret}(?!\d)", value) is not None
+    return secret in value
+
+
+def strings(value):
+    """Every string in a JSON document, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield key
+            yield from strings(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from strings(inner)

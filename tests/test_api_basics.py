@@ -20,17 +20,21 @@ def test_health_ok(client, redis_db):
 
 
 def test_health_reports_database_down(database_url):
+    """Liveness: the process serves (200); the part that fails is named (tests/ops/test_health.py)."""
     app = create_app(BASE.with_overrides(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none",
                                          redis_url=TEST_REDIS_URL, health_timeout_s=1))
-    body = assert_problem(app.test_client().get("/healthz"), 503)
+    response = app.test_client().get("/healthz")
+    body = response.get_json()
+    assert response.status_code == 200 and body["status"] == "degraded"
     assert body["checks"]["database"]["status"] == "down" and body["checks"]["redis"]["status"] == "ok"
-    assert "database" in body["detail"]
 
 
 def test_health_reports_redis_down(database_url):
     app = create_app(BASE.with_overrides(database_url=database_url, redis_url="redis://127.0.0.1:1/0",
                                          health_timeout_s=1))
-    body = assert_problem(app.test_client().get("/healthz"), 503)
+    response = app.test_client().get("/healthz")
+    body = response.get_json()
+    assert response.status_code == 200 and body["status"] == "degraded"
     assert body["checks"]["redis"]["status"] == "down" and body["checks"]["database"]["status"] == "ok"
 
 
@@ -38,7 +42,7 @@ def test_openapi_documents_every_route(app, client):
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"].startswith("3.")
     routes = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule), method.lower())
-              for r in app.url_map.iter_rules() if not r.rule.startswith(("/crew", "/desk"))  # web apps
+              for r in app.url_map.iter_rules() if not r.rule.startswith(("/crew", "/desk", "/reports/", "/outages"))  # web apps
               for method in r.methods - {"HEAD", "OPTIONS"}}
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     assert routes == documented

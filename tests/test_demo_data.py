@@ -241,6 +241,8 @@ def test_crews_and_depots(layers):
     crews = props(layers["crews"])
     assert all({"lv", "mv"} & set(p["skills"]) for p in crews)
     assert set().union(*(p["skills"] for p in crews)) == SKILLS
+    # C01 is the README's demo crew (user c01): it can take a fault on either level.
+    assert {"lv", "mv"} <= set(next(p for p in crews if p["code"] == "C01")["skills"])
     assert all(2 <= len(p["members"]) <= 4 for p in crews)
     classes = {}
     for z in layers["zones"]:

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dispatch.core.models import Base, one_of
 
 #: Who may sign in: admin (everything but crew work), supervisor (the desk and crew records),
-#: dispatcher (the desk), crew (its own jobs, bound to one crew), viewer (reads).
-ROLES = ("admin", "supervisor", "dispatcher", "crew", "viewer")
+#: dispatcher (the desk), crew (its own jobs, bound to one crew), viewer (reads the desk's picture),
+#: manager (reads the service-level and reliability reports, changes nothing).
+ROLES = ("admin", "supervisor", "dispatcher", "crew", "viewer", "manager")
 
 
 class User(Base):

@@ -23,10 +23,13 @@ from dispatch.accounts import store
 from dispatch.accounts.models import ROLES
 from dispatch.core import clock
 from dispatch.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, TooManyAttempts, Unauthorized
+from dispatch.core.logs import Outage
 from dispatch.crews import store as crew_store
 from dispatch.gis.layers_store import zone_codes
 
 log = logging.getLogger(__name__)
+#: Logged once when a sign-in first finds Redis down, and once when it answers again (per process).
+SIGNIN_LIMITS_OFF = Outage(log, "Redis", "failed sign-ins are not limited until it answers again")
 #: argon2id with the RFC 9106 "low memory" parameters (64 MiB, 3 passes): ~50 ms a sign-in.
 PASSWORDS = PasswordHasher()
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
@@ -126,8 +129,9 @@ class SignInLimiter:
             allowed, wait = self.client.eval(self._ATTEMPT, 2, *self._keys(username, address), *self.limits,
                                              self.window_s)
         except redis.RedisError as why:
-            log.warning("sign-in limit not kept: %s", why)
+            SIGNIN_LIMITS_OFF.down(why)
             return
+        SIGNIN_LIMITS_OFF.up()
         if not allowed:
             wait = max(int(wait), 1)
             raise TooManyAttempts(f"too many failed sign-ins; try again in {wait} s", retry_after=wait)
@@ -136,7 +140,7 @@ class SignInLimiter:
         try:
             self.client.eval(self._SUCCEEDED, 2, *self._keys(username, address))
         except redis.RedisError as why:
-            log.warning("sign-in failures not reset: %s", why)
+            SIGNIN_LIMITS_OFF.down(why)
 
 
 def normal_username(username: str) -> str:

@@ -26,6 +26,11 @@ def shift(offset: timedelta) -> None:
     _shift = offset
 
 
+def frozen_at() -> datetime | None:
+    """The instant the clock is stopped at, or None while it runs (to put a freeze back afterwards)."""
+    return _frozen
+
+
 def freeze(at: datetime | None) -> None:
     """Stop the clock at ``at`` (aware); ``None`` lets it run again."""
     global _frozen

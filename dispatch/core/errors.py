@@ -81,3 +81,11 @@ class TooManyAttempts(DispatchError):
     status = 429
     slug = "too-many-sign-in-attempts"
     title = "Too many failed sign-ins"
+
+
+class TooManyRequests(DispatchError):
+    """A client over its rate limit (``retry_after``: seconds to wait)."""
+
+    status = 429
+    slug = "too-many-requests"
+    title = "Too many requests"

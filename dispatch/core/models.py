@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from geoalchemy2 import Geometry
-from sqlalchemy import CheckConstraint, DateTime, Index, MetaData, func
+from sqlalchemy import CheckConstraint, DateTime, Index, MetaData, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -31,13 +31,23 @@ def geometry(kind: str, nullable: bool = False) -> Mapped:
     return mapped_column(Geometry(kind, srid=4326, spatial_index=False), nullable=nullable)
 
 
-def gist(table: str, column: str = "geom") -> Index:
-    return Index(f"ix_{table}_{column}", column, postgresql_using="gist")
+def gist(table: str, column: str = "geom", only: tuple[str, str] | None = None) -> Index:
+    """The spatial index of ``table.column``; with ``only`` = (name, condition), a partial one over
+    the rows meeting the condition, named ``ix_TABLE_COLUMN_NAME``."""
+    if only is None:
+        return Index(f"ix_{table}_{column}", column, postgresql_using="gist")
+    name, condition = only
+    return Index(f"ix_{table}_{column}_{name}", column, postgresql_using="gist", postgresql_where=text(condition))
+
+
+def is_one_of(column: str, values: tuple[str, ...]) -> str:
+    """The SQL condition ``column IN ('a', 'b', ...)``."""
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
 
 
 def one_of(column: str, values: tuple[str, ...], name: str | None = None) -> CheckConstraint:
-    quoted = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({quoted})", name=name or column)
+    return CheckConstraint(is_one_of(column, values), name=name or column)
 
 
 def props() -> Mapped[dict]:

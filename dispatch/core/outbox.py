@@ -32,6 +32,13 @@ TOPICS = ("incident", "crew", "closure", "map", "alert")
 WRITER_LOCK = (4, 0)
 
 
+def relayed_topics_key(redis_db: int) -> str:
+    """The Redis hash where the relay notes, per topic, the id of the last message it relayed:
+    caches of what a topic describes (the public outage map) rebuild when it moves, without asking
+    the database on every request. The Redis database number is in the name, as in the channel's."""
+    return f"dispatch:outbox:{redis_db}:relayed-topics"
+
+
 class OutboxMessage(Base):
     """One message of the live stream; ``id`` is the stream's event id."""
 

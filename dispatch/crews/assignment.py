@@ -1,8 +1,8 @@
 """Which crew goes: the free, on-duty crew that can reach the fault first by road.
 
 Rules (README, "Dispatch"):
-* a crew qualifies when it has the incident's required skill ("mv" for a device above the
-  transformers, "lv" at or below them);
+* a crew qualifies when it has every skill the incident needs (the utility's rules,
+  dispatch/gis/skills.py; by default "mv" for a device above the transformers, "lv" at or below);
 * among free, qualified crews that can reach the fault, the least driving time wins; equal
   times go to the crew whose code sorts first;
 * a crew starts from its last position if that is fresh, else from its depot;
@@ -14,6 +14,11 @@ Rules (README, "Dispatch"):
 * a dispatcher may line a waiting incident up for a busy crew (its queue): that crew takes its
   queued incidents first, in the order they were queued, and no other crew takes them; a crew
   going off duty returns its queue to the common waiting list.
+
+Every change of which crew works on which incident is made under the dispatch lock
+(:mod:`dispatch.core.locks`: one decision at a time, so that a crew freed and an incident left
+waiting always see each other); the methods here take it, and callers that lock incident or crew
+rows first take it before (:meth:`Dispatcher.lock`).
 
 Nothing here commits: callers own the transaction. The dispatcher notes every incident and crew
 it changes; the caller has their live messages written (:meth:`Dispatcher.record_messages`) just
@@ -29,14 +34,24 @@ from sqlalchemy.orm import Session
 
 from dispatch.core.config import Settings
 from dispatch.core.errors import Conflict, NotFound
+from dispatch.core.locks import lock_dispatch
 from dispatch.crews import assignment_store as store
 from dispatch.crews import store as crew_store
 from dispatch.crews.messages import record_crews
+from dispatch.gis.skills import has_skills
+from dispatch.incidents import etr, notices
 from dispatch.incidents import store as incident_store
+from dispatch.incidents.etr import EtrRules
 from dispatch.incidents.messages import record_incidents
 from dispatch.routing import store as road_store
 from dispatch.routing.engine import RoadGraphCache
 from dispatch.routing.graph import RoadGraph
+
+
+def qualified(crew: dict[str, Any], incident: dict[str, Any]) -> bool:
+    """The crew has every skill the incident needs."""
+    return has_skills(crew["skills"], incident["required_skills"])
+
 
 #: A crew's status while its job is at each step (a freed crew takes the next waiting job).
 CREW_STATUS = {"accepted": "assigned", "en_route": "en_route", "on_site": "on_site"}
@@ -56,6 +71,17 @@ class Dispatcher:
         #: taken from) and crews; record_messages writes them to the outbox.
         self._changed_incidents: dict[int, set[int]] = {}
         self._changed_crews: set[int] = set()
+        #: The session transaction that holds the dispatch lock (kept, so that it is not mistaken
+        #: for a later one).
+        self._locked_in: object | None = None
+
+    def lock(self) -> None:
+        """Take the dispatch lock for this transaction (before any incident or crew row); once per
+        transaction (the methods below all ask for it)."""
+        connection = self._connection  # begins the session's transaction if none is open
+        if self.session.get_transaction() is not self._locked_in:
+            lock_dispatch(connection)
+            self._locked_in = self.session.get_transaction()
 
     def changed(self, incidents: Iterable[int] = (), crews: Iterable[int] = (), taken_from: int | None = None) -> None:
         """Note incidents and crews changed in this unit of work (``taken_from``: a crew the
@@ -66,9 +92,13 @@ class Dispatcher:
 
     def record_messages(self, now: datetime, incident_ids: Iterable[int] = ()) -> None:
         """Write the live messages of ``incident_ids`` and of everything noted as changed to the
-        outbox, once each, in the caller's transaction; call it just before committing."""
+        outbox, once each, in the caller's transaction; call it just before committing. The
+        incidents' restoration estimates are refreshed first, so every change moves them; the stages
+        customers are told of are noted with them (dispatch/incidents/notices.py)."""
         self.changed(incident_ids)
+        etr.refresh(self._connection, self._changed_incidents, now, EtrRules.of(self.settings))
         record_incidents(self._connection, self._changed_incidents, self._changed_incidents)
+        notices.record(self._connection, self._changed_incidents, now, self.settings.notify_etr_margin_min)
         fresh_since = now - timedelta(seconds=self.settings.crew_position_max_age_s)
         record_crews(self._connection, self._changed_crews, fresh_since)
         self._changed_incidents, self._changed_crews = {}, set()
@@ -120,7 +150,7 @@ class Dispatcher:
             if node is not None else np.full(len(crews), np.inf)
         listed = [{
             "crew": crew["code"], "eta_s": round(float(seconds), 1) if np.isfinite(seconds) else None,
-            "free": crew["status"] == "available", "qualified": incident["required_skill"] in crew["skills"],
+            "free": crew["status"] == "available", "qualified": qualified(crew, incident),
             "origin": crew["origin"], "id": crew["id"],
         } for crew, seconds in zip(crews, times)]
         return sorted(listed, key=lambda c: (c["eta_s"] is None, c["eta_s"] or 0.0, c["crew"]))
@@ -145,7 +175,7 @@ class Dispatcher:
             if incident["crew_id"] is not None:
                 eligible = [t for crew, t in zip(crews, row) if crew["id"] == incident["crew_id"]]
             else:
-                eligible = [t for crew, t in zip(crews, row) if incident["required_skill"] in crew["skills"]]
+                eligible = [t for crew, t in zip(crews, row) if qualified(crew, incident)]
             best = min(eligible, default=np.inf)
             etas[incident["id"]] = round(float(best), 1) if np.isfinite(best) else None
         return etas
@@ -174,6 +204,7 @@ class Dispatcher:
 
     def assign_best(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
         """Give a new incident without a crew to the best free crew, if there is one; else it waits."""
+        self.lock()
         incident_store.lock_incident(self._connection, incident_id)
         incident = self._incident(incident_id)
         if incident["status"] != "new" or incident["crew_id"] is not None or incident["queued_crew_id"] is not None:
@@ -191,6 +222,7 @@ class Dispatcher:
         With ``queue``, a waiting incident given to a busy crew is lined up as that crew's next
         job (returned with ``queued``) instead of being refused.
         """
+        self.lock()
         incident_store.lock_incident(self._connection, incident_id)
         incident = self._incident(incident_id)
         if incident["status"] not in ("new", "assigned", "accepted"):
@@ -203,7 +235,8 @@ class Dispatcher:
             if chosen is None:
                 raise Conflict("no free, qualified crew can reach this incident now")
         else:
-            if crew_store.crew(self._connection, crew_code) is None:
+            record = crew_store.crew(self._connection, crew_code)
+            if record is None:
                 raise NotFound(f"there is no crew {crew_code!r}")
             chosen = listed.get(crew_code)
             if chosen is None:
@@ -214,13 +247,14 @@ class Dispatcher:
                 raise Conflict(f"crew {crew_code} is busy with another incident; queue it as their next job "
                                "with \"queue\": true")
             if not chosen["qualified"]:
-                raise Conflict(f"crew {crew_code} lacks the {incident['required_skill']} skill this incident needs")
+                raise Conflict(f"crew {crew_code} lacks skills this incident needs: "
+                               f"{', '.join(sorted(set(incident['required_skills']) - set(record['skills'])))}")
             if chosen["eta_s"] is None:
                 raise Conflict(f"crew {crew_code} cannot reach this incident by road")
         if not chosen["free"] and chosen["id"] != incident["crew_id"]:
             return self._queue(incident, chosen, now, actor)
         previous = incident["crew_id"]
-        if not self._give(incident_id, chosen, now, actor):
+        if not self._give(incident_id, chosen, now, actor, replacing=True):
             raise Conflict(f"crew {chosen['crew']} was just given another incident; try again")
         for former in (previous, incident["queued_crew_id"]):
             if former is not None and former != chosen["id"]:
@@ -239,24 +273,44 @@ class Dispatcher:
             self.changed([incident["id"]], taken_from=incident["queued_crew_id"])
         return {**crew, "queued": True}
 
-    def _give(self, incident_id: int, crew: dict[str, Any], now: datetime, actor: str) -> bool:
-        """Claim the crew and put it on the incident; False when another request got there first."""
+    def _give(self, incident_id: int, crew: dict[str, Any], now: datetime, actor: str, replacing: bool = False) -> bool:
+        """Claim the crew and put it on the incident (one waiting for a crew, unless ``replacing``
+        the crew it has); False when the crew or the incident is taken."""
         self._origins_memo = None  # a crew's status changes below
         if not store.take_crew(self._connection, crew["id"], incident_id):
             return False
         self.changed(crews=[crew["id"]])
-        if not store.give_job(self._connection, incident_id, crew["id"], now, crew["eta_s"]):
+        if not store.give_job(self._connection, incident_id, crew["id"], now, crew["eta_s"], replacing):
             store.set_crew_status(self._connection, crew["id"], "available")
             return False
         incident_store.add_event(self._connection, incident_id, "assigned", now,
                                  {"crew": crew["crew"], "eta_s": crew["eta_s"]}, actor)
+        incident_store.count_dispatch(self._connection, incident_id, now)
         self.changed([incident_id])
         return True
+
+    def requalify(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
+        """After the incident moved to another device (a roll-up): a crew on it that lacks the skill
+        the device needs is taken off (and freed), and the best qualified free crew is sent. Returns
+        the crew sent, None when none was needed or none is free (then it waits)."""
+        self.lock()
+        incident_store.lock_incident(self._connection, incident_id)
+        unqualified = store.unqualified_crew(self._connection, incident_id)
+        if unqualified is None:
+            return None
+        store.take_job_back(self._connection, incident_id)
+        incident_store.add_event(self._connection, incident_id, "unassigned", now,
+                                 {"crew": unqualified["code"],
+                                  "reason": f"needs {'+'.join(unqualified['required_skills'])}"})
+        self.changed([incident_id], taken_from=unqualified["id"])
+        self.release(unqualified["id"], now)
+        return self.assign_best(incident_id, now)
 
     def follow_job(self, crew_id: int | None, status: str, now: datetime) -> None:
         """The crew follows its incident's new status; restored or cancelled frees it for the next job."""
         if crew_id is None:
             return
+        self.lock()
         self._origins_memo = None  # the crew's status changes below
         self.changed(crews=[crew_id])
         if status in CREW_STATUS:
@@ -266,6 +320,7 @@ class Dispatcher:
 
     def release(self, crew_id: int, now: datetime) -> int | None:
         """The crew is free again: it takes the most urgent waiting incident it can reach."""
+        self.lock()
         self._origins_memo = None
         store.set_crew_status(self._connection, crew_id, "available")
         self.changed(crews=[crew_id])
@@ -276,6 +331,7 @@ class Dispatcher:
         waiting incident not lined up for another crew. Queued incidents the crew cannot take now
         (a skill it lost, no way by road, no place on the roads to start from) go back to the
         common waiting list."""
+        self.lock()
         graph = self.graphs.current(self.session)
         crew = next((c for c in self._origins(graph, now) if c["id"] == crew_id and c["status"] == "available"), None)
         if crew is None:
@@ -287,7 +343,7 @@ class Dispatcher:
         times = graph.seconds_from(crew["node"], [i["road_node_id"] for i in waiting], self.settings.routing_horizon_s)
         takeable, stranded = [], []
         for incident, seconds in zip(waiting, times):
-            if incident["required_skill"] in crew["skills"] and np.isfinite(seconds):
+            if qualified(crew, incident) and np.isfinite(seconds):
                 takeable.append((incident, seconds))
             elif incident["queued_crew_id"] == crew_id:
                 stranded.append(incident["id"])
@@ -312,6 +368,7 @@ class Dispatcher:
     def fill_free_crews(self, now: datetime) -> list[int]:
         """Give every free crew the most urgent waiting incident it can take (after a closure is
         lifted, a crew is created, or on each sweep): returns the incidents given out."""
+        self.lock()
         given = []
         for crew_id in store.free_crews(self._connection):
             if (incident_id := self.take_waiting(crew_id, now)) is not None:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 INCIDENT = (
-    "SELECT id, status, crew_id, road_node_id, ST_X(geom) AS lon, ST_Y(geom) AS lat, required_skill, "
+    "SELECT id, status, crew_id, road_node_id, ST_X(geom) AS lon, ST_Y(geom) AS lat, required_skills, "
     "arrival_deadline, hazard, critical_customers, customers_affected, queued_crew_id, queued_at FROM incidents"
 )
 
@@ -42,13 +42,32 @@ def take_crew(connection: Connection, crew_id: int, incident_id: int) -> bool:
         "AND i.crew_id = c.id)) RETURNING c.id"), {"crew": crew_id, "incident": incident_id}).scalar() is not None
 
 
-def give_job(connection: Connection, incident_id: int, crew_id: int, at: datetime, eta_s: float) -> bool:
-    """Put the claimed crew on the incident, if the incident can still take one."""
+def give_job(connection: Connection, incident_id: int, crew_id: int, at: datetime, eta_s: float,
+             replacing: bool = False) -> bool:
+    """Put the claimed crew on the incident, if the incident still waits for one (or, ``replacing``,
+    has a crew that has not set out)."""
     return connection.execute(text(
         "UPDATE incidents SET crew_id = :crew, status = 'assigned', assigned_at = :at, eta_s = :eta, "
         "queued_crew_id = NULL, queued_at = NULL, updated_at = now() "
-        "WHERE id = :id AND status IN ('new', 'assigned', 'accepted') RETURNING id"),
-        {"id": incident_id, "crew": crew_id, "at": at, "eta": eta_s}).scalar() is not None
+        "WHERE id = :id AND (status = 'new' AND crew_id IS NULL "
+        "OR :replacing AND status IN ('new', 'assigned', 'accepted')) RETURNING id"),
+        {"id": incident_id, "crew": crew_id, "at": at, "eta": eta_s, "replacing": replacing}).scalar() is not None
+
+
+def unqualified_crew(connection: Connection, incident_id: int) -> dict[str, Any] | None:
+    """The crew on an incident not yet under way, if it lacks the skill the incident needs."""
+    row = connection.execute(text(
+        "SELECT c.id, c.code, i.required_skills FROM incidents i JOIN crews c ON c.id = i.crew_id "
+        "WHERE i.id = :id AND i.status IN ('assigned', 'accepted') AND NOT c.skills @> i.required_skills"),
+        {"id": incident_id}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def take_job_back(connection: Connection, incident_id: int) -> None:
+    """The incident waits for a crew again (its crew is taken off before setting out)."""
+    connection.execute(text(
+        "UPDATE incidents SET crew_id = NULL, status = 'new', assigned_at = NULL, eta_s = NULL, updated_at = now() "
+        "WHERE id = :id"), {"id": incident_id})
 
 
 def queue_job(connection: Connection, incident_id: int, crew_id: int, at: datetime) -> bool:

@@ -13,7 +13,7 @@ Whatever the delivery order, the final state and the SLA figures are those of in
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -83,7 +83,8 @@ def jobs(session: Session, dispatcher: Dispatcher, crew_code: str, now: datetime
             "id": job["id"], "status": job["status"], "hazard": job["hazard"], "kind": job["kind"],
             "location": None if job["lon"] is None else {"lon": job["lon"], "lat": job["lat"]},
             "device": {"kind": job["device_kind"], "code": job["device_code"]},
-            "address": job["address"], "description": job["description"], "zone_class": job["zone_class"],
+            "address": job["address"], "address_source": job["address_source"], "callers": job["callers"] or [],
+            "description": job["description"], "zone_class": job["zone_class"],
             "customers_affected": job["customers_affected"], "critical_customers": job["critical_customers"],
             **{k: job[k] for k in ("assigned_at", "arrival_deadline", "restore_deadline", "on_site_at",
                                    "restored_at", "arrival_unverified", "eta_s")},
@@ -155,9 +156,11 @@ def _answer(incident_id: int, status: str, event: str, at: datetime, data: dict[
 def record_crew_event(session: Session, dispatcher: Dispatcher, identity: CrewUser, incident_id: int, event: str,
                       at: datetime, key: str, *, position: tuple[float, float] | None, note: str | None,
                       cause: str | None, now: datetime, arrival_radius_m: float,
-                      position_max_age_s: float) -> tuple[dict[str, Any], bool]:
+                      position_max_age_s: float,
+                      on_restored: Callable[[int], object] | None = None) -> tuple[dict[str, Any], bool]:
     """Apply one event from a crew's phone to its own job, with its live messages. Commits (a
-    replay writes nothing: it changed nothing).
+    replay writes nothing: it changed nothing). ``on_restored(incident_id)`` runs in the same
+    transaction when the incident becomes restored, or its restoration time moves earlier.
 
     Returns the answer and whether it is a replay (the key was seen: nothing written).
     """
@@ -172,6 +175,7 @@ def record_crew_event(session: Session, dispatcher: Dispatcher, identity: CrewUs
         status = store.incident_summary(connection, incident_id)["status"]  # read only: nothing changes
         session.commit()
         return _answer(incident_id, status, event, at, seen["data"]), True
+    dispatcher.lock()
     incident = store.lock_for_event(connection, incident_id)
     if incident is None:
         raise NotFound(f"there is no incident {incident_id}")
@@ -194,7 +198,7 @@ def record_crew_event(session: Session, dispatcher: Dispatcher, identity: CrewUs
         data |= _arrival(connection, identity.crew_id, incident_id, at, position, arrival_radius_m,
                          position_max_age_s)
     if status in CREW_STEPS or status == "closed":
-        columns = stamp(incident, event, at)
+        columns = stamp(incident, event, at, dispatcher.settings.restore_targets)
         reached = _reached(status, event, columns.get("on_site_at", incident["on_site_at"]),
                            columns.get("restored_at", incident["restored_at"]))
     else:  # cancelled or merged: the desk ended it; what the crew did goes to the timeline only
@@ -209,6 +213,14 @@ def record_crew_event(session: Session, dispatcher: Dispatcher, identity: CrewUs
     store.add_event(connection, incident_id, event, at, data, identity.username, lon, lat, note, key)
     if "on_site_at" in columns:
         store.refresh_arrival_flag(connection, incident_id)
+    if event == "restored" and cause:
+        store.record_cause(connection, incident_id, cause, replace=False)
+    # The interruptions follow the restoration time: recorded when the job becomes restored, and
+    # again when a late "restored" brings an earlier time to a job restored (or archived) already.
+    moved = incident["restored_at"] is not None and columns.get("restored_at", incident["restored_at"]) != incident["restored_at"]
+    if on_restored is not None and ((reached == "restored" and status != "restored")
+                                    or (moved and reached in ("restored", "closed"))):
+        on_restored(incident_id)
     if reached != status:
         dispatcher.follow_job(incident["crew_id"], reached, now)
         status = reached

@@ -45,6 +45,7 @@ def create_crew(session: Session, dispatcher: Dispatcher, *, code: str, name: st
                 members: list[str] | int, phone: str, skills: list[str], on_duty: bool) -> dict[str, Any]:
     """Create a crew; on duty, it takes the most urgent waiting incident it can. Commits, with the
     live messages."""
+    dispatcher.lock()
     depot_id = _depot(session, depot)
     created = store.insert_crew(session.connection(), code=code, name=name, depot_id=depot_id,
                                 **_members(members), phone=phone, skills=skills, on_duty=on_duty)
@@ -62,6 +63,7 @@ def create_crew(session: Session, dispatcher: Dispatcher, *, code: str, name: st
 def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Change a crew's record or duty; a crew coming on duty takes the most urgent waiting
     incident it can, one going off duty gives its queued jobs back. Commits, with the live messages."""
+    dispatcher.lock()
     current = crew_or_404(session, code)
     columns = {k: v for k, v in changes.items() if k in ("name", "phone", "skills")}
     if "depot" in changes:

@@ -10,6 +10,11 @@ from sqlalchemy import Connection, text
 
 from dispatch.routing.store import MAX_SNAP_M, NEAREST_NODE
 
+#: A job without an address a caller gave is placed "near" the nearest named street this close.
+NEAREST_STREET_M = 150
+#: Callers' numbers a job lists for the crew to call back (the first ones to call).
+CALLBACKS_SHOWN = 10
+
 CREW = (
     "SELECT c.id, c.code, c.name, d.code AS depot, c.members, c.headcount, c.phone, c.skills, c.on_duty, "
     "c.status, c.position_at, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, "
@@ -113,9 +118,28 @@ def crew_jobs(connection: Connection, crew_id: int) -> list[dict[str, Any]]:
         "SELECT i.id, i.status, i.hazard, i.device_kind, i.device_code, ST_X(i.geom) AS lon, ST_Y(i.geom) AS lat, "
         "i.zone_class, i.customers_affected, i.critical_customers, i.assigned_at, i.arrival_deadline, "
         "i.restore_deadline, i.on_site_at, i.restored_at, i.arrival_unverified, i.eta_s, i.queued_at, "
-        "r.kind, r.address, r.description FROM incidents i "
-        "LEFT JOIN LATERAL (SELECT kind, address, description FROM reports WHERE incident_id = i.id "
+        "r.kind, r.description, COALESCE(said.address, served.address, near.name) AS address, "
+        "CASE WHEN said.address IS NOT NULL THEN 'caller' WHEN served.address IS NOT NULL THEN 'customer' "
+        "WHEN near.name IS NOT NULL THEN 'road' END AS address_source, callers.list AS callers FROM incidents i "
+        "LEFT JOIN LATERAL (SELECT kind, description FROM reports WHERE incident_id = i.id "
         "ORDER BY hazard DESC, received_at, id LIMIT 1) r ON true "
+        # Where to go, in the words a crew can drive to: what a caller said, else the address of a
+        # calling customer, else the street nearest the faulted device.
+        "LEFT JOIN LATERAL (SELECT address FROM reports WHERE incident_id = i.id AND address IS NOT NULL "
+        "ORDER BY hazard DESC, received_at, id LIMIT 1) said ON true "
+        "LEFT JOIN LATERAL (SELECT c.address FROM reports rc JOIN customers c ON c.id = rc.customer_id "
+        "WHERE rc.incident_id = i.id ORDER BY rc.hazard DESC, rc.received_at, rc.id LIMIT 1) served ON true "
+        "LEFT JOIN LATERAL (SELECT name, geom FROM roads WHERE name IS NOT NULL AND i.geom IS NOT NULL "
+        "AND said.address IS NULL AND served.address IS NULL ORDER BY geom <-> i.geom LIMIT 1) near "
+        f"ON ST_DWithin(near.geom::geography, i.geom::geography, {NEAREST_STREET_M}) "
+        # Whom to call back: the first people who called, each number once (the one they gave, else
+        # their account's); a smart meter's last gasp is no call, its customer no caller.
+        "LEFT JOIN LATERAL (SELECT json_agg(json_build_object('phone', x.phone, 'name', x.name, "
+        "'received_at', x.received_at) ORDER BY x.received_at) AS list FROM (SELECT * FROM (SELECT DISTINCT ON "
+        "(COALESCE(rp.phone, cp.phone)) COALESCE(rp.phone, cp.phone) AS phone, cp.name, rp.received_at "
+        "FROM reports rp LEFT JOIN customers cp ON cp.id = rp.customer_id WHERE rp.incident_id = i.id "
+        "AND rp.channel <> 'ami' AND COALESCE(rp.phone, cp.phone) IS NOT NULL ORDER BY COALESCE(rp.phone, cp.phone), rp.received_at) d "
+        f"ORDER BY received_at LIMIT {CALLBACKS_SHOWN}) x) callers ON true "
         "WHERE i.crew_id = :crew AND i.status IN ('assigned', 'accepted', 'en_route', 'on_site', 'restored') "
         "OR i.queued_crew_id = :crew AND i.status = 'new' "
         "ORDER BY i.status = 'restored', i.queued_at NULLS FIRST, i.restored_at DESC, i.id"

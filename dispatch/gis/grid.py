@@ -6,6 +6,7 @@ from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
+from dispatch.core import clock
 from dispatch.core.errors import NotFound
 from dispatch.gis import topology_store as store
 from dispatch.gis.tiles_store import bump_map_version
@@ -39,15 +40,16 @@ class TopologyCache:
 
 
 def operate_switch(session: Session, topologies: TopologyCache, code: str, is_open: bool, *,
-                   rehomed: Callable[[list[int]], object]) -> bool:
-    """Open or close switch ``code``; return whether its state changed. Commits.
+                   rehomed: Callable[[list[int]], object], commit: bool = True) -> bool:
+    """Open or close switch ``code``; return whether its state changed. Commits (unless ``commit``
+    is false: SCADA's events are recorded in the same transaction as the switching they report).
 
     Open incidents move to the source that feeds their device now, so that later calls from
     there are grouped with them; ``rehomed(ids)`` is called with those whose source changed, in
     the same transaction (incidents, which live above the grid, write their live messages).
     """
     connection = session.connection()
-    before = store.set_switch_open(connection, code, is_open)
+    before = store.set_switch_open(connection, code, is_open, clock.now())
     if before is None:
         session.rollback()
         raise NotFound(f"there is no switch {code!r}")
@@ -59,10 +61,12 @@ def operate_switch(session: Session, topologies: TopologyCache, code: str, is_op
             homes.append((incident_id, None if area is None else topology.area_source[area]))
         rehomed(store.rehome_incidents(connection, homes))
         bump_map_version(connection)
-        session.commit()
+        if commit:
+            session.commit()
         topologies.adopt(topology)
         return True
-    session.commit()
+    if commit:
+        session.commit()
     return False
 
 

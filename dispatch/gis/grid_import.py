@@ -22,6 +22,7 @@ from dispatch.core import clock
 from dispatch.core.errors import FieldProblem, ImportRejected
 from dispatch.gis import grid_import_store as store
 from dispatch.gis.layers import IMPORT_ORDER, LAYERS, ParsedLayer, parse_collection
+from dispatch.gis.skills import SkillRules, skill_rules
 from dispatch.gis.tiles_store import TILE_LAYERS, bump_map_version
 from dispatch.gis.topology_store import bump_topology_version
 from dispatch.routing import store as road_store
@@ -48,6 +49,18 @@ class LayerResult:
         return self.features - self.inserted - self.updated
 
 
+@dataclass(frozen=True)
+class ImportWarning:
+    """Something imported that will not work as the data's author probably meant, or a value
+    taken differently than written: said beside the counts, never a reason to refuse."""
+
+    layer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.layer}: {self.message}"
+
+
 @dataclass
 class ImportSummary:
     layers: list[LayerResult] = field(default_factory=list)
@@ -58,6 +71,7 @@ class ImportSummary:
     #: (flagged: positions do not snap to them).
     road_components: int = 0
     road_nodes_unroutable: int = 0
+    warnings: list[ImportWarning] = field(default_factory=list)
 
     def result(self, layer: str) -> LayerResult | None:
         return next((r for r in self.layers if r.layer == layer), None)
@@ -125,10 +139,11 @@ def _unknown_references(session: Session, parsed: dict[str, ParsedLayer]) -> lis
     return problems
 
 
-def import_grid(session: Session, directory: Path) -> ImportSummary:
-    """Import every layer file in ``directory`` in one transaction, or raise :class:`ImportRejected`."""
+def import_grid(session: Session, directory: Path, skills: SkillRules | None = None) -> ImportSummary:
+    """Import every layer file in ``directory`` in one transaction, or raise :class:`ImportRejected`.
+    ``skills``: the rules the crews' skills are checked against (default: the shipped ones)."""
     with _cyclic_gc_paused():
-        return _import_grid(session, directory)
+        return _import_grid(session, directory, skills)
 
 
 def _flag_routable_roads(session: Session, summary: ImportSummary) -> None:
@@ -144,7 +159,43 @@ def _flag_routable_roads(session: Session, summary: ImportSummary) -> None:
         road_store.bump_road_version(connection)
 
 
-def _import_grid(session: Session, directory: Path) -> ImportSummary:
+def _examples(indexes: list[int], shown: int = 5) -> str:
+    more = f", ... ({len(indexes) - shown} more)" if len(indexes) > shown else ""
+    return ", ".join(f"#{i}" for i in indexes[:shown]) + more
+
+
+def _listed(codes: list[str], shown: int = 10) -> str:
+    return ", ".join(codes[:shown]) + (f" ... ({len(codes) - shown} more)" if len(codes) > shown else "")
+
+
+def _warnings(session: Session, parsed: dict[str, ParsedLayer], summary: ImportSummary,
+              skills: SkillRules) -> list[ImportWarning]:
+    """What the import took differently than written, and what it leaves that cannot work: roads
+    no crew can be routed over, crews no incident can use, zones with no crew based in them."""
+    found = [ImportWarning(name, f"empty {column} taken as absent in {len(indexes)} feature(s): {_examples(indexes)}")
+             for name, layer in parsed.items() for column, indexes in layer.blanks.items()]
+    if summary.road_nodes_unroutable:
+        found.append(ImportWarning("roads", f"{summary.road_nodes_unroutable} road node(s) outside the largest "
+                                            "connected part of the road network: no crew is routed from or to them"))
+    if parsed.keys() & {"zones", "depots", "crews"}:
+        connection = session.connection()
+        crews = store.crew_skills(connection)
+        unknown = sorted({word for held in crews.values() for word in skills.unknown(held)})
+        if unknown:
+            found.append(ImportWarning("crews", f"skill(s) no rule knows: {_listed(unknown)} (SKILL_RULES_FILE "
+                                                f"lists {', '.join(skills.labels)})"))
+        idle = [code for code, held in crews.items() if not skills.can_take_some_fault(held)]
+        if idle:
+            found.append(ImportWarning("crews", f"{len(idle)} crew(s) can take no incident, their skills meet no "
+                                                f"rule: {_listed(idle)}"))
+        uncrewed = store.zones_without_crews(connection)
+        if uncrewed:
+            found.append(ImportWarning("zones", f"{len(uncrewed)} zone(s) have no crew whose depot lies in them: "
+                                                f"{_listed(uncrewed)}"))
+    return found
+
+
+def _import_grid(session: Session, directory: Path, skills: SkillRules | None) -> ImportSummary:
     started = time.perf_counter()
     if not directory.is_dir():
         raise ImportRejected(f"{directory} is not a directory")
@@ -171,6 +222,7 @@ def _import_grid(session: Session, directory: Path) -> ImportSummary:
             road_store.bump_road_version(session.connection())
         if summary.result("roads") is not None:
             _flag_routable_roads(session, summary)
+        summary.warnings = _warnings(session, parsed, summary, skills or skill_rules())
         if changed & TILE_LAYERS.keys():  # last: an outbox message holds back later ones until commit
             bump_map_version(session.connection())
         session.commit()

@@ -222,3 +222,15 @@ def _merge(connection: Connection, target: Target, imported_at: datetime) -> tup
 def lock_imports(connection: Connection) -> None:
     """Hold the grid-import lock until the transaction ends: one import at a time."""
     connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('grid-import'))"))
+
+
+def crew_skills(connection: Connection) -> dict[str, list[str]]:
+    """Every crew's skills, by code."""
+    return dict(connection.execute(text("SELECT code, skills FROM crews ORDER BY code")).all())
+
+
+def zones_without_crews(connection: Connection) -> list[str]:
+    """Codes of the zones in which no crew's depot lies."""
+    return connection.execute(text(
+        "SELECT z.code FROM zones z WHERE NOT EXISTS (SELECT 1 FROM crews c JOIN depots d ON d.id = c.depot_id "
+        "WHERE ST_Intersects(z.geom, d.geom)) ORDER BY z.code")).scalars().all()

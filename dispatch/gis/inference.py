@@ -1,20 +1,34 @@
 """Outage inference (trouble-call analysis): which devices are out, given who has called.
 
-Each outage area of the topology is a hypothesis. If an area is out, its customers call at some
-rate p (estimated as calls / customers); if it is not, they do not call about an outage. The
-prediction is the set of areas that explains every call with the highest likelihood, each
-separate outage costing ``outage_penalty`` (so one common device beats many coincidences), found
-by dynamic programming up the tree. Hard rules from the dispatch desk come on top: a roll-up
-above the transformers needs calls from more than one transformer, at least ``min_calls`` calls,
-and at least ``min_share`` of the device's customers calling.
+Each outage area of the topology is a hypothesis. Customers of an area that is out call at one
+rate p, the same for every outage of the feeder at that moment (a storm, the time of day and the
+customers' habits set it, not the device); customers with power do not call about an outage.
+An outage of an area with n customers of whom k called is then worth k log p + (n - k) log(1 - p):
+customers who did *not* call count as evidence too, and every separate outage costs
+``outage_penalty`` (one common device beats several coincidences). The prediction is the set of
+areas that explains every call with the highest total, found by dynamic programming up the tree
+for each rate on a grid, keeping the rate and the set that score best together.
+
+Why one rate for all: fitted per area (as this rule once was), a transformer with 3 customers and
+2 calls looks like a perfect outage on its own (rate 2/3), so calls from small transformers were
+explained separately and the prediction stopped below the faulted device on deep feeders.
+
+Smart meters add certain evidence. A last gasp is an out for its customer, as sure as a call and
+taken like one (a customer who calls and whose meter gasps is one caller). A power-restored is a
+certain "on": no area above that customer (nor its own) can be out, so those areas are never
+predicted unless a call or last gasp from inside the very same area says otherwise.
+
+Hard rules from the dispatch desk come on top: a roll-up above the transformers needs calls from
+more than one transformer, at least ``min_calls`` calls, and at least ``min_share`` of the
+device's customers calling. :func:`branches` says why a device was chosen: its calls per branch.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Hashable
+from typing import Hashable, Iterable
 
-from dispatch.gis.topology import Topology
+from dispatch.gis.topology import Device, Topology
 
 
 @dataclass(frozen=True)
@@ -33,17 +47,24 @@ class Call:
     transformer: int | None
 
 
-def _log_likelihood(calls: int, customers: int) -> float:
-    """Binomial log-likelihood of ``calls`` out of ``customers`` at the rate that fits best."""
-    customers = max(customers, calls)
-    if calls == 0 or calls == customers:
-        return 0.0
-    rate = calls / customers
-    return calls * math.log(rate) + (customers - calls) * math.log(1 - rate)
+#: The call rates tried: 1 % to about 90 %, each 25 % above the one before.
+RATES = tuple(0.01 * 1.25 ** i for i in range(21))
 
 
-def predict(topology: Topology, calls: list[Call], rules: Rules) -> dict[int, list[Call]]:
-    """The areas predicted out, each with the calls it explains."""
+@dataclass(frozen=True)
+class Branch:
+    """Part of a predicted device's outage: one child area (or the device's own section, device
+    None), its customers and how many of them called."""
+
+    device: Device | None
+    customers: int
+    calls: int
+
+
+def predict(topology: Topology, calls: list[Call], rules: Rules, on: Iterable[int] = ()) -> dict[int, list[Call]]:
+    """The areas predicted out, each with the calls it explains; ``on``: the areas of customers
+    whose meters say they have power."""
+    supplied = {above for area in on for above in topology.areas_up(area)}
     unique: dict[Hashable, Call] = {}
     for call in calls:
         unique.setdefault(call.caller, call)
@@ -59,31 +80,48 @@ def predict(topology: Topology, calls: list[Call], rules: Rules) -> dict[int, li
             children[parent].add(area)
             children.setdefault(area, set())
 
+    order = sorted(children, key=lambda a: -topology.area_depth[a])  # children before parents
     below: dict[int, list[Call]] = {}
-    best: dict[int, float] = {}
-    out: dict[int, bool] = {}
-    for area in sorted(children, key=lambda a: -topology.area_depth[a]):
-        explained = list(direct.get(area, []))
-        for child in children[area]:
-            explained += below[child]
-        below[area] = explained
-        if _eligible(topology, area, explained, bool(direct.get(area)), rules):
-            as_outage = _log_likelihood(len(explained), topology.area_customers[area]) - rules.outage_penalty
-        else:
-            as_outage = -math.inf
-        as_parts = -math.inf if direct.get(area) else sum(best[c] for c in children[area])
-        out[area] = as_outage >= as_parts
-        best[area] = max(as_outage, as_parts)
+    for area in order:
+        below[area] = list(direct.get(area, [])) + [call for child in children[area] for call in below[child]]
+    eligible = {area: _eligible(topology, area, below[area], bool(direct.get(area)), rules)
+                and (area not in supplied or bool(direct.get(area))) for area in order}
+    roots = [a for a in children if topology.area_parent[a] is None or topology.area_parent[a] not in children]
+
+    best_total, chosen = -math.inf, {}
+    for rate in RATES:
+        total, out = _best_at(topology, rate, order, children, below, direct, eligible, roots, rules)
+        if total > best_total:
+            best_total, chosen = total, out
 
     predicted: dict[int, list[Call]] = {}
-    stack = [a for a in children if topology.area_parent[a] is None or topology.area_parent[a] not in children]
+    stack = list(roots)
     while stack:
         area = stack.pop()
-        if out[area]:
+        if chosen[area]:
             predicted[area] = below[area]
         else:
             stack.extend(children[area])
     return predicted
+
+
+def _best_at(topology: Topology, rate: float, order: list[int], children: dict[int, set[int]],
+             below: dict[int, list[Call]], direct: dict[int, list[Call]], eligible: dict[int, bool],
+             roots: list[int], rules: Rules) -> tuple[float, dict[int, bool]]:
+    """The best total at call rate ``rate``, and for each area whether it is out in that best set
+    (an area with calls of its own must be out, or lie below one that is)."""
+    called, silent = math.log(rate), math.log(1 - rate)
+    best: dict[int, float] = {}
+    out: dict[int, bool] = {}
+    for area in order:
+        calls = len(below[area])
+        customers = max(topology.area_customers[area], calls)
+        as_outage = calls * called + (customers - calls) * silent - rules.outage_penalty \
+            if eligible[area] else -math.inf
+        as_parts = -math.inf if direct.get(area) else sum(best[c] for c in children[area])
+        out[area] = as_outage >= as_parts
+        best[area] = max(as_outage, as_parts)
+    return sum(best[root] for root in roots), out
 
 
 def _eligible(topology: Topology, area: int, calls: list[Call], has_direct_calls: bool, rules: Rules) -> bool:
@@ -97,3 +135,24 @@ def _eligible(topology: Topology, area: int, calls: list[Call], has_direct_calls
     if topology.area_in_lv[area]:
         return True
     return len({call.transformer for call in calls}) > 1
+
+
+def branches(topology: Topology, area: int, called_areas: list[int]) -> list[Branch]:
+    """Why ``area``: its customers split by the child areas below it (and its own section), with
+    the calls from each (``called_areas``: the area of every distinct caller). Calls spread over
+    several branches point at the device above them; calls from one branch only, at that branch."""
+    per_child: dict[int | None, int] = {}
+    for called in called_areas:
+        path = list(topology.areas_up(called))
+        if area not in path:
+            continue
+        index = path.index(area)
+        child = path[index - 1] if index > 0 else None
+        per_child[child] = per_child.get(child, 0) + 1
+    kids = topology.area_children[area]
+    own = topology.area_customers[area] - sum(topology.area_customers[c] for c in kids)
+    rows = [Branch(topology.area_device[c], topology.area_customers[c], per_child.get(c, 0)) for c in kids
+            if topology.area_customers[c]]
+    if own or per_child.get(None):
+        rows.append(Branch(None, own, per_child.get(None, 0)))
+    return sorted(rows, key=lambda b: (-b.calls, -b.customers))

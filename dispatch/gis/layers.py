@@ -4,6 +4,7 @@ The layer specifications below are the executable form of docs/data-format.md.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -131,6 +132,9 @@ class ParsedLayer:
     #: Every key named in the file, valid feature or not (so one bad bus does not also make
     #: every line that names it "unknown").
     keys: set[str] = field(default_factory=set)
+    #: Optional fields sent as blank strings (real exports write "" for "no value"), taken as
+    #: absent: field -> the features' indexes, for the import's warnings.
+    blanks: dict[str, list[int]] = field(default_factory=dict)
     #: Time spent reading and checking the file.
     seconds: float = 0.0
 
@@ -141,13 +145,15 @@ def parse_collection(layer: Layer, collection: Any, source: str) -> ParsedLayer:
             or not isinstance(collection.get("features"), list):
         problem = FieldProblem("type", "must be a GeoJSON FeatureCollection with a features list", source)
         return ParsedLayer(problems=[problem])
-    features: list[Feature] = []
-    problems: list[FieldProblem] = []
+    parsed = ParsedLayer()
+    features, problems = parsed.features, parsed.problems
     seen: dict[str, int] = {}
     for index, raw in enumerate(collection["features"]):
         where = f"{source} #{index}"
         found: list[FieldProblem] = []
-        feature = _parse_feature(layer, index, raw, where, found)
+        feature = _parse_feature(layer, index, raw, where, found, parsed.blanks)
+        if feature is not None and not found and layer.name == "roads" and feature.key is None:
+            feature.key = feature.values["code"] = _unique(road_key(feature.geometry, feature.values), seen)
         if feature is not None and feature.key is not None:
             if feature.key in seen:
                 found.append(FieldProblem(layer.key, f"duplicate {layer.key} {feature.key!r} (also #{seen[feature.key]})", where))
@@ -157,11 +163,12 @@ def parse_collection(layer: Layer, collection: Any, source: str) -> ParsedLayer:
             problems.extend(found)
         elif feature is not None:
             features.append(feature)
-    return ParsedLayer(features, problems, set(seen))
+    parsed.keys = set(seen)
+    return parsed
 
 
 def _parse_feature(
-    layer: Layer, index: int, raw: Any, where: str, problems: list[FieldProblem]
+    layer: Layer, index: int, raw: Any, where: str, problems: list[FieldProblem], blanks: dict[str, list[int]]
 ) -> Feature | None:
     if not isinstance(raw, dict) or raw.get("type") != "Feature":
         problems.append(FieldProblem("type", "must be a GeoJSON Feature", where))
@@ -179,6 +186,9 @@ def _parse_feature(
     values: dict[str, Any] = {}
     for spec in layer.fields:
         value = properties.get(spec.name)
+        if not spec.required and isinstance(value, str) and not value.strip():
+            blanks.setdefault(spec.name, []).append(index)
+            value = None
         if value is None:
             if spec.required:
                 problems.append(FieldProblem(spec.name, "is required", where))
@@ -191,17 +201,26 @@ def _parse_feature(
         problems.append(FieldProblem(name, why, where))
     known = layer.field_names
     extra = {k: val for k, val in properties.items() if k not in known}
-    key = values.get(layer.key)
-    if layer.name == "roads" and key is None and geometry is not None and not problems:
-        key = road_key(geometry, values.get("oneway", "no"))
-        values["code"] = key
-    return Feature(index, key, values, geometry, extra)
+    return Feature(index, values.get(layer.key), values, geometry, extra)
 
 
-def road_key(geometry: dict[str, Any], oneway: str) -> str:
-    """A stable key for a road without a code: its end points and direction rule."""
-    (x0, y0), (x1, y1) = geometry["coordinates"][0][:2], geometry["coordinates"][-1][:2]
-    return f"road:{end_point_key(x0, y0)}:{end_point_key(x1, y1)}:{len(geometry['coordinates'])}:{oneway}"
+def road_key(geometry: dict[str, Any], values: dict[str, Any]) -> str:
+    """A stable key for a road without a code, from what the road is: its whole line (to 1e-7
+    degrees), direction rule and class. Two parallel carriageways between the same junctions
+    differ in their vertices, so they get different keys; re-importing the file gives the same."""
+    line = ";".join(end_point_key(x, y) for x, y, *_ in geometry["coordinates"])
+    what = f"{line}|{values.get('oneway', 'no')}|{values.get('highway')}"
+    return f"road:{hashlib.blake2b(what.encode(), digest_size=10).hexdigest()}"
+
+
+def _unique(key: str, seen: dict[str, int]) -> str:
+    """``key``, or for the n-th road drawn exactly like an earlier one, ``key~n`` (stable while
+    the file keeps its order)."""
+    n, candidate = 1, key
+    while candidate in seen:
+        n += 1
+        candidate = f"{key}~{n}"
+    return candidate
 
 
 def end_point_key(lon: float, lat: float) -> str:

@@ -2,14 +2,23 @@
 hang off low-voltage buses or transformers; zones set the service-level class."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, CheckConstraint, Computed, Float, ForeignKey, Index, Integer, Text
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Computed, DateTime, Float, ForeignKey, Index, Integer, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dispatch.core.config import SERVICE_CLASSES
 from dispatch.core.models import Base, geometry, gist, one_of, props, updated_at
 
-ZONE_CLASSES = ("urban", "rural", "remote")
+#: Service-level classes of zones (their targets are settings per class).
+ZONE_CLASSES = SERVICE_CLASSES
 SWITCH_KINDS = ("breaker", "recloser", "fuse", "sectionalizer", "disconnector")
 CUSTOMER_PRIORITIES = ("normal", "important", "critical", "life_support")
+#: Medium-voltage lines (1 kV and up): the lines a city-wide map draws (dispatch/gis/tiles_store.py),
+#: a few per cent of all; they have a partial spatial index of their own.
+MEDIUM_VOLTAGE = "voltage_kv >= 1"
+#: Where an incident is put: at a source (feeder head), a switch, a transformer, or only a place.
+DEVICE_KINDS = ("source", "switch", "transformer", "location")
 
 
 class Zone(Base):
@@ -62,6 +71,7 @@ class Line(Base):
         CheckConstraint("from_bus_id <> to_bus_id", name="distinct_buses"),
         CheckConstraint("voltage_kv > 0", name="voltage_positive"),
         gist("lines"),
+        gist("lines", only=("mv", MEDIUM_VOLTAGE)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(Text, unique=True)
@@ -91,9 +101,25 @@ class Switch(Base):
     kind: Mapped[str] = mapped_column(Text)
     normally_open: Mapped[bool]
     is_open: Mapped[bool]
+    #: SCADA reported the device open or locked out without the desk's switching (a fault): the
+    #: map shows it open, but dispatch still traces through it (the incident on it is the fault,
+    #: as for a blown fuse) until it is reported closed again.
+    tripped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     geom = geometry("POINT")
     props: Mapped[dict] = props()
     updated_at = updated_at()
+
+
+class SwitchOperation(Base):
+    """A switch opened or closed, and when: the switching of any past moment is the present state
+    with the later operations undone (customer interruptions need the switching as it was)."""
+
+    __tablename__ = "switch_operations"
+    __table_args__ = (Index("ix_switch_operations_at", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    switch_code: Mapped[str] = mapped_column(Text)
+    is_open: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Transformer(Base):
@@ -127,6 +153,8 @@ class Customer(Base):
         # GiST, not GIN: it orders by word similarity (KNN), ~1 ms where GIN took ~130 ms.
         Index("ix_customers_address_trgm", "address", postgresql_using="gist",
               postgresql_ops={"address": "gist_trgm_ops"}),
+        # Head-ends name meters, not accounts: the meter number is the customer layer's "meter" property.
+        Index("ix_customers_meter", text("(props->>'meter')"), postgresql_where=text("props ? 'meter'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     account_no: Mapped[str] = mapped_column(Text, unique=True)
@@ -142,6 +170,9 @@ class Customer(Base):
     geom = geometry("POINT")
     props: Mapped[dict] = props()
     updated_at = updated_at()
+    #: The customer asked for no outage notices (``POST /api/v1/customers/{account}/notifications``).
+    #: A column, not a property: a re-import of the customer layer must not undo it.
+    notify_opt_out: Mapped[bool] = mapped_column(server_default="false")
 
 
 class GridState(Base):

@@ -186,6 +186,15 @@ class Topology:
             yield current
             current = self.area_parent[current]
 
+    @cached_property
+    def area_children(self) -> list[list[int]]:
+        """The areas directly below each area."""
+        children: list[list[int]] = [[] for _ in self.area_parent]
+        for area, parent in enumerate(self.area_parent):
+            if parent is not None:
+                children[parent].append(area)
+        return children
+
     def is_within(self, area: int, outer: int) -> bool:
         """Whether ``area`` is ``outer`` or lies below it."""
         return any(a == outer for a in self.areas_up(area))

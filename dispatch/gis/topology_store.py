@@ -1,6 +1,7 @@
 """The grid's connectivity as plain rows, the topology version, and switch operation."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -37,8 +38,9 @@ def grid_rows(connection: Connection) -> GridRows:
     )
 
 
-def set_switch_open(connection: Connection, code: str, is_open: bool) -> bool | None:
-    """Set a switch's state; return its previous state, or None when there is no such switch.
+def set_switch_open(connection: Connection, code: str, is_open: bool, at: datetime) -> bool | None:
+    """Set a switch's state and log the change at ``at``; return its previous state, or None when
+    there is no such switch.
 
     The row is locked first, so that of two operators switching at once the second sees the
     first one's result (and a change is never missed)."""
@@ -47,7 +49,16 @@ def set_switch_open(connection: Connection, code: str, is_open: bool) -> bool | 
     if before is not None and before != is_open:
         connection.execute(text("UPDATE switches SET is_open = :open, updated_at = now() WHERE code = :code"),
                            {"code": code, "open": is_open})
+        connection.execute(text("INSERT INTO switch_operations (switch_code, is_open, at) VALUES (:code, :open, :at)"),
+                           {"code": code, "open": is_open, "at": at})
     return before
+
+
+def switch_operations_since(connection: Connection, since: datetime) -> list[tuple[str, bool, datetime]]:
+    """(switch code, opened?, when) of every switching operation after ``since``, oldest first."""
+    return [tuple(row) for row in connection.execute(text(
+        "SELECT switch_code, is_open, at FROM switch_operations WHERE at > :since ORDER BY at, id"),
+        {"since": since})]
 
 
 def open_device_incidents(connection: Connection) -> list[tuple[int, str, int]]:

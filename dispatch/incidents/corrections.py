@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from dispatch.core.errors import Conflict, InvalidInput, NotFound
 from dispatch.gis.grid import TopologyCache
+from dispatch.gis.skills import SkillRules
 from dispatch.incidents import store
-from dispatch.incidents.intake import MERGEABLE, device_fields
+from dispatch.incidents.intake import MERGEABLE, device_fields, fault_at
 from dispatch.incidents.interfaces import CrewDispatch
 from dispatch.incidents.models import OPEN_INCIDENT_STATUSES
 
@@ -39,6 +40,7 @@ def merge(session: Session, dispatcher: CrewDispatch, incident_id: int, into: in
     the live messages."""
     if incident_id == into:
         raise InvalidInput("an incident cannot be merged into itself")
+    dispatcher.lock()
     incidents = _lock(session, [incident_id, into])
     merged, survivor = incidents[incident_id], incidents[into]
     if survivor["status"] not in OPEN_INCIDENT_STATUSES:
@@ -60,16 +62,17 @@ def merge(session: Session, dispatcher: CrewDispatch, incident_id: int, into: in
     return {"incident": incident_id, "into": into}
 
 
-def move_call(session: Session, topologies: TopologyCache, dispatcher: CrewDispatch, report_id: int,
-              target: int | None, now: datetime, actor: str) -> dict[str, Any]:
+def move_call(session: Session, topologies: TopologyCache, dispatcher: CrewDispatch, skills: SkillRules,
+              report_id: int, target: int | None, now: datetime, actor: str) -> dict[str, Any]:
     """Move one call to incident ``target``, or to a new incident of its own when ``target`` is
     None (at the caller's transformer, or the caller's place). An incident left without calls is
     cancelled and its crew freed. Commits, with the live messages."""
     connection = session.connection()
+    dispatcher.lock()
     call = connection.execute(text(
         "SELECT r.id, r.incident_id, r.bus_id, r.received_at, r.hazard, r.zone_id, r.zone_defaulted, "
         "r.source_id, r.arrival_deadline, r.located_method, ST_X(r.located_geom) AS lon, "
-        "ST_Y(r.located_geom) AS lat, coalesce(z.class, i.zone_class) AS zone_class "
+        "ST_Y(r.located_geom) AS lat, coalesce(z.class, i.zone_class) AS zone_class, z.code AS zone "
         "FROM reports r JOIN incidents i ON i.id = r.incident_id LEFT JOIN zones z ON z.id = r.zone_id "
         "WHERE r.id = :id"), {"id": report_id}).mappings().first()
     if call is None:
@@ -83,7 +86,7 @@ def move_call(session: Session, topologies: TopologyCache, dispatcher: CrewDispa
     if target is not None and incidents[target]["status"] not in OPEN_INCIDENT_STATUSES:
         raise Conflict(f"incident {target} is {incidents[target]['status']}: a call can only join an open incident")
     if target is None:
-        target = _open_for(session, topologies, call)
+        target = _open_for(session, topologies, skills, call)
     connection.execute(text("UPDATE reports SET incident_id = :target WHERE id = :id"),
                        {"target": target, "id": report_id})
     store.add_event(connection, source, "call_moved_out", now, {"report": report_id, "to": target}, actor)
@@ -102,14 +105,15 @@ def move_call(session: Session, topologies: TopologyCache, dispatcher: CrewDispa
     return {"report": report_id, "incident": target, "from": source}
 
 
-def _open_for(session: Session, topologies: TopologyCache, call: dict[str, Any]) -> int:
+def _open_for(session: Session, topologies: TopologyCache, skills: SkillRules, call: dict[str, Any]) -> int:
     """A new incident for one call: at the device of the caller's own area (its transformer, when
     the caller is on the grid), else at the caller's place."""
     connection = session.connection()
     topology = topologies.current(session)
     area = topology.area_of_bus(call["bus_id"]) if call["bus_id"] is not None else None
     device = topology.area_device[area] if area is not None else None
-    fields = device_fields(connection, topology, device, area, (call["lon"], call["lat"]))
+    needs = skills.needs(fault_at(topology, area, call["hazard"], call["zone"], call["zone_class"]))
+    fields = device_fields(connection, topology, device, area, (call["lon"], call["lat"]), needs)
     incident_id = store.insert_incident(
         connection, **fields, source_id=call["source_id"], zone_id=call["zone_id"],
         zone_class=call["zone_class"], zone_defaulted=call["zone_defaulted"],

@@ -19,9 +19,10 @@ from dispatch.core import clock
 from dispatch.core.config import Settings
 from dispatch.gis.grid import TopologyCache
 from dispatch.gis.inference import Call, Rules, predict
+from dispatch.gis.skills import Fault, SkillRules, has_skills, skill_rules
 from dispatch.gis.topology import Device, Topology
 from dispatch.incidents import locating_store as places
-from dispatch.incidents import store
+from dispatch.incidents import nested, store
 from dispatch.incidents.alerts import record_alerts
 from dispatch.incidents.interfaces import CrewDispatch
 from dispatch.incidents.locating import Located, Locators, locate
@@ -33,6 +34,8 @@ HAZARD_KINDS = frozenset({"wire_down", "fire"})
 PROGRESS = OPEN_INCIDENT_STATUSES
 #: Incidents that can be merged away: no crew is moving yet.
 MERGEABLE = frozenset({"new", "assigned", "accepted"})
+#: Incidents whose crew is on the road or on site.
+MOVING = frozenset({"en_route", "on_site"})
 NEW_CALL = ("new call",)
 
 
@@ -44,7 +47,10 @@ class NewReport:
     kind: str = "no_power"
     hazard: bool = False
     description: str | None = None
+    #: The sender's own id of the report: a repeat from the same sender returns the first.
     external_id: str | None = None
+    #: The machine client that sent it (dispatch/customers); None: the desk.
+    channel_client_id: int | None = None
 
 
 @dataclass
@@ -57,16 +63,28 @@ class Intake:
     incident: dict[str, Any]
 
 
+def fault_at(topology: Topology, area: int | None, hazard: bool, zone: str | None, zone_class: str | None) -> Fault:
+    """What the skill rules look at, for an incident put at ``area``'s device (None: a place)."""
+    if area is None:
+        return Fault("lv", "location", hazard, zone, zone_class)
+    return Fault("lv" if topology.area_in_lv[area] else "mv", topology.area_device[area].kind, hazard, zone, zone_class)
+
+
 def device_fields(connection: Connection, topology: Topology, device: Device | None, area: int | None,
-                  place: tuple[float | None, float | None]) -> dict[str, Any]:
-    """An incident's columns for the device it is put at, or for ``place`` when there is none."""
+                  place: tuple[float | None, float | None], needs: list[str]) -> dict[str, Any]:
+    """An incident's columns for the device it is put at, or for ``place`` when there is none;
+    ``needs``: the skills a crew must have there."""
     if device is None or area is None:
         return {"device_kind": "location", "device_id": None, "device_code": None,
-                "lon": place[0], "lat": place[1], "customers_affected": 0, "required_skill": "lv"}
+                "lon": place[0], "lat": place[1], "customers_affected": 0, "required_skills": needs}
     lon, lat = places.device_location(connection, device.kind, device.id)
     return {"device_kind": device.kind, "device_id": device.id, "device_code": device.code,
-            "lon": lon, "lat": lat, "customers_affected": topology.area_customers[area],
-            "required_skill": "lv" if topology.area_in_lv[area] else "mv"}
+            "lon": lon, "lat": lat, "customers_affected": topology.area_customers[area], "required_skills": needs}
+
+
+def lacks(crew_skills: list[str] | None, needs: list[str]) -> bool:
+    """A crew (when there is one) without every skill needed."""
+    return crew_skills is not None and not has_skills(crew_skills, needs)
 
 
 class ReportIntake:
@@ -78,24 +96,27 @@ class ReportIntake:
         self.dispatcher = dispatcher
         self.rules = Rules(settings.inference_min_calls, settings.inference_min_share,
                            settings.inference_outage_penalty)
+        self.skills: SkillRules = skill_rules(settings.skill_rules_file)
 
     def submit(self, report: NewReport) -> Intake:
         """Store the report and its incident, and write what changed to the outbox; the same
         ``external_id`` again returns the first (and writes nothing)."""
         connection = self.session.connection()
         if report.external_id is not None:
-            existing = store.report_by_external_id(connection, report.external_id)
+            existing = store.report_by_external_id(connection, report.external_id, report.channel_client_id)
             if existing is not None:
                 return self._repeat(existing)
         topology = self.topologies.current(self.session)
         located = locate(connection, topology, report.locators, self.settings)
         hazard = report.hazard or report.kind in HAZARD_KINDS
         deadline = arrival_deadline(report.received_at, located.zone_class,
-                                    located.zone and located.zone["arrival_target_min"])
+                                    located.zone and located.zone["arrival_target_min"],
+                                    self.settings.arrival_targets)
         incident_id, merged = self._incident_for(report, located, hazard, deadline, topology)
         try:
             report_id = store.insert_report(
                 connection, external_id=report.external_id, channel=report.channel,
+                channel_client_id=report.channel_client_id,
                 received_at=report.received_at, kind=report.kind, hazard=hazard,
                 description=report.description, account_no=report.locators.account_no,
                 phone=report.locators.phone, address=report.locators.address,
@@ -116,10 +137,39 @@ class ReportIntake:
         except IntegrityError as why:
             # Another request stored the same external_id first: answer with that one.
             self.session.rollback()
-            if getattr(why.orig.diag, "constraint_name", None) != "uq_reports_external_id":
+            if getattr(why.orig.diag, "constraint_name", None) not in store.EXTERNAL_ID_INDEXES:
                 raise
-            return self._repeat(store.report_by_external_id(self.session.connection(), report.external_id))
+            return self._repeat(store.report_by_external_id(self.session.connection(), report.external_id,
+                                                            report.channel_client_id))
         return Intake(report_id, True, located_view, summary)
+
+    def attach(self, report: NewReport, incident_id: int) -> int | None:
+        """Store a report, located, in an incident already chosen for it, without inference (the
+        last gasps of one transformer in a burst: the next report through :meth:`submit`
+        re-predicts for them all); returns its id, or None when the incident is no longer open
+        (merged meanwhile: the report needs inference). In the caller's transaction (it commits)."""
+        connection = self.session.connection()
+        topology = self.topologies.current(self.session)
+        located = locate(connection, topology, report.locators, self.settings)
+        if located.source_id is not None:
+            store.lock_source(connection, located.source_id)
+        self.dispatcher.lock()
+        if store.incident_summary(connection, incident_id)["status"] not in OPEN_INCIDENT_STATUSES:
+            return None
+        deadline = arrival_deadline(report.received_at, located.zone_class,
+                                    located.zone and located.zone["arrival_target_min"],
+                                    self.settings.arrival_targets)
+        report_id = store.insert_report(
+            connection, external_id=report.external_id, channel=report.channel,
+            channel_client_id=report.channel_client_id, received_at=report.received_at,
+            kind=report.kind, hazard=False, description=report.description, account_no=report.locators.account_no,
+            phone=None, address=None, reported_lon=None, reported_lat=None, located_method=located.method,
+            lon=located.lon, lat=located.lat, customer_id=located.customer_id, bus_id=located.bus_id,
+            transformer_id=located.transformer_id, zone_id=located.zone and located.zone["id"],
+            zone_defaulted=located.zone_defaulted, source_id=located.source_id, arrival_deadline=deadline,
+            distance_m=located.distance_m, incident_id=incident_id)
+        store.refresh_incident(connection, incident_id)
+        return report_id
 
     def _repeat(self, report_id: int) -> Intake:
         connection = self.session.connection()
@@ -132,44 +182,72 @@ class ReportIntake:
 
     def _incident_for(self, report: NewReport, located: Located, hazard: bool, deadline: datetime,
                       topology: Topology) -> tuple[int, list[int]]:
-        """The incident the report joins, and the incidents merged into it."""
+        """The incident the report joins, and the incidents merged into it.
+
+        Decided under the feeder's inference lock and the dispatch lock (:mod:`dispatch.core.locks`),
+        taken before any incident is read: the incidents merged, their crews and the one that
+        carries on are as committed by the last decision, and stay so until this one commits."""
         if located.method is None or located.area is None or located.source_id is None or hazard:
+            self.dispatcher.lock()
             return self._open(report, located, hazard, deadline, topology, located.area), []
         connection = self.session.connection()
         store.lock_source(connection, located.source_id)
+        self.dispatcher.lock()
         since = report.received_at - timedelta(minutes=self.settings.inference_window_min)
         incidents = store.open_incidents(connection, located.source_id)
         for incident in incidents:
             incident["area"] = topology.area_of_device.get((incident["device_kind"], incident["device_id"]))
         # A call inside an open incident's area joins it while a crew is on it or its last report
-        # is within the window; after that, a new call starts a new incident (DESIGN.md).
+        # is within the window; after that, a new call starts a new incident (docs/architecture.md,
+        # "The life of a report").
         holding = [i for i in incidents if i["area"] is not None and topology.is_within(located.area, i["area"])
                    and (i["status"] != "new" or i["last_report_at"] >= since)]
-        if holding:
-            return max(holding, key=lambda i: topology.area_depth[i["area"]])["id"], []
+        holder = max(holding, key=lambda i: topology.area_depth[i["area"]]) if holding else None
+        if holder is not None and not any(i["id"] != holder["id"] and i["last_report_at"] >= since for i in incidents):
+            return holder["id"], []  # nothing else on the feeder it could be rolled up with
         rows = store.active_calls(connection, located.source_id, since)
+        # A meter that said "power restored" after its customer called: that customer is on again.
+        back_on = {row["customer_id"]: row for row in store.meters_back_on(connection, since)}
+        rows = [row for row in rows if row["customer_id"] not in back_on
+                or row["received_at"] > back_on[row["customer_id"]]["at"]]
+        recent = {row["incident_id"] for row in rows}
         calls = [Call(row["customer_id"] or ("report", row["id"]), area, row["transformer_id"])
                  for row in rows if (area := topology.area_of_bus(row["bus_id"])) is not None]
         new_call = Call(located.customer_id or NEW_CALL, located.area, located.transformer_id)
-        predicted = predict(topology, calls + [new_call], self.rules)
+        on = [area for customer, row in back_on.items() if customer != located.customer_id
+              and (area := topology.area_of_bus(row["bus_id"])) is not None
+              and topology.area_source[area] == located.source_id]
+        predicted = predict(topology, calls + [new_call], self.rules, on)
         target = next(area for area, explained in predicted.items()
                       if any(c.caller == new_call.caller for c in explained))
-        recent = {row["incident_id"] for row in rows}
+        # A call inside an open incident joins it, unless with this call the prediction has moved
+        # above it (calls spread over a device's branches: the first ones may have been too few
+        # for a roll-up); then it is rolled up with the others below the new device, as below.
+        if holder is not None and (holder["id"] not in recent or topology.is_within(target, holder["area"])):
+            return holder["id"], []
+        def needs(incident: dict[str, Any]) -> list[str]:
+            return self.skills.needs(fault_at(topology, target, False, incident["zone"], incident["zone_class"]))
+
+        # An incident whose crew is moving is never merged away (below); one whose moving crew
+        # lacks a skill the target device needs is not moved up either: it stays at its device
+        # with its crew, and the other calls go to another incident.
         members = [i for i in incidents if i["area"] is not None and i["id"] in recent
-                   and topology.is_within(i["area"], target)]
+                   and topology.is_within(i["area"], target)
+                   and not (i["status"] in MOVING and i["area"] != target and lacks(i["crew_skills"], needs(i)))]
         if not members:
             return self._open(report, located, False, deadline, topology, target), []
         # The incident furthest along (a crew on the way) carries on; others not yet under way
         # are merged into it; one whose crew is already moving is left alone.
         survivor = max(members, key=lambda i: (PROGRESS.index(i["status"]), -i["id"]))
         if survivor["area"] != target:
-            self._move(survivor, target, topology, report.received_at)
+            self._move(survivor, target, topology, report.received_at, needs(survivor))
+            if lacks(survivor["crew_skills"], needs(survivor)):
+                self.dispatcher.requalify(survivor["id"], clock.now())  # the skills follow the device
         others = [i["id"] for i in members if i["id"] != survivor["id"] and i["status"] in MERGEABLE]
         merged: list[int] = []
         if others:
-            crews = store.crews_of(connection, others)
             merged = store.merge_incidents(connection, survivor["id"], others)
-            for crew_id in crews:  # their crews are free again
+            for crew_id in store.crews_of(connection, merged):  # their crews are free again
                 self.dispatcher.release(crew_id, clock.now())
             for other in merged:
                 store.add_event(connection, other, "merged", report.received_at, {"into": survivor["id"]})
@@ -180,7 +258,9 @@ class ReportIntake:
     def _open(self, report: NewReport, located: Located, hazard: bool, deadline: datetime,
               topology: Topology, area: int | None) -> int:
         device = topology.area_device[area] if area is not None else None
-        fields = device_fields(self.session.connection(), topology, device, area, (located.lon, located.lat))
+        zone = located.zone and located.zone["code"]
+        needs = self.skills.needs(fault_at(topology, area, hazard, zone, located.zone_class))
+        fields = device_fields(self.session.connection(), topology, device, area, (located.lon, located.lat), needs)
         if hazard and located.lon is not None:  # a hazard is where the caller saw it
             fields.update(lon=located.lon, lat=located.lat)
         connection = self.session.connection()
@@ -191,11 +271,14 @@ class ReportIntake:
             arrival_deadline=deadline)
         store.add_event(connection, incident_id, "opened", report.received_at,
                         {"device": fields["device_code"], "kind": fields["device_kind"]})
+        if not hazard and (parent := nested.parent_of(connection, topology, self.settings, area,
+                                                      located.source_id, report.received_at)) is not None:
+            nested.link(connection, incident_id, parent, report.received_at)
         return incident_id
 
-    def _move(self, incident: dict[str, Any], area: int, topology: Topology, at: datetime) -> None:
+    def _move(self, incident: dict[str, Any], area: int, topology: Topology, at: datetime, needs: list[str]) -> None:
         device = topology.area_device[area]
-        fields = device_fields(self.session.connection(), topology, device, area, (None, None))
+        fields = device_fields(self.session.connection(), topology, device, area, (None, None), needs)
         store.move_incident_device(self.session.connection(), incident["id"], **fields)
         store.add_event(self.session.connection(), incident["id"], "rolled_up", at,
                         {"from": {"kind": incident["device_kind"], "code": incident["device_code"]},

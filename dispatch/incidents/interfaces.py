@@ -12,8 +12,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable, Protocol
 
+from dispatch.core.config import Settings
+
 
 class CrewDispatch(Protocol):
+    #: The application's settings (the workflows read the service-level targets from them).
+    settings: Settings
+
+    def lock(self) -> None:
+        """Take the dispatch lock (:mod:`dispatch.core.locks`) for this transaction: a workflow
+        that changes which crew works on which incident takes it before any incident or crew row."""
+
+    def requalify(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
+        """The incident moved to another device: a crew on it without the skill now needed is taken
+        off (and freed) and a qualified one sent."""
+
     def assign_best(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
         """Send the best free crew to a new incident; None when it must wait."""
 

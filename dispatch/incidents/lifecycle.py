@@ -8,7 +8,7 @@ through :mod:`dispatch.crews.jobs`, which shares :func:`stamp` with it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from sqlalchemy.orm import Session
 
@@ -37,7 +37,7 @@ def allowed_events(status: str) -> list[str]:
     return [event for event, after in ALLOWED_AFTER.items() if status in after]
 
 
-def stamp(incident: dict[str, Any], event: str, at: datetime) -> dict[str, Any]:
+def stamp(incident: dict[str, Any], event: str, at: datetime, restore_targets: Mapping[str, float]) -> dict[str, Any]:
     """The clock columns an event sets: each keeps the earliest time reported for it (so a late
     or repeated report cannot move it), and arriving on site starts the restoration clock."""
     column = TIMESTAMP.get(event)
@@ -47,15 +47,22 @@ def stamp(incident: dict[str, Any], event: str, at: datetime) -> dict[str, Any]:
     columns = {column: earliest}
     if event == "on_site":
         columns["restore_deadline"] = restore_deadline(earliest, incident["zone_class"],
-                                                       incident["restore_target_min"])
+                                                       incident["restore_target_min"], restore_targets)
     return columns
 
 
 def record_event(session: Session, dispatcher: CrewDispatch, incident_id: int, event: str, at: datetime, actor: str,
                  lon: float | None = None, lat: float | None = None, note: str | None = None,
-                 cause: str | None = None) -> dict[str, Any]:
-    """Apply a lifecycle event from the desk, with its live messages. Commits."""
+                 cause: str | None = None, on_restored: Callable[[int], object] | None = None,
+                 commit: bool = True) -> dict[str, Any]:
+    """Apply a lifecycle event from the desk (or SCADA's restoration), with its live messages.
+    Commits, unless ``commit`` is false.
+
+    ``on_restored(incident_id)`` runs in the same transaction when the incident becomes restored
+    (the reports above incidents record who was out)."""
     connection = session.connection()
+    if event != "closed":  # archiving an order changes no crew (the crew was freed at restoration)
+        dispatcher.lock()
     incident = incident_store.lock_for_event(connection, incident_id)
     if incident is None:
         raise NotFound(f"there is no incident {incident_id}")
@@ -69,12 +76,17 @@ def record_event(session: Session, dispatcher: CrewDispatch, incident_id: int, e
                        f"{', '.join(allowed) or 'nothing'}", allowed=allowed, current_status=status)
     # A crew's phone may have said "restored" before anyone said "on site": arriving finishes it.
     status = "restored" if event == "on_site" and incident["restored_at"] else event
-    incident_store.update_incident(connection, incident_id, status=status, **stamp(incident, event, at))
+    incident_store.update_incident(connection, incident_id, status=status, **stamp(incident, event, at, dispatcher.settings.restore_targets))
     incident_store.add_event(connection, incident_id, event, at, {"cause": cause} if cause else {}, actor,
                              lon, lat, note)
     if event == "on_site":
         incident_store.refresh_arrival_flag(connection, incident_id)
+    if event == "restored" and cause:
+        incident_store.record_cause(connection, incident_id, cause, replace=False)
+    if status == "restored" and on_restored is not None:
+        on_restored(incident_id)
     dispatcher.follow_job(incident["crew_id"], status, at)
     dispatcher.record_messages(clock.now(), [incident_id])
-    session.commit()
+    if commit:
+        session.commit()
     return {"id": incident_id, "status": status, "allowed_next": allowed_events(status)}

@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch.gis.zoning import SMALLEST_FIRST
+
 POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
 CUSTOMER = (
     "SELECT c.id, coalesce(c.bus_id, t.lv_bus_id) AS bus_id, "
@@ -61,9 +63,9 @@ def nearest(connection: Connection, what: str, lon: float, lat: float, radius_m:
 
 
 def zone_at(connection: Connection, lon: float, lat: float) -> dict[str, Any] | None:
-    """The zone covering a point (the smallest, should zones overlap)."""
-    return _one(connection, f"SELECT id, code, class AS zone_class, arrival_target_min FROM zones "
-                f"WHERE ST_Covers(geom, {POINT}) ORDER BY ST_Area(geom) LIMIT 1", lon=lon, lat=lat)
+    """The zone a point belongs to (the smallest covering it: dispatch/gis/zoning.py)."""
+    return _one(connection, f"SELECT z.id, z.code, z.class AS zone_class, z.arrival_target_min FROM zones z "
+                f"WHERE ST_Covers(z.geom, {POINT}) ORDER BY {SMALLEST_FIRST} LIMIT 1", lon=lon, lat=lat)
 
 
 def device_location(connection: Connection, kind: str, device_id: int) -> tuple[float, float] | None:

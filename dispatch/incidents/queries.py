@@ -46,10 +46,15 @@ SUMMARY = (
     "'merged_into', i.merged_into_id, 'source', s.code, 'updated_at', i.updated_at, "
     "'crew', (SELECT code FROM crews WHERE id = i.crew_id), 'crew_id', i.crew_id, 'eta_s', i.eta_s, "
     "'assigned_at', i.assigned_at, 'on_site_at', i.on_site_at, 'restore_deadline', i.restore_deadline, "
-    "'restored_at', i.restored_at, 'closed_at', i.closed_at, 'required_skill', i.required_skill, "
+    "'restored_at', i.restored_at, 'closed_at', i.closed_at, 'required_skills', i.required_skills, "
+    # Waiting with nobody on duty who has every skill it needs: the desk says so, not only "waiting".
+    "'no_qualified_crew', i.crew_id IS NULL AND i.status = 'new' AND NOT EXISTS (SELECT 1 FROM crews c "
+    "WHERE c.on_duty AND c.skills @> i.required_skills), "
     "'critical_customers', i.critical_customers, 'arrival_unverified', i.arrival_unverified, "
     "'queued_for', (SELECT code FROM crews WHERE id = i.queued_crew_id), 'queued_at', i.queued_at, "
-    f"'sla_state', {SLA_STATE}, 'warning', {WARNING}, 'customer_side', i.customer_side)"
+    "'etr_at', i.etr_at, 'etr_first_at', i.etr_first_at, 'etr_basis', i.etr_basis, "
+    f"'sla_state', {SLA_STATE}, 'warning', {WARNING}, 'customer_side', i.customer_side, "
+    "'parent_incident', i.parent_incident_id)"
 )
 FROM = "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id LEFT JOIN sources s ON s.id = i.source_id"
 
@@ -117,6 +122,9 @@ def incident_detail(connection: Connection, incident_id: int) -> str | None:
         "'location', ST_AsGeoJSON(r.located_geom, 7)::jsonb, 'external_id', r.external_id) ORDER BY r.received_at, r.id) "
         "FROM reports r LEFT JOIN customers c ON c.id = r.customer_id WHERE r.incident_id = i.id), '[]'), "
         "'merged', coalesce((SELECT jsonb_agg(m.id ORDER BY m.id) FROM incidents m WHERE m.merged_into_id = i.id), '[]'), "
+        # Nested outages found after this one was restored (their parent_incident is this one).
+        "'nested', coalesce((SELECT jsonb_agg(n.id ORDER BY n.id) FROM incidents n WHERE n.parent_incident_id = i.id), "
+        "'[]'), "
         "'timeline', coalesce((SELECT jsonb_agg(jsonb_build_object('type', e.type, 'at', e.at, "
         "'recorded_at', e.recorded_at, 'actor', e.actor, 'note', e.note, 'data', e.data) ORDER BY e.at, e.id) "
         "FROM incident_events e WHERE e.incident_id = i.id), '[]')))::text "

@@ -1,6 +1,7 @@
 """Service-level targets and states: how soon a crew must be on site, and power back.
 
-The published emergency-repair commitment (DESIGN.md); a zone may override its targets. Each
+The published emergency-repair commitment (docs/domain.md, "Time limits"), per zone class from the settings
+(SLA_ARRIVAL_TARGET_MIN, SLA_RESTORE_TARGET_MIN); a zone may override its targets. Each
 report sets a deadline from its receipt and its zone; an incident's arrival deadline is the
 earliest of its reports', and its clock stops at ``on_site``; the restoration clock runs from
 ``on_site`` to ``restored``.
@@ -8,21 +9,20 @@ earliest of its reports', and its clock stops at ``on_site``; the restoration cl
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
-
-ARRIVAL_TARGET_MIN = {"urban": 45, "rural": 90, "remote": 120}
-RESTORE_TARGET_MIN = {"urban": 180, "rural": 240, "remote": 240}
+from typing import Any, Mapping
 
 
-def arrival_deadline(first_report_at: datetime, zone_class: str, zone_override_min: int | None = None) -> datetime:
-    """When the crew must be on site, as one report sets it: its receipt plus its zone's arrival target."""
-    minutes = zone_override_min or ARRIVAL_TARGET_MIN[zone_class]
-    return first_report_at + timedelta(minutes=minutes)
+def arrival_deadline(first_report_at: datetime, zone_class: str, zone_override_min: int | None,
+                     targets: Mapping[str, float]) -> datetime:
+    """When the crew must be on site, as one report sets it: its receipt plus its zone's arrival
+    target (the zone's own, else its class's from ``targets``)."""
+    return first_report_at + timedelta(minutes=zone_override_min or targets[zone_class])
 
 
-def restore_deadline(on_site_at: datetime, zone_class: str, zone_override_min: int | None = None) -> datetime:
+def restore_deadline(on_site_at: datetime, zone_class: str, zone_override_min: int | None,
+                     targets: Mapping[str, float]) -> datetime:
     """When power must be back: arrival on site plus the zone's restoration target."""
-    return on_site_at + timedelta(minutes=zone_override_min or RESTORE_TARGET_MIN[zone_class])
+    return on_site_at + timedelta(minutes=zone_override_min or targets[zone_class])
 
 
 def _clock(deadline: datetime | None, done_at: datetime | None, now: datetime, eta_s: float | None) -> str | None:

@@ -14,8 +14,18 @@ OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_INCIDENT_STATUSES) + ")"
 POINT = "ST_SetSRID(ST_MakePoint(CAST(:lon AS float8), CAST(:lat AS float8)), 4326)"  # NULL without lon
 
 
-def report_by_external_id(connection: Connection, external_id: str) -> int | None:
-    return connection.execute(text("SELECT id FROM reports WHERE external_id = :e"), {"e": external_id}).scalar()
+#: The unique indexes that keep an external id once per sender (a machine client, or the desk).
+EXTERNAL_ID_INDEXES = frozenset({"uq_reports_client_external_id", "uq_reports_desk_external_id"})
+
+
+def report_by_external_id(connection: Connection, external_id: str, channel_client_id: int | None) -> int | None:
+    """The report a sender (a machine client; None: the desk) stored under its ``external_id``
+    (one query per case, so each finds its partial unique index)."""
+    if channel_client_id is None:
+        return connection.execute(text("SELECT id FROM reports WHERE external_id = :e AND channel_client_id IS NULL"),
+                                  {"e": external_id}).scalar()
+    return connection.execute(text("SELECT id FROM reports WHERE channel_client_id = :client AND external_id = :e"),
+                              {"e": external_id, "client": channel_client_id}).scalar()
 
 
 def lock_source(connection: Connection, source_id: int) -> None:
@@ -29,7 +39,7 @@ def active_calls(connection: Connection, source_id: int, since: datetime) -> lis
     do not multiply the inference work."""
     rows = connection.execute(text(
         "SELECT DISTINCT ON (coalesce(r.customer_id, -r.id)) r.id, r.customer_id, r.bus_id, r.transformer_id, "
-        "r.incident_id FROM reports r JOIN incidents i ON i.id = r.incident_id "
+        "r.incident_id, r.received_at FROM reports r JOIN incidents i ON i.id = r.incident_id "
         f"WHERE r.source_id = :s AND r.received_at >= :since AND i.status IN {OPEN} "
         "AND NOT i.hazard AND NOT i.unlocated AND r.bus_id IS NOT NULL "
         "ORDER BY coalesce(r.customer_id, -r.id), r.received_at DESC"
@@ -38,22 +48,53 @@ def active_calls(connection: Connection, source_id: int, since: datetime) -> lis
 
 
 def open_incidents(connection: Connection, source_id: int) -> list[dict[str, Any]]:
-    """The open, located, non-hazard incidents fed from ``source_id``, with their last report."""
+    """The open, located, non-hazard incidents fed from ``source_id``, with their last report (an
+    incident a device's trip opened, before anyone called: the trip) and their crew's skills."""
     rows = connection.execute(text(
-        "SELECT i.id, i.status, i.device_kind, i.device_id, i.device_code, "
-        "(SELECT max(received_at) FROM reports r WHERE r.incident_id = i.id) AS last_report_at "
+        "SELECT i.id, i.status, i.device_kind, i.device_id, i.device_code, i.zone_class, "
+        "(SELECT code FROM zones z WHERE z.id = i.zone_id) AS zone, "
+        "coalesce((SELECT max(received_at) FROM reports r WHERE r.incident_id = i.id), i.first_report_at) "
+        "AS last_report_at, "
+        "(SELECT skills FROM crews c WHERE c.id = i.crew_id) AS crew_skills "
         f"FROM incidents i WHERE i.source_id = :s AND i.status IN {OPEN} AND NOT i.hazard AND NOT i.unlocated "
         "ORDER BY i.id"
     ), {"s": source_id})
     return [dict(row) for row in rows.mappings()]
 
 
+def meters_back_on(connection: Connection, since: datetime) -> list[dict[str, Any]]:
+    """Customers whose meter's latest event, since ``since``, is a power-restored: certainly
+    supplied (each with its bus and when the meter said so)."""
+    rows = connection.execute(text(
+        "SELECT m.customer_id, m.at, coalesce(c.bus_id, t.lv_bus_id) AS bus_id FROM ("
+        "SELECT DISTINCT ON (customer_id) customer_id, kind, at FROM meter_events WHERE at >= :since "
+        "ORDER BY customer_id, at DESC, id DESC) m JOIN customers c ON c.id = m.customer_id "
+        "LEFT JOIN transformers t ON t.id = c.transformer_id WHERE m.kind = 'power_restored'"), {"since": since})
+    return [dict(row) for row in rows.mappings()]
+
+
+def restored_around(connection: Connection, source_id: int | None, since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """Incidents restored between ``since`` and ``until`` at a grid device (a later outage inside
+    one of their areas is a nested outage of it)."""
+    rows = connection.execute(text(
+        "SELECT id, device_kind, device_id FROM incidents WHERE status IN ('restored', 'closed') "
+        "AND restored_at BETWEEN :since AND :until AND device_id IS NOT NULL AND NOT hazard "
+        "AND (CAST(:source AS int) IS NULL OR source_id = :source) ORDER BY restored_at DESC, id DESC"),
+        {"source": source_id, "since": since, "until": until})
+    return [dict(row) for row in rows.mappings()]
+
+
+def set_parent(connection: Connection, incident_id: int, parent_id: int) -> None:
+    connection.execute(text("UPDATE incidents SET parent_incident_id = :parent WHERE id = :id"),
+                       {"id": incident_id, "parent": parent_id})
+
+
 def insert_incident(connection: Connection, **values: Any) -> int:
     return connection.execute(text(
         "INSERT INTO incidents (device_kind, device_id, device_code, geom, source_id, zone_id, zone_class, "
-        "zone_defaulted, unlocated, hazard, customers_affected, required_skill, first_report_at, arrival_deadline) "
+        "zone_defaulted, unlocated, hazard, customers_affected, required_skills, first_report_at, arrival_deadline) "
         f"VALUES (:device_kind, :device_id, :device_code, {POINT}, :source_id, :zone_id, :zone_class, "
-        ":zone_defaulted, :unlocated, :hazard, :customers_affected, :required_skill, :first_report_at, "
+        ":zone_defaulted, :unlocated, :hazard, :customers_affected, :required_skills, :first_report_at, "
         ":arrival_deadline) "
         "RETURNING id"
     ), values).scalar_one()
@@ -63,7 +104,7 @@ def move_incident_device(connection: Connection, incident_id: int, **values: Any
     connection.execute(text(
         "UPDATE incidents SET device_kind = :device_kind, device_id = :device_id, device_code = :device_code, "
         f"geom = {POINT}, road_node_id = NULL, customers_affected = :customers_affected, "
-        "required_skill = :required_skill, updated_at = now() WHERE id = :id"
+        "required_skills = :required_skills, updated_at = now() WHERE id = :id"
     ), {"id": incident_id, **values})
 
 
@@ -81,10 +122,10 @@ def merge_incidents(connection: Connection, survivor: int, others: list[int]) ->
 
 def insert_report(connection: Connection, **values: Any) -> int:
     return connection.execute(text(
-        "INSERT INTO reports (external_id, channel, received_at, kind, hazard, description, account_no, phone, "
-        "address, reported_geom, located_method, located_geom, customer_id, bus_id, transformer_id, zone_id, "
-        "zone_defaulted, source_id, arrival_deadline, distance_m, incident_id) VALUES (:external_id, :channel, "
-        ":received_at, :kind, :hazard, :description, :account_no, :phone, :address, "
+        "INSERT INTO reports (external_id, channel, channel_client_id, received_at, kind, hazard, description, "
+        "account_no, phone, address, reported_geom, located_method, located_geom, customer_id, bus_id, transformer_id, "
+        "zone_id, zone_defaulted, source_id, arrival_deadline, distance_m, incident_id) VALUES (:external_id, "
+        ":channel, :channel_client_id, :received_at, :kind, :hazard, :description, :account_no, :phone, :address, "
         "ST_SetSRID(ST_MakePoint(CAST(:reported_lon AS float8), CAST(:reported_lat AS float8)), 4326), "
         ":located_method, "
         f"{POINT}, :customer_id, :bus_id, :transformer_id, :zone_id, :zone_defaulted, :source_id, "
@@ -155,6 +196,21 @@ def lock_for_event(connection: Connection, incident_id: int) -> dict[str, Any] |
         "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id WHERE i.id = :id FOR UPDATE OF i"
     ), {"id": incident_id}).mappings().first()
     return None if row is None else dict(row)
+
+
+def count_dispatch(connection: Connection, incident_id: int, at: datetime) -> None:
+    """A crew was sent: count it, and keep when the first one was (the work order's "dispatched")."""
+    connection.execute(text(
+        "UPDATE incidents SET dispatched_at = coalesce(dispatched_at, :at), crews_assigned = crews_assigned + 1 "
+        "WHERE id = :id"), {"id": incident_id, "at": at})
+
+
+def record_cause(connection: Connection, incident_id: int, cause: str, replace: bool) -> None:
+    """Keep the fault's cause on the incident: a closing report's replaces any (``replace``), the
+    one given with "restored" only fills a missing one."""
+    connection.execute(text(
+        "UPDATE incidents SET cause = CASE WHEN :replace THEN :cause ELSE coalesce(cause, :cause) END WHERE id = :id"),
+        {"id": incident_id, "cause": cause, "replace": replace})
 
 
 def update_incident(connection: Connection, incident_id: int, **columns: Any) -> None:

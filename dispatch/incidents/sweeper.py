@@ -76,8 +76,12 @@ def sweep(session: Session, dispatcher: CrewDispatch, now: datetime,
         if event := add_event(connection, incident["id"], warning, now, {"eta_s": clocks["eta_s"]}, "sla-sweeper"):
             recorded.append((incident["id"], warning))
             events.append(event)
-    dispatcher.fill_free_crews(now)  # a crew left idle by a race or a lifted closure
     dispatcher.record_messages(now, [incident_id for incident_id, _ in recorded])
     record_alerts(connection, events)
+    session.commit()
+    # A crew left idle by a lifted closure (or, before issue 13, by a race): in a transaction of its
+    # own, so that the dispatch lock is taken before any row lock and not held while the clocks are read.
+    dispatcher.fill_free_crews(now)
+    dispatcher.record_messages(now)
     session.commit()
     return recorded

@@ -12,7 +12,7 @@ Two things the desk adds to the emergency workflow:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -86,10 +86,12 @@ def mark_customer_side(session: Session, incident_id: int, reason: str, agreed_a
 
 def submit_closing_report(session: Session, incident_id: int, report: dict[str, Any],
                           causes: frozenset[str], now: datetime, actor: str, crew_id: int | None = None,
-                          key: str | None = None) -> dict[str, Any]:
+                          key: str | None = None, on_reported: Callable[[int], object] | None = None) -> dict[str, Any]:
     """A crew's closing report (``crew_id``: only for its own job; a phone's report sent again with
     its Idempotency-Key ``key`` is recorded once), or the desk's for a crew without a phone. Times
-    default to the order's stamps. Commits."""
+    default to the order's stamps. ``on_reported(incident_id)`` runs in the same transaction once
+    the report is in (its cause, times and equipment owner revise what the reports recorded at
+    restoration). Commits."""
     connection = session.connection()
     if key is not None and store.event_by_key(connection, actor, key) is not None:
         return closing_report(session, incident_id)
@@ -117,6 +119,9 @@ def submit_closing_report(session: Session, incident_id: int, report: dict[str, 
             "arrived_at", f"is before setting out at {times['departed_at'].isoformat()}")])
     data = {**report, **{k: v and v.isoformat() for k, v in times.items()}}
     store.add_event(connection, incident_id, "closing_report", now, data, actor, idempotency_key=key)
+    store.record_cause(connection, incident_id, report["cause"], replace=True)
+    if on_reported is not None:
+        on_reported(incident_id)
     record_incidents(connection, [incident_id])
     session.commit()
     return closing_report(session, incident_id)

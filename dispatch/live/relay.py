@@ -48,12 +48,16 @@ from sqlalchemy import Connection, text
 
 from dispatch.core import clock
 from dispatch.core.db import Database
-from dispatch.core.outbox import WRITER_LOCK
+from dispatch.core.logs import Outage
+from dispatch.core.outbox import WRITER_LOCK, relayed_topics_key
 from dispatch.live.feed import Message, channel, read
 
 log = logging.getLogger(__name__)
 #: After a failed publish, the relay leaves Redis alone this long (the streams read the table).
 REDIS_RETRY_S = 1.0
+#: Outages are logged once each (and their end), not once per attempt.
+REDIS_OUTAGE = Outage(log, "Redis", "live updates are not published; the streams read the outbox table")
+DATABASE_OUTAGE = Outage(log, "The database (for the outbox relay)", "the relay retries every second")
 
 
 @dataclass(frozen=True)
@@ -116,14 +120,22 @@ class Relay:
         return final
 
     def _publish(self, cursor: int, upto: int, messages: list[Message]) -> None:
+        """Publish the batch, and note each topic's last id in it (caches of a topic rebuild on it)."""
         if time.monotonic() < self._redis_retry_at:
             return
         batch = {"from": cursor, "to": upto, "messages": [m.as_dict() for m in messages]}
+        latest = {message.topic: message.id for message in messages}
         try:
             self.client.publish(channel(self.client), orjson.dumps(batch))
+            if latest:
+                db = self.client.connection_pool.connection_kwargs.get("db", 0)
+                self.client.hset(relayed_topics_key(db), mapping=latest)
         except redis.RedisError as why:
             self._redis_retry_at = time.monotonic() + REDIS_RETRY_S
-            log.warning("outbox %d-%d not published (the streams read it from the table): %s", cursor + 1, upto, why)
+            REDIS_OUTAGE.down(why)
+            log.debug("outbox %d-%d not published (the streams read it from the table)", cursor + 1, upto)
+            return
+        REDIS_OUTAGE.up()
 
     def clear(self, older_than: datetime) -> int:
         """Delete relayed messages written before ``older_than``; returns how many. A client that
@@ -147,8 +159,9 @@ class Relay:
                 if time.monotonic() >= clear_at:
                     self.clear(clock.now() - retention)
                     clear_at = time.monotonic() + clear_every_s
-            except Exception:  # the database went away, say: try again shortly
-                log.exception("outbox relay step failed")
+                DATABASE_OUTAGE.up()
+            except Exception as why:  # the database went away, say: try again shortly
+                DATABASE_OUTAGE.down(why)
                 sent = 0
                 stop.wait(1.0)
             if sent < self.batch_size:

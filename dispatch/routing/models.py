@@ -7,9 +7,14 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, ForeignKey,
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.core.models import Base, geometry, gist, one_of, props, updated_at
+from dispatch.core.models import Base, geometry, gist, is_one_of, one_of, props, updated_at
 
 ONEWAY_VALUES = ("no", "yes", "-1")
+#: The road classes a city-wide map draws (dispatch/gis/tiles_store.py: below zoom 12), and those
+#: it draws until streets show (below zoom 14). Each set has a partial spatial index of its own, so
+#: that a low-zoom tile reads only its few roads, not every street under it.
+MAJOR_ROADS = ("motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link")
+SECONDARY_ROADS = MAJOR_ROADS + ("secondary", "secondary_link", "tertiary", "tertiary_link")
 
 
 class RoadNode(Base):
@@ -34,6 +39,8 @@ class Road(Base):
         one_of("oneway", ONEWAY_VALUES),
         CheckConstraint("maxspeed_kmh IS NULL OR maxspeed_kmh > 0", name="maxspeed_positive"),
         gist("roads"),
+        gist("roads", only=("major", is_one_of("highway", MAJOR_ROADS))),
+        gist("roads", only=("secondary", is_one_of("highway", SECONDARY_ROADS))),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     code: Mapped[str] = mapped_column(Text, unique=True)

@@ -110,20 +110,33 @@ def reopen_closure(connection: Connection, closure_id: int, now: datetime) -> bo
         {"id": closure_id, "now": now}).scalar() is not None
 
 
+#: A closure's line on the map: the one drawn at the desk, else its closed roads merged (a closure
+#: by road ids, from an integration).
+CLOSURE_GEOMETRY = ("coalesce(ST_AsGeoJSON(c.geom, 7), (SELECT ST_AsGeoJSON(ST_LineMerge(ST_Collect(r.geom)), 7) "
+                    "FROM roads r WHERE r.id = ANY(c.road_ids)))::json")
+
+
 def closure_message(connection: Connection, closure_id: int, now: datetime) -> dict[str, Any]:
-    """A closure as the live map draws it: the line drawn at the desk, else its closed roads merged."""
+    """A closure as the live map draws it."""
     row = connection.execute(text(
-        "SELECT c.id, coalesce(ST_AsGeoJSON(c.geom, 7), (SELECT ST_AsGeoJSON(ST_LineMerge(ST_Collect(r.geom)), 7) "
-        "FROM roads r WHERE r.id = ANY(c.road_ids)))::json AS geometry, c.reason, c.until, "
+        f"SELECT c.id, {CLOSURE_GEOMETRY} AS geometry, c.reason, c.until, "
         f"NOT ({ACTIVE}) AS lifted FROM road_closures c WHERE c.id = :id"), {"id": closure_id, "now": now})
     return dict(row.mappings().one())
 
 
-def closures(connection: Connection, now: datetime) -> list[dict[str, Any]]:
+def closures(connection: Connection, now: datetime, *, include_lifted: bool = False, before_id: int | None = None,
+             limit: int = 100) -> list[dict[str, Any]]:
+    """Closures newest first: those in force at ``now`` (with the reopened and run-out ones too
+    when ``include_lifted``), below id ``before_id`` (the paging cursor), at most ``limit``."""
+    conditions = [] if include_lifted else [f"({ACTIVE})"]
+    if before_id is not None:
+        conditions.append("c.id < :before_id")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     rows = connection.execute(text(
-        "SELECT id, road_ids, reason, until, created_at, reopened_at, "
-        f"({ACTIVE}) AS active, ST_AsGeoJSON(geom, 7)::json AS geometry FROM road_closures ORDER BY id DESC LIMIT 500"),
-        {"now": now})
+        "SELECT c.id, c.road_ids, c.reason, c.until, c.created_at, c.reopened_at, "
+        f"({ACTIVE}) AS active, {CLOSURE_GEOMETRY} AS geometry FROM road_closures c {where} "
+        "ORDER BY c.id DESC LIMIT :limit"),
+        {"now": now, "before_id": before_id, "limit": limit})
     return [dict(r) for r in rows.mappings()]
 
 

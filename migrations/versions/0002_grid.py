@@ -3,10 +3,11 @@
 Revision ID: 0002
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
+
 revision = '0002'
 down_revision = '0001'
 branch_labels = None

@@ -3,10 +3,11 @@
 Revision ID: 0004
 Revises: 0003
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
+
 revision = '0004'
 down_revision = '0003'
 branch_labels = None

@@ -4,9 +4,10 @@ source, topology version.
 Revision ID: 0005
 Revises: 0004
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
+
 revision = '0005'
 down_revision = '0004'
 branch_labels = None

@@ -4,10 +4,11 @@ lifecycle times, SLA warnings recorded once, the open-incidents index of the int
 Revision ID: 0006
 Revises: 0005
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
+
 revision = '0006'
 down_revision = '0005'
 branch_labels = None

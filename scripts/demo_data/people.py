@@ -18,8 +18,10 @@ BUSINESS = {"G0": "Trading Co.", "G1": "Office", "G2": "Restaurant", "G3": "Cold
             "G5": "Bakery", "G6": "Sports Club", "L0": "Farm", "L1": "Dairy Farm", "L2": "Orchard",
             "BL": "Pumping Station", "WB": "Works"}
 GRID_DIGIT = {"U-": 1, "R-": 2, "C-": 3}
-SKILL_SETS = (["mv", "overhead", "live_line"], ["lv", "cable"], ["lv", "overhead", "tree_trimming"],
-              ["mv", "cable"], ["lv", "mv", "overhead"])
+#: The first set is C01's, the README's demo crew (user c01): it can take a report on any demo
+#: customer, which lands on a transformer (lv), and a medium-voltage fault.
+SKILL_SETS = (["lv", "mv", "overhead"], ["mv", "overhead", "live_line"], ["lv", "cable"],
+              ["lv", "overhead", "tree_trimming"], ["mv", "cable"])
 JITTER_M = (2.0, 12.0)  # customers sharing a bus are spread around it, never beyond 15 m
 
 

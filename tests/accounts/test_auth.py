@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from api import create_app
-from api.access import PUBLIC, audience
+from api.access import CHANNELS, PUBLIC, audience
 from dispatch.accounts.models import ROLES
 from dispatch.accounts.users import SignInLimiter
 from dispatch.core import clock
@@ -227,14 +227,19 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
                                {"i": hazard}).scalar_one()
     connection.execute(text("UPDATE crews SET on_duty = true, status = 'available' WHERE code = 'CL'"))  # to send
     road = connection.execute(text("SELECT min(id) FROM roads")).scalar_one()
+    connection.execute(text("INSERT INTO worker_heartbeats VALUES ('w', 'h', 1, :at)"), {"at": clock.now()})  # ready
     closure = client.post("/api/v1/roads/closures", json={"reason": "tree down", "road_ids": [road]}).get_json()
     now = clock.now().isoformat()
     later = (clock.now() + timedelta(hours=2)).isoformat()
+    today = clock.now().date().isoformat()
     i = incident["id"]
+    today = clock.now().date().isoformat()
     return {
         "alerts.list_alerts": ("GET", "/api/v1/alerts", None, {}),
         "alerts.acknowledge_alert": ("POST", f"/api/v1/alerts/{alert}/acknowledge", None, {}),
         "customers.find_customers": ("GET", f"/api/v1/customers?q={customer(2)}", None, {}),
+        "customers.notification_choice": ("POST", f"/api/v1/customers/{customer(2)}/notifications",
+                                          {"opt_out": True}, {}),
         "desk.desk_settings": ("GET", "/api/v1/desk/settings", None, {}),
         "auth.create_token": ("POST", "/api/v1/auth/token", {"username": "d.one", "password": "s3cret-pass"}, {}),
         "auth.revoke_token": ("DELETE", "/api/v1/auth/token", None, {}),
@@ -247,10 +252,16 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "crews.change_crew": ("PATCH", "/api/v1/crews/CE", {"name": "East"}, {}),
         "crews.add_positions": ("POST", "/api/v1/crews/CE/positions",
                                 {"positions": [{"at": now, "lon": 120.0, "lat": 30.0}]}, {}),
+        "evidence.post_meter_events": ("POST", "/api/v1/meter-events", {"events": [
+            {"account_no": customer(3), "kind": "power_restored", "at": now}]}, {}),
+        "evidence.post_device_events": ("POST", "/api/v1/device-events", {"events": [
+            {"event_id": "scada-1", "device": "F3", "operation": "closed", "at": now}]}, {}),
         "grid.layer_features": ("GET", "/api/v1/grid/transformers", None, {}),
         "grid.switch_effect": ("GET", "/api/v1/grid/switches/R1/effect?is_open=true", None, {}),
         "grid.change_switch": ("PATCH", "/api/v1/grid/switches/R1", {"is_open": True}, {}),
         "health.healthz": ("GET", "/healthz", None, {}),
+        "health.readyz": ("GET", "/readyz", None, {}),
+        "metrics.metrics": ("GET", "/metrics", None, {}),
         "incidents.list_incidents": ("GET", "/api/v1/incidents", None, {}),
         "incidents.get_incident": ("GET", f"/api/v1/incidents/{i}", None, {}),
         "incidents.incident_customers": ("GET", f"/api/v1/incidents/{i}/customers", None, {}),
@@ -265,8 +276,17 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "me.my_event": ("POST", f"/api/v1/me/jobs/{i}/events", {"type": "accepted", "at": now},
                         {"Idempotency-Key": "k"}),
         "openapi.openapi_document": ("GET", "/api/v1/openapi.json", None, {}),
+        "outages.outage_lookup": ("GET", f"/api/v1/outages/lookup?account={customer(2)}", None, {}),
         "reports.submit_report": ("POST", "/api/v1/reports", {"channel": "hotline", "account_no": customer(3)}, {}),
         "reports.move_report": ("POST", f"/api/v1/reports/{call['id']}/move", {"incident": hazard}, {}),
+        "sla_report.sla_report": ("GET", f"/api/v1/reports/sla?from={today}&to={today}&group_by=zone", None, {}),
+        "sla_report.sla_report_incidents": (
+            "GET", f"/api/v1/reports/sla/incidents?from={today}&to={today}&group_by=zone&measure=incidents", None, {}),
+        "complaints.submit_complaint": ("POST", "/api/v1/complaints",
+                                        {"channel": "hotline", "kind": "late_arrival", "account_no": customer(2)}, {}),
+        "complaint_report.complaints_report": (
+            "GET", f"/api/v1/reports/complaints?from={today}&to={today}&group_by=zone", None, {}),
+        "repeat_faults.repeat_fault_list": ("GET", "/api/v1/reports/repeat-faults?days=90&min=1&level=line", None, {}),
         "roads.create_closure": ("POST", "/api/v1/roads/closures", {"reason": "flood", "road_ids": [road]}, {}),
         "roads.list_closures": ("GET", "/api/v1/roads/closures", None, {}),
         "roads.delete_closure": ("DELETE", f"/api/v1/roads/closures/{closure['id']}", None, {}),
@@ -278,7 +298,16 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "work_orders.review": ("POST", f"/api/v1/incidents/{reviewed}/closing-report/review", {"accept": True}, {}),
         "me.my_closing_report": ("POST", f"/api/v1/me/jobs/{done}/closing-report", closing, {"Idempotency-Key": "c"}),
         "stream.stream": ("GET", "/api/v1/stream", None, {}),
+        "report_workbook.make_workbook": ("POST", "/api/v1/reports/workbook", {"sheets": [
+            {"name": "Zones", "columns": [{"key": "label", "title": "Zone"}], "rows": [{"label": "Z1"}]}]}, {}),
         "tiles.map_tile": ("GET", "/tiles/lines/14/10533/6479.mvt", None, {}),
+        "public_outages.outage_feed": ("GET", "/api/v1/public/outages", None, {}),
+        "public_outages.road_tile": ("GET", "/api/v1/public/tiles/roads/14/10533/6479.mvt", None, {}),
+        "reliability.restoration_estimate_accuracy": (
+            "GET", f"/api/v1/reports/etr-accuracy?from={today}&to={today}", None, {}),
+        "reliability.reliability": ("GET", f"/api/v1/reports/reliability?from={today}&to={today}", None, {}),
+        "reliability.frequently_interrupted": ("GET", f"/api/v1/reports/frequent-interruptions?from={today}&to={today}",
+                                               None, {}),
         **{endpoint: ("GET", path, None, {}) for endpoint, path in WEB_APP_PAGES.items()},
     }
 
@@ -288,21 +317,41 @@ WEB_APP_PAGES = {"crew_app.index": "/crew/", "crew_app.service_worker": "/crew/s
                  "crew_app.vendor_file": "/crew/vendor/leaflet/leaflet.js", "crew_app.app_file": "/crew/main.js",
                  "crew_app.common_file": "/crew/common/i18n.js",
                  "desk_app.index": "/desk/", "desk_app.vendor_file": "/desk/vendor/maplibre-gl/maplibre-gl.mjs",
-                 "desk_app.app_file": "/desk/main.js", "desk_app.common_file": "/desk/common/i18n.js"}
+                 "desk_app.app_file": "/desk/main.js", "desk_app.common_file": "/desk/common/i18n.js",
+                 "reports_app.index": "/reports/", "reports_app.app_file": "/reports/main.js",
+                 "reports_app.vendor_file": "/reports/vendor/echarts/echarts.esm.min.mjs",
+                 "reports_app.common_file": "/reports/common/i18n.js",
+                 "outages_app.index": "/outages/", "outages_app.app_file": "/outages/main.js",
+                 "outages_app.vendor_file": "/outages/vendor/maplibre-gl/maplibre-gl.mjs",
+                 "outages_app.common_file": "/outages/common/i18n.js"}
 
 
-def test_each_role_reaches_exactly_the_routes_it_is_allowed(app, client, created, make_user, connection, redis_db):
+def channel_key(cli, name: str = "hotline-system", channel: str = "hotline", rate: str = "100000/min") -> str:
+    """A machine client's key, made with the command line."""
+    made = cli.invoke(args=["channels", "create", name, "--channel", channel, "--rate", rate])
+    assert made.exit_code == 0, made.output
+    return made.stdout.strip()
+
+
+def test_each_role_reaches_exactly_the_routes_it_is_allowed(app, client, cli, created, make_user, connection,
+                                                            redis_db):
     users = {role: make_user(role, crew="CW" if role == "crew" else None) for role in ROLES}
+    users[CHANNELS] = {"token": channel_key(cli)}  # a machine client: the routes open to CHANNELS
+    # Meter events take only the AMI head-end's key (tests/evidence/test_meter_events.py refuses others').
+    head_end = {"token": channel_key(cli, "ami-head-end", "ami")}
     table = examples(client, connection)
     endpoints = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     assert set(endpoints) == set(table), f"examples missing for {sorted(set(endpoints) - set(table))}"
     for endpoint, (method, path, body, headers) in table.items():
         allowed = audience(app, endpoint)
-        for role in (None, *ROLES):
+        for role in (None, *ROLES, CHANNELS):
             attempt = connection.begin_nested()  # each request sees the same world
-            caller = app.test_client() if role is None else signed_in(app.test_client(), users[role])
+            user = head_end if role == CHANNELS and endpoint == "evidence.post_meter_events" else users.get(role)
+            caller = app.test_client() if role is None else signed_in(app.test_client(), user)
             response = caller.open(path, method=method, json=body, headers=headers)
-            answer = "(a stream)" if response.mimetype == "text/event-stream" else response.get_data(as_text=True)
+            # A workbook or a tile is bytes: shown as far as they read as text.
+            answer = "(a stream)" if response.mimetype == "text/event-stream" else \
+                response.get_data().decode(errors="replace")
             response.close()
             attempt.rollback()
             where = f"{role or 'anonymous'} {method} {path}: {response.status_code} {answer}"

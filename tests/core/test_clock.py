@@ -66,7 +66,8 @@ def test_a_closure_runs_out_and_is_lifted_by_the_clock(client, city, connection,
     listed = {c["id"]: c for c in client.get("/api/v1/roads/closures").get_json()["closures"]}
     assert listed[closure["id"]]["active"] is True
     stopped_clock(now + timedelta(hours=1, seconds=1))
-    listed = {c["id"]: c for c in client.get("/api/v1/roads/closures").get_json()["closures"]}
+    assert closure["id"] not in {c["id"] for c in client.get("/api/v1/roads/closures").get_json()["closures"]}
+    listed = {c["id"]: c for c in client.get("/api/v1/roads/closures?include=lifted").get_json()["closures"]}
     assert listed[closure["id"]]["active"] is False
     assert_problem(client.delete(f"/api/v1/roads/closures/{closure['id']}"), 404)  # nothing left to lift
 

@@ -47,6 +47,16 @@ def test_a_closure_changes_the_crew_and_reopening_restores_it(client, city, conn
     assert candidates[0]["crew"] == "CW"
 
 
+def test_a_closure_by_road_ids_is_listed_with_the_line_of_its_roads(client, city, connection):
+    """An integration closes roads by id; the desk's map draws the list's geometry, as the live messages'."""
+    roads = connection.execute(text("SELECT id FROM roads WHERE code IN ('MAIN1', 'MAIN2') ORDER BY code")).scalars().all()
+    closed = client.post("/api/v1/roads/closures", json={"reason": "flooded", "road_ids": roads})
+    assert closed.status_code == 201, closed.get_data(as_text=True)
+    listed = {c["id"]: c for c in client.get("/api/v1/roads/closures").get_json()["closures"]}[closed.get_json()["id"]]
+    assert listed["active"] and listed["geometry"]["type"] == "LineString"
+    assert listed["geometry"]["coordinates"] == [[round(LON + dx, 7), round(LAT + 0.001, 7)] for dx in (0, 0.004, 0.008)]
+
+
 def test_closures_are_checked(client, city):
     assert_problem(client.post("/api/v1/roads/closures", json={"reason": "x"}), 422)
     assert_problem(client.post("/api/v1/roads/closures", json={"reason": "x", "road_ids": [999999]}), 422)

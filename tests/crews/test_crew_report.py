@@ -52,7 +52,6 @@ def test_the_closing_report_goes_from_the_phone_to_the_desk_back_and_is_accepted
         page.click('button[data-action="on_site"]')
         expect(page.locator("#job-status")).to_have_text("On site")
         page.click('button[data-action="restored"]')
-        page.select_option("#cause", "Weather (wind, lightning, ice)")
         with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/events")):
             page.click("#send-restored")
         state = page.locator("#report-state")

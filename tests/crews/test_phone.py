@@ -50,6 +50,34 @@ def test_my_jobs_show_place_deadline_route_and_next_steps(client, city, crew_pho
     assert crew_phone("CE").get("/api/v1/me/jobs").get_json()["jobs"] == []
 
 
+def test_a_job_says_where_to_go_and_whom_to_call_back(client, city, crew_phone, connection):
+    """A call by account number alone: the customer's own address and number. A caller who gives an
+    address: that address, and both numbers in the order they called. No caller located at all: the
+    street nearest the fault."""
+    phone = crew_phone("CW")
+    incident = job_of_cw(client)
+    [job] = phone.get("/api/v1/me/jobs").get_json()["jobs"]
+    assert (job["address"], job["address_source"]) == ("1 T2 Road", "customer")
+    assert [(c["phone"], c["name"]) for c in job["callers"]] == [("13900002000", "Customer 2-0")]
+
+    report(client, clock.now(), account_no=customer(2, 3), phone="139 1111 2222", address="12 Main Street")
+    [job] = phone.get("/api/v1/me/jobs").get_json()["jobs"]
+    assert (job["address"], job["address_source"]) == ("12 Main Street", "caller")
+    assert [c["phone"] for c in job["callers"]] == ["13900002000", "139 1111 2222"]
+
+    # A smart meter's last gasp is no call: its customer is not listed to call back.
+    gasp = client.post("/api/v1/meter-events", json={"events": [
+        {"account_no": customer(2, 7), "kind": "last_gasp", "at": clock.now().isoformat()}]})
+    assert gasp.status_code == 200, gasp.get_data(as_text=True)
+    [job] = phone.get("/api/v1/me/jobs").get_json()["jobs"]
+    assert [c["phone"] for c in job["callers"]] == ["13900002000", "139 1111 2222"]
+
+    connection.execute(text("UPDATE reports SET customer_id = NULL, address = NULL WHERE incident_id = :id"),
+                       {"id": incident["id"]})
+    [job] = phone.get("/api/v1/me/jobs").get_json()["jobs"]
+    assert (job["address"], job["address_source"]) == ("Main Street", "road")
+
+
 def test_a_crew_works_its_job_through_to_restored(client, city, crew_phone, connection, now):
     incident = job_of_cw(client)
     lon, lat = incident["location"]["coordinates"]

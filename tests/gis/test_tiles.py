@@ -40,7 +40,7 @@ def test_each_grid_layer_carries_its_features_and_attributes(client, city):
     assert {"L1", "L2", "L3", "L4", "L5", "L6"} <= codes(lines)
     assert {f["properties"]["voltage_kv"] for f in lines} == {10}
     switches = {f["properties"]["code"]: f["properties"] for f in features(client, "switches", 15)}
-    assert switches["F1"] == {"code": "F1", "kind": "fuse", "is_open": False, "normally_open": False}
+    assert switches["F1"] == {"code": "F1", "kind": "fuse", "is_open": False, "normally_open": False, "tripped": False}
     tie = {f["properties"]["code"]: f["properties"] for f in features(client, "switches", 15, LON + 0.02, LAT)}["TIE"]
     assert tie["normally_open"] is True and tie["is_open"] is True
     assert {"T1", "T2"} <= codes(features(client, "transformers", 14))
@@ -58,8 +58,9 @@ def test_layers_are_empty_below_their_zoom_and_roads_thin_out(client, city):
     assert features(client, "lines", 8) != [] and features(client, "lines", 7) == []
     everything = codes(features(client, "roads", 14, LON, LAT + 0.001) + features(client, "roads", 14, LON, LAT - 0.004))
     assert {"MAIN1", "SOUTH1", "CROSS1"} <= everything
-    major = codes(features(client, "roads", 11, LON, LAT))
-    assert major and all(code.startswith("SOUTH") for code in major)  # primary only: residential waits
+    major = features(client, "roads", 11, LON, LAT)
+    assert major and {f["properties"]["highway"] for f in major} == {"primary"}  # residential waits
+    assert "code" not in major[0]["properties"] and "name" not in major[0]["properties"]  # labels from 14
 
 
 def test_customers_are_for_the_desk_only(app, client, city, make_user):

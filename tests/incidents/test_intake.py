@@ -48,7 +48,7 @@ def test_located_by_nearest_customer_transformer_or_line(client, feeder):
 
 
 def test_unmatched_report_is_kept_unlocated(client, feeder, connection):
-    far = report(client, location={"lon": LON + 0.5, "lat": LAT + 0.5}, phone="100")
+    far = report(client, location={"lon": LON + 0.2, "lat": LAT + 0.2}, phone="100")
     assert far["located"]["method"] is None
     assert far["located"]["zone"] == {"code": None, "class": "rural", "defaulted": True}
     incident = far["incident"]

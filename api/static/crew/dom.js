@@ -4,20 +4,10 @@
 
 import { language, t } from './common/i18n.js';
 
-/** An element: h('button', {class: 'big', onclick: f}, 'Accept'). */
-export function h(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
-    else if (name === 'dataset') Object.assign(element.dataset, value);
-    else element.setAttribute(name, value === true ? '' : value);
-  }
-  element.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
-  return element;
-}
+export { h } from './common/dom.js';
 
-/** Replace everything inside `parent`. */
+/** Replace everything inside `parent`; unlike the shared fill, '' and 0 are dropped too (the job
+ *  screens write `count && h(...)`). */
 export function fill(parent, ...children) {
   parent.replaceChildren(...children.flat().filter(Boolean));
   return parent;

@@ -4,18 +4,13 @@
 
 import { h, fill, clock, isoWithOffset } from './dom.js';
 import { ACTIONS, actionName, localStatus, nextActions, statusLabel } from './lifecycle.js';
-import { reportPanel } from './report.js';
-import { deadlineLine, kindLabel } from './jobs.js';
+import { reportPanel, reportState } from './report.js';
+import { deadlineLine, kindLabel, placeLine } from './jobs.js';
 import { createJobMap } from './map.js';
 import { t } from './common/i18n.js';
 
-/** What had failed, for the restoration report (free text on the server, at most 200 characters). */
-/** The cause as the server records it (English); each is shown in the crew's language. */
-const CAUSES = ['Tree or vegetation contact', 'Equipment failure', 'Weather (wind, lightning, ice)',
-  'Animal contact', 'Third-party damage', 'Overload', 'Other or unknown'];
-
 /**
- * Show `job` in `root`. `onAction({type, at, cause?, note?})` is called on a press, and
+ * Show `job` in `root`. `onAction({type, at, note?})` is called on a press, and
  * `onAction({type: 'closing_report', at, report})` when a restored job's closing report is filed
  * (`causes`: the taxonomy it is picked from). Returns {update(job, pending, causes), showFix(fix), destroy()}.
  */
@@ -68,7 +63,11 @@ export function mountJob(root, { job, pending, onAction, causes }) {
   function update(current, waiting, causes = taxonomy) {
     taxonomy = causes;
     const local = localStatus(current, waiting);
-    const drawn = local === 'restored' ? JSON.stringify([current.closing_report, waiting.map((a) => a.key), Boolean(taxonomy)]) : null;
+    // Only what the panel shows redraws it: the restored press leaving the queue when the signal
+    // comes back (and the job then read again) must not wipe a report the crew is writing.
+    const filed = current.closing_report ?? {};
+    const drawn = local === 'restored' ? JSON.stringify([reportState(current, waiting), filed.cause ?? null,
+      filed.returned_because ?? null, filed.reviewed_by ?? null, filed.submitted_at ?? null, Boolean(taxonomy)]) : null;
     if (drawn !== reportFor) {
       reportFor = drawn;
       fill(report, local === 'restored' ? reportPanel(current, waiting, taxonomy, fileReport) : null);
@@ -77,14 +76,17 @@ export function mountJob(root, { job, pending, onAction, causes }) {
     fill(status, t('job.status'), h('strong', { class: `status status-${local}`, id: 'job-status' }, statusLabel(current, local)),
       waiting.length ? h('span', { class: 'muted' }, t('job.not_sent')) : null);
     fill(facts,
-      current.address && h('p', {}, current.address),
+      h('p', { class: 'place', id: 'job-place' }, placeLine(current)),
+      current.location && h('a', { class: 'big navigate', id: 'navigate', href: navigationLink(current.location) },
+        t('job.navigate')),
       current.description && h('p', { class: 'description' }, `“${current.description}”`),
       current.device && h('p', { class: 'muted' }, `${t(`device.${current.device.kind}`)} ${current.device.code ?? ''}`,
         current.zone_class ? ` · ${t(`class.${current.zone_class}`)}` : ''),
       h('p', {}, t('job.customers_out', { n: current.customers_affected ?? 0 }),
         current.critical_customers ? t('job.critical_among') : ''),
       current.status !== 'restored' && deadlineLine(current),
-      current.arrival_unverified && h('p', { class: 'problem' }, t('job.arrival_unverified')));
+      current.arrival_unverified && h('p', { class: 'problem' }, t('job.arrival_unverified')),
+      callersList(current.callers ?? []));
     fill(actions, nextActions(current, waiting).map((type, index) => h('button', {
       class: `big action action-${type}${index === 0 ? ' first' : ''}`, type: 'button',
       dataset: { action: type }, onclick: () => press(type),
@@ -113,33 +115,52 @@ export function mountJob(root, { job, pending, onAction, causes }) {
   };
 }
 
+// A geo: link opens the phone's own navigation app at the fault (Android's maps, or the app the
+// crew chose); the coordinates are the same the map shows.
+function navigationLink({ lon, lat }) {
+  return `geo:${lat},${lon}?q=${lat},${lon}`;
+}
+
+// The callers' numbers, each a tap to call back: to ask where exactly, or whether power is back.
+function callersList(callers) {
+  if (!callers.length) return null;
+  return h('div', { class: 'callers' },
+    h('h2', {}, t('job.callers', { n: callers.length })),
+    h('ul', {}, callers.map((caller) => h('li', {},
+      h('a', { class: 'call', href: `tel:${caller.phone.replace(/[^\d+]/g, '')}` }, caller.phone),
+      caller.name ? ` ${caller.name}` : '',
+      h('span', { class: 'muted' }, ` · ${clock(caller.received_at)}`)))));
+}
+
+// "Power restored" stamps the moment with a note; the cause is the closing report's alone (from the
+// utility's taxonomy, reviewed at the desk), asked right after on the job's screen: one cause per
+// order, picked once, never a second free list beside the taxonomy.
 function restoredDialog(onAction) {
-  const cause = h('select', { id: 'cause', name: 'cause', required: true },
-    h('option', { value: '' }, t('restored.choose')), CAUSES.map((c, i) => h('option', { value: c }, t(`cause.${i}`))));
   const note = h('textarea', { id: 'note', name: 'note', rows: 3, maxlength: 4000,
     placeholder: t('restored.note_placeholder') });
   let pressedAt = null;
+  const when = h('p', { class: 'restored-at', id: 'restored-at' });
   const element = h('dialog', { class: 'restored' },
     h('form', { method: 'dialog', onsubmit: send },
       h('h2', {}, t('restored.title')),
-      h('label', { for: 'cause' }, t('restored.cause')), cause,
+      when,
       h('label', { for: 'note' }, t('restored.note')), note,
+      h('p', { class: 'muted' }, t('restored.cause_next')),
       h('div', { class: 'row' },
         h('button', { class: 'big', type: 'button', value: 'cancel', onclick: () => element.close() }, t('restored.cancel')),
         h('button', { class: 'big action-restored', type: 'submit', id: 'send-restored' }, t('restored.send')))));
 
   async function send(event) {
     event.preventDefault();
-    if (!cause.value) return;
     element.close();
-    await onAction({ type: 'restored', at: pressedAt, cause: cause.value, note: note.value.trim() });
+    await onAction({ type: 'restored', at: pressedAt, note: note.value.trim() });
   }
 
   return {
     element,
     open(at) {
       pressedAt = at;
-      cause.value = '';
+      when.textContent = t('restored.at', { time: clock(at) });
       note.value = '';
       element.showModal();
     },

@@ -33,11 +33,17 @@ function card(job, pending) {
       reportBadge(job, pending),
       pending.length > 0 && h('span', { class: 'waiting' }, t('jobs.waiting', { n: pending.length }))),
     h('div', { class: 'kind' }, `#${job.id} · ${kindLabel(job)}`),
-    h('div', {}, job.address ?? (job.device ? `${t(`device.${job.device.kind}`)} ${job.device.code ?? ''}` : t('jobs.no_address'))),
+    h('div', { class: 'place' }, placeLine(job)),
     h('div', { class: 'muted' },
       t('job.customers_out', { n: job.customers_affected ?? 0 }),
       job.critical_customers ? t('job.critical_among') : ''),
     job.status !== 'restored' && deadlineLine(job));
+}
+
+/** Where to go, as a crew can drive to it: the address (a street's name is "near" it), else the device. */
+export function placeLine(job) {
+  if (job.address) return job.address_source === 'road' ? t('jobs.near', { street: job.address }) : job.address;
+  return job.device ? `${t(`device.${job.device.kind}`)} ${job.device.code ?? ''}` : t('jobs.no_address');
 }
 
 export function deadlineLine(job) {

@@ -105,13 +105,12 @@ function showSignIn(message) {
 // --- what the crew does ----------------------------------------------------------------------
 
 /** A press: queued first (so it survives anything), then sent at once if the network allows. */
-async function act({ type, at, cause, note, report }) {
+async function act({ type, at, note, report }) {
   const session = currentSession();
   const action = { key: newKey(), username: session.user.username, job: state.screen.jobId, type, at };
   if (report) action.report = report;
   const fix = lastFix();
   if (fix && Date.now() - fix.time < FIX_MAX_AGE_MS) action.location = { lon: fix.lon, lat: fix.lat };
-  if (cause) action.cause = cause;
   if (note) action.note = note;
   await enqueue(action);
   replayNow();
@@ -209,6 +208,7 @@ queueEvents.addEventListener('rejected', ({ detail: { action, problem } }) => {
 queueEvents.addEventListener('signin', () => { if (state.signedIn) sessionEnded(); });
 connectivity.addEventListener('change', ({ detail }) => { state.reachable = detail.reachable; renderIndicator(); });
 positionEvents.addEventListener('fix', ({ detail }) => state.screen?.showFix(detail));
+positionEvents.addEventListener('sent', () => { if (state.signedIn) loadJobs(); }); // the route from here
 positionEvents.addEventListener('error', ({ detail }) => {
   if (detail.code === detail.PERMISSION_DENIED) banner(t('banner.gps_off'));
 });

@@ -1,6 +1,6 @@
 // GPS from the phone to the server: watchPosition fills a buffer kept in IndexedDB (so positions
 // taken in a dead spot survive a reload), and the buffer goes out in batches to
-// POST /api/v1/me/positions every 15 s, or sooner once 50 positions wait.
+// POST /api/v1/me/positions every 15 s, or sooner once 50 positions wait, and the first fix at once.
 
 import { get, update } from './vendor/idb-keyval/index.js';
 import { call, transient } from './api.js';
@@ -67,7 +67,11 @@ async function record(position, owner) {
     count = kept.length;
     return kept;
   });
-  if (count >= SEND_AT_COUNT) sendPositions(user);
+  if (!previous) {
+    // The first fix goes out at once: the server draws the route from the crew's last position,
+    // which must be this phone's, not where the crew was before the app started.
+    sendPositions(user).then(() => positionEvents.dispatchEvent(new CustomEvent('sent')));
+  } else if (count >= SEND_AT_COUNT) sendPositions(user);
 }
 
 /** Forget buffered positions (at sign-out: they must not be sent as the next user's). */

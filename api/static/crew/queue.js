@@ -28,7 +28,7 @@ export async function waiting(username) {
   return ((await get(KEY)) ?? []).filter((action) => action.username === username);
 }
 
-/** Keep an action: {key, username, job, type, at, location?, note?, cause?}, or a closing report
+/** Keep an action: {key, username, job, type, at, location?, note?}, or a closing report
  * {key, username, job, type: 'closing_report', at, report}. */
 export async function enqueue(action) {
   await update(KEY, (list) => [...(list ?? []), action]);
@@ -42,6 +42,7 @@ async function remove(key) {
 
 function eventBody(action) {
   const body = { type: action.type, at: action.at };
+  // `cause`: a restored press queued by an older app, which asked for a free-text cause.
   for (const field of ['location', 'note', 'cause']) {
     if (action[field] !== undefined && action[field] !== null && action[field] !== '') body[field] = action[field];
   }

@@ -18,6 +18,7 @@ const SHELL = [
   '/crew/icon.svg',
   '/crew/api.js',
   '/crew/dom.js',
+  '/crew/common/dom.js',
   '/crew/job.js',
   '/crew/jobs.js',
   '/crew/lifecycle.js',

@@ -5,7 +5,7 @@
 // notice the changes itself, acknowledged on this screen only.
 
 import { call, canAct } from './api.js';
-import { h, fill } from './dom.js';
+import { h, fill } from './common/dom.js';
 import { t } from './common/i18n.js';
 import { deskTime, slaState } from './incidents.js';
 import { state } from './state.js';

@@ -6,15 +6,21 @@
 // off), the calls and the timeline.
 
 import { call, canAct } from './api.js';
-import { h, fill } from './dom.js';
-import { number, t } from './common/i18n.js';
+import { h, fill } from './common/dom.js';
+import { language, number, t } from './common/i18n.js';
 import {
-  EVENTS, countdown, deadline, deskTime, deviceLabel, kindLabel, labelOr, minutes, slaLabel, slaState, statusLabel,
+  EVENTS, countdown, deadline, deskTime, deviceLabel, etrBasis, kindLabel, labelOr, minutes, slaLabel, slaState, statusLabel,
 } from './incidents.js';
 import { state } from './state.js';
 import { causeLabel, customerSideSection, customersSection, loadCauses, reasonLabel, workOrderSection } from './workorder.js';
 
 const REASSIGNABLE = ['new', 'assigned', 'accepted'];
+
+/** The skills an incident needs, in the utility's words and the desk's language. */
+function skillsLabel(skills) {
+  const labels = state.settings?.skills ?? {};
+  return (skills ?? []).map((s) => labels[s]?.[language()] ?? labels[s]?.en ?? s).join(' + ');
+}
 
 /** A timeline entry's name; a type this console does not know yet is shown as it is. */
 function eventLabel(type) {
@@ -39,6 +45,15 @@ function eventDetail(e, taxonomy) {
       return d.kind ? labelOr('timeline.alert', d.kind) : '';
     case 'call_moved_in':
     case 'call_moved_out':
+    case 'nested_in':
+      return t('timeline.from', { id: d.parent });
+    case 'nested_outage':
+      return t('timeline.to', { id: d.incident });
+    case 'device_tripped':
+    case 'device_closed':
+      return d.device ?? '';
+    case 'restoration_verified':
+      return t('detail.meters_line', { gasps: d.last_gasps ?? 0, restored: d.power_restored ?? 0 });
     case 'merged':
     case 'absorbed':
       return [d.report && t('timeline.call', { id: d.report }), d.from && t('timeline.from', { id: d.from }),
@@ -115,7 +130,8 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
     const crewLine = i.crew
       ? h('p', { class: 'crew-now' }, t('detail.crew_is', { crew: i.crew, status: statusLabel(i.status) }),
         i.eta_s && !i.on_site_at ? ` · ${t('detail.eta', { eta: minutes(i.eta_s) })}` : '')
-      : h('p', { class: 'crew-now none' }, i.queued_for ? t('list.queued_for', { crew: i.queued_for }) : t('detail.waiting'));
+      : h('p', { class: 'crew-now none' }, i.queued_for ? t('list.queued_for', { crew: i.queued_for })
+        : i.no_qualified_crew ? t('detail.no_qualified_crew', { skills: skillsLabel(i.required_skills) }) : t('detail.waiting'));
     const table = h('table', { class: 'candidates' },
       h('thead', {}, h('tr', {}, h('th', {}, t('detail.crew')), h('th', {}, t('detail.drive')),
         h('th', {}, t('detail.state')), acting && h('th', {}, ''))),
@@ -199,6 +215,11 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
           t('detail.move'))))));
   }
 
+  /** A button that opens incident `id`, labelled by catalog `key` ({id}). */
+  function incidentLink(key, id) {
+    return h('button', { type: 'button', class: 'act link', onclick: () => onOpen(id) }, t(key, { id }));
+  }
+
   function timelineSection() {
     return h('section', { class: 'timeline-section' },
       h('h3', {}, t('detail.timeline')),
@@ -234,10 +255,26 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
       h('section', { class: 'facts' },
         h('dl', {},
           h('dt', {}, t('detail.device')), h('dd', { id: 'detail-device' }, deviceLabel(i.device)),
+          i.inference && h('dt', {}, t('detail.why')),
+          i.inference && h('dd', { id: 'detail-why', class: 'muted' }, i.inference.branches.map((b) =>
+            t('detail.why_branch', { device: b.device ? b.device.code : t('detail.why_own'),
+              calls: number(b.calls), customers: number(b.customers) })).join(' · ')),
           h('dt', {}, t('detail.customers_out')), h('dd', {}, number(i.customers_affected ?? 0),
             i.critical_customers ? h('span', { class: 'tag critical' }, t('incident.critical')) : null),
           h('dt', {}, t('detail.zone')), h('dd', {}, [i.zone, i.class && t(`class.${i.class}`)].filter(Boolean).join(' · ') || '—'),
+          h('dt', {}, t('detail.etr')), h('dd', { id: 'detail-etr' },
+            i.etr_at ? `${deskTime(i.etr_at, { withDate: true })} · ` : '', h('span', { class: 'muted' },
+              etrBasis(i.etr_basis, (code) => causeLabel(taxonomy, code)))),
           h('dt', {}, t('detail.first_call')), h('dd', {}, deskTime(i.first_report_at, { withDate: true })),
+          // A nested outage: found inside an outage already restored (its parent), or those found in this one.
+          (i.parent_incident || i.nested?.length) && h('dt', {}, t('detail.nested')),
+          (i.parent_incident || i.nested?.length) && h('dd', { id: 'detail-nested', class: 'problem' },
+            i.parent_incident ? incidentLink('detail.nested_in', i.parent_incident) : null,
+            ...(i.nested ?? []).map((n) => incidentLink('detail.nested_outage', n))),
+          i.meters?.last_gasps > 0 && h('dt', {}, t('detail.meters')),
+          i.meters?.last_gasps > 0 && h('dd', { id: 'detail-meters', class: 'muted' }, t('detail.meters_line', {
+            gasps: number(i.meters.last_gasps), restored: number(i.meters.power_restored) }),
+            i.meters.still_out?.length ? ` · ${t('detail.meters_still_out', { n: number(i.meters.still_out.length) })}` : ''),
           i.arrival_unverified && h('dt', {}, t('detail.arrival')),
           i.arrival_unverified && h('dd', { class: 'problem' }, t('detail.arrival_unverified')))),
       order && workOrderSection({ incident: i, order, taxonomy, act }),

@@ -123,3 +123,17 @@ export function labelOr(prefix, value) {
   const label = t(key);
   return label === key ? String(value ?? '').replaceAll('_', ' ') : label;
 }
+
+/** What an estimated restoration time was made of, in words: "ETA 18 min + typical repair 95 min
+ * (Cable or joint, transformer faults, zone Z1, 42 past repairs)". `causeName(code)` names a cause. */
+export function etrBasis(basis, causeName = (code) => code) {
+  if (!basis) return '';
+  if (basis.waiting_for_crew) return t('etr.none');
+  const arrival = basis.on_site ? t('etr.on_site') : t('etr.eta', { eta: minutes(basis.eta_s) });
+  const repair = t('etr.repair', { repair: minutes(basis.repair_s) });
+  if (basis.group === 'default') return `${arrival} + ${repair} (${t('etr.default')})`;
+  const what = [basis.cause && causeName(basis.cause),
+    basis.device_kind && t('etr.kind_faults', { kind: t(`device.${basis.device_kind}`) }),
+    basis.zone && t('etr.zone', { zone: basis.zone })].filter(Boolean).join(t('etr.separator')) || t('etr.all');
+  return `${arrival} + ${repair} (${t('etr.history', { what, n: basis.samples })})`;
+}

@@ -1,13 +1,13 @@
 // The incident list beside the map: open incidents by urgency (hazards, critical customers, least
 // slack), each with a deadline countdown ticking every second, its SLA state, customers out,
-// calls, crew and ETA; filters by zone, status and SLA state; a search box (incident, account,
+// calls, crew, ETA and estimated restoration; filters by zone, status and SLA state; a search box (incident, account,
 // phone, address: the server's q=, or the incident number where the server has no search).
 
 import { call } from './api.js';
-import { h, fill } from './dom.js';
+import { h, fill } from './common/dom.js';
 import { number, t } from './common/i18n.js';
 import {
-  OPEN, SLA_STATES, byUrgency, countdown, deadline, deskTime, deviceLabel, labelOr, minutes, slaLabel, slaState, statusLabel,
+  OPEN, SLA_STATES, byUrgency, countdown, deadline, deskTime, deviceLabel, etrBasis, labelOr, minutes, slaLabel, slaState, statusLabel,
 } from './incidents.js';
 import { changed, state } from './state.js';
 
@@ -75,7 +75,7 @@ export function createList(root, { onSelect }) {
     const crew = incident.crew
       ? h('span', { class: 'crew' }, incident.crew, incident.eta_s && !incident.on_site_at ? ` · ${minutes(incident.eta_s)}` : '')
       : incident.queued_for ? h('span', { class: 'crew queued' }, t('list.queued_for', { crew: incident.queued_for }))
-        : h('span', { class: 'crew none' }, t('list.no_crew'));
+        : h('span', { class: 'crew none' }, incident.no_qualified_crew ? t('list.no_qualified_crew') : t('list.no_crew'));
     return h('li', {
       class: `incident sla-${sla}${incident.id === state.selected ? ' selected' : ''}${incident.hazard ? ' hazard' : ''}`,
       dataset: { incident: incident.id, sla, status: incident.status },
@@ -102,7 +102,9 @@ export function createList(root, { onSelect }) {
     h('div', { class: 'line3' },
       h('span', { class: 'out', title: t('list.customers_out') }, t('list.out', { n: number(incident.customers_affected ?? 0) })),
       h('span', { class: 'calls' }, t('list.calls', { n: incident.report_count ?? 0 })),
-      crew));
+      crew,
+      incident.etr_at && !incident.restored_at && h('span', { class: 'etr', title: etrBasis(incident.etr_basis) },
+        t('list.etr', { time: deskTime(incident.etr_at) }))));
   }
 
   function render(now = Date.now()) {

@@ -3,7 +3,7 @@
 // live status, the tools and the language. /desk/#wall is the wall screen (wall.js).
 
 import { ProblemError, call, canAct, clearSession, currentSession, DESK_ROLES, saveSession, sessionEvents } from './api.js';
-import { h, fill } from './dom.js';
+import { h, fill } from './common/dom.js';
 import { languageEvents, languageSwitch, number, t, useCatalogs } from './common/i18n.js';
 import en from './i18n/en.js';
 import zhCN from './i18n/zh-CN.js';
@@ -15,6 +15,7 @@ import { createList } from './list.js';
 import { createDetail } from './detail.js';
 import { createAlerts } from './alerts.js';
 import { createTools } from './tools.js';
+import { createSwitching } from './switching.js';
 import { createWall } from './wall.js';
 
 useCatalogs({ en, 'zh-CN': zhCN });
@@ -108,7 +109,8 @@ function consoleScreen() {
     settings: state.settings,
     withCustomers: canAct(),
     onIncident: (id) => open(id),
-    onSwitch: (properties, lngLat) => toolkit.switchPopup(properties, lngLat),
+    onSwitch: (properties, lngLat, at) => switching.switchPopup(properties, lngLat, at),
+    onClosure: (id, lngLat) => { const closure = state.closures.get(id); if (closure) toolkit.closurePopup(closure, lngLat); },
   });
   window.desk.map = desk.map;
   window.desk.mapData = desk.data;
@@ -120,6 +122,7 @@ function consoleScreen() {
   });
   const alerts = createAlerts(alertsBar, { onOpen: (id) => open(id) });
   const toolkit = createTools({ desk, bar: tools, hint: toolHint, onOpen: (id, options) => open(id, options), onChanged: () => refreshSoon() });
+  const switching = createSwitching({ desk, onChanged: () => refreshSoon() });
 
   function open(id, options = {}) {
     select(id);

@@ -129,7 +129,7 @@ function style(settings, { withCustomers }) {
     sources[layer] = { type: 'vector', tiles: [tileUrl(layer, 0)], minzoom, maxzoom: Math.max(minzoom, TILE_MAX_ZOOM),
       attribution: layer === 'roads' ? t('map.roads_attribution') : undefined };
   }
-  for (const live of ['closures', 'draft', 'trails', 'routes', 'incidents', 'crews']) {
+  for (const live of ['closures', 'draft', 'switch-target', 'trails', 'routes', 'incidents', 'crews']) {
     sources[live] = { type: 'geojson', data: EMPTY };
   }
   const has = (name) => name in sources;
@@ -186,6 +186,11 @@ function style(settings, { withCustomers }) {
       paint: { 'circle-radius': 16, 'circle-color': 'rgba(250, 204, 21, 0.25)', 'circle-stroke-color': '#ca8a04',
         'circle-stroke-width': 3 } });
   }
+  // The switch a dispatcher is about to operate, while the confirmation is open: a source of its
+  // own, since a filter changed on the tiles' layers while they reload (after the switching) made
+  // MapLibre keep the old tiles.
+  layers.push({ id: 'switch-target', type: 'circle', source: 'switch-target', paint: {
+    'circle-radius': 20, 'circle-color': 'rgba(220, 38, 38, 0.2)', 'circle-stroke-color': '#dc2626', 'circle-stroke-width': 4 } });
   layers.push(
     { id: 'closures', type: 'line', source: 'closures', layout: { 'line-cap': 'round' },
       paint: { 'line-color': '#dc2626', 'line-width': 6, 'line-dasharray': [1, 1] } },
@@ -231,10 +236,10 @@ function tileUrl(layer, version) {
 // --- the map ---------------------------------------------------------------------------------
 
 /**
- * The map in `container`. `onIncident(id)` on a click on an incident, `onSwitch(properties, lngLat)`
- * on a switch, `onClick(lngLat)` elsewhere (tools use it).
+ * The map in `container`. `onIncident(id)` on a click on an incident, `onSwitch(properties, lngLat, at)`
+ * on a switch (`at`: where it stands), `onClosure(id, lngLat)` on a road closure, `onClick(lngLat)` elsewhere (tools use it).
  */
-export function createMap(container, { settings, withCustomers, onIncident, onSwitch, onClick }) {
+export function createMap(container, { settings, withCustomers, onIncident, onSwitch, onClosure, onClick }) {
   const map = new maplibregl.Map({
     container,
     style: style(settings, { withCustomers }),
@@ -251,7 +256,8 @@ export function createMap(container, { settings, withCustomers, onIncident, onSw
   map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
   map.setMissingStyleImageResolver(async (id) => drawMissingIcon(map, id));
-  const data = { incidents: EMPTY, crews: EMPTY, trails: EMPTY, routes: EMPTY, closures: EMPTY, draft: EMPTY };
+  const data = { incidents: EMPTY, crews: EMPTY, trails: EMPTY, routes: EMPTY, closures: EMPTY, draft: EMPTY,
+    'switch-target': EMPTY };
   let loaded = false;
   const ready = new Promise((resolve) => map.once('load', () => { loaded = true; resolve(); }));
 
@@ -265,10 +271,12 @@ export function createMap(container, { settings, withCustomers, onIncident, onSw
     const incident = map.queryRenderedFeatures(box, { layers: ['incidents'] })[0];
     if (incident) return onIncident(incident.properties.id);
     const sw = map.getLayer('switches') && map.queryRenderedFeatures(box, { layers: ['switches'] })[0];
-    if (sw) return onSwitch(sw.properties, event.lngLat);
+    if (sw) return onSwitch(sw.properties, event.lngLat, sw.geometry.coordinates);
+    const closure = map.queryRenderedFeatures(box, { layers: ['closures'] })[0];
+    if (closure) return onClosure?.(closure.properties.id, event.lngLat);
     return onClick?.(event.lngLat);
   });
-  for (const layer of ['incidents', 'crews', 'switches']) {
+  for (const layer of ['incidents', 'crews', 'switches', 'closures']) {
     map.on('mouseenter', layer, () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', layer, () => { map.getCanvas().style.cursor = clickHandler ? 'crosshair' : ''; });
   }
@@ -330,6 +338,11 @@ export function createMap(container, { settings, withCustomers, onIncident, onSw
       const features = points.map((p) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: p }, properties: {} }));
       if (points.length > 1) features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: points }, properties: {} });
       set('draft', { type: 'FeatureCollection', features });
+    },
+    /** Ring the switch about to be operated, at [lon, lat] (null: none). */
+    markSwitch(code, at) {
+      set('switch-target', { type: 'FeatureCollection', features: code && at
+        ? [{ type: 'Feature', geometry: { type: 'Point', coordinates: at }, properties: { code } }] : [] });
     },
     /** The map's tiles changed (switching, an import): fetch them again. */
     reloadTiles(version) {

@@ -1,12 +1,12 @@
-// Acting on the map: opening and closing a switch (confirmed with the customers it cuts off),
-// drawing a road closure (two or more clicks), and taking a hotline call (find the customer by
-// account, phone or address, or click the map; an open incident of that customer is shown
-// before a new report is posted). Viewers get none of these.
+// Acting on the map: drawing a road closure (two or more clicks) and lifting one (its popup), and
+// taking a hotline call (find the customer by account, phone or address, or click the map; an open
+// incident of that customer is shown before a new report is posted). Viewers get none of these.
+// Switching has a module of its own (switching.js).
 
 import { call, canAct } from './api.js';
-import { h, fill } from './dom.js';
-import { number, t } from './common/i18n.js';
-import { REPORT_KINDS, kindLabel, statusLabel } from './incidents.js';
+import { h, fill } from './common/dom.js';
+import { t } from './common/i18n.js';
+import { REPORT_KINDS, deskTime, kindLabel, statusLabel } from './incidents.js';
 import { loadClosures } from './live.js';
 import { state } from './state.js';
 
@@ -29,54 +29,6 @@ export function createTools({ desk, bar, hint, onOpen, onChanged }) {
     desk.takeClicks(null);
     setHint(null);
     bar.querySelectorAll('button').forEach((b) => b.classList.remove('on'));
-  }
-
-  // --- switching -------------------------------------------------------------------------------
-
-  /** What the desk is about to do, in words: the customers it cuts off or brings back. */
-  function consequence(code, open, effect) {
-    if (open) {
-      return effect.customers_off
-        ? t('switch.confirm_open', { code, n: number(effect.customers_off), critical: effect.critical_off.length })
-        : t('switch.confirm_open_none', { code });
-    }
-    return effect.customers_on ? t('switch.confirm_close_restores', { code, n: number(effect.customers_on) })
-      : t('switch.confirm_close', { code });
-  }
-
-  async function operate(code, open, effect) {
-    const named = effect.critical_off.map((c) => `${c.name} (${t(`priority.${c.priority}`)})`).join('\n');
-    const words = consequence(code, open, effect);
-    if (!confirm(named ? `${words}\n\n${t('switch.critical_named')}\n${named}` : words)) return;
-    try {
-      await call('PATCH', `/api/v1/grid/switches/${encodeURIComponent(code)}`, { is_open: open });
-      desk.reloadTiles();
-      onChanged();
-    } catch (error) {
-      alert(error.message);
-    }
-  }
-
-  async function switchPopup(properties, lngLat) {
-    const body = h('div', { class: 'popup switch-popup', dataset: { switch: properties.code } },
-      h('strong', {}, `${t(`switch_kind.${properties.kind}`)} ${properties.code}`),
-      h('p', {}, properties.is_open ? t('switch.is_open') : t('switch.is_closed'),
-        properties.normally_open ? ` · ${t('switch.normally_open')}` : ''));
-    const popup = desk.popup(lngLat, body);
-    if (!canAct()) return;
-    const open = !properties.is_open; // the operation offered: the other state
-    try {
-      const effect = await call('GET', `/api/v1/grid/switches/${encodeURIComponent(properties.code)}/effect?is_open=${open}`);
-      body.append(
-        h('p', { class: effect.customers_off ? 'problem' : 'muted' },
-          effect.customers_off ? t('switch.would_cut', { n: number(effect.customers_off), critical: effect.critical_off.length })
-            : effect.customers_on ? t('switch.would_restore', { n: number(effect.customers_on) }) : t('switch.no_effect')),
-        h('button', { type: 'button', class: `act ${open ? 'danger' : 'primary'}`, id: 'operate-switch',
-          onclick: () => { popup.remove(); operate(properties.code, open, effect); } },
-        open ? t('switch.open') : t('switch.close')));
-    } catch (error) {
-      body.append(h('p', { class: 'problem' }, error.message));
-    }
   }
 
   // --- road closures ---------------------------------------------------------------------------
@@ -126,6 +78,33 @@ export function createTools({ desk, bar, hint, onOpen, onChanged }) {
       h('button', { type: 'submit', class: 'primary', id: 'save-closure' }, t('closure.save')))));
     closureDialog.showModal();
     reason.focus();
+  }
+
+  /** The popup of a closure clicked on the map: why, until when, and (for the desk) reopen it. */
+  function closurePopup(closure, lngLat) {
+    const problem = h('p', { class: 'problem', hidden: true });
+    const body = h('div', { class: 'popup closure-popup', dataset: { closure: closure.id } },
+      h('strong', {}, t('closure.popup_title')),
+      h('p', {}, closure.reason),
+      h('p', { class: 'muted' }, closure.until ? t('closure.until', { time: deskTime(closure.until, { withDate: true }) })
+        : t('closure.until_reopened')),
+      problem);
+    const popup = desk.popup(lngLat, body);
+    if (!canAct()) return;
+    const lift = h('button', { type: 'button', class: 'act primary', id: 'lift-closure', onclick: async () => {
+      lift.disabled = true;
+      try {
+        await call('DELETE', `/api/v1/roads/closures/${closure.id}`);
+        popup.remove();
+        await loadClosures();
+        onChanged();
+      } catch (error) {
+        problem.textContent = error.message;
+        problem.hidden = false;
+        lift.disabled = false;
+      }
+    } }, t('closure.lift'));
+    body.append(lift);
   }
 
   // --- hotline calls ---------------------------------------------------------------------------
@@ -252,7 +231,7 @@ export function createTools({ desk, bar, hint, onOpen, onChanged }) {
     document.body.append(closureDialog, callDialog);
   }
 
-  return { switchPopup, cancel };
+  return { closurePopup, cancel };
 }
 
 function distance(point, place) {

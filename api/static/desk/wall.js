@@ -1,7 +1,7 @@
 // The wall screen (/desk/#wall): large type and no controls, for a screen across the room. Open
 // and overdue incidents, crews on the way and on site, customers out; kept current like the desk.
 
-import { h, fill } from './dom.js';
+import { h, fill } from './common/dom.js';
 import { number, t } from './common/i18n.js';
 import { OPEN, byUrgency, countdown, deadline, deskTime, deviceLabel, slaLabel, slaState, statusLabel } from './incidents.js';
 import { changes, state } from './state.js';

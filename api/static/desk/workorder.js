@@ -5,7 +5,7 @@
 // Each section is built from what detail.js loaded; `act(what, run)` runs a change and reloads.
 
 import { call, canAct } from './api.js';
-import { h } from './dom.js';
+import { h } from './common/dom.js';
 import { language, number, t } from './common/i18n.js';
 import { deskTime, deskZone, labelOr } from './incidents.js';
 

@@ -1,5 +1,6 @@
 // Building the page from code, never from HTML strings: text from the server (addresses,
-// callers' descriptions, problem details) can never inject markup.
+// callers' descriptions, problem details, zone names) can never inject markup. Shared by the web
+// apps (served inside each as /<app>/common/dom.js).
 
 /** An element: h('button', {class: 'primary', onclick: f}, 'Assign'). */
 export function h(tag, attributes = {}, ...children) {

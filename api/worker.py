@@ -1,0 +1,106 @@
+"""``flask worker``: the background worker, a process of its own beside the API servers.
+
+It relays the outbox to Redis (continuously, in a thread of its own, so that a long sweep does
+not hold live updates back), sweeps open incidents' SLA clocks every SLA_SWEEP_INTERVAL_S (and
+checks recent restorations against the smart meters: customers still out open nested outages) and
+sends customer notifications when NOTIFY_ADAPTER is set (a thread of its own too: fanning
+incidents' notices out to their customers and sending what is due, dispatch/customers/notifier.py),
+writes a heartbeat after each sweep (``worker_heartbeats``: ``/readyz`` says when it is older
+than WORKER_STALE_S). Neither the database nor Redis being away stops it: a failed sweep is
+logged and the next one retries, the relay waits and carries on where the cursor is. If the
+process dies all the same, scripts/supervise.sh (run.sh) or systemd (docs/deployment.md)
+starts it again. Several workers may run: relaying and sweeping are safe together.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from api.context import database, settings
+from dispatch.core import clock
+from dispatch.core.heartbeats import beat
+from dispatch.core.idempotency import clear as clear_idempotency_keys
+from dispatch.crews.assignment import Dispatcher
+from dispatch.customers.notifier import Notifier
+from dispatch.incidents.sweeper import sweep
+from dispatch.incidents.verification import verify_restorations
+from dispatch.live.feed import redis_without_retries
+from dispatch.live.relay import Relay
+
+log = logging.getLogger("api.worker")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Sweep once, relay what is ready, send the notifications due, "
+              "clear old messages and stop.")
+@click.option("--name", default=socket.gethostname(), show_default="the host's name",
+              help="The worker's name in worker_heartbeats; give each worker of one host its own.")
+@with_appcontext
+def worker(once: bool, name: str) -> None:
+    """The background worker: the outbox relay, the SLA sweeps, customer notifications and the heartbeat."""
+    s = settings()
+    relay = Relay(database(), redis_without_retries(s.redis_url, s.health_timeout_s, socket_timeout=s.health_timeout_s))
+    retention = timedelta(hours=s.outbox_retention_hours)
+    notifier = Notifier(database(), current_app.extensions["topologies"], s) if s.notify_adapter else None
+    if once:
+        _sweep(name, raise_errors=True)
+        while relay.step():
+            pass
+        while notifier is not None and notifier.step():
+            pass
+        relay.clear(clock.now() - retention)
+        _forget_old_idempotency_keys()
+        return
+    log.info("worker %s started (pid %d): sweeps every %s s", name, os.getpid(), s.sla_sweep_interval_s,
+             extra={"worker": name})
+    stop = threading.Event()
+    threading.Thread(target=relay.run, args=(stop, s.relay_interval_s, retention), name="outbox-relay",
+                     daemon=True).start()
+    if notifier is not None:
+        threading.Thread(target=notifier.run, args=(stop,), name="notifications", daemon=True).start()
+    try:
+        while True:
+            _sweep(name, raise_errors=False)
+            _forget_old_idempotency_keys()
+            time.sleep(s.sla_sweep_interval_s)
+    finally:
+        stop.set()
+
+
+def _sweep(name: str, raise_errors: bool) -> None:
+    """One SLA sweep, then the heartbeat (only a sweep that finished counts as one)."""
+    session = database().session()
+    try:
+        dispatcher = Dispatcher(session, settings(), current_app.extensions["road_graphs"])
+        for incident_id, warning in sweep(session, dispatcher, clock.now(), settings().warning_levels):
+            log.info("incident %d: %s", incident_id, warning, extra={"incident": incident_id, "warning": warning})
+        for incident_id, still_out in verify_restorations(session, settings(), current_app.extensions["topologies"],
+                                                          dispatcher, clock.now()):
+            log.info("incident %d: restoration checked with the meters, %d still out", incident_id, still_out,
+                     extra={"incident": incident_id, "still_out": still_out})
+        beat(session.connection(), name, socket.gethostname(), os.getpid(), clock.now())
+        session.commit()
+    except Exception:  # one bad sweep must not stop the clocks for good; the next one retries
+        log.exception("SLA sweep failed; the next one retries")
+        if raise_errors:
+            raise
+    finally:
+        session.close()
+
+
+def _forget_old_idempotency_keys() -> None:
+    before = clock.now() - timedelta(hours=settings().idempotency_key_retention_hours)
+    try:
+        with database().session() as session:
+            clear_idempotency_keys(session.connection(), before)
+            session.commit()
+    except Exception:  # the next round retries; a failure here must not stop the SLA sweeps
+        log.exception("clearing old idempotency keys failed")

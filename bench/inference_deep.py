@@ -1,0 +1,266 @@
+"""How well outage inference finds the faulted device on deep radial feeders (issue 18).
+
+    .venv/bin/python bench/inference_deep.py [--faults 300] [--intake-faults 40] [--seed 1]
+
+Three feeders from bench/deep_feeders.py (shapes bushy, deep and long: five to seven levels of
+protective devices, transformers of 1 to 300 customers), each written as GeoJSON layers and
+imported into a scratch database by the real importer; the topology is the one the API builds from
+the stored grid.
+
+1. Curves, through ``predict`` with that topology (fast enough for thousands of faults): a fault
+   is drawn at random among the outage areas of protective devices and transformers; each of its
+   downstream customers calls with probability p; faults with fewer than 3 calls are left out.
+   "Exact": the area explaining most calls is the faulted one. "Decidable": the callers' lowest
+   common area is the faulted one; otherwise every call came from one branch below the faulted
+   device, and that branch is then the likelier answer for any rule (the faulted device adds only
+   customers who did not call), so no rule can be exact there without being wrong on genuine
+   faults of that branch.
+2. Accuracy against the number of calls (all rates together).
+3. Two faults at once on one feeder, neither below the other, each with at least 3 calls: how
+   often both are predicted exactly, and what the others became.
+4. The desk's truth at p = 0.1: calls in time order through the real intake service (with
+   background calls from customers with power, Poisson mean 2 per fault), as bench/inference.py
+   does on the demo grid.
+5. With smart meters (issue 18 item 4): a share of the customers (10 %, 30 %) has a meter that
+   sends its last gasp when it loses supply (95 % of them arrive), taken as certain outs beside the
+   calls (a customer who calls and gasps counts once). Exact share on the same faults as calls
+   alone (those with >= 3 calls), and on every fault with any call or gasp.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import scratch_database  # noqa: E402
+from bench.deep_feeders import SHAPES, feeder, write  # noqa: E402
+from bench.inference import final_area, simulate  # noqa: E402
+from dispatch.core.config import Settings  # noqa: E402
+from dispatch.core.db import Database  # noqa: E402
+from dispatch.gis.grid import TopologyCache  # noqa: E402
+from dispatch.gis.grid_import import import_grid  # noqa: E402
+from dispatch.gis.inference import Call, Rules, predict  # noqa: E402
+from dispatch.routing.engine import RoadGraphCache  # noqa: E402
+
+RATES = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
+CALL_BUCKETS = ((3, 4), (5, 9), (10, 19), (20, 49), (50, 10 ** 9))
+
+
+def lowest_common(topology, areas) -> int | None:
+    paths = [list(topology.areas_up(a))[::-1] for a in set(areas)]
+    common = None
+    for level in zip(*paths):
+        if len(set(level)) > 1:
+            break
+        common = level[0]
+    return common
+
+
+class Feeder:
+    """One imported feeder: its topology and customers (account, area, transformer)."""
+
+    def __init__(self, name: str, topology, customers):
+        self.name, self.topology, self.customers = name, topology, customers
+        self.faultable = sorted({a for a, d in enumerate(topology.area_device)
+                                 if d is not None and d.kind != "source" and topology.area_customers[a]})
+        self.below = {a: [c for c in customers if topology.is_within(c[1], a)] for a in self.faultable}
+
+    def callers(self, area: int, p: float, rng: random.Random) -> list[Call]:
+        return [Call(account, a, t) for account, a, t in self.below[area] if rng.random() < p]
+
+    def describe(self) -> str:
+        t = self.topology
+        depth = max(sum(1 for a in t.areas_up(area) if t.area_device[a] and t.area_device[a].kind == "switch")
+                    for area in range(len(t.area_device)))
+        sizes = sorted(t.area_customers[a] for a, d in enumerate(t.area_device) if d and d.kind == "transformer"
+                       and not t.area_children[a])
+        return (f"{self.name}: {len(self.customers)} customers, {len(self.faultable)} outage areas, "
+                f"{depth} levels of protective devices, {len(sizes)} transformers of {sizes[0]} to {sizes[-1]} "
+                f"customers (median {sizes[len(sizes) // 2]})")
+
+
+def curves(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> None:
+    print("\n1. Exact share of faults with >= 3 calls (decidable faults: exact among them), via predict")
+    print("| p | " + " | ".join(f"{f.name} exact | {f.name} decidable" for f in feeders) + " |")
+    print("|---|" + "---|---|" * len(feeders))
+    by_calls: dict[str, Counter] = defaultdict(Counter)
+    for p in RATES:
+        cells = []
+        for f in feeders:
+            rng = random.Random(seed * 1000 + int(p * 1000))
+            n = exact = decidable = decided = 0
+            for _ in range(faults):
+                area = rng.choice(f.faultable)
+                calls = f.callers(area, p, rng)
+                if len(calls) < 3:
+                    continue
+                predicted = predict(f.topology, calls, rules)
+                best = max(predicted, key=lambda a: len(predicted[a]))
+                n += 1
+                exact += best == area
+                bucket = next(b for b in CALL_BUCKETS if b[0] <= len(calls) <= b[1])
+                by_calls[f.name][(bucket, "n")] += 1
+                by_calls[f.name][(bucket, "exact")] += best == area
+                if lowest_common(f.topology, [c.area for c in calls]) == area:
+                    decidable += 1
+                    decided += best == area
+            cells.append(f"{exact / max(n, 1):.1%} of {n} | {decided / max(decidable, 1):.1%} of {decidable}")
+        print(f"| {p} | " + " | ".join(cells) + " |")
+    print("\n2. Exact share against the number of calls (all rates above together)")
+    print("| calls | " + " | ".join(f.name for f in feeders) + " |")
+    print("|---|" + "---|" * len(feeders))
+    for bucket in CALL_BUCKETS:
+        label = f"{bucket[0]}+" if bucket[1] > 10 ** 6 else f"{bucket[0]}-{bucket[1]}"
+        cells = [f"{c[(bucket, 'exact')] / c[(bucket, 'n')]:.1%} of {c[(bucket, 'n')]}" if c[(bucket, "n")] else "-"
+                 for c in (by_calls[f.name] for f in feeders)]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+def two_faults(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> None:
+    print("\n3. Two faults at once on one feeder (each >= 3 calls), via predict")
+    print("| p | feeder | both exact | one exact | neither | merged into one common device |")
+    print("|---|---|---|---|---|---|")
+    for p in (0.05, 0.1, 0.3):
+        for f in feeders:
+            rng = random.Random(seed * 7 + int(p * 1000))
+            t, outcome, n = f.topology, Counter(), 0
+            for _ in range(faults):
+                a, b = rng.sample(f.faultable, 2)
+                if t.is_within(a, b) or t.is_within(b, a):
+                    continue
+                ca, cb = f.callers(a, p, rng), f.callers(b, p, rng)
+                if len(ca) < 3 or len(cb) < 3:
+                    continue
+                predicted = predict(t, ca + cb, rules)
+                n += 1
+                hits = (a in predicted) + (b in predicted)
+                outcome[hits] += 1
+                outcome["merged"] += any(t.is_within(a, x) and t.is_within(b, x) for x in predicted)
+            n = max(n, 1)
+            print(f"| {p} | {f.name} | {outcome[2] / n:.0%} | {outcome[1] / n:.0%} | {outcome[0] / n:.0%} | "
+                  f"{outcome['merged'] / n:.0%} (of {n}) |")
+
+
+#: Shares of customers with a smart meter that sends last gasps, and the share of gasps that arrive.
+AMI_SHARES = (0.1, 0.3)
+GASP_DELIVERED = 0.95
+
+
+def with_meters(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> None:
+    print("\n5. Smart meters' last gasps beside the calls, via predict: exact share (calls alone | with gasps) "
+          "on faults with >= 3 calls; with gasps on every fault with any evidence")
+    print("| p | AMI share | " + " | ".join(f"{f.name} >= 3 calls | {f.name} any evidence" for f in feeders) + " |")
+    print("|---|---|" + "---|---|" * len(feeders))
+    for p in (0.02, 0.05, 0.1):
+        for share in AMI_SHARES:
+            cells = []
+            for f in feeders:
+                rng = random.Random(seed * 31 + int(p * 1000) + int(share * 100))
+                metered = {account for account, _, _ in f.customers if rng.random() < share}
+                n = alone = both = anything = exact_any = 0
+                for _ in range(faults):
+                    area = rng.choice(f.faultable)
+                    calls = f.callers(area, p, rng)
+                    gasps = [Call(account, a, t) for account, a, t in f.below[area]
+                             if account in metered and rng.random() < GASP_DELIVERED]
+                    if not calls and not gasps:
+                        continue
+                    predicted = predict(f.topology, calls + gasps, rules)
+                    hit = max(predicted, key=lambda a: len(predicted[a])) == area
+                    anything += 1
+                    exact_any += hit
+                    if len(calls) >= 3:
+                        alone_predicted = predict(f.topology, calls, rules)
+                        n += 1
+                        alone += max(alone_predicted, key=lambda a: len(alone_predicted[a])) == area
+                        both += hit
+                cells.append(f"{alone / max(n, 1):.1%} -> {both / max(n, 1):.1%} of {n} | "
+                             f"{exact_any / max(anything, 1):.1%} of {anything}")
+            print(f"| {p} | {share:.0%} | " + " | ".join(cells) + " |")
+
+
+def through_intake(url: str, feeder_: Feeder, faults: int, seed: int) -> tuple[str, list[str]]:
+    """Exact share at p = 0.1, faults with >= 3 of their calls, calls through the intake service;
+    and the misses (faulted area, customers, calls -> predicted area, customers)."""
+    settings = Settings.from_env()
+    database = Database(url)
+    topologies, graphs = TopologyCache(), RoadGraphCache()
+    session = database.session()
+    topology = topologies.current(session)
+    session.close()
+    customers = [(account, None, area) for account, area, _ in feeder_.customers]
+    rng = random.Random(seed)
+    n, exact, misses = 0, 0, []
+    for area in (rng.choice(feeder_.faultable) for _ in range(faults)):
+        with database.engine.connect() as connection:
+            outer = connection.begin()
+            database.bind_to(connection)
+            made, _ = simulate(database, settings, topologies, graphs, customers, area, 0.1, rng)
+            accounts = {a for a, _, c in customers if topology.is_within(c, area)}
+            predicted = final_area(connection, topology, accounts) if made >= 3 else None
+            outer.rollback()
+        if made >= 3:
+            n += 1
+            exact += predicted == area
+            if predicted != area:
+                name = (lambda a: "none" if a is None else
+                        f"{topology.area_device[a].code} ({topology.area_customers[a]} customers)")
+                misses.append(f"{name(area)} with {made} calls -> {name(predicted)}")
+    database.dispose()
+    return f"{exact / max(n, 1):.1%} of {n}", misses
+
+
+def imported(name: str, url: str, directory: Path) -> Feeder:
+    database = Database(url)
+    session = database.session()
+    summary = import_grid(session, directory)
+    session.close()
+    session = database.session()
+    topology = TopologyCache().current(session)
+    session.close()
+    with database.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT c.account_no, coalesce(c.bus_id, t.lv_bus_id) FROM customers c "
+            "LEFT JOIN transformers t ON t.id = c.transformer_id ORDER BY c.account_no")).all()
+    database.dispose()
+    assert summary.result("customers").inserted == len(rows)
+    return Feeder(name, topology, [(account, topology.area_of_bus(bus), topology.transformer_of_bus(bus))
+                                   for account, bus in rows])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--faults", type=int, default=300, help="faults drawn per feeder and call rate")
+    parser.add_argument("--intake-faults", type=int, default=40, help="faults per feeder through the intake")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    rules = Rules(settings.inference_min_calls, settings.inference_min_share, settings.inference_outage_penalty)
+    print(f"rules: {rules}")
+    feeders, intake = [], []
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, shape in SHAPES.items():
+            directory = write(feeder(shape, args.seed), Path(scratch) / name)
+            with scratch_database(f"dispatch_bench_deep_{name}", with_demo=False) as url:
+                feeders.append(imported(name, url, directory))
+                print(feeders[-1].describe())
+                if args.intake_faults:
+                    share, misses = through_intake(url, feeders[-1], args.intake_faults, args.seed)
+                    intake.append((name, share))
+                    print("  misses through the intake at p = 0.1: " + ("; ".join(misses) or "none"))
+    curves(feeders, rules, args.faults, args.seed)
+    two_faults(feeders, rules, args.faults, args.seed)
+    with_meters(feeders, rules, args.faults, args.seed)
+    if intake:
+        print("\n4. Exact share at p = 0.1 through the intake service (faults with >= 3 calls): "
+              + ", ".join(f"{name} {share}" for name, share in intake))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""The dispatch lock: one at a time, changes to which crew works on which incident.
+
+Why one lock and not row locks alone (docs/dispatch-invariants.md): a crew freed in one
+transaction looks for a waiting incident while a report in another opens an incident and looks
+for a free crew; under read committed neither sees the other's uncommitted row, so the incident
+waits while the crew stands idle, whatever rows each locks. Merges had the same hole: intake read
+the incidents it merged, and their crews, before a concurrent assignment of those incidents
+committed, merged them anyway and never freed the crews. Row locks cannot order a row that does
+not exist yet, and SERIALIZABLE would abort (and retry) most of a storm's intake, which reads the
+whole feeder's open incidents. A dispatcher's decisions are global (any crew may go to any
+incident), so they are taken one at a time, as one person at a desk would; everything before the
+decision (locating the call, reading the grid, outage inference) runs in parallel.
+
+Order, so that no two transactions wait for each other: a crew phone's report lock and an
+Idempotency-Key lock, then a feeder's inference lock (intake), then this lock, then incident and
+crew rows (the outbox's shared writer lock comes last, when the messages are written). Take it before locking or updating any incident or crew row, and before writing a row
+that refers to an incident (an event, a report: their foreign keys lock the incident's key).
+It is held until the transaction ends.
+"""
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+#: pg_advisory_xact_lock keys of the application (first number): 1 a feeder's inference, 2 an
+#: Idempotency-Key, 3 a crew's phone reports, 4 the outbox's writers (shared), 5 dispatch.
+DISPATCH_LOCK = (5, 0)
+
+
+def lock_dispatch(connection: Connection) -> None:
+    """Wait for the dispatch lock and hold it to the end of the transaction (taking it again in
+    the same transaction is free)."""
+    connection.execute(text("SELECT pg_advisory_xact_lock(:k1, :k2)"), {"k1": DISPATCH_LOCK[0], "k2": DISPATCH_LOCK[1]})

@@ -1,0 +1,79 @@
+"""Machine clients: the systems that post reports and look outages up for customers, each with
+its own key and rate limit."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.core.models import Base, one_of
+from dispatch.incidents.models import REPORT_CHANNELS
+
+
+class ChannelClient(Base):
+    """One system of a channel (an IVR, a WeChat service account...) and its key.
+
+    Only a digest of the key is kept: the key is shown once, when the client is created. A
+    revoked client stays (its reports name it); its key opens nothing from then on."""
+
+    __tablename__ = "channel_clients"
+    __table_args__ = (
+        one_of("channel", REPORT_CHANNELS),
+        CheckConstraint("rate_count > 0 AND rate_period_s > 0", name="rate_positive"),
+        CheckConstraint("name = lower(name)", name="name_lower_case"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    #: The channel every report of this client carries; the client cannot claim another.
+    channel: Mapped[str] = mapped_column(Text)
+    #: SHA-256 of the key, hex (the key is 256 random bits: a slow password hash would add
+    #: nothing but ~50 ms to every request of a channel in a storm).
+    key_hash: Mapped[str] = mapped_column(Text, unique=True)
+    #: The key's first characters, to tell keys apart in a listing and a log without the key.
+    key_prefix: Mapped[str] = mapped_column(Text)
+    #: At most ``rate_count`` requests per ``rate_period_s`` seconds (a burst of rate_count, then evenly).
+    rate_count: Mapped[int] = mapped_column(Integer)
+    rate_period_s: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+#: pending: due at next_attempt_at; sending: a worker has it until next_attempt_at (its lease:
+#: a worker that died mid-send leaves it to be sent again then); sent; failed: given up (or
+#: refused for good by the receiver); skipped: opted out since, or no address on this adapter.
+NOTIFICATION_STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+
+
+class Notification(Base):
+    """One message to one customer (or a zone's service person) about one stage of an incident.
+
+    Unique per customer (or zone), incident, stage and revision: each customer gets each stage
+    once, however often the stage's notice is fanned out again. Its id is the idempotency key
+    every attempt carries, so a receiver can drop a message a crashed worker sent twice."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        one_of("status", NOTIFICATION_STATUSES),
+        CheckConstraint("(customer_id IS NULL) <> (zone_id IS NULL)", name="one_recipient"),
+        Index("uq_notifications_customer", "customer_id", "incident_id", "stage", "revision", unique=True,
+              postgresql_where=text("customer_id IS NOT NULL")),
+        Index("uq_notifications_zone", "zone_id", "incident_id", "stage", "revision", unique=True,
+              postgresql_where=text("zone_id IS NOT NULL")),
+        Index("ix_notifications_due", "next_attempt_at", postgresql_where=text("status IN ('pending', 'sending')")),
+        Index("ix_notifications_incident_id", "incident_id"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("incident_notices.id"))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    stage: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(Integer)
+    #: A customer, or else the zone whose service person (片区服务员) is told.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
+    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,31 @@
+"""The desk says why an incident waits when no crew on duty has the skills it needs (issue 18)."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from dispatch.core import clock
+from tests.browser import WAIT_MS, screenshot
+from tests.desk.test_desk_app import desk_browser, sign_in
+from tests.helpers import customer, report
+
+
+@pytest.mark.parametrize("locale, row, detail", [
+    ("en-GB", "No crew on duty has the skills", "Waiting: no crew on duty has Low voltage"),
+    ("zh-CN", "无具备技能的在岗班组", "等待中：在岗班组无人具备 低压"),
+])
+def test_an_incident_waiting_for_skills_says_which(app, client, city, connection, make_user, tmp_path,
+                                                   locale, row, detail):
+    from playwright.sync_api import expect
+
+    connection.execute(text("UPDATE crews SET skills = '{mv}'"))  # nobody for the low-voltage side
+    incident = report(client, clock.now(), account_no=customer(2))["incident"]
+    assert incident["crew"] is None
+    with desk_browser(app, locale) as (base, lock, page, problems):
+        sign_in(page, base, make_user("dispatcher"))
+        item = page.locator(f'#incident-list li[data-incident="{incident["id"]}"]')
+        expect(item.locator(".crew.none")).to_have_text(row, timeout=WAIT_MS)
+        item.click()
+        expect(page.locator(".crew-now.none")).to_have_text(detail, timeout=WAIT_MS)
+        screenshot(page, tmp_path, f"desk-no-qualified-crew-{locale[:2]}.png", full_page=False)
+    assert problems == []
