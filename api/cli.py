@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 
 from api.cli_channels import channels_cli
 from api.cli_demo import demo_cli
-from api.cli_reporting import data_import_interruptions
+from api.cli_reporting import data_import_customers_served, data_import_interruptions
 from api.context import database, settings
 from api.reports_cli import reports_cli
 from api.worker import worker
@@ -39,6 +39,7 @@ data_cli = AppGroup("data", help="Grid and road data.")
 users_cli = AppGroup("users", help="People who sign in, and their roles.")
 check_cli = AppGroup("check", help="Checks of the data as it is.")
 data_cli.add_command(data_import_interruptions)
+data_cli.add_command(data_import_customers_served)
 
 
 def alembic_config(database_url: str) -> Config:

@@ -8,9 +8,9 @@ momentary is not stored: it follows from its duration and the setting of the day
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, Index, Integer, Text, func, text
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, Float, Index, Integer, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.core.models import Base, one_of
@@ -68,3 +68,28 @@ class InterruptionTally(Base):
     #: Each interruption's duration (``date_part('epoch', restored_at - started_at)``).
     seconds: Mapped[float] = mapped_column(Float)
     interruptions: Mapped[int] = mapped_column(Integer)
+
+
+class CustomersServed(Base):
+    """How many customers the utility (or one zone) served from a day on, as its own records say.
+
+    IEEE 1366 divides by the customers served; today's customer table is the right count for today
+    but not for a year five years back, when the grid was smaller, and the major-event threshold
+    reads five years of daily SAIDI. A utility that imports its history can import these counts
+    with it (``flask data import-customers-served``); the indices then divide each day by the count
+    in effect that day, and by today's customers where no count is given."""
+
+    __tablename__ = "customers_served"
+    __table_args__ = (
+        CheckConstraint("customers > 0", name="customers_positive"),
+        Index("uq_customers_served_company_since", "since", unique=True,
+              postgresql_where=text("zone_code IS NULL")),
+        Index("uq_customers_served_zone_since", "zone_code", "since", unique=True,
+              postgresql_where=text("zone_code IS NOT NULL")),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    #: The zone counted, or null for the whole utility.
+    zone_code: Mapped[str | None] = mapped_column(Text)
+    #: The first day (in DISPATCH_TIMEZONE) the count applies to; it holds until the next one.
+    since: Mapped[date] = mapped_column(Date)
+    customers: Mapped[int] = mapped_column(Integer)

@@ -40,6 +40,7 @@ from dispatch.core.config import Settings
 from dispatch.core.errors import FieldProblem, NotFound
 from dispatch.reporting import interruptions_store as store
 from dispatch.reporting.local_days import Period, local_midnight
+from dispatch.reporting.served import ServedCounts, served_counts
 
 #: How far back the major-event threshold looks (IEEE 1366: five years of daily SAIDI).
 HISTORY_YEARS = 5
@@ -98,9 +99,10 @@ def reporting_years(period: Period) -> list[tuple[int, date, date]]:
 
 
 def major_event_days(connection: Connection, period: Period, zone: str | None,
-                     customers: int, momentary_s: float,
+                     served: ServedCounts, momentary_s: float,
                      categories: list[dict[str, Any]]) -> tuple[list[ReportingYear], list[date]]:
-    """Each reporting year's T_MED (from the five years before it) and the period's days above it."""
+    """Each reporting year's T_MED (from the five years before it) and the period's days above it;
+    each day's SAIDI divides by the customers served that day."""
     daily_minutes: dict[date, float] = {}
     for row in categories:
         if row["sustained"] and not row["planned"]:
@@ -108,16 +110,16 @@ def major_event_days(connection: Connection, period: Period, zone: str | None,
     years, med_days = [], []
     for year, first, last in reporting_years(period):
         threshold = None
-        if customers:
-            start = date(year, 1, 1)
-            before = local_midnight(_years_before(start, HISTORY_YEARS), period.timezone)
-            end = local_midnight(start, period.timezone)
-            daily = store.daily_customer_minutes(connection, before, end, zone, period.timezone, momentary_s)
-            threshold = major_event_threshold([minutes / customers for minutes in daily.values()])
+        start = date(year, 1, 1)
+        before = local_midnight(_years_before(start, HISTORY_YEARS), period.timezone)
+        end = local_midnight(start, period.timezone)
+        daily = store.daily_customer_minutes(connection, before, end, zone, period.timezone, momentary_s)
+        threshold = major_event_threshold([minutes / served.on(day) for day, minutes in daily.items()
+                                           if served.on(day)])
         years.append(ReportingYear(year, first, last, threshold))
         if threshold is not None:
             med_days += [day for day, minutes in daily_minutes.items()
-                         if first <= day <= last and minutes / customers > threshold]
+                         if first <= day <= last and served.on(day) and minutes / served.on(day) > threshold]
     return years, sorted(med_days)
 
 
@@ -190,16 +192,24 @@ def _threshold(year: ReportingYear) -> float | None:
     return None if year.threshold_min is None else round(year.threshold_min, 4)
 
 
+def _basis(served: ServedCounts, last: date) -> str:
+    given = served.given_on(last)
+    if given is None:
+        return "customers in scope now (low-voltage service points)"
+    return f"customers served as imported, the count holding from {given.isoformat()}"
+
+
 def reliability_report(connection: Connection, period: Period, zone: str | None, exclude: tuple[str, ...],
                        rules: ReliabilityRules) -> dict[str, Any]:
     """Every index for the period (and zone), with and without major event days and planned
     interruptions; ``value`` leaves out what ``exclude`` names."""
     if zone is not None and not store.zone_exists(connection, zone):
         raise NotFound(f"there is no zone {zone!r}", [FieldProblem("zone", "not a zone code")])
-    customers = store.customers_served(connection, zone)
+    served = served_counts(connection, zone, store.customers_served(connection, zone))
+    customers = served.on(period.last)
     categories = store.period_categories(connection, period.start, period.end, zone, period.timezone,
                                          rules.momentary_s, rules.short_s, list(rules.rs3_excluded_causes))
-    years, med_days = major_event_days(connection, period, zone, customers, rules.momentary_s, categories)
+    years, med_days = major_event_days(connection, period, zone, served, rules.momentary_s, categories)
     interrupted = store.customers_interrupted(connection, period.start, period.end, zone, period.timezone, med_days,
                                               rules.momentary_s, rules.cemi_n)
     sums = _sums(categories, med_days, interrupted)
@@ -215,7 +225,7 @@ def reliability_report(connection: Connection, period: Period, zone: str | None,
     return {
         "from": period.first, "to": period.last, "zone": zone, "timezone": period.timezone,
         "hours": period.hours, "customers_served": customers,
-        "basis": "customers in scope now (low-voltage service points)",
+        "basis": _basis(served, period.last),
         "excluded": sorted(set(exclude)),
         "major_event_days": med_days,
         # One reporting year: its threshold; several: each year's in major_event_thresholds.
