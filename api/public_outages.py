@@ -8,12 +8,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 from api.access import public
-from api.context import database, session, settings, topologies
+from api.context import database, settings, topologies
 from api.openapi import operation
 from dispatch.core.errors import NotFound
 from dispatch.customers.outage_cache import PublicOutageCache
 from dispatch.customers.outage_map import MapRules
-from dispatch.gis.tiles_store import MAX_ZOOM, map_version, tile
+from dispatch.gis.road_tiles import RoadTileCache
+from dispatch.gis.tiles_store import MAX_ZOOM
 
 blueprint = Blueprint("public_outages", __name__, url_prefix="/api/v1/public")
 
@@ -27,6 +28,11 @@ def outage_cache() -> PublicOutageCache:
             database(), current_app.extensions["redis"], topologies(), MapRules.of(s),
             s.public_outages_min_age_s, s.public_outages_max_age_s))
     return cache
+
+
+def road_tiles() -> RoadTileCache:
+    """The process's kept road tiles (made on first use, after gunicorn forked)."""
+    return current_app.extensions.setdefault("public_road_tiles", RoadTileCache(database()))
 
 
 @blueprint.get("/outages")
@@ -57,10 +63,11 @@ def outage_feed():
 def road_tile(z: int, x: int, y: int) -> Response:
     if z > MAX_ZOOM or x >= 2 ** z or y >= 2 ** z:
         raise NotFound(f"there is no tile {z}/{x}/{y}: zoom 0 to {MAX_ZOOM}, x and y below 2^zoom")
-    connection = session().connection()
-    etag = f"map-{map_version(connection)}"
-    # Roads change with an import, rarely: browsers and proxies keep tiles for an hour.
-    headers = {"ETag": f'"{etag}"', "Cache-Control": "public, max-age=3600"}
-    if etag in request.if_none_match:
-        return Response(status=304, headers=headers)
-    return Response(tile(connection, "roads", z, x, y), mimetype="application/vnd.mapbox-vector-tile", headers=headers)
+    tiles = road_tiles()
+    # Roads change with an import or a closure, rarely: browsers and proxies keep tiles for an hour.
+    headers = {"Cache-Control": "public, max-age=3600"}
+    known = f"roads-{tiles.version()}"
+    if known in request.if_none_match:
+        return Response(status=304, headers={**headers, "ETag": f'"{known}"'})
+    version, body = tiles.tile(z, x, y)
+    return Response(body, mimetype="application/vnd.mapbox-vector-tile", headers={**headers, "ETag": f'"roads-{version}"'})

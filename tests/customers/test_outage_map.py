@@ -12,7 +12,10 @@ from sqlalchemy import text
 from api.outages_app import STATIC
 from api.web_apps import app_files
 from dispatch.core import clock
+from dispatch.gis.road_tiles import RoadTileCache
+from dispatch.gis.tiles_store import bump_map_version
 from dispatch.live.relay import Relay
+from dispatch.routing.store import bump_road_version
 from tests.helpers import T0, assert_problem, customer, leaks, report, strings
 
 FEED = "/api/v1/public/outages"
@@ -160,7 +163,7 @@ def test_no_public_response_holds_anything_about_a_person(public, client, connec
             assert len(ring) >= 4  # an area, never a point
 
     others = [FEED, *app_files(STATIC, "/outages"), "/outages/", "/outages/vendor/maplibre-gl/maplibre-gl.css",
-              "/api/v1/public/tiles/roads/14/13373/7123.mvt", "/api/v1/openapi.json"]
+              "/api/v1/public/tiles/roads/14/10532/6545.mvt", "/api/v1/openapi.json"]
     for path in others:
         response = public.get(path)
         assert response.status_code == 200, path
@@ -200,3 +203,29 @@ def test_the_feed_is_kept_until_the_relay_reports_a_change_and_answers_304_to_it
 def test_a_bad_tile_is_a_problem_not_an_error(anonymous, city):
     assert_problem(anonymous.get("/api/v1/public/tiles/roads/3/9/1.mvt"), 404)
     assert_problem(anonymous.get("/api/v1/public/tiles/roads/99/0/0.mvt"), 404)
+
+
+def test_road_tiles_are_kept_in_the_process_until_the_roads_change(app, anonymous, city, connection, monkeypatch):
+    """A storm's visitors load the same base map: each process makes a road tile once per version of
+    the roads, which trips and switching (the grid map's version) do not move; an import or a
+    closure does, and shows once the kept version is older than its time to live."""
+    now = [0.0]
+    kept = RoadTileCache(app.extensions["database"], version_ttl_s=5, monotonic=lambda: now[0])
+    monkeypatch.setitem(app.extensions, "public_road_tiles", kept)
+    tile = "/api/v1/public/tiles/roads/14/10532/6545.mvt"  # the city's roads
+    first = anonymous.get(tile)
+    assert first.status_code == 200 and first.data and kept.made == 1
+    assert anonymous.get(tile).data == first.data and kept.made == 1
+    assert anonymous.get(tile, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+    bump_map_version(connection)  # a trip: the grid's layers change, the roads do not
+    now[0] = 10.0
+    assert anonymous.get(tile).headers["ETag"] == first.headers["ETag"] and kept.made == 1
+
+    bump_road_version(connection)  # a closure or an import
+    now[0] = 12.0  # the version read at 10 s is kept until 15 s
+    assert anonymous.get(tile).headers["ETag"] == first.headers["ETag"]
+    now[0] = 16.0
+    changed = anonymous.get(tile)
+    assert changed.headers["ETag"] != first.headers["ETag"] and kept.made == 2
+    assert anonymous.get(tile, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
