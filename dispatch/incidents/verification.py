@@ -69,16 +69,18 @@ def verify_restorations(session: Session, settings: Settings, topologies: Topolo
         view = meters_view(session, topology, dict(incident))
         if view is None or not view["last_gasps"]:  # gasps elsewhere on the grid: nothing to check here
             continue
-        recorded = store.add_event(session.connection(), incident["id"], "restoration_verified", now, view, ACTOR,
-                                   idempotency_key=f"verified:{incident['id']}")
-        session.commit()
-        if recorded is None:  # another worker did it
-            continue
+        # The reports first, the mark "checked" last: a worker that dies between them leaves the
+        # incident unmarked, and the next pass sends the reports again, which their external ids
+        # make the same reports (marked first, a death would lose customers still out for good).
         intake = ReportIntake(session, settings, topologies, dispatcher)
         for account in view["still_out"]:
             intake.submit(NewReport(
                 channel="ami", received_at=now, locators=Locators(account_no=account), kind="no_power",
                 description=f"smart meter: no power restored after incident {incident['id']} was restored",
                 external_id=f"ami:still-out:{incident['id']}:{account}"))
-        checked.append((incident["id"], len(view["still_out"])))
+        recorded = store.add_event(session.connection(), incident["id"], "restoration_verified", now, view, ACTOR,
+                                   idempotency_key=f"verified:{incident['id']}")
+        session.commit()
+        if recorded is not None:  # else another worker checked it at the same time
+            checked.append((incident["id"], len(view["still_out"])))
     return checked

@@ -72,6 +72,15 @@ def test_a_meter_silent_after_the_restoration_is_a_nested_outage(client, city, c
     worker_at(cli, frozen, restored_at + timedelta(minutes=7))  # checked once
     assert client.get(f"/api/v1/incidents/{first}").get_json()["nested"] == [nested]
 
+    # A worker that died after sending the reports and before marking the incident checked: the
+    # next pass checks it again and sends the same report, not a second one.
+    connection.execute(text("DELETE FROM incident_events WHERE incident_id = :i AND type = 'restoration_verified'"),
+                       {"i": first})
+    worker_at(cli, frozen, restored_at + timedelta(minutes=8))
+    assert client.get(f"/api/v1/incidents/{first}").get_json()["nested"] == [nested]
+    assert connection.execute(text("SELECT count(*) FROM reports WHERE channel = 'ami' AND external_id LIKE "
+                                   "'ami:still-out:%'")).scalar() == 1
+
 
 def test_every_meter_back_opens_nothing(client, city, cli, connection, frozen, redis_db):
     first = outage_of_t1(client)
