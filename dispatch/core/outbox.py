@@ -12,7 +12,7 @@ switching operation), so the writer lives at the bottom; reading and relaying li
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import orjson
 from sqlalchemy import BigInteger, Connection, DateTime, Index, Integer, Text, text
@@ -69,3 +69,23 @@ def record(connection: Connection, topic: str, payload: Mapping[str, Any], *, cr
         "RETURNING id"
     ), {"at": at or clock.now(), "topic": topic, "payload": orjson.dumps(payload).decode(),
         "crews": sorted(set(crew_ids))}).scalar_one()
+
+
+def record_many(connection: Connection, topic: str, messages: Sequence[tuple[Mapping[str, Any], Iterable[int]]], *,
+                at: datetime | None = None) -> None:
+    """Write ``(payload, crew_ids)`` messages of one topic in one statement, their ids in the order
+    given (a sweep's hundreds of warnings in a storm: one round trip, not one each)."""
+    if topic not in TOPICS:
+        raise ValueError(f"unknown outbox topic {topic!r}")
+    if not messages:
+        return
+    connection.execute(text("SELECT pg_advisory_xact_lock_shared(:k1, :k2)"),
+                       {"k1": WRITER_LOCK[0], "k2": WRITER_LOCK[1]})
+    connection.execute(text(
+        "INSERT INTO outbox (at, topic, payload, crew_ids) SELECT :at, :topic, m.payload, "
+        "ARRAY(SELECT CAST(jsonb_array_elements_text(m.crews) AS int)) "
+        "FROM unnest(CAST(:payloads AS jsonb[]), CAST(:crews AS jsonb[])) WITH ORDINALITY AS m(payload, crews, n) "
+        "ORDER BY m.n"),
+        {"at": at or clock.now(), "topic": topic,
+         "payloads": [orjson.dumps(payload).decode() for payload, _ in messages],
+         "crews": [orjson.dumps(sorted(set(crews))).decode() for _, crews in messages]})

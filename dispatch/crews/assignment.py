@@ -161,6 +161,8 @@ class Dispatcher:
         whichever are fewer: a sweep of thousands of incidents costs a search per crew."""
         graph = self.graphs.current(self.session)
         crews = [c for c in self._origins(graph, now) if c["node"] is not None]
+        if not crews:  # nobody on duty (or placed): nothing can reach anything
+            return dict.fromkeys(incident_ids)
         incidents = store.incidents(self._connection, incident_ids)
         nodes = [self._node_of(i) or -1 for i in incidents]
         horizon = self.settings.routing_horizon_s

@@ -51,8 +51,8 @@ def record_alerts(connection: Connection, event_ids: Iterable[int]) -> None:
         f"SELECT e.id, e.incident_id AS incident, {KIND}, e.at FROM incident_events e "
         f"JOIN incidents i ON i.id = e.incident_id WHERE e.id = ANY(:ids) AND {ALERT} ORDER BY e.id"),
         {"ids": sorted(set(event_ids))})
-    for alert in rows.mappings().all():
-        outbox.record(connection, "alert", dict(alert) | {"acknowledged_by": None, "acknowledged_at": None})
+    outbox.record_many(connection, "alert", [(dict(alert) | {"acknowledged_by": None, "acknowledged_at": None}, ())
+                                             for alert in rows.mappings().all()])
 
 
 def acknowledge(session: Session, alert_id: int, now: datetime, actor: str) -> dict[str, Any]:

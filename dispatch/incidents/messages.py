@@ -24,7 +24,7 @@ def record_incidents(connection: Connection, incident_ids: Iterable[int],
     rows = connection.execute(text(
         f"SELECT i.id, {SUMMARY}::text, i.crew_id, i.queued_crew_id {FROM} WHERE i.id = ANY(:ids) ORDER BY i.id"
     ), {"ids": ids})
-    for incident_id, summary, crew_id, queued_crew_id in rows.all():
-        crews = {c for c in (crew_id, queued_crew_id) if c is not None} | set(taken_from.get(incident_id, ()))
-        outbox.record(connection, "incident", orjson.loads(summary), crew_ids=crews)
+    outbox.record_many(connection, "incident", [
+        (orjson.loads(summary), {c for c in (crew_id, queued_crew_id) if c is not None} | set(taken_from.get(incident_id, ())))
+        for incident_id, summary, crew_id, queued_crew_id in rows.all()])
 

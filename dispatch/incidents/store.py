@@ -163,6 +163,24 @@ def add_event(connection: Connection, incident_id: int, event_type: str, at: dat
         "lat": lat, "note": note, "data": json.dumps(data or {}), "key": idempotency_key}).scalar()
 
 
+def add_events(connection: Connection, at: datetime, actor: str,
+               events: list[tuple[int, str, dict[str, Any], str | None]]) -> list[dict[str, Any]]:
+    """Many rows at once, each ``(incident_id, type, data, idempotency_key)`` as :func:`add_event`
+    writes it, all at ``at`` by ``actor``; returns those written ({id, incident_id, type, data}, in
+    id order), leaving out those there already."""
+    if not events:
+        return []
+    ids, types, data, keys = zip(*events)
+    rows = connection.execute(text(
+        "INSERT INTO incident_events (incident_id, type, at, recorded_at, actor, data, idempotency_key) "
+        "SELECT e.incident_id, e.type, :at, :recorded_at, :actor, e.data, e.key FROM unnest(CAST(:ids AS bigint[]), "
+        "CAST(:types AS text[]), CAST(:data AS jsonb[]), CAST(:keys AS text[])) AS e(incident_id, type, data, key) "
+        "ON CONFLICT DO NOTHING RETURNING id, incident_id, type, data"),
+        {"at": at, "recorded_at": clock.now(), "actor": actor, "ids": list(ids), "types": list(types),
+         "data": [json.dumps(d) for d in data], "keys": list(keys)})
+    return sorted((dict(row) for row in rows.mappings()), key=lambda row: row["id"])
+
+
 def event_ids(connection: Connection, incident_id: int, event_type: str) -> list[int]:
     """The ids of an incident's timeline events of one type."""
     return connection.execute(text(

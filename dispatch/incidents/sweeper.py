@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 from dispatch.incidents.alerts import record_alerts
 from dispatch.incidents.interfaces import CrewDispatch
 from dispatch.incidents.sla import states
-from dispatch.incidents.store import OPEN, add_event
+from dispatch.incidents.store import OPEN, add_events
 
+ACTOR = "sla-sweeper"
+SWEEPER_EVENTS = "('deadline_warning', 'at_risk', 'breached', 'restoration_breached')"
 #: While the crew has not arrived, the arrival clock depends on its driving time.
 ON_THE_WAY = ("new", "assigned", "accepted", "en_route")
 
@@ -52,32 +54,37 @@ def levels_reached(incident: dict[str, Any], now: datetime,
 def sweep(session: Session, dispatcher: CrewDispatch, now: datetime,
           levels: tuple[tuple[int, str], ...] = ()) -> list[tuple[int, str]]:
     """Check every open incident at ``now``; return the warnings recorded by this sweep (a level
-    as ``deadline_warning:<percent>``). Commits."""
+    as ``deadline_warning:<percent>``). Commits.
+
+    A storm holds tens of thousands of open incidents and a sweep runs every few seconds: each
+    incident comes with the warnings the sweeper has already recorded for it, and only the new
+    ones are written, together in one statement (the unique indexes still let each in once when
+    two sweepers run at the same time)."""
     connection = session.connection()
     incidents = [dict(r) for r in connection.execute(text(
-        "SELECT id, status, crew_id, first_report_at, arrival_deadline, on_site_at, restore_deadline, restored_at "
-        f"FROM incidents WHERE status IN {OPEN} ORDER BY id")).mappings()]
-    recorded, events = [], []
+        "SELECT i.id, i.status, i.crew_id, i.first_report_at, i.arrival_deadline, i.on_site_at, i.restore_deadline, "
+        "i.restored_at, ARRAY(SELECT coalesce(e.idempotency_key, e.type) FROM incident_events e "
+        f"WHERE e.incident_id = i.id AND e.actor = :actor AND e.type IN {SWEEPER_EVENTS}) AS recorded "
+        f"FROM incidents i WHERE i.status IN {OPEN} ORDER BY i.id"), {"actor": ACTOR}).mappings()]
+    new: list[tuple[int, str, dict[str, Any], str | None]] = []
     for incident in incidents:
         clock_name, reached = levels_reached(incident, now, levels)
         for percent, who in reached:
             key = f"{incident['id']}:{clock_name}:{percent}"
-            if event := add_event(connection, incident["id"], "deadline_warning", now,
-                                  {"clock": clock_name, "percent": percent, "notify": who}, "sla-sweeper",
-                                  idempotency_key=key):
-                recorded.append((incident["id"], f"deadline_warning:{percent}"))
-                events.append(event)
+            if key not in incident["recorded"]:
+                new.append((incident["id"], "deadline_warning", {"clock": clock_name, "percent": percent, "notify": who},
+                            key))
     slas = current_sla(dispatcher, incidents, now)
     for incident in incidents:
         clocks = slas[incident["id"]]
         warning = warning_for(incident, clocks)
-        if warning is None:
-            continue
-        if event := add_event(connection, incident["id"], warning, now, {"eta_s": clocks["eta_s"]}, "sla-sweeper"):
-            recorded.append((incident["id"], warning))
-            events.append(event)
+        if warning is not None and warning not in incident["recorded"]:
+            new.append((incident["id"], warning, {"eta_s": clocks["eta_s"]}, None))
+    written = add_events(connection, now, ACTOR, new)
+    recorded = [(e["incident_id"], f"deadline_warning:{e['data']['percent']}" if e["type"] == "deadline_warning"
+                 else e["type"]) for e in written]
     dispatcher.record_messages(now, [incident_id for incident_id, _ in recorded])
-    record_alerts(connection, events)
+    record_alerts(connection, [e["id"] for e in written])
     session.commit()
     # A crew left idle by a lifted closure (or, before issue 13, by a race): in a transaction of its
     # own, so that the dispatch lock is taken before any row lock and not held while the clocks are read.

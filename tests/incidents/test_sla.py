@@ -82,3 +82,31 @@ def test_the_incident_shows_its_sla(client, city):
 def test_the_worker_command_sweeps_once(cli, city, client):
     result = cli.invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
+
+
+def test_one_sweep_records_the_warnings_of_many_incidents_at_once_and_the_next_none(app, client, city, connection):
+    """A storm's sweep: every incident's new levels and warnings in one pass, each once, the desk's
+    alerts in the order of their events; a sweep a moment later has nothing new to record."""
+    connection.execute(text("UPDATE crews SET on_duty = false, status = 'off_duty'"))  # all three wait
+    now = clock.now()
+    # Wires down: each its own incident, whatever inference would make of three calls on one feeder.
+    opened = [report(client, now - timedelta(minutes=m), account_no=customer(t), kind="wire_down")["incident"]["id"]
+              for m, t in ((50, 1), (40, 3), (10, 5))]
+    assert len(set(opened)) == 3
+    levels = ((50, "crew"), (80, "station_head"), (90, "desk"))
+    before = last_outbox_id(connection)
+    session = app.extensions["database"].session()
+    dispatcher = Dispatcher(session, app.extensions["settings"], app.extensions["road_graphs"])
+    recorded = sweep(session, dispatcher, now, levels)
+    # 50 min of a 45-min clock: every level and breached; 40 min (89 %): 50 and 80; 10 min (22 %): none.
+    assert sorted(recorded) == sorted([(opened[0], "deadline_warning:50"), (opened[0], "deadline_warning:80"),
+                                       (opened[0], "deadline_warning:90"), (opened[0], "breached"),
+                                       (opened[1], "deadline_warning:50"), (opened[1], "deadline_warning:80")])
+    assert sweep(session, dispatcher, now + timedelta(seconds=5), levels) == []
+    assert sweep(session, dispatcher, now + timedelta(minutes=1), levels) == [(opened[1], "deadline_warning:90")]
+    session.close()
+    alerts = outbox(connection, before, "alert")
+    assert [(m["payload"]["incident"], m["payload"]["kind"]) for m in alerts] == [
+        (opened[0], "warning"), (opened[0], "breached"), (opened[1], "warning")]  # the desk's level (90 %)
+    assert [m["payload"]["id"] for m in alerts] == sorted(m["payload"]["id"] for m in alerts)
+    assert {m["payload"]["id"] for m in outbox(connection, before, "incident")} == {opened[0], opened[1]}
