@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from dispatch.incidents.alerts import record_alerts
@@ -51,21 +51,42 @@ def levels_reached(incident: dict[str, Any], now: datetime,
     return clock_name, [(percent, who) for percent, who in levels if share >= percent]
 
 
+def due(connection: Connection, now: datetime, levels: tuple[tuple[int, str], ...]) -> list[dict[str, Any]]:
+    """The open incidents a sweep at ``now`` may have a warning for, each with what the sweeper
+    recorded for it (``recorded``: level keys and warning types): a level reached and not recorded,
+    a deadline passed and not recorded, or an arrival clock whose at_risk depends on a driving time
+    (while some crew is on duty). A superset (levels from a point early): :func:`sweep` decides."""
+    rows = connection.execute(text(
+        "SELECT i.id, i.status, i.crew_id, i.first_report_at, i.arrival_deadline, i.on_site_at, i.restore_deadline, "
+        "i.restored_at, r.recorded FROM incidents i "
+        "CROSS JOIN LATERAL (SELECT ARRAY(SELECT coalesce(e.idempotency_key, e.type) FROM incident_events e "
+        f"  WHERE e.incident_id = i.id AND e.actor = :actor AND e.type IN {SWEEPER_EVENTS}) AS recorded) r "
+        "CROSS JOIN LATERAL (SELECT CASE WHEN i.on_site_at IS NULL THEN 'arrival' ELSE 'restoration' END AS name, "
+        "  coalesce(i.on_site_at, i.first_report_at) AS start, "
+        "  CASE WHEN i.on_site_at IS NULL THEN i.arrival_deadline ELSE i.restore_deadline END AS deadline) c "
+        f"WHERE i.status IN {OPEN} AND ("
+        "  (c.deadline > c.start AND EXISTS (SELECT FROM unnest(CAST(:percents AS int[])) AS p(percent) "
+        "    WHERE :now >= c.start + (c.deadline - c.start) * (p.percent - 1) / 100.0 "
+        "    AND NOT (i.id || ':' || c.name || ':' || p.percent) = ANY(r.recorded))) "
+        "  OR (i.on_site_at IS NULL AND NOT 'breached' = ANY(r.recorded) AND (i.arrival_deadline <= :now "
+        "      OR (NOT 'at_risk' = ANY(r.recorded) AND EXISTS (SELECT FROM crews WHERE on_duty)))) "
+        "  OR (i.on_site_at IS NOT NULL AND i.restore_deadline <= :now AND NOT 'restoration_breached' = ANY(r.recorded))"
+        ") ORDER BY i.id"), {"actor": ACTOR, "now": now, "percents": [percent for percent, _ in levels]})
+    keys = list(rows.keys())
+    return [dict(zip(keys, row)) for row in rows.all()]
+
+
 def sweep(session: Session, dispatcher: CrewDispatch, now: datetime,
           levels: tuple[tuple[int, str], ...] = ()) -> list[tuple[int, str]]:
     """Check every open incident at ``now``; return the warnings recorded by this sweep (a level
     as ``deadline_warning:<percent>``). Commits.
 
-    A storm holds tens of thousands of open incidents and a sweep runs every few seconds: each
-    incident comes with the warnings the sweeper has already recorded for it, and only the new
-    ones are written, together in one statement (the unique indexes still let each in once when
-    two sweepers run at the same time)."""
+    A storm holds tens of thousands of open incidents and a sweep runs every few seconds: the
+    database picks the incidents that may have something new (:func:`due`), each with the warnings
+    the sweeper has already recorded for it, and only the new ones are written, together in one
+    statement (the unique indexes still let each in once when two sweepers run at the same time)."""
     connection = session.connection()
-    incidents = [dict(r) for r in connection.execute(text(
-        "SELECT i.id, i.status, i.crew_id, i.first_report_at, i.arrival_deadline, i.on_site_at, i.restore_deadline, "
-        "i.restored_at, ARRAY(SELECT coalesce(e.idempotency_key, e.type) FROM incident_events e "
-        f"WHERE e.incident_id = i.id AND e.actor = :actor AND e.type IN {SWEEPER_EVENTS}) AS recorded "
-        f"FROM incidents i WHERE i.status IN {OPEN} ORDER BY i.id"), {"actor": ACTOR}).mappings()]
+    incidents = due(connection, now, levels)
     new: list[tuple[int, str, dict[str, Any], str | None]] = []
     for incident in incidents:
         clock_name, reached = levels_reached(incident, now, levels)
