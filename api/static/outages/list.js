@@ -26,7 +26,7 @@ export function createList(root, { timeZone, onSelect }) {
     const status = statusOf(p);
     const facts = [
       [t('field.customers'), number(p.customers_out)],
-      [t('field.since'), time(p.since)],
+      p.status !== 'upcoming' && [t('field.since'), time(p.since)], // work to come: its window says when
       p.reopened && [t('field.reopened'), time(p.restored_before_at)],
       p.planned && [t('field.window'), t('window', { start: time(p.window_start), end: time(p.window_end) })],
       p.stage && [t('field.stage'), t(`stage.${p.stage}`)],
