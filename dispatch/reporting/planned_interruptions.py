@@ -28,9 +28,9 @@ def record_planned(connection: Connection, outage_id: int) -> int:
     written = connection.execute(text(
         "INSERT INTO customer_interruptions (account_no, zone_code, started_at, restored_at, planned, cause, source, "
         f"event_ref) SELECT DISTINCT ON (c.account_no) c.account_no, {zone_of('c.geom')}, p.started_at, p.finished_at, "
-        "true, NULL, 'recorded', :ref FROM planned_outages p JOIN customers c ON true "
-        "LEFT JOIN transformers t ON t.id = c.transformer_id WHERE p.id = :id AND p.state = 'restored' "
-        "AND coalesce(c.bus_id, t.lv_bus_id) = ANY(p.buses) ORDER BY c.account_no"),
+        "true, NULL, 'recorded', :ref FROM planned_outages p CROSS JOIN LATERAL unnest(p.buses) AS b(id) "
+        "JOIN (customers c LEFT JOIN transformers t ON t.id = c.transformer_id) "
+        "ON coalesce(c.bus_id, t.lv_bus_id) = b.id WHERE p.id = :id AND p.state = 'restored' ORDER BY c.account_no"),
         {"id": outage_id, "ref": ref}).rowcount
     retally(connection, touched + quarters_of_refs(connection, [ref]))
     return written
