@@ -63,7 +63,8 @@ def planned_outages(connection: Connection, now: datetime, notice_ahead: timedel
     rows = connection.execute(text(
         "SELECT p.id, p.state, p.zone_id, z.code AS zone, z.name AS zone_name, p.customers_affected, "
         "p.window_start, p.window_end, p.started_at, p.finished_at, "
-        "ARRAY(SELECT t.id FROM transformers t WHERE t.lv_bus_id = ANY(p.buses) ORDER BY t.id) AS transformers "
+        "ARRAY(SELECT t.id FROM transformers t JOIN unnest(p.buses) AS b(id) ON b.id = t.lv_bus_id ORDER BY t.id) "
+        "AS transformers "
         "FROM planned_outages p LEFT JOIN zones z ON z.id = p.zone_id "
         "WHERE p.state = 'upcoming' AND p.window_start - :ahead <= :now OR p.state = 'out' "
         "OR p.state = 'restored' AND p.finished_at >= :since ORDER BY p.window_start, p.id"),

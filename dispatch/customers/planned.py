@@ -120,7 +120,8 @@ def view(connection: Connection, outage_id: int) -> dict[str, Any]:
     """One planned outage as the desk sees it: its window, state, customers and transformers."""
     row = outage(connection, outage_id)
     transformers = connection.execute(text(
-        "SELECT code FROM transformers WHERE lv_bus_id = ANY(CAST(:buses AS bigint[])) ORDER BY code"),
+        "SELECT t.code FROM transformers t JOIN unnest(CAST(:buses AS bigint[])) AS b(id) ON b.id = t.lv_bus_id "
+        "ORDER BY t.code"),
         {"buses": row["buses"]}).scalars().all()
     calls = connection.execute(text("SELECT count(*) FROM planned_outage_calls WHERE planned_outage_id = :id"),
                                {"id": outage_id}).scalar_one()
