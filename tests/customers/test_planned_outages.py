@@ -2,7 +2,8 @@
 from the topology), notices a week and a day ahead to each customer once (and of a changed window
 or a cancellation), calls from inside the window joined to it without an incident, the public map
 and the lookup saying planned, and the interruptions counted as planned when it ends (by the
-supervisor, or by the worker at the window's end)."""
+supervisor, or by the worker at the window's end); and a supervisor planning one from a switch
+on the desk's map."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -15,6 +16,7 @@ from dispatch.core import clock
 from dispatch.customers.notify_sender import send_due
 from dispatch.customers.planned_notices import fan_out_planned
 from tests.accounts.test_auth import channel_key
+from tests.browser import screenshot, wait_until
 from tests.conftest import BASE, signed_in
 from tests.customers.test_channels import as_channel
 from tests.customers.test_notifications import SECRET, Receiver
@@ -336,3 +338,47 @@ def test_the_worker_moves_it_at_the_windows_times_when_nobody_does(client, city,
         "restored", "worker", now + timedelta(hours=3))
     assert connection.execute(text("SELECT count(*) FROM customer_interruptions WHERE event_ref = :ref AND planned"),
                               {"ref": f"planned-{outage['id']}"}).scalar_one() == 10
+
+
+def test_a_supervisor_plans_work_from_a_switch_on_the_desk_map(app, city, connection, make_user, redis_db, tmp_path):
+    from playwright.sync_api import expect
+
+    from tests.desk.test_desk_app import RENDERED, desk_browser, sign_in
+    from tests.desk.test_desk_map_tools import F1, click_map, look_at
+
+    boss, dispatcher = make_user("supervisor"), make_user("dispatcher")
+    start = (clock.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    local = "%Y-%m-%dT%H:%M"
+    with desk_browser(app) as (base, lock, page, problems):
+        sign_in(page, base, dispatcher)  # a dispatcher reads planned outages but does not plan them
+        look_at(page, F1, 17)
+        wait_until(page, RENDERED, ["switches", "code", "F1"])
+        click_map(page, F1)
+        expect(page.locator("#operate-switch")).to_be_visible()
+        expect(page.locator("#plan-work")).to_have_count(0)
+
+        page.evaluate("() => localStorage.clear()")
+        sign_in(page, base, boss)
+        look_at(page, F1, 17)
+        wait_until(page, RENDERED, ["switches", "code", "F1"])
+        click_map(page, F1)
+        page.click("#plan-work")
+        dialog = page.locator("#plan-dialog")
+        expect(dialog.locator("h2")).to_have_text("Plan work on F1")
+        page.fill("#plan-start", start.strftime(local))
+        page.fill("#plan-end", (start - timedelta(hours=1)).strftime(local))
+        page.fill("#plan-reason", "replacing the fuse holder")
+        page.click("#plan-confirm")
+        expect(dialog.locator(".problem")).to_be_visible()  # ends before it starts: refused, nothing stored
+        with lock:
+            assert count(connection, "planned_outages") == 0
+        page.fill("#plan-end", (start + timedelta(hours=4)).strftime(local))
+        page.click("#plan-confirm")
+        expect(page.locator("#plan-done")).to_contain_text("customers off supply")
+        with lock:
+            (row,) = connection.execute(text("SELECT id, reason, customers_affected, window_end - window_start "
+                                             "FROM planned_outages")).all()
+        assert row[1:] == ("replacing the fuse holder", 10, timedelta(hours=4))
+        expect(page.locator("#plan-done")).to_have_text(f"Planned P{row[0]}: 10 customers off supply.")
+        screenshot(page, tmp_path, "desk-plan-work-en.png", full_page=False)
+    assert problems == []

@@ -149,6 +149,11 @@ export default {
   'switch.more_critical': '另有 {n} 户',
   'switch.confirm_open_cut': '分闸 {code}，{n} 户停电',
   'switch.confirm_open': '分闸 {code}', 'switch.confirm_close': '合闸 {code}',
+  'plan.open': '安排计划停电…', 'plan.title': '在 {code} 安排计划停电',
+  'plan.explain': '停电范围内的用户将在开工前 7 天和 24 小时收到通知。',
+  'plan.start': '开工时间', 'plan.end': '最迟复电时间', 'plan.reason': '工作内容（告知用户）',
+  'plan.confirm': '在 {code} 安排停电', 'plan.close': '关闭',
+  'plan.done': '已安排 {reference}：{n} 户停电。',
   'priority.critical': '重要', 'priority.life_support': '生命保障', 'priority.important': '较重要', 'priority.normal': '普通',
 
   'closure.hint': '沿要封闭的道路在地图上点击（至少两点），然后点“完成”。',
