@@ -382,3 +382,29 @@ def test_a_supervisor_plans_work_from_a_switch_on_the_desk_map(app, city, connec
         expect(page.locator("#plan-done")).to_have_text(f"Planned P{row[0]}: 10 customers off supply.")
         screenshot(page, tmp_path, "desk-plan-work-en.png", full_page=False)
     assert problems == []
+
+
+def test_a_hotline_call_inside_planned_work_is_kept_with_it_on_the_desk(app, city, connection, make_user, moment,
+                                                                        supervisor, redis_db):
+    from playwright.sync_api import expect
+
+    from tests.desk.test_desk_app import desk_browser, sign_in
+
+    now = moment()
+    outage = plan(supervisor(), now + timedelta(minutes=1), hours=2)
+    moment(timedelta(minutes=2))
+    dispatcher = make_user("dispatcher")
+    incidents = count(connection, "incidents")
+    with desk_browser(app) as (base, lock, page, problems):
+        sign_in(page, base, dispatcher)
+        page.click("#tool-call")
+        page.fill("#call-search", T1[3])
+        page.locator(f'#call-suggestions li[data-account="{T1[3]}"]').click()
+        page.click("#call-submit")
+        expect(page.locator("#call-planned")).to_contain_text(
+            f"Planned work P{outage['id']} (line maintenance): power is back by")
+        expect(page.locator("#call-submit")).to_be_disabled()  # kept: not to be posted twice
+        with lock:
+            assert count(connection, "incidents") == incidents
+            assert count(connection, "planned_outage_calls") == 1
+    assert problems == []

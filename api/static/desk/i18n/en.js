@@ -186,6 +186,7 @@ export default {
   'call.description': 'What the caller says',
   'call.description_placeholder': 'optional',
   'call.submit': 'Post the call',
+  'call.planned': 'Planned work {reference} ({reason}): power is back by {end} at the latest. The call is kept with it; no crew is sent.',
 
   'alert.at_risk': '#{id} at risk: the crew would arrive after the deadline',
   'alert.breached': '#{id} is overdue: the arrival deadline has passed',

@@ -185,6 +185,7 @@ export default {
   'call.description': '来电人描述',
   'call.description_placeholder': '可不填',
   'call.submit': '提交报修',
+  'call.planned': '计划停电 {reference}（{reason}）：最迟 {end} 恢复供电。本次来电已记入该计划停电，不派抢修。',
 
   'alert.at_risk': '#{id} 有超时风险：抢修队将晚于时限到达',
   'alert.breached': '#{id} 已超时：已过到达时限',
