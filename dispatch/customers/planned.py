@@ -12,7 +12,7 @@ the customers, so work that will overrun gets its window's end changed, which te
 
 While it is active (out, or upcoming with its window begun, until the window's end), a call from one
 of its buses joins it (:func:`join_call`) instead of opening an incident: kept, and answered with
-the window. A hazard still opens an incident (the caller of dispatch/incidents/intake.py decides).
+the window. A hazard (flagged, or a kind the intake treats as one) still opens an incident.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ NOTICE_AHEAD = timedelta(days=7)
 REMINDER_AHEAD = timedelta(hours=24)
 #: Customers on the buses ``:buses`` (through their transformer's LV bus when they name no bus):
 #: a join to the unnested array (a hash join), not ``= ANY`` per customer (buses x customers).
-AFFECTED = ("SELECT c.id, c.account_no, c.geom, c.notify_opt_out FROM customers c "
+AFFECTED = ("SELECT c.id, c.notify_opt_out FROM customers c "
             "LEFT JOIN transformers t ON t.id = c.transformer_id "
             "JOIN unnest(CAST(:buses AS bigint[])) AS b(id) ON b.id = coalesce(c.bus_id, t.lv_bus_id)")
 #: An outage whose customers are off supply now, or are about to be as its window begins.
@@ -235,12 +235,6 @@ def advance(connection: Connection, now: datetime) -> list[int]:
         "UPDATE planned_outages SET state = 'restored', finished_at = greatest(window_end, started_at), "
         "finished_by = 'worker', updated_at = :now WHERE state = 'out' AND window_end <= :now RETURNING id"),
         {"now": now}).scalars())
-
-
-def affected_accounts(connection: Connection, outage_id: int) -> list[str]:
-    """The account numbers of the customers the outage takes off supply."""
-    return list(connection.execute(text(f"SELECT c.account_no FROM ({AFFECTED}) c ORDER BY c.account_no"),
-                                   {"buses": _buses(connection, outage_id)}).scalars())
 
 
 def any_active(connection: Connection, now: datetime) -> bool:
