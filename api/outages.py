@@ -39,13 +39,20 @@ class Cause(BaseModel):
     label: dict[str, str] | None = Field(description="per language (en, zh-CN); null for a code it does not know")
 
 
+class Window(BaseModel):
+    start: datetime
+    end: datetime
+
+
 class Outage(BaseModel):
-    reference: int = Field(description="the incident's number, to quote to the hotline")
-    since: datetime = Field(description="its first report")
-    planned: bool = Field(description="a planned outage (none are recorded yet: false)")
-    cause: Cause | None = Field(description="null until the crew has found it")
-    stage: Literal[tuple(dict.fromkeys(STAGES.values()))] = Field(  # type: ignore[valid-type]
-        description="reported (no crew yet), assigned, on_the_way, on_site")
+    reference: int | str = Field(description="the incident's number, or a planned outage's \"P\" and number, "
+                                             "to quote to the hotline")
+    since: datetime = Field(description="its first report (planned: when the work began, or its window's start)")
+    planned: bool = Field(description="planned work (the window's end is the estimated restoration)")
+    cause: Cause | None = Field(description="null until the crew has found it (and for planned work)")
+    stage: Literal[(*dict.fromkeys(STAGES.values()), "planned_work")] = Field(  # type: ignore[valid-type]
+        description="reported (no crew yet), assigned, on_the_way, on_site; planned_work for a planned outage")
+    window: Window | None = Field(None, description="a planned outage's window")
     reported_by_customer: bool = Field(description="this customer's own call is on it (else: a known outage "
                                                    "upstream of their supply)")
     etr: datetime | None = Field(description="estimated restoration time; null while none is known")

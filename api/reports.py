@@ -15,6 +15,8 @@ from api.times import recent
 from api.validation import MAX_ID, Point, json_body, non_null
 from dispatch.core import clock
 from dispatch.core.errors import FieldProblem, Forbidden, InvalidInput
+from dispatch.customers.notify_templates import planned_reference
+from dispatch.customers.planned import JoinedCall, join_call
 from dispatch.gis.service_area import refuse_outside_service_area
 from dispatch.gis.skills import skill_rules
 from dispatch.incidents.corrections import move_call
@@ -76,12 +78,35 @@ class IncidentBrief(BaseModel):
     eta_s: float | None = Field(description="its driving time when sent")
 
 
-class ReportAccepted(BaseModel):
+class PlannedBrief(BaseModel):
+    reference: str = Field(description="P and its number, as customers are told")
     id: int
+    state: str
+    window_start: datetime
+    window_end: datetime
+    etr: datetime = Field(description="the window's end: when supply is back at the latest")
+    reason: str
+
+
+class ReportAccepted(BaseModel):
+    id: int = Field(description="the report's id; inside a planned outage: the id of the call kept with it")
     located: dict | None = Field(description="method, account_no, bus, transformer, source, feeder, "
                                              "zone {code, class, defaulted}, distance_m, location; a "
-                                             "channel client gets the method only")
-    incident: IncidentBrief
+                                             "channel client gets the method only (so does a call inside "
+                                             "a planned outage)")
+    incident: IncidentBrief | None = Field(description="null for a call inside a planned outage")
+    planned_outage: PlannedBrief | None = Field(
+        None, description="the planned outage the caller is inside of: the call joined it, no incident was opened")
+
+
+def planned_answer(joined: JoinedCall) -> dict:
+    """The answer to a call that joined a planned outage: what to tell the caller."""
+    outage = joined.outage
+    return {"id": joined.call_id, "located": {"method": joined.located_method}, "incident": None,
+            "planned_outage": {"reference": planned_reference(outage["id"]), "id": outage["id"],
+                               "state": outage["state"], "window_start": outage["window_start"].isoformat(),
+                               "window_end": outage["window_end"].isoformat(),
+                               "etr": outage["window_end"].isoformat(), "reason": outage["reason"]}}
 
 
 def report_channel(claimed: str | None) -> tuple[str, int | None]:
@@ -102,7 +127,7 @@ def report_channel(claimed: str | None) -> tuple[str, int | None]:
 @allow(*DESK, CHANNELS)
 @operation("Take in a customer fault report: locate it and attach it to an incident (the desk, or a machine "
            "channel with its key)", "reports",
-           body=ReportIn, responses={201: ("Stored, with its incident", ReportAccepted),
+           body=ReportIn, responses={201: ("Stored, with its incident (or the planned outage it joined)", ReportAccepted),
                                      200: ("This external_id was reported before: the first report", ReportAccepted),
                                      403: ("A channel client naming another channel", None),
                                      422: ("Invalid report; nothing stored", None),
@@ -114,13 +139,16 @@ def submit_report():
     point = report.location
     if point is not None:
         refuse_outside_service_area(session().connection(), settings(), point.lon, point.lat)
-    intake = ReportIntake(session(), settings(), topologies(),
-                          dispatcher()).submit(NewReport(
+    call = NewReport(
         channel=channel, received_at=report.received_at or now,
         locators=Locators(report.account_no, report.phone, report.address,
                           point.lon if point else None, point.lat if point else None),
         kind=report.kind, hazard=report.hazard, description=report.description,
-        external_id=report.external_id, channel_client_id=client_id))
+        external_id=report.external_id, channel_client_id=client_id)
+    joined = join_call(session(), topologies(), settings(), call)
+    if joined is not None:
+        return jsonify(planned_answer(joined)), 201 if joined.created else 200
+    intake = ReportIntake(session(), settings(), topologies(), dispatcher()).submit(call)
     incident = intake.incident
     body = {
         "id": intake.report_id,

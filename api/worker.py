@@ -2,7 +2,8 @@
 
 It relays the outbox to Redis (continuously, in a thread of its own, so that a long sweep does
 not hold live updates back), sweeps open incidents' SLA clocks every SLA_SWEEP_INTERVAL_S (and
-checks recent restorations against the smart meters: customers still out open nested outages) and
+checks recent restorations against the smart meters: customers still out open nested outages; moves
+planned outages nobody started or finished at their window's times) and
 sends customer notifications when NOTIFY_ADAPTER is set (a thread of its own too: fanning
 incidents' notices out to their customers and sending what is due, dispatch/customers/notifier.py),
 writes a heartbeat after each sweep (``worker_heartbeats``: ``/readyz`` says when it is older
@@ -30,10 +31,12 @@ from dispatch.core.heartbeats import beat
 from dispatch.core.idempotency import clear as clear_idempotency_keys
 from dispatch.crews.assignment import Dispatcher
 from dispatch.customers.notifier import Notifier
+from dispatch.customers.planned import advance as advance_planned
 from dispatch.incidents.sweeper import sweep
 from dispatch.incidents.verification import verify_restorations
 from dispatch.live.feed import redis_without_retries
 from dispatch.live.relay import Relay
+from dispatch.reporting.planned_interruptions import record_planned
 
 log = logging.getLogger("api.worker")
 
@@ -86,6 +89,10 @@ def _sweep(name: str, raise_errors: bool) -> None:
                                                           dispatcher, clock.now()):
             log.info("incident %d: restoration checked with the meters, %d still out", incident_id, still_out,
                      extra={"incident": incident_id, "still_out": still_out})
+        for outage_id in advance_planned(session.connection(), clock.now()):  # nobody recorded its end
+            written = record_planned(session.connection(), outage_id)
+            log.info("planned outage %d: ended with its window, %d interruptions recorded", outage_id, written,
+                     extra={"planned_outage": outage_id})
         beat(session.connection(), name, socket.gethostname(), os.getpid(), clock.now())
         session.commit()
     except Exception:  # one bad sweep must not stop the clocks for good; the next one retries

@@ -11,6 +11,7 @@ from dispatch.core.db import Database
 from dispatch.core.logs import Outage
 from dispatch.customers.notify_fanout import fan_out
 from dispatch.customers.notify_sender import send_due
+from dispatch.customers.planned_notices import fan_out_planned
 from dispatch.gis.grid import TopologyCache
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,12 @@ class Notifier:
         self.settings = settings
 
     def step(self) -> int:
-        """Fan out and send one batch; returns how many notices and messages were handled."""
+        """Fan out (incidents' notices, planned outages' notices due) and send one batch; returns
+        how many notices and messages were handled."""
         with self.database.session() as session:
             handled = fan_out(session, self.topologies, self.settings, clock.now())
+        with self.database.session() as session:
+            handled += fan_out_planned(session, self.settings, clock.now())
         with self.database.session() as session:
             handled += send_due(session, self.settings, clock.now())
         return handled

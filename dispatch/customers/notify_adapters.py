@@ -55,7 +55,7 @@ def _wechat(message: dict[str, Any], settings: Settings) -> tuple[str, Any] | No
     openid = message["recipient"].get("wechat_openid")
     if not openid:
         return None
-    data = {"first": {"value": message["text"]}, "keyword1": {"value": str(message["incident"])},
+    data = {"first": {"value": message["text"]}, "keyword1": {"value": message["reference"]},
             "keyword2": {"value": message["stage"]}, "keyword3": {"value": message["etr_at"] or ""}}
     return settings.notify_wechat_url, {"touser": openid, "template_id": settings.notify_wechat_template_id,
                                         "data": data}

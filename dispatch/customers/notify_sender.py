@@ -25,19 +25,20 @@ from sqlalchemy.orm import Session
 
 from dispatch.core.config import Settings
 from dispatch.customers.notify_adapters import Result, deliver
-from dispatch.customers.notify_templates import Contact, render
+from dispatch.customers.notify_templates import Contact, planned_reference, render, render_planned
 
 _CLAIM = text(
     "UPDATE notifications SET status = 'sending', attempts = attempts + 1, next_attempt_at = :lease "
     "WHERE id IN (SELECT id FROM notifications WHERE status IN ('pending', 'sending') AND next_attempt_at <= :now "
     "ORDER BY next_attempt_at, id LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING id, attempts")
 _MESSAGES = text(
-    "SELECT n.id, n.incident_id, n.stage, n.attempts, k.etr_at, c.account_no, c.phone, c.notify_opt_out, "
-    "c.props->>'language' AS language, c.props->>'wechat_openid' AS wechat_openid, "
+    "SELECT n.id, n.incident_id, n.planned_outage_id, n.stage, n.attempts, k.etr_at, c.account_no, c.phone, "
+    "c.notify_opt_out, c.props->>'language' AS language, c.props->>'wechat_openid' AS wechat_openid, "
     "z.name AS zone_name, z.props->>'service_person' AS service_person, z.props->>'service_phone' AS service_phone, "
-    "n.zone_id FROM notifications n JOIN incident_notices k ON k.id = n.notice_id "
-    "JOIN incidents i ON i.id = n.incident_id LEFT JOIN customers c ON c.id = n.customer_id "
-    "LEFT JOIN zones z ON z.id = coalesce(n.zone_id, i.zone_id) WHERE n.id = ANY(:ids) ORDER BY n.id")
+    "n.zone_id, p.window_start, p.window_end, p.reason FROM notifications n "
+    "LEFT JOIN incident_notices k ON k.id = n.notice_id LEFT JOIN incidents i ON i.id = n.incident_id "
+    "LEFT JOIN planned_outages p ON p.id = n.planned_outage_id LEFT JOIN customers c ON c.id = n.customer_id "
+    "LEFT JOIN zones z ON z.id = coalesce(n.zone_id, i.zone_id, p.zone_id) WHERE n.id = ANY(:ids) ORDER BY n.id")
 
 
 def idempotency_key(notification_id: int) -> str:
@@ -54,14 +55,21 @@ def message(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     else:
         recipient = {"kind": "customer", "account_no": row["account_no"], "phone": row["phone"],
                      "wechat_openid": row["wechat_openid"]}
-    return {
+    body = {
         "id": row["id"], "idempotency_key": idempotency_key(row["id"]), "incident": row["incident_id"],
         "stage": row["stage"], "etr_at": row["etr_at"].isoformat() if row["etr_at"] else None,
         "recipient": recipient, "service_person": None if staff or contact is None else
         {"name": contact.name, "phone": contact.phone},
-        "text": render(language, row["stage"], row["incident_id"], row["etr_at"], settings.dispatch_timezone,
-                       contact, zone=row["zone_name"] if staff else None),
     }
+    if row["planned_outage_id"] is not None:
+        return {**body, "reference": planned_reference(row["planned_outage_id"]),
+                "planned_outage": row["planned_outage_id"], "etr_at": row["window_end"].isoformat(),
+                "window": {"start": row["window_start"].isoformat(), "end": row["window_end"].isoformat()},
+                "text": render_planned(language, row["stage"], row["planned_outage_id"], row["window_start"],
+                                       row["window_end"], row["reason"], settings.dispatch_timezone, contact)}
+    return {**body, "reference": str(row["incident_id"]),
+            "text": render(language, row["stage"], row["incident_id"], row["etr_at"], settings.dispatch_timezone,
+                           contact, zone=row["zone_name"] if staff else None)}
 
 
 def send_due(session: Session, settings: Settings, now: datetime,

@@ -44,3 +44,22 @@ def render(language: str, stage: str, incident: int, etr_at: datetime | None, ti
     if contact is not None:
         parts.append(texts["contact"].format(name=contact.name, phone=contact.phone))
     return texts["joiner"].join(parts)
+
+
+def planned_reference(outage: int) -> str:
+    """How customers and the desk name a planned outage (incidents go by their bare number)."""
+    return f"P{outage}"
+
+
+def render_planned(language: str, stage: str, outage: int, start: datetime, end: datetime, reason: str,
+                   timezone: str, contact: Contact | None) -> str:
+    """A planned outage's message: the notice, the reminder, a changed window or a cancellation,
+    with the window in local time, the reason, and the service person to call."""
+    texts = catalog()[language_of(language)]
+    local = ZoneInfo(timezone)
+    parts = [texts["planned"][stage].format(
+        outage=planned_reference(outage), reason=reason,
+        start=start.astimezone(local).strftime(texts["time_format"]), end=end.astimezone(local).strftime(texts["time_format"]))]
+    if contact is not None:
+        parts.append(texts["contact"].format(name=contact.name, phone=contact.phone))
+    return texts["joiner"].join(parts)

@@ -7,6 +7,9 @@ their transformer's LV bus). Like the desk's hotline view (dispatch/incidents/ho
 incident they called about comes first, else the one whose device is nearest upstream: the desk
 and the channels tell a customer the same thing.
 
+A customer inside an active planned outage (dispatch/customers/planned.py) is told of it, planned,
+with the window's end as the estimated restoration, unless they called about an incident.
+
 The answer is about the customer asked for and nothing else: no names, no other accounts, no
 places, no counts of a few neighbours that would say who else is out.
 """
@@ -21,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from dispatch.core import clock
 from dispatch.core.errors import FieldProblem, InvalidInput, NotFound
+from dispatch.customers.notify_templates import planned_reference
+from dispatch.customers.planned import active_at_bus
 from dispatch.gis.grid import TopologyCache
 from dispatch.gis.topology import Topology
 from dispatch.incidents.causes import taxonomy
@@ -134,14 +139,27 @@ def look_up_outages(session: Session, topologies: TopologyCache, lookup: Lookup,
     answers = []
     for customer in customers:
         incident = incidents.get(chosen.get(customer["id"]))
+        work = None
+        if customer["id"] not in called and customer["bus_id"] is not None:
+            work = active_at_bus(connection, customer["bus_id"], now)
+        if work is not None:  # planned work explains the outage better than a fault upstream
+            answers.append({"account_no": customer["account_no"], "in_outage": True, "outage": planned_story(work)})
+            continue
         answers.append({"account_no": customer["account_no"], "in_outage": incident is not None,
                         "outage": incident and {
                             "reference": incident["id"],
                             "since": incident["first_report_at"],
-                            "planned": False,  # planned outages are not recorded yet
+                            "planned": False,
                             "cause": cause_view(incident["cause"], taxonomy_file),
                             "stage": STAGES[incident["status"]],
                             "reported_by_customer": customer["id"] in called,
                             "etr": etr_shown(incident["etr_at"], now),
                         }})
     return answers
+
+
+def planned_story(work: dict[str, Any]) -> dict[str, Any]:
+    """A planned outage as a customer hears of it: the window, whose end is when supply is back."""
+    return {"reference": planned_reference(work["id"]), "since": work["started_at"] or work["window_start"],
+            "planned": True, "cause": None, "stage": "planned_work", "reported_by_customer": False,
+            "etr": work["window_end"], "window": {"start": work["window_start"], "end": work["window_end"]}}

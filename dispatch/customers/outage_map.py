@@ -7,10 +7,12 @@ around the transformers its device cut off, or its zone's outline when it is loc
 (a call placed only by the caller's own position stays off the map but for its zone). A fault on a
 customer's own side is not shown at all.
 
-Outages move through ``upcoming`` (planned work; none until planned outages exist) -> ``out`` ->
-``restored``; restored ones stay for ``restored_days`` (customers distrust a map that drops an
-outage before their power is back). An outage that comes back on a device restored within that
-time is shown ``reopened``, in place of its restoration.
+Outages move through ``upcoming`` (planned work, from when its customers are given notice) ->
+``out`` -> ``restored``; restored ones stay for ``restored_days`` (customers distrust a map that
+drops an outage before their power is back). An outage that comes back on a device restored within
+that time is shown ``reopened``, in place of its restoration. A planned outage is shown with
+``planned: true``, its window, and the window's end as its estimated restoration; its feature's id
+is the negative of its number (``reference`` "P<number>"), numeric like an incident's and never the same.
 """
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from dispatch.core.config import Settings
 from dispatch.customers import outage_map_store as store
+from dispatch.customers.notify_templates import planned_reference
+from dispatch.customers.planned import NOTICE_AHEAD
 from dispatch.gis.grid import TopologyCache
 from dispatch.gis.topology import Topology
 from dispatch.incidents.causes import taxonomy
@@ -65,13 +69,41 @@ def outage_feed(session: Session, topologies: TopologyCache, rules: MapRules, no
         area = ("transformers" if row["id"] in hulls else "zone" if shape else "unplaced")
         features.append({"type": "Feature", "id": row["id"], "geometry": orjson.Fragment(shape) if shape else None,
                          "properties": _properties(row, area, len(areas[row["id"]]), reopened.get(row["id"]), rules, now)})
+    features += _planned_features(connection, rules, now)
     out = [f["properties"] for f in features if f["properties"]["status"] == "out"]
     return {"type": "FeatureCollection", "generated_at": now, "restored_days": rules.restored_days,
             "map": {"bounds": store.service_bounds(connection), "timezone": rules.timezone,
                     "basemap_url": rules.basemap_url or None},
             "totals": {"outages": len(out), "customers_out": sum(p["customers_out"] for p in out),
-                       "restored": len(features) - len(out)},
+                       "restored": sum(1 for f in features if f["properties"]["status"] == "restored"),
+                       "upcoming": sum(1 for f in features if f["properties"]["status"] == "upcoming")},
             "features": features}
+
+
+def _planned_features(connection, rules: MapRules, now: datetime) -> list[dict[str, Any]]:
+    """The planned outages' features, shaped like the incidents' (a planned outage is always on the grid)."""
+    rows = store.planned_outages(connection, now, NOTICE_AHEAD, now - timedelta(days=rules.restored_days))
+    hulls = store.transformer_hulls(connection, {row["id"]: row["transformers"] for row in rows if row["transformers"]},
+                                    rules.area_buffer_m)
+    zones = store.zone_shapes(connection, {r["zone_id"] for r in rows if r["id"] not in hulls and r["zone_id"]})
+    features = []
+    for row in rows:
+        shape = hulls.get(row["id"]) or zones.get(row["zone_id"])
+        status = {"upcoming": "upcoming", "out": "out"}.get(row["state"], "restored")
+        features.append({"type": "Feature", "id": -row["id"], "geometry": orjson.Fragment(shape) if shape else None,
+                         "properties": {
+                             "status": status, "reopened": False, "restored_before_at": None, "stage": None,
+                             "planned": True, "reference": planned_reference(row["id"]),
+                             "window_start": row["window_start"], "window_end": row["window_end"],
+                             "customers_out": row["customers_affected"],
+                             "since": row["started_at"] or row["window_start"],
+                             "etr": row["window_end"] if status != "restored" else None,
+                             "restored_at": row["finished_at"] if status == "restored" else None,
+                             "cause_category": None, "cause_label": None, "zone": row["zone"],
+                             "zone_name": row["zone_name"],
+                             "area": "transformers" if row["id"] in hulls else "zone" if shape else "unplaced",
+                             "transformers": len(row["transformers"])}})
+    return features
 
 
 def transformers_cut_off(topology: Topology, incident: dict[str, Any]) -> list[int]:
@@ -131,7 +163,7 @@ def _properties(row: dict[str, Any], area: str, transformers: int, reopened_afte
         "status": "out" if is_out else "restored",
         "reopened": reopened_after is not None, "restored_before_at": reopened_after,
         "stage": STAGES.get(row["status"]) if is_out else None,
-        "planned": False,
+        "planned": False, "reference": str(row["id"]), "window_start": None, "window_end": None,
         "customers_out": row["customers_affected"],
         "since": row["first_report_at"],
         "etr": etr_shown(row["etr_at"], now) if is_out else None,

@@ -1,7 +1,7 @@
 """What the public outage map reads: the outages to show and the shapes of their areas."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -53,3 +53,20 @@ def service_bounds(connection: Connection) -> list[float] | None:
     row = connection.execute(text(
         "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM buses) b")).one()
     return None if row[0] is None else [round(v, 4) for v in row]
+
+
+def planned_outages(connection: Connection, now: datetime, notice_ahead: timedelta,
+                    restored_since: datetime) -> list[dict[str, Any]]:
+    """Planned outages to show: upcoming ones once their notice is due (customers hear of them
+    a week ahead: the map says the same then, not earlier), those out, and those restored since
+    ``restored_since``; with the transformers they cut off (by id) for their area's shape."""
+    rows = connection.execute(text(
+        "SELECT p.id, p.state, p.zone_id, z.code AS zone, z.name AS zone_name, p.customers_affected, "
+        "p.window_start, p.window_end, p.started_at, p.finished_at, "
+        "ARRAY(SELECT t.id FROM transformers t JOIN unnest(p.buses) AS b(id) ON b.id = t.lv_bus_id ORDER BY t.id) "
+        "AS transformers "
+        "FROM planned_outages p LEFT JOIN zones z ON z.id = p.zone_id "
+        "WHERE p.state = 'upcoming' AND p.window_start - :ahead <= :now OR p.state = 'out' "
+        "OR p.state = 'restored' AND p.finished_at >= :since ORDER BY p.window_start, p.id"),
+        {"now": now, "ahead": notice_ahead, "since": restored_since})
+    return [dict(row) for row in rows.mappings()]

@@ -234,6 +234,11 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
     today = clock.now().date().isoformat()
     i = incident["id"]
     today = clock.now().date().isoformat()
+    window = {"window_start": (clock.now() + timedelta(days=1)).isoformat(),
+              "window_end": (clock.now() + timedelta(days=1, hours=4)).isoformat()}
+    work = client.post("/api/v1/planned-outages", json={"switch": "F3", "reason": "work", **window}).get_json()["id"]
+    under_way = client.post("/api/v1/planned-outages", json={"switch": "F4", "reason": "work", **window}).get_json()["id"]
+    assert client.post(f"/api/v1/planned-outages/{under_way}/start", json={}).status_code == 200
     return {
         "alerts.list_alerts": ("GET", "/api/v1/alerts", None, {}),
         "alerts.acknowledge_alert": ("POST", f"/api/v1/alerts/{alert}/acknowledge", None, {}),
@@ -276,6 +281,15 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "me.my_event": ("POST", f"/api/v1/me/jobs/{i}/events", {"type": "accepted", "at": now},
                         {"Idempotency-Key": "k"}),
         "openapi.openapi_document": ("GET", "/api/v1/openapi.json", None, {}),
+        "planned_outages.create_planned_outage": ("POST", "/api/v1/planned-outages",
+                                                  {"switch": "F1", "reason": "work", **window}, {}),
+        "planned_outages.list_planned_outages": ("GET", "/api/v1/planned-outages?state=upcoming", None, {}),
+        "planned_outages.show_planned_outage": ("GET", f"/api/v1/planned-outages/{work}", None, {}),
+        "planned_outages.change_planned_window": ("PATCH", f"/api/v1/planned-outages/{work}",
+                                                  {"window_end": (clock.now() + timedelta(days=2)).isoformat()}, {}),
+        "planned_outages.cancel_planned_outage": ("POST", f"/api/v1/planned-outages/{work}/cancel", None, {}),
+        "planned_outages.start_planned_outage": ("POST", f"/api/v1/planned-outages/{work}/start", {}, {}),
+        "planned_outages.finish_planned_outage": ("POST", f"/api/v1/planned-outages/{under_way}/finish", {}, {}),
         "outages.outage_lookup": ("GET", f"/api/v1/outages/lookup?account={customer(2)}", None, {}),
         "reports.submit_report": ("POST", "/api/v1/reports", {"channel": "hotline", "account_no": customer(3)}, {}),
         "reports.move_report": ("POST", f"/api/v1/reports/{call['id']}/move", {"incident": hazard}, {}),

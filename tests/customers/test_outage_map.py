@@ -81,7 +81,7 @@ def test_an_outage_is_the_area_of_the_transformers_it_cut_off_with_its_crew_stag
     totals = body.get_json()["totals"]
     assert totals == {"outages": len(open_ids), "customers_out": sum(i["customers_affected"] for i in
                                                                       incidents.values() if i["id"] in open_ids),
-                      "restored": 0}
+                      "restored": 0, "upcoming": 0}
 
 
 def test_restored_outages_stay_seven_days_and_one_that_comes_back_is_shown_reopened(public, client, connection):

@@ -1,7 +1,7 @@
 """The public outage map page: its files without sign-in under the page's Content-Security-Policy,
 and the page at work in a real browser (Chromium, WebGL through SwiftShader): the outages' areas on
 the map over the public road tiles, the list beside it with customers out, since, progress, ETR,
-restored and reopened outages, in en and zh-CN, and on a phone the list under the map.
+restored and reopened outages and planned work to come, in en and zh-CN, and on a phone the list under the map.
 Screenshots in var/screenshots/outages-*.png."""
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def test_the_page_its_modules_and_maplibre_are_served_without_sign_in(anonymous)
 
 
 def outages(client):
-    """An outage with a crew on the way, a wider one waiting, one restored, one out again."""
+    """An outage with a crew on the way, a wider one waiting, one restored, one out again, and
+    planned work in three days (its customers have had the week's notice)."""
     restored = report(client, T0, account_no=customer(4))["incident"]["id"]
     for kind, minutes in (("on_site", 20), ("restored", 75)):
         assert client.post(f"/api/v1/incidents/{restored}/events", json={
@@ -44,6 +45,10 @@ def outages(client):
     report(client, clock.now() - timedelta(minutes=30), account_no=customer(5, 4))
     report(client, clock.now() - timedelta(minutes=20), account_no=customer(2))
     report(client, clock.now() - timedelta(minutes=10), account_no=customer(1))
+    start = clock.now() + timedelta(days=3)
+    assert client.post("/api/v1/planned-outages", json={
+        "switch": "F3", "reason": "line maintenance", "window_start": start.isoformat(),
+        "window_end": (start + timedelta(hours=4)).isoformat()}).status_code == 201
 
 
 def test_the_map_and_the_list_in_english_and_chinese_and_on_a_phone(rules, city, client, redis_db, tmp_path):
@@ -68,6 +73,7 @@ def test_the_map_and_the_list_in_english_and_chinese_and_on_a_phone(rules, city,
         expect(page.locator("#outage-list > li[data-status=out]").first).to_contain_text("Estimated restoration")
         expect(page.locator("#outage-list > li[data-status=reopened]")).to_contain_text("Power went off again after")
         expect(page.locator("#outage-list > li[data-status=restored]")).to_contain_text("Restored at")
+        expect(page.locator("#outage-list > li[data-status=upcoming]")).to_contain_text("Planned work")
         expect(page.locator("#outage-list")).to_contain_text("Area Town")
         screenshot(page, tmp_path, "outages-en.png", full_page=False)
         # A row picked in the list is picked on the map too.
@@ -78,6 +84,7 @@ def test_the_map_and_the_list_in_english_and_chinese_and_on_a_phone(rules, city,
         expect(page.locator("h1")).to_have_text("停电信息")
         expect(page.locator("#totals")).to_contain_text(f"{len(out)} 处停电")
         expect(page.locator("#outage-list > li[data-status=reopened]")).to_contain_text("再次停电")
+        expect(page.locator("#outage-list > li[data-status=upcoming]")).to_contain_text("计划停电时段")
         screenshot(page, tmp_path, "outages-zh-CN.png", full_page=False)
 
         page.set_viewport_size(PHONE)

@@ -7,6 +7,7 @@
 import { call, canAct } from './api.js';
 import { h, fill } from './common/dom.js';
 import { number, t } from './common/i18n.js';
+import { canPlan, createPlanning } from './planning.js';
 
 /** Critical customers named in the confirmation; the rest are counted. */
 const NAMED_AT_MOST = 8;
@@ -15,6 +16,7 @@ export function createSwitching({ desk, onChanged }) {
   // At the top of the screen, so that the switch, ringed on the map, stays in sight below it.
   const dialog = h('dialog', { class: 'switch-dialog', id: 'switch-dialog', onclose: () => desk.markSwitch(null) });
   if (canAct()) document.body.append(dialog);
+  const planning = createPlanning();
 
   function kindAndCode(properties) {
     return t('switch.named', { kind: t(`switch_kind.${properties.kind}`), code: properties.code });
@@ -95,7 +97,9 @@ export function createSwitching({ desk, onChanged }) {
         h('p', { class: effect.customers_off ? 'problem' : 'muted' }, effectLine(open, effect)),
         h('button', { type: 'button', class: `act ${open ? 'danger' : 'primary'}`, id: 'operate-switch',
           onclick: () => { popup.remove(); confirmSwitching(properties, at, open, effect); } },
-        open ? t('switch.open') : t('switch.close')));
+        open ? t('switch.open') : t('switch.close')),
+        canPlan() && h('button', { type: 'button', class: 'act', id: 'plan-work',
+          onclick: () => { popup.remove(); planning.open(properties.code); } }, t('plan.open')));
     } catch (error) {
       body.append(h('p', { class: 'problem' }, error.message));
     }

@@ -1,6 +1,7 @@
 // Acting on the map: drawing a road closure (two or more clicks) and lifting one (its popup), and
 // taking a hotline call (find the customer by account, phone or address, or click the map; an open
-// incident of that customer is shown before a new report is posted). Viewers get none of these.
+// incident of that customer is shown before a new report is posted; a call inside planned work is
+// kept with it, and the dialog says so instead of opening an incident). Viewers get none of these.
 // Switching has a module of its own (switching.js).
 
 import { call, canAct } from './api.js';
@@ -121,6 +122,7 @@ export function createTools({ desk, bar, hint, onOpen, onChanged }) {
     const hazard = h('input', { id: 'call-hazard', type: 'checkbox' });
     const description = h('textarea', { id: 'call-description', rows: 2, maxlength: 4000, placeholder: t('call.description_placeholder') });
     const problem = h('p', { class: 'problem', role: 'alert', hidden: true });
+    const planned = h('p', { class: 'planned-note', id: 'call-planned', role: 'status', hidden: true });
     const submit = h('button', { type: 'submit', class: 'primary', id: 'call-submit', disabled: true }, t('call.submit'));
     let timer = null;
 
@@ -194,6 +196,13 @@ export function createTools({ desk, bar, hint, onOpen, onChanged }) {
       submit.disabled = true;
       try {
         const answer = await call('POST', '/api/v1/reports', body);
+        if (!answer.incident) { // inside planned work: the call is kept with it, no crew is sent
+          const work = answer.planned_outage;
+          planned.textContent = t('call.planned', { reference: work.reference, reason: work.reason,
+            end: deskTime(work.window_end, { withDate: true }) });
+          planned.hidden = false;
+          return;
+        }
         callDialog.close();
         onChanged();
         onOpen(answer.incident.id, { offerCustomerSide: true });
@@ -211,7 +220,7 @@ export function createTools({ desk, bar, hint, onOpen, onChanged }) {
       h('div', {}, h('label', { for: 'call-kind' }, t('call.kind')), kind),
       h('label', { class: 'check' }, hazard, t('call.hazard'))),
     h('label', { for: 'call-description' }, t('call.description')), description,
-    problem,
+    problem, planned,
     h('div', { class: 'row end' },
       h('button', { type: 'button', onclick: () => callDialog.close() }, t('tools.cancel')), submit)));
     callDialog.showModal();

@@ -26,8 +26,9 @@ export function createList(root, { timeZone, onSelect }) {
     const status = statusOf(p);
     const facts = [
       [t('field.customers'), number(p.customers_out)],
-      [t('field.since'), time(p.since)],
+      p.status !== 'upcoming' && [t('field.since'), time(p.since)], // work to come: its window says when
       p.reopened && [t('field.reopened'), time(p.restored_before_at)],
+      p.planned && [t('field.window'), t('window', { start: time(p.window_start), end: time(p.window_end) })],
       p.stage && [t('field.stage'), t(`stage.${p.stage}`)],
       p.cause_label && [t('field.cause'), p.cause_label[language()] ?? p.cause_label.en],
       p.status === 'out' && [t('field.etr'), p.etr ? time(p.etr) : t('etr.unknown')],
@@ -46,10 +47,13 @@ export function createList(root, { timeZone, onSelect }) {
 
   return {
     render(features, selected) {
-      // Out first (the longest out at the top), then restored, the latest first.
-      const ordered = [...features].sort((a, b) => (a.properties.status === 'out' ? 0 : 1) - (b.properties.status === 'out' ? 0 : 1)
+      // Out first (the longest out at the top), then planned work to come (the soonest first), then
+      // restored, the latest first.
+      const rank = (p) => ({ out: 0, upcoming: 1 })[p.status] ?? 2;
+      const ordered = [...features].sort((a, b) => rank(a.properties) - rank(b.properties)
         || (a.properties.status === 'out' ? a.properties.since.localeCompare(b.properties.since)
-          : b.properties.restored_at.localeCompare(a.properties.restored_at)));
+          : a.properties.status === 'upcoming' ? a.properties.window_start.localeCompare(b.properties.window_start)
+            : b.properties.restored_at.localeCompare(a.properties.restored_at)));
       fill(list, ordered.length ? ordered.map((f) => row(f, f.id === selected)) : h('li', { class: 'empty' }, t('list.none')));
       list.querySelector('.selected')?.scrollIntoView({ block: 'nearest' });
     },

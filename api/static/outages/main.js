@@ -38,7 +38,7 @@ function renderBar() {
 }
 
 function renderSide(problem) {
-  const legend = h('div', { class: 'legend' }, ['out', 'reopened', 'restored'].map((s) => h('span', { class: s }, t(`legend.${s}`))));
+  const legend = h('div', { class: 'legend' }, ['out', 'reopened', 'upcoming', 'restored'].map((s) => h('span', { class: s }, t(`legend.${s}`))));
   const listBox = h('div', {});
   fill(side, legend, problem ? h('p', { class: 'problem', role: 'alert' }, t('list.problem')) : null, listBox);
   list = createList(listBox, { timeZone: feed?.map.timezone, onSelect: select });

@@ -1,11 +1,11 @@
 // The outage map (MapLibre GL JS, WebGL): the roads from the app's public vector tiles (no internet
 // needed; a raster base map from the settings goes under them), and each outage's area filled by
-// its status: out red, out again dark red, restored green. A click on an area selects it.
+// its status: out red, out again dark red, planned work to come amber, restored green. A click on an area selects it.
 
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { t } from './common/i18n.js';
 
-export const STATUS_COLOURS = { out: '#dc2626', reopened: '#7f1d1d', restored: '#16a34a' };
+export const STATUS_COLOURS = { out: '#dc2626', reopened: '#7f1d1d', upcoming: '#d97706', restored: '#16a34a' };
 const ROADS_MIN_ZOOM = 10;
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
@@ -21,7 +21,7 @@ function style(basemap) {
     layers.push({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.7 } });
   }
   const colour = ['match', ['get', 'shown'], 'reopened', STATUS_COLOURS.reopened, 'restored', STATUS_COLOURS.restored,
-    STATUS_COLOURS.out];
+    'upcoming', STATUS_COLOURS.upcoming, STATUS_COLOURS.out];
   layers.push(
     { id: 'roads', type: 'line', source: 'roads', 'source-layer': 'roads', paint: { 'line-color': '#ffffff',
       'line-width': ['interpolate', ['linear'], ['zoom'], 10, 1, 16, 6] } },

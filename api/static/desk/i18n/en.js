@@ -150,6 +150,11 @@ export default {
   'switch.more_critical': 'and {n} more',
   'switch.confirm_open_cut': { one: 'Open {code}: cut off {n} customer', other: 'Open {code}: cut off {n} customers' },
   'switch.confirm_open': 'Open {code}', 'switch.confirm_close': 'Close {code}',
+  'plan.open': 'Plan work…', 'plan.title': 'Plan work on {code}',
+  'plan.explain': 'The customers it takes off supply are told a week and a day before the start.',
+  'plan.start': 'Work begins', 'plan.end': 'Power back at the latest', 'plan.reason': 'Work (customers are told)',
+  'plan.confirm': 'Plan work on {code}', 'plan.close': 'Close',
+  'plan.done': { one: 'Planned {reference}: {n} customer off supply.', other: 'Planned {reference}: {n} customers off supply.' },
   'priority.critical': 'critical', 'priority.life_support': 'life support', 'priority.important': 'important', 'priority.normal': 'normal',
 
   'closure.hint': 'Click along the road to close (two points or more), then Finish.',
@@ -181,6 +186,7 @@ export default {
   'call.description': 'What the caller says',
   'call.description_placeholder': 'optional',
   'call.submit': 'Post the call',
+  'call.planned': 'Planned work {reference} ({reason}): power is back by {end} at the latest. The call is kept with it; no crew is sent.',
 
   'alert.at_risk': '#{id} at risk: the crew would arrive after the deadline',
   'alert.breached': '#{id} is overdue: the arrival deadline has passed',

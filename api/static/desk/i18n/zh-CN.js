@@ -149,6 +149,11 @@ export default {
   'switch.more_critical': '另有 {n} 户',
   'switch.confirm_open_cut': '分闸 {code}，{n} 户停电',
   'switch.confirm_open': '分闸 {code}', 'switch.confirm_close': '合闸 {code}',
+  'plan.open': '安排计划停电…', 'plan.title': '在 {code} 安排计划停电',
+  'plan.explain': '停电范围内的用户将在开工前 7 天和 24 小时收到通知。',
+  'plan.start': '开工时间', 'plan.end': '最迟复电时间', 'plan.reason': '工作内容（告知用户）',
+  'plan.confirm': '在 {code} 安排停电', 'plan.close': '关闭',
+  'plan.done': '已安排 {reference}：{n} 户停电。',
   'priority.critical': '重要', 'priority.life_support': '生命保障', 'priority.important': '较重要', 'priority.normal': '普通',
 
   'closure.hint': '沿要封闭的道路在地图上点击（至少两点），然后点“完成”。',
@@ -180,6 +185,7 @@ export default {
   'call.description': '来电人描述',
   'call.description_placeholder': '可不填',
   'call.submit': '提交报修',
+  'call.planned': '计划停电 {reference}（{reason}）：最迟 {end} 恢复供电。本次来电已记入该计划停电，不派抢修。',
 
   'alert.at_risk': '#{id} 有超时风险：抢修队将晚于时限到达',
   'alert.breached': '#{id} 已超时：已过到达时限',

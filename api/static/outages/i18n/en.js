@@ -4,7 +4,7 @@ export default {
   'totals.out': { one: '{n} outage', other: '{n} outages' },
   'totals.customers': { one: '{n} customer without power', other: '{n} customers without power' },
   'updated': 'Updated {time}',
-  'legend.out': 'Out', 'legend.reopened': 'Out again', 'legend.restored': 'Restored',
+  'legend.out': 'Out', 'legend.reopened': 'Out again', 'legend.restored': 'Restored', 'legend.upcoming': 'Planned',
   'list.none': 'No outages known now.',
   'list.problem': 'The outage information cannot be loaded now; trying again shortly.',
   'status.out': 'Out', 'status.restored': 'Restored', 'status.upcoming': 'Planned', 'status.reopened': 'Out again',
@@ -14,6 +14,7 @@ export default {
   'where.transformers': { one: '{n} transformer area', other: '{n} transformer areas' },
   'field.customers': 'Customers out', 'field.since': 'Since', 'field.etr': 'Estimated restoration',
   'field.restored': 'Restored at', 'field.cause': 'Cause', 'field.stage': 'Progress',
-  'field.reopened': 'Power went off again after', 'etr.unknown': 'being assessed',
+  'field.reopened': 'Power went off again after', 'field.window': 'Planned work',
+  'window': '{start} to {end}', 'etr.unknown': 'being assessed',
   'map.roads_attribution': 'Roads © OpenStreetMap contributors',
 };

@@ -4,7 +4,7 @@ export default {
   'totals.out': '{n} 处停电',
   'totals.customers': '{n} 户停电',
   'updated': '更新于 {time}',
-  'legend.out': '停电中', 'legend.reopened': '再次停电', 'legend.restored': '已复电',
+  'legend.out': '停电中', 'legend.reopened': '再次停电', 'legend.restored': '已复电', 'legend.upcoming': '计划停电',
   'list.none': '目前没有已知的停电。',
   'list.problem': '暂时无法获取停电信息，稍后自动重试。',
   'status.out': '停电中', 'status.restored': '已复电', 'status.upcoming': '计划停电', 'status.reopened': '再次停电',
@@ -14,6 +14,7 @@ export default {
   'where.transformers': '{n} 个台区',
   'field.customers': '停电户数', 'field.since': '停电时间', 'field.etr': '预计复电',
   'field.restored': '复电时间', 'field.cause': '原因', 'field.stage': '抢修进度',
-  'field.reopened': '此前复电于', 'etr.unknown': '评估中',
+  'field.reopened': '此前复电于', 'field.window': '计划停电时段',
+  'window': '{start}至{end}', 'etr.unknown': '评估中',
   'map.roads_attribution': '道路 © OpenStreetMap 贡献者',
 };
