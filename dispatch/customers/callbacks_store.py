@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from dispatch.customers.models import CALLBACK_STATUSES
+
 #: Reports whose caller is asked: supply complaints. A flicker, a wire down or a fire is reported
 #: by someone whose own power may never have been out; the smart meters (channel ``ami``) answer
 #: for themselves (dispatch/incidents/verification.py).
@@ -52,11 +54,13 @@ def listing(connection: Connection, statuses: tuple[str, ...], incident_id: int 
             now: datetime, limit: int) -> list[dict[str, Any]]:
     """Call-backs in ``statuses`` (of one incident, or every one), the overdue first, then by due
     time: the order an agent works through them."""
+    # The statuses as literals (they are CALLBACK_STATUSES, not input): "pending" alone then reads
+    # the partial index in due order, not every call-back ever made.
+    allowed = ", ".join(f"'{status}'" for status in statuses if status in CALLBACK_STATUSES)
     rows = connection.execute(text(
-        f"{_VIEW} WHERE b.status = ANY(:statuses) AND (CAST(:incident AS bigint) IS NULL OR b.incident_id = :incident) "
+        f"{_VIEW} WHERE b.status IN ({allowed}) AND (CAST(:incident AS bigint) IS NULL OR b.incident_id = :incident) "
         "AND (NOT :overdue_only OR b.due_at < :now) ORDER BY b.due_at, b.id LIMIT :limit"),
-        {"statuses": list(statuses), "incident": incident_id, "overdue_only": overdue_only, "now": now,
-         "limit": limit})
+        {"incident": incident_id, "overdue_only": overdue_only, "now": now, "limit": limit})
     return [dict(row) for row in rows.mappings()]
 
 
