@@ -17,12 +17,14 @@ _DIGITS = "nullif(regexp_replace(coalesce(r.phone, ''), '[^0-9]', '', 'g'), '')"
 #: The latest number a customer gave in their calls about the incident: the one to call back on.
 _GIVEN = ("(SELECT regexp_replace(p.phone, '[^0-9]', '', 'g') FROM reports p WHERE p.incident_id = r.incident_id "
           "AND p.customer_id = r.customer_id AND p.phone ~ '[0-9]' ORDER BY p.received_at DESC, p.id DESC LIMIT 1)")
+#: Call-backs as the desk shows them: ``{chosen}`` is the call-backs' rows to show (a subquery
+#: choosing and ordering them first: a storm's thousands pending are not all joined to be sorted).
 _VIEW = (
     "SELECT b.id, b.incident_id AS incident, b.status, b.due_at, b.attempts, b.phone, b.answered_at, "
     "b.answered_by, b.note, b.new_incident_id AS new_incident, c.account_no, c.name, c.address, "
     "r.channel, i.device_code AS device, i.restored_at, b.status = 'pending' AND b.due_at < :now AS overdue "
-    "FROM callbacks b JOIN incidents i ON i.id = b.incident_id JOIN reports r ON r.id = b.report_id "
-    "LEFT JOIN customers c ON c.id = b.customer_id ")
+    "FROM ({chosen}) b JOIN incidents i ON i.id = b.incident_id JOIN reports r ON r.id = b.report_id "
+    "LEFT JOIN customers c ON c.id = b.customer_id ORDER BY b.due_at, b.id")
 
 
 def restored_to_ask(connection: Connection, since: datetime, limit: int) -> list[dict[str, Any]]:
@@ -57,9 +59,9 @@ def listing(connection: Connection, statuses: tuple[str, ...], incident_id: int 
     # The statuses as literals (they are CALLBACK_STATUSES, not input): "pending" alone then reads
     # the partial index in due order, not every call-back ever made.
     allowed = ", ".join(f"'{status}'" for status in statuses if status in CALLBACK_STATUSES)
-    rows = connection.execute(text(
-        f"{_VIEW} WHERE b.status IN ({allowed}) AND (CAST(:incident AS bigint) IS NULL OR b.incident_id = :incident) "
-        "AND (NOT :overdue_only OR b.due_at < :now) ORDER BY b.due_at, b.id LIMIT :limit"),
+    chosen = (f"SELECT * FROM callbacks WHERE status IN ({allowed}) AND (CAST(:incident AS bigint) IS NULL "
+              "OR incident_id = :incident) AND (NOT :overdue_only OR due_at < :now) ORDER BY due_at, id LIMIT :limit")
+    rows = connection.execute(text(_VIEW.format(chosen=chosen)),
         {"incident": incident_id, "overdue_only": overdue_only, "now": now, "limit": limit})
     return [dict(row) for row in rows.mappings()]
 
@@ -73,7 +75,8 @@ def pending_counts(connection: Connection, now: datetime) -> dict[str, int]:
 
 
 def view(connection: Connection, callback_id: int, now: datetime) -> dict[str, Any] | None:
-    row = connection.execute(text(f"{_VIEW} WHERE b.id = :id"), {"id": callback_id, "now": now}).mappings().first()
+    row = connection.execute(text(_VIEW.format(chosen="SELECT * FROM callbacks WHERE id = :id")),
+                             {"id": callback_id, "now": now}).mappings().first()
     return None if row is None else dict(row)
 
 

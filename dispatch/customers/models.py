@@ -97,7 +97,7 @@ class Callback(Base):
         Index("uq_callbacks_customer", "incident_id", "customer_id", unique=True,
               postgresql_where=text("customer_id IS NOT NULL")),
         Index("uq_callbacks_phone", "incident_id", "phone", unique=True, postgresql_where=text("customer_id IS NULL")),
-        Index("ix_callbacks_pending_due", "due_at", postgresql_where=text("status = 'pending'")),
+        Index("ix_callbacks_pending_due", "due_at", "id", postgresql_where=text("status = 'pending'")),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))

@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['report_id'], ['reports.id'], name=op.f('fk_callbacks_report_id')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_callbacks'))
     )
-    op.create_index('ix_callbacks_pending_due', 'callbacks', ['due_at'], unique=False, postgresql_where=sa.text("status = 'pending'"))
+    op.create_index('ix_callbacks_pending_due', 'callbacks', ['due_at', 'id'], unique=False, postgresql_where=sa.text("status = 'pending'"))
     op.create_index('uq_callbacks_customer', 'callbacks', ['incident_id', 'customer_id'], unique=True, postgresql_where=sa.text('customer_id IS NOT NULL'))
     op.create_index('uq_callbacks_phone', 'callbacks', ['incident_id', 'phone'], unique=True, postgresql_where=sa.text('customer_id IS NULL'))
 
