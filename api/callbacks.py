@@ -8,14 +8,18 @@ from typing import Literal
 from flask import Blueprint, jsonify
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.access import CHANNELS, DESK, actor, allow, channel_client
+from api.access import CHANNELS, DESK, REPORTS, actor, allow, channel_client
 from api.context import dispatcher, session, settings, topologies
 from api.idempotency import idempotent
 from api.openapi import operation
+from api.sla_report import DAY
 from api.validation import MAX_ID, json_body, non_null, query_args
-from dispatch.customers.callbacks import ANSWERS, STATES, Answer, answer, answer_for, listing
+from dispatch.customers.callbacks import ANSWERS, STATES, Answer, answer, answer_for, listing, outcomes
+from dispatch.reporting.local_days import parse_period
 
-blueprint = Blueprint("callbacks", __name__, url_prefix="/api/v1/callbacks")
+blueprint = Blueprint("callbacks", __name__, url_prefix="/api/v1")
+#: The longest period of the managers' figures.
+LONGEST_DAYS = 366
 
 
 class CallbackQuery(BaseModel):
@@ -96,7 +100,7 @@ def _given(body: AnswerIn) -> Answer:
     return Answer(body.answer, actor(), body.note, client and client.id, client and client.channel)
 
 
-@blueprint.get("")
+@blueprint.get("/callbacks")
 @allow(*DESK)
 @operation("Call-backs after restoration, for the hotline's agents: the overdue first (names and phones: the "
            "desk only)", "callbacks", query=CallbackQuery,
@@ -106,7 +110,7 @@ def list_callbacks():
     return jsonify(listing(session(), query.state, query.incident, query.limit))
 
 
-@blueprint.post("/<int:callback_id>/answer")
+@blueprint.post("/callbacks/<int:callback_id>/answer")
 @idempotent
 @allow(*DESK, CHANNELS)
 @operation("Record a customer's answer to a call-back (an agent, or a channel's key)", "callbacks",
@@ -116,7 +120,7 @@ def answer_callback(callback_id: int):
     return jsonify(answer(session(), settings(), topologies(), dispatcher(), min(callback_id, MAX_ID), _given(body)))
 
 
-@blueprint.post("/answer")
+@blueprint.post("/callbacks/answer")
 @idempotent
 @allow(*DESK, CHANNELS)
 @operation("Record a customer's answer by the incident's reference and their account or phone (what an IVR, "
@@ -125,3 +129,25 @@ def answer_callback_for():
     body = json_body(AnswerFor)
     return jsonify(answer_for(session(), settings(), topologies(), dispatcher(), body.incident, body.account_no,
                               body.phone, _given(body)))
+
+
+class OutcomesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    first: str = Field(alias="from", json_schema_extra=DAY,
+                       description="first local calendar day (YYYY-MM-DD) in DISPATCH_TIMEZONE of the restorations")
+    last: str = Field(alias="to", json_schema_extra=DAY,
+                      description=f"last local day, included; at most {LONGEST_DAYS} days")
+
+
+@blueprint.get("/reports/callbacks")
+@allow(*REPORTS)
+@operation("Call-backs of the restorations of a period, per zone: power back, still out, unreachable, pending, "
+           "overdue, answered late", "managers' reports", query=OutcomesQuery,
+           responses={200: ("{from, to, timezone, rows: [{zone, callbacks, power_back, still_out, unreachable, "
+                            "pending, overdue, answered_late}], total}", {"type": "object"}),
+                      422: ("A bad or too long period", None)})
+def callback_outcomes():
+    query = query_args(OutcomesQuery)
+    span = parse_period(query.first, query.last, settings().dispatch_timezone, LONGEST_DAYS)
+    return jsonify({"from": span.first.isoformat(), "to": span.last.isoformat(), "timezone": span.timezone,
+                    **outcomes(session(), span.start, span.end)})

@@ -34,6 +34,8 @@ from dispatch.incidents.locating import Locators
 
 ACTOR = "callbacks"
 ANSWERS = ("power_back", "still_out", "no_answer")
+#: What the managers' figures count (:func:`outcomes`).
+FIGURES = ("callbacks", "power_back", "still_out", "unreachable", "pending", "overdue", "answered_late")
 #: Listings by state: what each is made of.
 STATES = {"open": ("pending",), "overdue": ("pending",), "power_back": ("power_back",),
           "still_out": ("still_out",), "unreachable": ("unreachable",),
@@ -129,6 +131,14 @@ def listing(session: Session, state: str, incident_id: int | None, limit: int) -
     now = clock.now()
     rows = store.listing(connection, STATES[state], incident_id, state == "overdue", now, limit)
     return {"callbacks": rows, "counts": store.pending_counts(connection, now)}
+
+
+def outcomes(session: Session, start: datetime, end: datetime) -> dict[str, Any]:
+    """For the managers: the call-backs of the restorations in ``[start, end)``, per zone and in
+    all: done (power back, still out, unreachable), pending, overdue, answered late."""
+    rows = store.outcomes(session.connection(), start, end, clock.now())
+    total = {key: sum(row[key] for row in rows) for key in FIGURES}
+    return {"rows": rows, "total": total}
 
 
 def _note_new_incident(session: Session, row: dict[str, Any]) -> None:

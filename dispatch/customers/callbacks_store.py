@@ -101,3 +101,18 @@ def find(connection: Connection, incident_id: int, account_no: str | None, phone
 def record(connection: Connection, callback_id: int, **columns: Any) -> None:
     assignments = ", ".join(f"{name} = :{name}" for name in columns)
     connection.execute(text(f"UPDATE callbacks SET {assignments} WHERE id = :id"), {"id": callback_id, **columns})
+
+
+def outcomes(connection: Connection, start: datetime, end: datetime, now: datetime) -> list[dict[str, Any]]:
+    """Per zone of the restored incidents, the call-backs of restorations in ``[start, end)``: how
+    many, each outcome, those pending past due, and those answered after it."""
+    return [dict(row) for row in connection.execute(text(
+        "SELECT z.code AS zone, count(*) AS callbacks, count(*) FILTER (WHERE b.status = 'power_back') AS power_back, "
+        "count(*) FILTER (WHERE b.status = 'still_out') AS still_out, "
+        "count(*) FILTER (WHERE b.status = 'unreachable') AS unreachable, "
+        "count(*) FILTER (WHERE b.status = 'pending') AS pending, "
+        "count(*) FILTER (WHERE b.status = 'pending' AND b.due_at < :now) AS overdue, "
+        "count(*) FILTER (WHERE b.answered_at > b.due_at) AS answered_late "
+        "FROM callbacks b JOIN incidents i ON i.id = b.incident_id LEFT JOIN zones z ON z.id = i.zone_id "
+        "WHERE i.restored_at >= :start AND i.restored_at < :end GROUP BY z.code ORDER BY z.code NULLS LAST"),
+        {"start": start, "end": end, "now": now}).mappings()]

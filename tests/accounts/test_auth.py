@@ -243,6 +243,7 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "callbacks.answer_callback": ("POST", f"/api/v1/callbacks/{callback}/answer", {"answer": "power_back"}, {}),
         "callbacks.answer_callback_for": ("POST", "/api/v1/callbacks/answer", {
             "incident": reviewed, "account_no": customer(5, 2), "answer": "power_back"}, {}),
+        "callbacks.callback_outcomes": ("GET", f"/api/v1/reports/callbacks?from={today}&to={today}", None, {}),
         "alerts.list_alerts": ("GET", "/api/v1/alerts", None, {}),
         "alerts.acknowledge_alert": ("POST", f"/api/v1/alerts/{alert}/acknowledge", None, {}),
         "customers.find_customers": ("GET", f"/api/v1/customers?q={customer(2)}", None, {}),

@@ -7,6 +7,7 @@ The grid is tests.factories.dispatch_grid: T1 has customers 1000-1009; crews CW 
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -14,6 +15,7 @@ from sqlalchemy import text
 from dispatch.core import clock
 from dispatch.customers.callbacks import open_due
 from tests.accounts.test_auth import channel_key
+from tests.conftest import signed_in
 from tests.customers.test_channels import as_channel
 from tests.evidence.test_nested_outages import restore
 from tests.helpers import assert_problem, customer, report
@@ -182,3 +184,20 @@ def test_the_worker_lists_the_call_backs_of_a_restoration_just_made(client, city
     assert result.exit_code == 0, result.output
     (callback,) = list_callbacks(client)["callbacks"]
     assert callback["incident"] == incident and callback["account_no"] == customer(2, 4)
+
+
+def test_managers_count_the_call_backs_of_a_period_by_outcome(app, client, city, make_user):
+    recent = outage(app, client, 1, timedelta(hours=2))
+    outage(app, client, 3, timedelta(hours=25))  # overdue
+    (first, second) = list_callbacks(client, f"?incident={recent}")["callbacks"]
+    answer(client, first["id"], answer="still_out")
+    answer(client, second["id"], answer="power_back")
+    manager = signed_in(app.test_client(), make_user("manager"))
+    today = clock.now().astimezone(ZoneInfo(app.extensions["settings"].dispatch_timezone)).date()
+    response = manager.get(f"/api/v1/reports/callbacks?from={today - timedelta(days=2)}&to={today}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["total"] == {"callbacks": 4, "power_back": 1, "still_out": 1, "unreachable": 0,
+                                            "pending": 2, "overdue": 2, "answered_late": 0}
+    for query in ("from=x&to=y", f"from={today}&to={today - timedelta(days=1)}", f"from={today}"):
+        assert_problem(manager.get(f"/api/v1/reports/callbacks?{query}"), 422)
+    assert_problem(client.get(f"/api/v1/reports/callbacks?from={today}&to={today + timedelta(days=400)}"), 422)
