@@ -6,7 +6,7 @@ by the incident's reference.
 The grid is tests.factories.dispatch_grid: T1 has customers 1000-1009; crews CW and CE on duty."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -72,8 +72,9 @@ def test_a_restoration_lists_each_caller_once_and_not_the_meters(app, client, re
     assert first["phone"] == "13712345678"  # the number they gave (not the one on record)
     assert by_account[customer(1, 1)]["phone"] == "13900001001"  # on record
     assert by_account[customer(1, 1)]["channel"] == "ivr"
-    restored_at = client.get(f"/api/v1/incidents/{restored}").get_json()["restored_at"]
-    assert first["restored_at"] == restored_at and not first["overdue"]
+    restored_at = datetime.fromisoformat(client.get(f"/api/v1/incidents/{restored}").get_json()["restored_at"])
+    assert datetime.fromisoformat(first["restored_at"]) == restored_at and not first["overdue"]
+    assert datetime.fromisoformat(first["due_at"]) == restored_at + timedelta(hours=24)  # CALLBACK_WITHIN_H
     assert listed["counts"] == {"pending": 2, "overdue": 0}
     # The worker again, and later again: nothing twice.
     assert open_at(app, clock.now()) == []
