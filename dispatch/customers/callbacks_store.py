@@ -24,7 +24,10 @@ _VIEW = (
     "b.answered_by, b.note, b.new_incident_id AS new_incident, c.account_no, c.name, c.address, "
     "r.channel, i.device_code AS device, i.restored_at, b.status = 'pending' AND b.due_at < :now AS overdue "
     "FROM ({chosen}) b JOIN incidents i ON i.id = b.incident_id JOIN reports r ON r.id = b.report_id "
-    "LEFT JOIN customers c ON c.id = b.customer_id ORDER BY b.due_at, b.id")
+    "LEFT JOIN customers c ON c.id = b.customer_id ORDER BY {order}")
+#: Pending call-backs in the order an agent works through them (the overdue first); the others,
+#: the latest answers first.
+_PENDING_ORDER, _ANSWERED_ORDER = "b.due_at, b.id", "b.answered_at DESC, b.id DESC"
 
 
 def restored_to_ask(connection: Connection, since: datetime, limit: int) -> list[dict[str, Any]]:
@@ -54,15 +57,16 @@ def open_callbacks(connection: Connection, incident_id: int, due_at: datetime, n
 
 def listing(connection: Connection, statuses: tuple[str, ...], incident_id: int | None, overdue_only: bool,
             now: datetime, limit: int) -> list[dict[str, Any]]:
-    """Call-backs in ``statuses`` (of one incident, or every one), the overdue first, then by due
-    time: the order an agent works through them."""
+    """Call-backs in ``statuses`` (of one incident, or every one): pending ones by due time (the
+    overdue first), answered ones the latest first."""
     # The statuses as literals (they are CALLBACK_STATUSES, not input): "pending" alone then reads
     # the partial index in due order, not every call-back ever made.
     allowed = ", ".join(f"'{status}'" for status in statuses if status in CALLBACK_STATUSES)
-    chosen = (f"SELECT * FROM callbacks WHERE status IN ({allowed}) AND (CAST(:incident AS bigint) IS NULL "
-              "OR incident_id = :incident) AND (NOT :overdue_only OR due_at < :now) ORDER BY due_at, id LIMIT :limit")
-    rows = connection.execute(text(_VIEW.format(chosen=chosen)),
-        {"incident": incident_id, "overdue_only": overdue_only, "now": now, "limit": limit})
+    order = _PENDING_ORDER if statuses == ("pending",) else _ANSWERED_ORDER
+    chosen = (f"SELECT * FROM callbacks b WHERE status IN ({allowed}) AND (CAST(:incident AS bigint) IS NULL "
+              f"OR incident_id = :incident) AND (NOT :overdue_only OR due_at < :now) ORDER BY {order} LIMIT :limit")
+    rows = connection.execute(text(_VIEW.format(chosen=chosen, order=order)), {
+        "incident": incident_id, "overdue_only": overdue_only, "now": now, "limit": limit})
     return [dict(row) for row in rows.mappings()]
 
 
@@ -75,7 +79,7 @@ def pending_counts(connection: Connection, now: datetime) -> dict[str, int]:
 
 
 def view(connection: Connection, callback_id: int, now: datetime) -> dict[str, Any] | None:
-    row = connection.execute(text(_VIEW.format(chosen="SELECT * FROM callbacks WHERE id = :id")),
+    row = connection.execute(text(_VIEW.format(chosen="SELECT * FROM callbacks WHERE id = :id", order="b.id")),
                              {"id": callback_id, "now": now}).mappings().first()
     return None if row is None else dict(row)
 

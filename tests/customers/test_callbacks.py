@@ -112,6 +112,10 @@ def test_power_back_closes_the_call_back(client, restored, connection):
     assert connection.execute(text("SELECT count(*) FROM incidents")).scalar() == incidents
     assert [c["id"] for c in list_callbacks(client)["callbacks"]] == [callbacks[1]["id"]]
     assert [c["id"] for c in list_callbacks(client, "?state=answered")["callbacks"]] == [callbacks[0]["id"]]
+    answer(client, callbacks[1]["id"], answer="power_back")
+    # Answered ones: the latest answer first.
+    assert [c["id"] for c in list_callbacks(client, "?state=power_back")["callbacks"]] == [
+        callbacks[1]["id"], callbacks[0]["id"]]
 
 
 def test_unanswered_calls_make_the_customer_unreachable(client, restored):
