@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api import (
     alerts,
     auth,
+    callbacks,
     complaint_report,
     complaints,
     crew_app,
@@ -103,7 +104,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     register_input_checks(app)
     app.after_request(security_headers)
-    for module in (alerts, auth, complaint_report, complaints, crew_app, crews, customers, desk, desk_app, evidence, grid,
+    for module in (alerts, auth, callbacks, complaint_report, complaints, crew_app, crews, customers, desk, desk_app, evidence, grid,
                    health, incidents, me, metrics, openapi, outages, outages_app, planned_outages, public_outages, reliability,
                    repeat_faults, report_workbook, reports, reports_app, roads, sla_report, stream, tiles, work_orders):
         app.register_blueprint(module.blueprint)

@@ -3,7 +3,8 @@
 It relays the outbox to Redis (continuously, in a thread of its own, so that a long sweep does
 not hold live updates back), sweeps open incidents' SLA clocks every SLA_SWEEP_INTERVAL_S (and
 checks recent restorations against the smart meters: customers still out open nested outages; moves
-planned outages nobody started or finished at their window's times) and
+planned outages nobody started or finished at their window's times; and lists the customers who
+called about an incident just restored, to be asked whether power is back) and
 sends customer notifications when NOTIFY_ADAPTER is set (a thread of its own too: fanning
 incidents' notices out to their customers and sending what is due, dispatch/customers/notifier.py),
 writes a heartbeat after each sweep (``worker_heartbeats``: ``/readyz`` says when it is older
@@ -30,6 +31,7 @@ from dispatch.core import clock
 from dispatch.core.heartbeats import beat
 from dispatch.core.idempotency import clear as clear_idempotency_keys
 from dispatch.crews.assignment import Dispatcher
+from dispatch.customers.callbacks import open_due as open_callbacks
 from dispatch.customers.notifier import Notifier
 from dispatch.customers.planned import advance as advance_planned
 from dispatch.incidents.sweeper import sweep
@@ -93,6 +95,9 @@ def _sweep(name: str, raise_errors: bool) -> None:
             written = record_planned(session.connection(), outage_id)
             log.info("planned outage %d: ended with its window, %d interruptions recorded", outage_id, written,
                      extra={"planned_outage": outage_id})
+        for incident_id, customers in open_callbacks(session, settings(), clock.now()):
+            log.info("incident %d: %d customers to call back", incident_id, customers,
+                     extra={"incident": incident_id, "callbacks": customers})
         beat(session.connection(), name, socket.gethostname(), os.getpid(), clock.now())
         session.commit()
     except Exception:  # one bad sweep must not stop the clocks for good; the next one retries

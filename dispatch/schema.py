@@ -6,7 +6,7 @@ from dispatch.core.idempotency import IdempotencyKey
 from dispatch.core.models import Base
 from dispatch.core.outbox import OutboxMessage
 from dispatch.crews.models import Crew, CrewPosition, Depot
-from dispatch.customers.models import ChannelClient, Notification, PlannedOutage, PlannedOutageCall
+from dispatch.customers.models import Callback, ChannelClient, Notification, PlannedOutage, PlannedOutageCall
 from dispatch.gis.models import Bus, Customer, GridState, Line, Source, Switch, SwitchOperation, Transformer, Zone
 from dispatch.incidents.models import (
     Complaint,
@@ -22,7 +22,7 @@ from dispatch.reporting.models import CustomerInterruption, InterruptionTally
 from dispatch.routing.models import Road, RoadClosure, RoadNode
 
 __all__ = [
-    "ApiToken", "Base", "Bus", "ChannelClient", "Complaint", "Crew", "CrewPosition", "Customer", "CustomerInterruption",
+    "ApiToken", "Base", "Bus", "Callback", "ChannelClient", "Complaint", "Crew", "CrewPosition", "Customer", "CustomerInterruption",
     "Depot", "DeviceEvent", "GridState", "IdempotencyKey", "Incident", "IncidentEvent", "IncidentNotice", "InterruptionTally", "Line",
     "MeterEvent", "Notification", "OutboxMessage", "PlannedOutage", "PlannedOutageCall",
     "OutboxRelay", "Report", "Road", "RoadClosure", "RoadNode", "Source", "Switch", "SwitchOperation", "Transformer",

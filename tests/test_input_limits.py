@@ -25,7 +25,7 @@ def deep(depth: int) -> bytes:
 def json_operations(app) -> list[tuple[str, str]]:
     document = build_document(app)
     return [(method, path.replace("{incident_id}", "1").replace("{report_id}", "1").replace(
-                "{code}", "CW").replace("{alert_id}", "1").replace("{outage_id}", "1"))
+                "{code}", "CW").replace("{alert_id}", "1").replace("{outage_id}", "1").replace("{callback_id}", "1"))
             for path, item in document["paths"].items() for method, entry in item.items() if "requestBody" in entry]
 
 

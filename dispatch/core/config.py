@@ -212,6 +212,12 @@ class Settings:
     #: (DISPATCH_TIMEZONE), "HH:MM-HH:MM"; empty: no quiet hours.
     notify_quiet_hours: str = "22:00-07:00"
 
+    # Call-backs after restoration (dispatch/customers/callbacks.py).
+    #: Hours after a restoration within which each customer who called is asked whether power is back.
+    callback_within_h: float = 24.0
+    #: Calls that go unanswered before a call-back is given up as unreachable.
+    callback_attempts: int = 3
+
     # Operations (README, "Operations").
     #: The least severe log records written (DEBUG, INFO, WARNING, ERROR): JSON lines on standard error.
     log_level: str = "INFO"
@@ -310,6 +316,8 @@ class Settings:
             raise ValueError("NOTIFY_LEASE_S must be longer than NOTIFY_TIMEOUT_S x NOTIFY_BATCH / NOTIFY_CONCURRENCY "
                              "(a batch whose every attempt times out)")
         self.quiet_hours  # noqa: B018 - refuse a malformed setting at start
+        if self.callback_within_h <= 0 or self.callback_attempts < 1:
+            raise ValueError("CALLBACK_WITHIN_H must be positive and CALLBACK_ATTEMPTS at least 1")
         try:
             ZoneInfo(self.dispatch_timezone)
         except (ZoneInfoNotFoundError, ValueError) as why:

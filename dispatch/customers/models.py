@@ -161,3 +161,46 @@ class PlannedOutageCall(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     bus_id: Mapped[int | None] = mapped_column(ForeignKey("buses.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+#: pending: to be asked; power_back and still_out: answered; unreachable: CALLBACK_ATTEMPTS calls
+#: went unanswered.
+CALLBACK_STATUSES = ("pending", "power_back", "still_out", "unreachable")
+
+
+class Callback(Base):
+    """Asking a customer who called about an incident, once it is restored, whether their power is
+    back (回访). One per customer (or, for a caller not found on the grid, per phone number) and
+    incident, however often they called; "still out" opens a nested outage (``new_incident_id``)."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (
+        one_of("status", CALLBACK_STATUSES),
+        CheckConstraint("customer_id IS NOT NULL OR phone IS NOT NULL", name="someone_to_call"),
+        CheckConstraint("attempts >= 0", name="attempts_nonnegative"),
+        Index("uq_callbacks_customer", "incident_id", "customer_id", unique=True,
+              postgresql_where=text("customer_id IS NOT NULL")),
+        Index("uq_callbacks_phone", "incident_id", "phone", unique=True, postgresql_where=text("customer_id IS NULL")),
+        Index("ix_callbacks_pending_due", "due_at", "id", postgresql_where=text("status = 'pending'")),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    #: The number to call: the one the caller gave (digits only), else the customer's on record.
+    phone: Mapped[str | None] = mapped_column(Text)
+    #: The customer's latest call about the incident: the channel they reached us by.
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
+    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    #: The restoration plus CALLBACK_WITHIN_H: pending after it, the call-back is overdue.
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Calls that went unanswered.
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Who recorded the answer: a desk user's name, or ``channel:<client>``.
+    answered_by: Mapped[str | None] = mapped_column(Text)
+    #: The machine client the answer came through; null: the desk.
+    answer_client_id: Mapped[int | None] = mapped_column(ForeignKey("channel_clients.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    #: The incident a "still out" opened (or joined).
+    new_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -51,6 +51,9 @@ class NewReport:
     external_id: str | None = None
     #: The machine client that sent it (dispatch/customers); None: the desk.
     channel_client_id: int | None = None
+    #: The restored incident this report says left the customer out (a call-back's "still out"):
+    #: a new incident it opens is nested in it, even after NESTED_OUTAGE_WINDOW_MIN.
+    nested_in: int | None = None
 
 
 @dataclass
@@ -271,8 +274,8 @@ class ReportIntake:
             arrival_deadline=deadline)
         store.add_event(connection, incident_id, "opened", report.received_at,
                         {"device": fields["device_code"], "kind": fields["device_kind"]})
-        if not hazard and (parent := nested.parent_of(connection, topology, self.settings, area,
-                                                      located.source_id, report.received_at)) is not None:
+        if not hazard and (parent := nested.parent_of(connection, topology, self.settings, area, located.source_id,
+                                                      report.received_at) or report.nested_in) is not None:
             nested.link(connection, incident_id, parent, report.received_at)
         return incident_id
 

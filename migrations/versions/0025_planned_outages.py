@@ -1,15 +1,15 @@
 """Planned outages: the work planned on a switch for a window, the calls that joined one, and
 their customers' notifications (a notification is about an incident or a planned outage).
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0025
+Revises: 0024
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0024'
-down_revision = '0023'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 

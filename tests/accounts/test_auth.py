@@ -13,6 +13,7 @@ from dispatch.accounts.models import ROLES
 from dispatch.accounts.users import SignInLimiter
 from dispatch.core import clock
 from dispatch.core.errors import TooManyAttempts
+from dispatch.customers.callbacks import open_due as open_callbacks
 from tests.conftest import BASE, TEST_REDIS_URL, signed_in
 from tests.helpers import assert_problem, count, customer, report
 
@@ -239,7 +240,15 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
     work = client.post("/api/v1/planned-outages", json={"switch": "F3", "reason": "work", **window}).get_json()["id"]
     under_way = client.post("/api/v1/planned-outages", json={"switch": "F4", "reason": "work", **window}).get_json()["id"]
     assert client.post(f"/api/v1/planned-outages/{under_way}/start", json={}).status_code == 200
+    with client.application.extensions["database"].session() as session:  # the worker lists the call-backs
+        open_callbacks(session, client.application.extensions["settings"], clock.now())
+    callback = connection.execute(text("SELECT id FROM callbacks WHERE incident_id = :i"), {"i": done}).scalar_one()
     return {
+        "callbacks.list_callbacks": ("GET", "/api/v1/callbacks", None, {}),
+        "callbacks.answer_callback": ("POST", f"/api/v1/callbacks/{callback}/answer", {"answer": "power_back"}, {}),
+        "callbacks.answer_callback_for": ("POST", "/api/v1/callbacks/answer", {
+            "incident": reviewed, "account_no": customer(5, 2), "answer": "power_back"}, {}),
+        "callbacks.callback_outcomes": ("GET", f"/api/v1/reports/callbacks?from={today}&to={today}", None, {}),
         "alerts.list_alerts": ("GET", "/api/v1/alerts", None, {}),
         "alerts.acknowledge_alert": ("POST", f"/api/v1/alerts/{alert}/acknowledge", None, {}),
         "customers.find_customers": ("GET", f"/api/v1/customers?q={customer(2)}", None, {}),

@@ -52,6 +52,8 @@ function eventDetail(e, taxonomy) {
     case 'device_tripped':
     case 'device_closed':
       return d.device ?? '';
+    case 'callbacks_opened':
+      return t('timeline.callbacks', { n: d.customers ?? 0 });
     case 'restoration_verified':
       return t('detail.meters_line', { gasps: d.last_gasps ?? 0, restored: d.power_restored ?? 0 });
     case 'merged':

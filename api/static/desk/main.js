@@ -14,6 +14,7 @@ import { createMap } from './map.js';
 import { createList } from './list.js';
 import { createDetail } from './detail.js';
 import { createAlerts } from './alerts.js';
+import { createCallbacks } from './callbacks.js';
 import { createTools } from './tools.js';
 import { createSwitching } from './switching.js';
 import { createWall } from './wall.js';
@@ -123,6 +124,7 @@ function consoleScreen() {
   const alerts = createAlerts(alertsBar, { onOpen: (id) => open(id) });
   const toolkit = createTools({ desk, bar: tools, hint: toolHint, onOpen: (id, options) => open(id, options), onChanged: () => refreshSoon() });
   const switching = createSwitching({ desk, onChanged: () => refreshSoon() });
+  createCallbacks({ bar: tools, onOpen: (id) => open(id) });
 
   function open(id, options = {}) {
     select(id);
