@@ -3,7 +3,8 @@ matter, and what retention costs (dropping a day against deleting its rows).
 
     .venv/bin/python bench/partitions.py [--crews 100] [--days 3] [--every-s 5] [--messages-per-day 100000]
 
-Fills a scratch database (the demo data, plus ``--crews`` crews) with ``--days`` days of positions,
+First times the phones' insert into the partitioned table and into an unpartitioned copy, in
+alternate rounds. Then fills a scratch database (the demo data, plus ``--crews`` crews) with ``--days`` days of positions,
 one per crew every ``--every-s`` seconds (a province's 1,000 crews every 5 s is 17 million a day),
 and outbox messages, analyses them, prints EXPLAIN (ANALYZE, BUFFERS) of: one crew's last 30
 minutes, one crew's position closest before an instant (bounded by a window), the latest position
@@ -13,6 +14,7 @@ positions row by row (rolled back) and dropping its partition.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -30,6 +32,43 @@ def explain(connection, title: str, sql: str, params: dict) -> None:
     print(f"\n### {title}\n\n```\n{sql}\n```\n\n```")
     print("\n".join(rows))
     print("```")
+
+
+INSERT = ("INSERT INTO {table} (crew_id, at, geom, accuracy_m, speed_mps, heading_deg) "
+          "SELECT :crew, p.at, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326), p.accuracy, p.speed, p.heading "
+          "FROM json_to_recordset(CAST(:positions AS json)) "
+          "AS p(at timestamptz, lon float8, lat float8, accuracy float8, speed float8, heading float8) "
+          "ON CONFLICT (crew_id, at) DO NOTHING")
+
+
+def insert_cost(engine, now: datetime, rounds: int = 5, batches: int = 200) -> None:
+    """The phones' insert (dispatch/crews/store.py, 100 positions a statement, each committed) into
+    the partitioned table and into an unpartitioned copy, in alternate rounds: ms per batch."""
+    with engine.begin() as connection:
+        connection.execute(text(  # the table as it was before migration 0024
+            "CREATE TABLE plain_positions (LIKE crew_positions INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
+            "ALTER TABLE plain_positions ADD PRIMARY KEY (id); "
+            "CREATE UNIQUE INDEX ON plain_positions (crew_id, at); "
+            "ALTER TABLE plain_positions ADD FOREIGN KEY (crew_id) REFERENCES crews (id) ON DELETE CASCADE"))
+        crews = connection.execute(text("SELECT id FROM crews ORDER BY id")).scalars().all()
+    timings: dict[str, list[float]] = {"crew_positions": [], "plain_positions": []}
+    start = now - timedelta(hours=3)
+    for round_no in range(rounds):
+        for table in timings:
+            started = time.perf_counter()
+            for n in range(batches):
+                at = start + timedelta(seconds=round_no * batches * 100 + n * 100)
+                batch = [{"at": (at + timedelta(seconds=k)).isoformat(), "lon": 51.4, "lat": 33.9, "accuracy": 5,
+                          "speed": 8, "heading": 90} for k in range(100)]
+                with engine.begin() as connection:
+                    connection.execute(text(INSERT.format(table=table)),
+                                       {"crew": crews[n % len(crews)], "positions": json.dumps(batch)})
+            timings[table].append((time.perf_counter() - started) * 1000 / batches)
+    for table, ms in timings.items():
+        print(f"insert of 100 positions into {table}: " + ", ".join(f"{m:.2f}" for m in ms)
+              + f" ms a batch (median {sorted(ms)[len(ms) // 2]:.2f})")
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE plain_positions; TRUNCATE crew_positions"))
 
 
 def main() -> None:
@@ -50,6 +89,7 @@ def main() -> None:
                 "INSERT INTO crews (code, name, depot_id, headcount, phone) "
                 "SELECT 'B' || n, 'Bench crew ' || n, (SELECT min(id) FROM depots), 2, '1' "
                 "FROM generate_series(1, :n) n"), {"n": args.crews})
+        insert_cost(engine, now)
         started = time.perf_counter()
         per_day = 86400 // args.every_s
         for day in range(args.days):
