@@ -6,7 +6,8 @@ checks recent restorations against the smart meters: customers still out open ne
 sends customer notifications when NOTIFY_ADAPTER is set (a thread of its own too: fanning
 incidents' notices out to their customers and sending what is due, dispatch/customers/notifier.py),
 writes a heartbeat after each sweep (``worker_heartbeats``: ``/readyz`` says when it is older
-than WORKER_STALE_S). Neither the database nor Redis being away stops it: a failed sweep is
+than WORKER_STALE_S), and once an hour makes the coming days' partitions of crew positions and the
+outbox and drops the days past retention (api/partitions.py). Neither the database nor Redis being away stops it: a failed sweep is
 logged and the next one retries, the relay waits and carries on where the cursor is. If the
 process dies all the same, scripts/supervise.sh (run.sh) or systemd (docs/deployment.md)
 starts it again. Several workers may run: relaying and sweeping are safe together.
