@@ -88,6 +88,9 @@ def create_ahead(connection: Connection, table: str, today: date, days: int) -> 
     against other schema changes, where ``CREATE TABLE ... PARTITION OF`` would stop its writers."""
     _check(table)
     connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+    # Two workers making the same day take turns here (the lock conflicts with itself, not with
+    # readers or writers); the second then sees the first one's partitions.
+    connection.execute(text(f"LOCK TABLE public.{table} IN SHARE UPDATE EXCLUSIVE MODE"))
     have = partitions(connection, table)
     made = []
     for offset in range(days + 1):
@@ -115,13 +118,16 @@ def drop_before(connection: Connection, table: str, before: datetime, ids_upto: 
     what went. Raises :class:`sqlalchemy.exc.OperationalError` if the table stays busy past
     :data:`LOCK_TIMEOUT`: the caller rolls back and tries on its next round."""
     _check(table)
+    connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+    # Another worker pruning waits here, or gives up (the lock conflicts with itself, not with
+    # readers or writers), so the days listed are still there when dropped.
+    connection.execute(text(f"LOCK TABLE public.{table} IN SHARE UPDATE EXCLUSIVE MODE"))
     old = [p for p in partitions(connection, table) if p.ends <= before]
     if not old:
         return []
-    # Counted before the lock: nobody writes into days this old, and a day of positions takes a while.
+    # Counted before the exclusive lock: nobody writes into days this old, and a day takes a while.
     rows = {p.name: connection.execute(text(f"SELECT count(*) FROM {SCHEMA}.{p.name}")).scalar_one() for p in old}
-    connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-    # The table first, as its writers lock it (then a partition): the other order could deadlock.
+    # The table before its partitions, as its writers lock them: the other order could deadlock.
     # After the lock, a writer's late row into an old day is committed and seen below.
     connection.execute(text(f"LOCK TABLE public.{table} IN ACCESS EXCLUSIVE MODE"))
     gone = []

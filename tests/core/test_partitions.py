@@ -4,12 +4,23 @@ prune``, and the reads that matter touching only the days they name, on indexes.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import timedelta, timezone
 
 from sqlalchemy import text
 
 from dispatch.core import clock
-from dispatch.core.partitions import SCHEMA, create_ahead, day_name, day_start, default_name, partitions
+from dispatch.core.db import Database
+from dispatch.core.partitions import (
+    SCHEMA,
+    create_ahead,
+    day_name,
+    day_start,
+    default_name,
+    drop_before,
+    partitions,
+)
 from dispatch.crews.store import add_positions
 from tests.conftest import BASE
 
@@ -109,3 +120,41 @@ def test_the_reads_that_matter_touch_only_their_days_and_use_indexes(connection,
         assert f"{name}_pkey" in after_id
     events = plan(connection, "SELECT * FROM incident_events WHERE incident_id = 7 ORDER BY at")
     assert "ix_incident_events_incident_id_at" in events
+
+
+def test_two_workers_making_and_dropping_the_same_days_take_turns(live_url):
+    """Both workers keep the partitions at start and every hour: the second waits for the first
+    and finds its work done, instead of failing on a table made or dropped under it."""
+    database = Database(live_url)
+    day = utc_day(clock.now() + timedelta(days=40))
+    after = day_start(day + timedelta(days=2))
+    made = [day_name("outbox", day + timedelta(days=n)) for n in range(2)]
+
+    def meanwhile(work) -> list:
+        """``work`` in another session, started while the first holds its locks."""
+        result: list = []
+
+        def run() -> None:
+            with database.session() as session:
+                result.append(work(session.connection()))
+                session.commit()
+        thread = threading.Thread(target=run)
+        thread.start()
+        time.sleep(0.3)
+        return [thread, result]
+
+    try:
+        with database.session() as first:
+            assert create_ahead(first.connection(), "outbox", day, 1) == made
+            thread, second = meanwhile(lambda c: create_ahead(c, "outbox", day, 1))
+            first.commit()
+        thread.join(timeout=10)
+        assert second == [[]]
+        with database.session() as first:
+            assert set(made) <= {d.partition.name for d in drop_before(first.connection(), "outbox", after)}
+            thread, second = meanwhile(lambda c: drop_before(c, "outbox", after))
+            first.commit()
+        thread.join(timeout=10)
+        assert second == [[]]
+    finally:
+        database.dispose()
