@@ -18,6 +18,7 @@ from api.cli_channels import channels_cli
 from api.cli_demo import demo_cli
 from api.cli_reporting import data_import_customers_served, data_import_interruptions
 from api.context import database, settings
+from api.partitions import data_prune
 from api.reports_cli import reports_cli
 from api.worker import worker
 from dispatch.accounts.models import ROLES
@@ -40,6 +41,7 @@ users_cli = AppGroup("users", help="People who sign in, and their roles.")
 check_cli = AppGroup("check", help="Checks of the data as it is.")
 data_cli.add_command(data_import_interruptions)
 data_cli.add_command(data_import_customers_served)
+data_cli.add_command(data_prune)
 
 
 def alembic_config(database_url: str) -> Config:

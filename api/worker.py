@@ -8,7 +8,8 @@ called about an incident just restored, to be asked whether power is back) and
 sends customer notifications when NOTIFY_ADAPTER is set (a thread of its own too: fanning
 incidents' notices out to their customers and sending what is due, dispatch/customers/notifier.py),
 writes a heartbeat after each sweep (``worker_heartbeats``: ``/readyz`` says when it is older
-than WORKER_STALE_S). Neither the database nor Redis being away stops it: a failed sweep is
+than WORKER_STALE_S), and once an hour makes the coming days' partitions of crew positions and the
+outbox and drops the days past retention (api/partitions.py). Neither the database nor Redis being away stops it: a failed sweep is
 logged and the next one retries, the relay waits and carries on where the cursor is. If the
 process dies all the same, scripts/supervise.sh (run.sh) or systemd (docs/deployment.md)
 starts it again. Several workers may run: relaying and sweeping are safe together.
@@ -27,6 +28,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from api.context import database, settings
+from api.partitions import prune
 from dispatch.core import clock
 from dispatch.core.heartbeats import beat
 from dispatch.core.idempotency import clear as clear_idempotency_keys
@@ -41,6 +43,9 @@ from dispatch.live.relay import Relay
 from dispatch.reporting.planned_interruptions import record_planned
 
 log = logging.getLogger("api.worker")
+#: The growing tables' partitions are made ahead and the old days dropped this often (an hour:
+#: days ahead are days, and a day past retention may wait an hour).
+PARTITIONS_EVERY_S = 3600.0
 
 
 @click.command("worker")
@@ -61,8 +66,8 @@ def worker(once: bool, name: str) -> None:
             pass
         while notifier is not None and notifier.step():
             pass
-        relay.clear(clock.now() - retention)
         _forget_old_idempotency_keys()
+        _keep_partitions(relay)
         return
     log.info("worker %s started (pid %d): sweeps every %s s", name, os.getpid(), s.sla_sweep_interval_s,
              extra={"worker": name})
@@ -71,10 +76,14 @@ def worker(once: bool, name: str) -> None:
                      daemon=True).start()
     if notifier is not None:
         threading.Thread(target=notifier.run, args=(stop,), name="notifications", daemon=True).start()
+    partitions_at = 0.0
     try:
         while True:
             _sweep(name, raise_errors=False)
             _forget_old_idempotency_keys()
+            if time.monotonic() >= partitions_at:
+                _keep_partitions(relay)
+                partitions_at = time.monotonic() + PARTITIONS_EVERY_S
             time.sleep(s.sla_sweep_interval_s)
     finally:
         stop.set()
@@ -116,3 +125,15 @@ def _forget_old_idempotency_keys() -> None:
             session.commit()
     except Exception:  # the next round retries; a failure here must not stop the SLA sweeps
         log.exception("clearing old idempotency keys failed")
+
+
+def _keep_partitions(relay: Relay) -> None:
+    """The coming days' partitions and the old days' drop (api/partitions.py), logged."""
+    try:
+        done = prune(database(), relay, settings(), clock.now())
+    except Exception:  # the next round retries; rows without a day of their own go to the default partition
+        log.exception("keeping the partitions failed")
+        return
+    if done.made or done.dropped or done.busy:
+        log.info("partitions: made %s, dropped %s, busy %s", done.made, [n for n, _ in done.dropped], done.busy,
+                 extra={"made": done.made, "dropped": done.dropped, "busy": done.busy})

@@ -94,6 +94,10 @@ class Settings:
     # Live updates (the outbox, its relay and the stream).
     #: Messages are kept this long for clients that reconnect; one that was away longer reloads.
     outbox_retention_hours: float = 24.0
+    #: The crews' position history is kept this long (whole days: up to a day more), then dropped.
+    position_retention_days: float = 90.0
+    #: Day partitions of the growing tables are made this many days ahead of today (UTC).
+    partitions_ahead_days: int = 3
     #: Seconds the relay waits when nothing was left to relay (the worker's change-to-Redis delay).
     relay_interval_s: float = 0.1
     #: Seconds between heartbeat comments on an idle stream (keeps proxies from closing it).
@@ -297,6 +301,9 @@ class Settings:
         self.warning_levels  # noqa: B018 - refuse a malformed setting at start, not at the first sweep
         self.arrival_targets, self.restore_targets, self.regulator_arrival_limits  # noqa: B018 - likewise
         self.repeat_fault_thresholds  # noqa: B018 - likewise
+        if self.position_retention_days <= 0 or self.outbox_retention_hours <= 0 or self.partitions_ahead_days < 1:
+            raise ValueError("POSITION_RETENTION_DAYS and OUTBOX_RETENTION_HOURS must be positive, "
+                             "PARTITIONS_AHEAD_DAYS at least 1")
         if self.etr_min_samples < 1 or self.etr_history_days <= 0 or self.etr_default_repair_min <= 0:
             raise ValueError("ETR_MIN_SAMPLES must be at least 1, ETR_HISTORY_DAYS and ETR_DEFAULT_REPAIR_MIN positive")
         if self.service_area_bbox.strip():

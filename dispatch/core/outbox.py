@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 import orjson
-from sqlalchemy import BigInteger, Connection, DateTime, Index, Integer, Text, text
+from sqlalchemy import BigInteger, Connection, DateTime, Integer, Text, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,16 +40,18 @@ def relayed_topics_key(redis_db: int) -> str:
 
 
 class OutboxMessage(Base):
-    """One message of the live stream; ``id`` is the stream's event id."""
+    """One message of the live stream; ``id`` is the stream's event id. One partition per day
+    (dispatch/core/partitions.py): retention drops whole days; the key holds ``at``, as a
+    partitioned table's keys must, and each day's key serves the reads by id."""
 
     __tablename__ = "outbox"
     __table_args__ = (
         one_of("topic", TOPICS),
-        Index("ix_outbox_at", "at"),  # retention deletes by age
+        {"postgresql_partition_by": "RANGE (at)"},
     )
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     #: When the change was made, by the application's clock.
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     topic: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict] = mapped_column(JSONB)
     #: The crews whose phones get the message besides the desk (an incident's crew, the crew it is

@@ -49,17 +49,19 @@ class Crew(Base):
 
 
 class CrewPosition(Base):
-    """GPS history; the latest position also lives in Redis for fast lookups."""
+    """GPS history; the latest position also lives in Redis for fast lookups. One partition per day
+    (dispatch/core/partitions.py): the key holds ``at``, as a partitioned table's keys must."""
 
     __tablename__ = "crew_positions"
     __table_args__ = (
         # A replayed batch adds nothing: one position per crew and instant.
         Index("uq_crew_positions_crew_id_at", "crew_id", "at", unique=True),
         CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy_nonnegative"),
+        {"postgresql_partition_by": "RANGE (at)"},
     )
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     crew_id: Mapped[int] = mapped_column(ForeignKey("crews.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
     geom = geometry("POINT")
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     speed_mps: Mapped[float | None] = mapped_column(Float)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -82,13 +82,17 @@ def set_latest_position(connection: Connection, crew_id: int, at: datetime, lon:
 
 def position_near(connection: Connection, crew_id: int, at: datetime, within_s: float) -> tuple[float, float] | None:
     """Where the crew's GPS put it closest in time to ``at`` (within ``within_s``), if anywhere.
-    Only the phones' history counts: an imported position is no evidence of where a crew was."""
+    Only the phones' history counts: an imported position is no evidence of where a crew was.
+    Both sides are bounded in time, so that only the days of the window are read (partitions)."""
     row = connection.execute(text(
         "SELECT ST_X(p.geom), ST_Y(p.geom) FROM ("
-        "(SELECT geom, at FROM crew_positions WHERE crew_id = :crew AND at <= :at ORDER BY at DESC LIMIT 1) "
-        "UNION ALL (SELECT geom, at FROM crew_positions WHERE crew_id = :crew AND at > :at ORDER BY at LIMIT 1)) AS p "
-        "WHERE abs(extract(epoch FROM p.at - :at)) <= :within ORDER BY abs(extract(epoch FROM p.at - :at)) LIMIT 1"
-    ), {"crew": crew_id, "at": at, "within": within_s}).first()
+        "(SELECT geom, at FROM crew_positions WHERE crew_id = :crew AND at <= :at AND at >= :earliest "
+        "ORDER BY at DESC LIMIT 1) "
+        "UNION ALL (SELECT geom, at FROM crew_positions WHERE crew_id = :crew AND at > :at AND at <= :latest "
+        "ORDER BY at LIMIT 1)) AS p "
+        "ORDER BY abs(extract(epoch FROM p.at - :at)) LIMIT 1"
+    ), {"crew": crew_id, "at": at, "earliest": at - timedelta(seconds=within_s),
+        "latest": at + timedelta(seconds=within_s)}).first()
     return None if row is None else (row[0], row[1])
 
 

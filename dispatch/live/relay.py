@@ -45,11 +45,13 @@ from datetime import datetime, timedelta
 import orjson
 import redis
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import OperationalError
 
 from dispatch.core import clock
 from dispatch.core.db import Database
 from dispatch.core.logs import Outage
 from dispatch.core.outbox import WRITER_LOCK, relayed_topics_key
+from dispatch.core.partitions import SCHEMA, default_name, drop_before
 from dispatch.live.feed import Message, channel, read
 
 log = logging.getLogger(__name__)
@@ -138,16 +140,35 @@ class Relay:
         REDIS_OUTAGE.up()
 
     def clear(self, older_than: datetime) -> int:
-        """Delete relayed messages written before ``older_than``; returns how many. A client that
-        last saw one of them gets ``resync``."""
+        """Drop the outbox's days older than ``older_than`` whose messages were all relayed (a day
+        goes whole: messages stay up to a day longer than asked), and delete such messages from the
+        default partition; returns how many went. A client that last saw one of them gets
+        ``resync``. While writers keep the table busy, the days wait for the next call."""
+        gone = 0
         with self.database.session() as session:
-            deleted = session.connection().execute(text(
-                "WITH gone AS (DELETE FROM outbox WHERE at < :before "
-                "AND id <= (SELECT relayed_to FROM outbox_relay WHERE id = 1) RETURNING id) "
-                "UPDATE outbox_relay SET deleted_to = greatest(deleted_to, (SELECT coalesce(max(id), 0) FROM gone)) "
-                "WHERE id = 1 RETURNING (SELECT count(*) FROM gone)"), {"before": older_than}).scalar_one()
+            connection = session.connection()
+            relayed_to = connection.execute(text(
+                "SELECT relayed_to FROM outbox_relay WHERE id = 1 FOR UPDATE")).scalar_one()
+            try:
+                dropped = drop_before(connection, "outbox", older_than, ids_upto=relayed_to)
+            except OperationalError as why:  # busy past the lock timeout
+                log.info("old outbox days not dropped yet (%s); next time", type(why.orig).__name__)
+                session.rollback()
+                connection = session.connection()
+                dropped = []
+                relayed_to = connection.execute(text(
+                    "SELECT relayed_to FROM outbox_relay WHERE id = 1 FOR UPDATE")).scalar_one()
+            highest = max((d.highest_id or 0 for d in dropped), default=0)
+            gone += sum(d.rows for d in dropped)
+            row = connection.execute(text(
+                f"WITH gone AS (DELETE FROM {SCHEMA}.{default_name('outbox')} WHERE at < :before "
+                "AND id <= :relayed RETURNING id) SELECT count(*), coalesce(max(id), 0) FROM gone"),
+                {"before": older_than, "relayed": relayed_to}).one()
+            gone += row[0]
+            connection.execute(text("UPDATE outbox_relay SET deleted_to = greatest(deleted_to, :upto) WHERE id = 1"),
+                               {"upto": max(highest, row[1])})
             session.commit()
-        return deleted
+        return gone
 
     def run(self, stop: threading.Event, interval_s: float, retention: timedelta, clear_every_s: float = 60.0) -> None:
         """Relay until ``stop`` is set: at once while there is more, else every ``interval_s``;

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import orjson
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy import text
 from dispatch.core import clock
 from dispatch.core.db import Database
 from dispatch.core.outbox import record
+from dispatch.core.partitions import create_ahead, day_name, partitions
 from dispatch.live.feed import channel, redis_without_retries
 from dispatch.live.relay import Relay
 
@@ -157,21 +158,39 @@ def test_a_restarted_relay_carries_on_where_the_last_stopped(database, private_r
     assert sent_ids(published())[-2:] == [before, after]
 
 
-def test_old_relayed_messages_are_cleared_and_the_outbox_remembers_how_far(database, private_redis):
+def outbox_ids(database) -> list[int]:
+    with database.engine.connect() as connection:
+        return connection.execute(text("SELECT id FROM outbox ORDER BY id")).scalars().all()
+
+
+def test_old_relayed_days_are_dropped_and_the_outbox_remembers_how_far(database, private_redis):
     relay = new_relay(database, private_redis)
     while relay.step():
         pass
-    session, relayed = write(database)
-    session.commit()
-    relay.step()
-    session, waiting = write(database)  # not committed yet: never cleared before it is relayed
-    assert relay.clear(clock.now() - timedelta(hours=1)) == 0  # nothing is that old
-    assert relay.clear(clock.now() + timedelta(seconds=1)) >= 1
-    session.commit()
-    session.close()
+    long_ago = clock.now() - timedelta(days=5)
+    with database.session() as session:
+        assert create_ahead(session.connection(), "outbox", long_ago.astimezone(timezone.utc).date(), 0)
+        in_a_day = record(session.connection(), "map", {"version": 1}, at=long_ago)
+        # A day with no partition of its own: the message is in the default one.
+        in_default = record(session.connection(), "map", {"version": 2}, at=clock.now() - timedelta(days=300))
+        recent = record(session.connection(), "map", {"version": 3})
+        session.commit()
+    assert relay.clear(clock.now() - timedelta(days=1)) == 0  # not relayed yet: kept
+    assert {in_a_day, in_default, recent} <= set(outbox_ids(database))
+    while relay.step():
+        pass
+    busy, waiting = write(database)  # a writer of today's messages keeps the table busy: the day waits
+    assert relay.clear(clock.now() - timedelta(days=1)) == 1  # the default partition's message only
+    busy.commit()
+    busy.close()
+    assert in_a_day in outbox_ids(database) and in_default not in outbox_ids(database)
+    assert relay.clear(clock.now() - timedelta(days=1)) == 1
+    assert relay.clear(clock.now() - timedelta(days=1)) == 0  # again: nothing left to do
+    assert [i for i in outbox_ids(database) if i >= in_a_day] == [recent, waiting]
     with database.engine.connect() as connection:
-        assert connection.execute(text("SELECT array_agg(id) FROM outbox")).scalar() == [waiting]
-        assert connection.execute(text("SELECT deleted_to FROM outbox_relay")).scalar() == relayed
+        assert connection.execute(text("SELECT deleted_to FROM outbox_relay")).scalar() == in_default
+        day = day_name("outbox", long_ago.astimezone(timezone.utc).date())
+        assert day not in {p.name for p in partitions(connection, "outbox")}
 
 
 def test_suites_and_deployments_apart_by_redis_database_number_hear_only_their_own_outbox(private_redis):
