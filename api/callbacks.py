@@ -112,8 +112,9 @@ def list_callbacks():
 
 @blueprint.post("/callbacks/<int:callback_id>/answer")
 @idempotent
-@allow(*DESK, CHANNELS)
-@operation("Record a customer's answer to a call-back (an agent, or a channel's key)", "callbacks",
+@allow(*DESK)
+@operation("Record a customer's answer to a call-back (an agent at the desk; a channel answers by the incident and "
+           "the customer, POST /api/v1/callbacks/answer, since it cannot list call-backs)", "callbacks",
            path_params={"callback_id": {"type": "integer"}}, body=AnswerIn, responses=ANSWER_RESPONSES)
 def answer_callback(callback_id: int):
     body = json_body(AnswerIn)

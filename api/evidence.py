@@ -19,6 +19,7 @@ from api.openapi import operation
 from api.times import recent
 from api.validation import json_body
 from dispatch.core.errors import FieldProblem, Forbidden, InvalidInput
+from dispatch.customers.planned import join_call
 from dispatch.incidents.device_events import DeviceEvents, DeviceOperation
 from dispatch.incidents.evidence_store import switches_named
 from dispatch.incidents.messages import record_incidents
@@ -106,7 +107,8 @@ def post_meter_events():
     valid, problems = _checked(MeterEventIn)
     events = [MeterEvent(row, e.kind, e.at, e.event_id, e.meter, e.account_no) for row, e in valid]
     batch = take_meter_events(session(), settings(), topologies(), dispatcher(), events, problems,
-                              client.id if client is not None else None)
+                              client.id if client is not None else None,
+                              lambda report: join_call(session(), topologies(), settings(), report) is not None)
     return jsonify(batch.as_dict())
 
 

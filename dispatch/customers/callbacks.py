@@ -26,6 +26,8 @@ from dispatch.core import clock
 from dispatch.core.config import Settings
 from dispatch.core.errors import Conflict, NotFound
 from dispatch.customers import callbacks_store as store
+from dispatch.customers.notify_templates import planned_reference
+from dispatch.customers.planned import join_call
 from dispatch.gis.grid import TopologyCache
 from dispatch.incidents import store as incidents
 from dispatch.incidents.intake import NewReport, ReportIntake
@@ -53,14 +55,19 @@ class Answer:
     channel: str | None = None
 
 
+#: How far back a restoration still gets its call-backs when it was recorded (or listed) late.
+LATE_RESTORATIONS = timedelta(days=7)
+
+
 def open_due(session: Session, settings: Settings, now: datetime, limit: int = 200) -> list[tuple[int, int]]:
-    """List the call-backs of incidents restored within CALLBACK_WITHIN_H that have none yet;
+    """List the call-backs of incidents restored within CALLBACK_WITHIN_H (or a week) that have none yet;
     return (incident, call-backs opened). Safe with several workers (one row per caller, one
     ``callbacks_opened`` event per incident). Commits."""
     connection = session.connection()
     within = timedelta(hours=settings.callback_within_h)
     opened = []
-    for incident in store.restored_to_ask(connection, now - within, limit):
+    # Restorations recorded late (a phone's replay, a worker away for a day) are asked all the same.
+    for incident in store.restored_to_ask(connection, now - max(within, LATE_RESTORATIONS), limit):
         count = store.open_callbacks(connection, incident["id"], incident["restored_at"] + within, now)
         if incidents.add_event(connection, incident["id"], "callbacks_opened", now, {"customers": count}, ACTOR,
                                idempotency_key=f"callbacks:{incident['id']}") is not None:
@@ -99,12 +106,17 @@ def answer(session: Session, settings: Settings, topologies: TopologyCache, disp
         session.commit()
     else:
         store.record(connection, callback_id, status="still_out", **answered)
-        # The report commits with the answer (the intake commits): neither is recorded without the other.
-        ReportIntake(session, settings, topologies, dispatcher).submit(NewReport(
+        report = NewReport(
             channel=given.channel or "hotline", received_at=now,
             locators=Locators(account_no=row["account_no"], phone=None if row["account_no"] else row["phone"]),
             kind="no_power", description=f"call-back after incident {row['incident_id']} was restored: still no power",
-            external_id=external_id(callback_id), channel_client_id=given.client_id, nested_in=row["incident_id"]))
+            external_id=external_id(callback_id), channel_client_id=given.client_id, nested_in=row["incident_id"])
+        # The report commits with the answer (the intake, or the planned outage's call, commits):
+        # neither is recorded without the other. Planned work off supply there explains it: no crew.
+        joined = join_call(session, topologies, settings, report)
+        if joined is not None:
+            return _outcome(session, callback_id, now) | {"planned_outage": planned_reference(joined.outage["id"])}
+        ReportIntake(session, settings, topologies, dispatcher).submit(report)
         _note_new_incident(session, store.lock(session.connection(), callback_id))
     return _outcome(session, callback_id, now)
 

@@ -38,13 +38,18 @@ from dispatch.incidents.locating import locate
 #: The published commitment: the notice a week ahead, the reminder a day ahead.
 NOTICE_AHEAD = timedelta(days=7)
 REMINDER_AHEAD = timedelta(hours=24)
+#: A notice that quiet hours hold still reaches the customer this long before the work begins.
+QUIET_HOURS_MARGIN = timedelta(hours=1)
 #: Customers on the buses ``:buses`` (through their transformer's LV bus when they name no bus):
 #: a join to the unnested array (a hash join), not ``= ANY`` per customer (buses x customers).
 AFFECTED = ("SELECT c.id, c.notify_opt_out FROM customers c "
             "LEFT JOIN transformers t ON t.id = c.transformer_id "
             "JOIN unnest(CAST(:buses AS bigint[])) AS b(id) ON b.id = coalesce(c.bus_id, t.lv_bus_id)")
-#: An outage whose customers are off supply now, or are about to be as its window begins.
-ACTIVE = ("(p.state = 'out' OR p.state = 'upcoming' AND p.window_start <= :now) AND :now < p.window_end")
+#: An outage whose customers were off supply at the call's time ``:now`` (a call may reach us late:
+#: an IVR's queue, a channel's retries): from the work's start (the window's while nobody recorded
+#: one) to the window's end while it lasts, to its recorded end once it is over.
+ACTIVE = ("(p.state IN ('upcoming', 'out') AND coalesce(p.started_at, p.window_start) <= :now AND :now < p.window_end "
+          "OR p.state = 'restored' AND p.started_at <= :now AND :now < p.finished_at)")
 _VIEW = ("SELECT p.id, s.code AS switch, p.switching, p.window_start, p.window_end, p.reason, z.code AS zone, "
          "z.name AS zone_name, p.planned_by, p.state, p.revision, p.buses, p.customers_affected, p.started_at, "
          "p.started_by, p.finished_at, p.finished_by, p.cancelled_at, p.notice_7d_at, p.notice_24h_at, "
@@ -72,7 +77,11 @@ def cut_off(topology: Topology, switch: str, switching: dict[str, bool]) -> tupl
         raise InvalidInput(f"there is no switch {unknown[0]!r}", [FieldProblem(field, "unknown switch")])
     now, then = topology.energized(), topology.energized({**switching, switch: True})
     lost = now & ~then
-    return sorted(topology.buses_of(lost)), topology.customers_at(lost)
+    customers = topology.customers_at(lost)
+    if not customers:
+        raise InvalidInput("this switching takes no customer off supply (the switch is open already, or other "
+                           "switching supplies everything beyond it)", [FieldProblem("switch", "cuts off nobody")])
+    return sorted(topology.buses_of(lost)), customers
 
 
 def _check_window(start: datetime, end: datetime, now: datetime, start_may_be_past: bool = False) -> None:
@@ -153,13 +162,24 @@ def _announced(row: dict[str, Any]) -> bool:
 
 def notify(connection: Connection, settings: Settings, outage_id: int, stage: str, revision: int, now: datetime) -> int:
     """Write one notification of ``stage`` to every affected customer not opted out (once each per
-    stage and revision; a planned notice is not urgent: it waits out quiet hours)."""
+    stage and revision; a planned notice is not urgent: it waits out quiet hours, see :func:`_due`)."""
     return connection.execute(text(
         "INSERT INTO notifications (planned_outage_id, stage, revision, customer_id, next_attempt_at, created_at) "
         f"SELECT :id, :stage, :revision, c.id, :due, :now FROM ({AFFECTED}) c WHERE NOT c.notify_opt_out "
         "ON CONFLICT DO NOTHING"),
-        {"id": outage_id, "stage": stage, "revision": revision, "due": after_quiet_hours(now, settings),
+        {"id": outage_id, "stage": stage, "revision": revision, "due": _due(connection, settings, outage_id, now),
          "now": now, "buses": _buses(connection, outage_id)}).rowcount
+
+
+def _due(connection: Connection, settings: Settings, outage_id: int, now: datetime) -> datetime:
+    """When a notice goes out: after quiet hours, but never later than QUIET_HOURS_MARGIN before the
+    work begins (a reminder written at 23:00 for work at 06:00 goes at 05:00, not 07:00); at once
+    for work under way (its end moved: the customers are in the dark now)."""
+    state, start = connection.execute(text("SELECT state, window_start FROM planned_outages WHERE id = :id"),
+                                      {"id": outage_id}).one()
+    if state == "out":
+        return now
+    return min(after_quiet_hours(now, settings), max(now, start - QUIET_HOURS_MARGIN))
 
 
 def _buses(connection: Connection, outage_id: int) -> list[int]:
@@ -238,16 +258,16 @@ def advance(connection: Connection, now: datetime) -> list[int]:
 
 
 def any_active(connection: Connection, now: datetime) -> bool:
-    """Whether any planned outage is active (one indexed read; calls look further only then)."""
+    """Whether any planned outage was active at ``now`` (one small read; calls look further only then)."""
     return connection.execute(text(
-        f"SELECT EXISTS (SELECT 1 FROM planned_outages p WHERE p.state IN ('upcoming', 'out') AND {ACTIVE})"),
+        f"SELECT EXISTS (SELECT 1 FROM planned_outages p WHERE {ACTIVE})"),
         {"now": now}).scalar_one()
 
 
 def active_at_bus(connection: Connection, bus_id: int, now: datetime) -> dict[str, Any] | None:
-    """The active planned outage that has ``bus_id`` off supply (the one ending last, if several)."""
+    """The planned outage that had ``bus_id`` off supply at ``now`` (the one ending last, if several)."""
     row = connection.execute(text(
-        f"SELECT p.id FROM planned_outages p WHERE p.state IN ('upcoming', 'out') AND {ACTIVE} "
+        f"SELECT p.id FROM planned_outages p WHERE {ACTIVE} "
         "AND :bus = ANY(p.buses) ORDER BY p.window_end DESC, p.id LIMIT 1"), {"now": now, "bus": bus_id}).scalar()
     return None if row is None else outage(connection, row)
 

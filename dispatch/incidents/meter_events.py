@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy.orm import Session
 
@@ -61,21 +61,26 @@ class MeterBatch:
     duplicates: int = 0
     #: Last gasps whose power-restored came too (the customer is on): no report.
     momentary: int = 0
+    #: Last gasps from inside planned work under way: kept with it, no incident.
+    planned_work: int = 0
     incidents: set[int] = field(default_factory=set)
     rejected: list[FieldProblem] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "duplicates": self.duplicates, "momentary": self.momentary,
-                "incidents": sorted(self.incidents), "rejected": [p.as_dict() for p in self.rejected]}
+                "planned_work": self.planned_work, "incidents": sorted(self.incidents), "rejected": [p.as_dict() for p in self.rejected]}
 
 
 def take_meter_events(session: Session, settings: Settings, topologies: TopologyCache, dispatcher: CrewDispatch,
                       events: list[MeterEvent], rejected: list[FieldProblem],
-                      channel_client_id: int | None = None) -> MeterBatch:
+                      channel_client_id: int | None = None,
+                      planned_work: Callable[[NewReport], bool] | None = None) -> MeterBatch:
     """Store each new event of the batch, oldest first; each last gasp goes through the intake
     (which commits it with its report, on behalf of ``channel_client_id``, the head-end's client
-    when it posted them). ``rejected``: the events already found invalid; raises
-    :class:`InvalidInput` when no event names a known customer."""
+    when it posted them), unless ``planned_work`` keeps it (and commits): opening a switch for
+    planned work makes every meter behind it gasp, and no crew is to be sent for that.
+    ``rejected``: the events already found invalid; raises :class:`InvalidInput` when no event
+    names a known customer."""
     batch = MeterBatch(rejected=list(rejected))
     connection = session.connection()
     by_account, by_meter = store.customers_named(
@@ -116,7 +121,7 @@ def take_meter_events(session: Session, settings: Settings, topologies: Topology
             bursts.setdefault(customer[2], []).append((event, customer))
     intake = ReportIntake(session, settings, topologies, dispatcher)
     for burst in bursts.values():
-        _take_burst(session, intake, burst, restored, now, batch, channel_client_id)
+        _take_burst(session, intake, burst, restored, now, batch, channel_client_id, planned_work)
     batch.incidents = store.carrying_on(session.connection(), sorted(batch.incidents))
     session.commit()
     return batch
@@ -124,7 +129,7 @@ def take_meter_events(session: Session, settings: Settings, topologies: Topology
 
 def _take_burst(session: Session, intake: ReportIntake, burst: list[tuple[MeterEvent, tuple]],
                 restored: dict[int, datetime], now: datetime, batch: MeterBatch,
-                channel_client_id: int | None) -> None:
+                channel_client_id: int | None, planned_work: Callable[[NewReport], bool] | None) -> None:
     """The last gasps of one transformer (or bus) in a batch, oldest first: the first and the last
     go through the intake (the last re-predicts with all of them), those between are stored in the
     first one's incident. A storm's gasps come in bursts per transformer; deciding each one alone
@@ -145,6 +150,9 @@ def _take_burst(session: Session, intake: ReportIntake, burst: list[tuple[MeterE
         fresh = [(e, c) for e, c in fresh if restored.get(c[0], e.at - _INSTANT) < e.at]
         reports: dict[int, int] = {}
         for k, (event, (_, account, _)) in enumerate(fresh):
+            if planned_work is not None and planned_work(report(event, account)):
+                batch.planned_work += 1
+                continue
             if incident is not None and k < len(fresh) - 1 \
                     and (attached := intake.attach(report(event, account), incident)) is not None:
                 reports[stored[event.key]] = attached

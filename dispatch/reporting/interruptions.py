@@ -128,10 +128,11 @@ def record_restoration(session: Session, topologies: TopologyCache, incident_id:
         ":cause, 'recorded', :incident FROM out "
         # One outage, one interruption: a customer already recorded out over this time by another
         # incident (a hazard reported during the outage opens its own incident at the same device; a
-        # nested outage) is not counted twice. Outages that began a week before this one are not
+        # nested outage) or by planned work is not counted twice. Outages that began a week before this one are not
         # looked at (the started_at index then reads a few days of rows).
         "WHERE NOT EXISTS (SELECT 1 FROM customer_interruptions ci WHERE ci.account_no = out.account_no "
-        "AND ci.source = 'recorded' AND ci.incident_id <> :incident AND ci.started_at > :started - interval '7 days' "
+        "AND ci.source = 'recorded' AND ci.incident_id IS DISTINCT FROM :incident "
+        "AND ci.started_at > :started - interval '7 days' "
         "AND ci.started_at < greatest(out.restored_at, :started) AND ci.restored_at > :started)"),
         {"buses": list(ends), "ends": list(ends.values()), "started": started, "ended": ended,
          "incident": incident_id, "cause": incident["cause"]}).rowcount

@@ -18,8 +18,10 @@ from dispatch.customers.planned_notices import fan_out_planned
 from tests.accounts.test_auth import channel_key
 from tests.browser import screenshot, wait_until
 from tests.conftest import BASE, signed_in
+from tests.customers.test_callbacks import list_callbacks, open_at
 from tests.customers.test_channels import as_channel
 from tests.customers.test_notifications import SECRET, Receiver
+from tests.evidence.test_nested_outages import meters, restore
 from tests.helpers import assert_problem, count, customer, leaks, report, strings
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -408,3 +410,119 @@ def test_a_hotline_call_inside_planned_work_is_kept_with_it_on_the_desk(app, cit
             assert count(connection, "incidents") == incidents
             assert count(connection, "planned_outage_calls") == 1
     assert problems == []
+
+
+# Planned work beside the rest: calls, meters and call-backs from inside it send no crew, a late
+# call is judged by when it was made, one customer out once is counted once, notices reach people
+# before the power goes, and a plan must cut someone off.
+
+def under_way(supervisor, started_ago: timedelta = timedelta(0)) -> dict:
+    """Work on F1 (T1's customers) begun ``started_ago``, three hours planned."""
+    now = clock.now()
+    outage = plan(supervisor(), now + timedelta(minutes=1), hours=3)
+    act(supervisor(), outage["id"], "start", at=(now - started_ago).isoformat())
+    return outage
+
+
+def test_still_out_from_inside_work_under_way_joins_it_and_sends_no_crew(app, client, city, supervisor, connection):
+    now = clock.now()
+    incident = report(client, now - timedelta(hours=3), account_no=T1[1])["incident"]["id"]
+    restore(client, incident, now - timedelta(hours=2))
+    open_at(app, now)
+    (callback,) = list_callbacks(client)["callbacks"]
+    outage = under_way(supervisor)
+    incidents = count(connection, "incidents")
+    response = client.post(f"/api/v1/callbacks/{callback['id']}/answer", json={"answer": "still_out"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    answer = response.get_json()
+    assert answer["status"] == "still_out" and answer["new_incident"] is None
+    assert answer["planned_outage"] == f"P{outage['id']}"
+    assert count(connection, "incidents") == incidents
+    assert count(connection, "planned_outage_calls") == 1
+
+
+def test_last_gasps_when_the_work_opens_its_switch_open_no_incident(client, city, supervisor, connection):
+    under_way(supervisor)
+    incidents = count(connection, "incidents")
+    answer = meters(client, *[(T1[k], "last_gasp", clock.now()) for k in range(5)])
+    assert (answer["accepted"], answer["planned_work"], answer["incidents"]) == (5, 5, [])
+    assert count(connection, "incidents") == incidents
+    assert count(connection, "meter_events") == 5  # kept, as every event is
+
+
+def test_a_call_is_judged_by_when_it_was_made_not_by_when_it_came(client, city, supervisor, ivr, connection):
+    now = clock.now()
+    outage = plan(supervisor(), now + timedelta(minutes=1), hours=3)
+    act(supervisor(), outage["id"], "start", at=(now - timedelta(hours=2)).isoformat())
+    act(supervisor(), outage["id"], "finish", at=(now - timedelta(minutes=10)).isoformat())
+    # An IVR's queue delivers, after the work ended, a call made during it: the work explains it.
+    late = ivr.post("/api/v1/reports", json={"account_no": T1[3], "external_id": "late-1", "channel": "ivr",
+                                             "received_at": (now - timedelta(hours=1)).isoformat()})
+    assert late.status_code == 201 and late.get_json()["incident"] is None
+    assert late.get_json()["planned_outage"]["reference"] == f"P{outage['id']}"
+    # A call made before the work began was about something else: a fault, with its crew.
+    early = ivr.post("/api/v1/reports", json={"account_no": T1[4], "external_id": "early-1", "channel": "ivr",
+                                              "received_at": (now - timedelta(hours=3)).isoformat()})
+    assert early.status_code == 201 and early.get_json()["incident"] is not None
+
+
+def interruptions(connection, account):
+    return connection.execute(text(
+        "SELECT planned, event_ref FROM customer_interruptions WHERE account_no = :a ORDER BY started_at"),
+        {"a": account}).all()
+
+
+def test_a_customer_out_for_the_work_and_a_wire_down_in_it_is_counted_once_either_way(
+        client, city, supervisor, connection):
+    now = clock.now()
+    for hazard_restored_first in (True, False):
+        change = connection.begin_nested()
+        outage = under_way(supervisor, started_ago=timedelta(hours=2))
+        hazard = report(client, now - timedelta(minutes=100), account_no=T1[4], kind="wire_down")["incident"]["id"]
+        if hazard_restored_first:
+            restore(client, hazard, now - timedelta(minutes=20))
+        act(supervisor(), outage["id"], "finish", at=(now - timedelta(minutes=5)).isoformat())
+        if not hazard_restored_first:
+            restore(client, hazard, now - timedelta(minutes=1))
+        assert interruptions(connection, T1[0]) == [(True, f"planned-{outage['id']}")], hazard_restored_first
+        change.rollback()
+
+
+def test_a_reminder_held_by_quiet_hours_still_goes_before_the_work(app, client, city, moment, supervisor, settings,
+                                                                   connection):
+    night = moment(timedelta(hours=11))  # 23:00 local
+    outage = plan(supervisor(), night + timedelta(hours=7))  # 06:00 the next morning
+    quiet = settings.with_overrides(notify_quiet_hours="22:00-07:00", dispatch_timezone="Asia/Shanghai")
+    with app.extensions["database"].session() as session:
+        assert fan_out_planned(session, quiet, night) == 1
+    due = connection.execute(text("SELECT min(next_attempt_at) FROM notifications WHERE planned_outage_id = :id"),
+                             {"id": outage["id"]}).scalar_one()
+    assert due == night + timedelta(hours=6)  # an hour before the work, not after quiet hours at 07:00
+
+
+def test_a_restoration_recorded_a_day_late_still_gets_its_call_backs(app, client, city):
+    now = clock.now()
+    incident = report(client, now - timedelta(hours=30), account_no=customer(1, 1))["incident"]["id"]
+    restore(client, incident, now - timedelta(hours=25))  # a crew phone's late "restored"
+    open_at(app, now)
+    (callback,) = list_callbacks(client, "?state=overdue")["callbacks"]
+    assert callback["incident"] == incident
+
+
+def test_a_channel_answers_by_incident_and_customer_not_by_an_id_it_cannot_know(app, client, city, cli):
+    now = clock.now()
+    incident = report(client, now - timedelta(hours=3), account_no=customer(1, 1))["incident"]["id"]
+    restore(client, incident, now - timedelta(hours=2))
+    open_at(app, now)
+    (callback,) = list_callbacks(client)["callbacks"]
+    ami = as_channel(app, channel_key(cli, "ami-x", "ami"))
+    assert_problem(ami.post(f"/api/v1/callbacks/{callback['id']}/answer", json={"answer": "power_back"}), 403)
+    assert list_callbacks(client)["callbacks"][0]["status"] == "pending"
+
+
+def test_work_that_cuts_off_nobody_is_refused(client, city, supervisor, connection):
+    problem = assert_problem(supervisor().post("/api/v1/planned-outages", json={
+        "switch": "TIE", "reason": "work", "window_start": (clock.now() + timedelta(days=8)).isoformat(),
+        "window_end": (clock.now() + timedelta(days=8, hours=4)).isoformat()}), 422)
+    assert "no customer" in problem["detail"]
+    assert count(connection, "planned_outages") == 0
