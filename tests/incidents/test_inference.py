@@ -11,16 +11,21 @@ from datetime import timedelta
 
 import pytest
 
-from tests.factories import radial_grid, write_layers
+from tests.factories import radial_grid, stretched, write_layers
 from tests.helpers import T0, report
 
 
 @pytest.fixture
-def grid(cli, tmp_path):
-    def load(tree: tuple) -> None:
-        result = cli.invoke(args=["data", "import", str(write_layers(tmp_path / "grid", radial_grid(tree)))])
+def grid_layers(cli, tmp_path):
+    def load(layers: dict) -> None:
+        result = cli.invoke(args=["data", "import", str(write_layers(tmp_path / "grid", layers))])
         assert result.exit_code == 0, result.output
     return load
+
+
+@pytest.fixture
+def grid(grid_layers):
+    return lambda tree: grid_layers(radial_grid(tree))
 
 
 def call_all(client, callers: list[str]) -> dict:
@@ -96,3 +101,16 @@ def test_two_faults_under_one_breaker_stay_two_incidents(client, grid):
     second = report(client, T0 + timedelta(minutes=10), account_no="T3-10")["incident"]
     assert first["device"]["code"] == "F1" and second["device"]["code"] == "F2"
     assert first["id"] != second["id"]
+
+
+def test_calls_from_one_transformer_under_a_long_fused_section_are_put_at_the_fuse(client, grid_layers):
+    """Faults happen per kilometre of line: a fuse clearing two kilometres of its own, with only
+    three customers besides the calling transformer's, is the likelier fault; the explanation
+    gives the section's length beside the calls per branch."""
+    grid_layers(stretched(radial_grid(("BR", "breaker", [("F", "fuse", [("T1", 40), ("T2", 3)]), ("T9", 80)])),
+                          "T2-l", 2.0))
+    incident = call_all(client, accounts("T1", 4))
+    assert incident["device"] == {"kind": "switch", "code": "F"} and incident["customers_affected"] == 43
+    why = incident["inference"]
+    assert 2.0 < why["own_line_km"] < 2.2
+    assert [(b["device"]["code"], b["customers"], b["calls"]) for b in why["branches"]] == [("T1", 40, 4), ("T2", 3, 0)]
