@@ -307,7 +307,7 @@ def main() -> None:
     parser.add_argument("--no-meters", action="store_true", help="leave out the smart meters' section")
     args = parser.parse_args()
     settings = Settings.from_env()
-    rules = Rules(settings.inference_min_calls, settings.inference_min_share, settings.inference_outage_penalty)
+    rules = Rules.from_settings(settings)
     print(f"rules: {rules}")
     feeders, intake = [], []
     with tempfile.TemporaryDirectory() as scratch:

@@ -38,6 +38,7 @@ import math
 from dataclasses import dataclass
 from typing import Hashable, Iterable
 
+from dispatch.core.config import Settings
 from dispatch.gis.topology import Device, Topology
 
 
@@ -52,6 +53,11 @@ class Rules:
     line_faults_per_km: float = 0.065
     transformer_faults: float = 0.015
     device_faults: float = 0.006
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Rules:
+        return cls(settings.inference_min_calls, settings.inference_min_share, settings.inference_outage_penalty,
+                   settings.inference_line_faults_per_100km / 100, settings.inference_transformer_faults_per_100 / 100)
 
 
 @dataclass(frozen=True)
