@@ -10,11 +10,11 @@ with their LV networks); each is written as GeoJSON layers and imported into a s
 by the real importer; the topology is the one the API builds from the stored grid.
 
 Faults are drawn in proportion to each outage area's exposure (its own km of line and its
-transformers, at the rates of :class:`dispatch.gis.inference.Rules`), as real faults happen;
+transformers, at the IEEE-RBTS rates of :data:`dispatch.gis.inference.RBTS_RATES`), as real faults happen;
 each downstream customer calls with probability p; faults with fewer than 3 calls are left out.
 
 1. Curves, through ``predict``: exact share (the area explaining most calls is the faulted one)
-   for the rule with calls only and with the exposure prior, on the same faults; the oracle (knows
+   for the rule with calls only and with the exposure prior at the RBTS rates, on the same faults; the oracle (knows
    p, that one area is out, and how faults are drawn: no rule does better); and the decidable
    faults (the callers' lowest common area is the faulted one).
 1b. The same with faults drawn uniformly over the areas: what the prior costs where faults do
@@ -24,7 +24,9 @@ each downstream customer calls with probability p; faults with fewer than 3 call
    often both are predicted exactly, and what the others became.
 4. The desk's truth at p = 0.1: calls in time order through the real intake service (with
    background calls from customers with power, Poisson mean 2 per fault), as bench/inference.py
-   does on the demo grid.
+   does on the demo grid, with the settings' rules (calls only unless
+   INFERENCE_LINE_FAULTS_PER_100KM and INFERENCE_TRANSFORMER_FAULTS_PER_100 are set).
+Sections 2, 3 and 5 use the rule with exposure.
 5. With smart meters (issue 18 item 4): a share of the customers (10 %, 30 %) has a meter that
    sends its last gasp when it loses supply (95 % of them arrive), taken as certain outs beside the
    calls (a customer who calls and gasps counts once). Exact share on the same faults as calls
@@ -52,7 +54,7 @@ from dispatch.core.config import Settings  # noqa: E402
 from dispatch.core.db import Database  # noqa: E402
 from dispatch.gis.grid import TopologyCache  # noqa: E402
 from dispatch.gis.grid_import import import_grid  # noqa: E402
-from dispatch.gis.inference import Call, Rules, exposure, predict  # noqa: E402
+from dispatch.gis.inference import RBTS_RATES, Call, Rules, exposure, predict  # noqa: E402
 from dispatch.routing.engine import RoadGraphCache  # noqa: E402
 
 RATES = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
@@ -78,7 +80,7 @@ class Feeder:
                                  if d is not None and d.kind != "source" and topology.area_customers[a]})
         self.below = {a: [c for c in customers if topology.is_within(c[1], a)] for a in self.faultable}
         #: Faults per area in proportion to its exposure (its own km of line and transformers).
-        self.weights = [exposure(topology, a, Rules()) for a in self.faultable]
+        self.weights = [exposure(topology, a, Rules(**RBTS_RATES)) for a in self.faultable]
 
     def fault(self, rng: random.Random) -> int:
         return rng.choices(self.faultable, self.weights)[0]
@@ -103,7 +105,7 @@ def curves(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> None:
     """Exact share per call rate for the rule with calls only and with the exposure prior, on the
     same faults (drawn by exposure), beside the oracle and the decidable faults; and against the
     number of calls."""
-    calls_only = replace(rules, line_faults_per_km=0.0, transformer_faults=0.0)
+    calls_only, rules = replace(rules, line_faults_per_km=0.0, transformer_faults=0.0), replace(rules, **RBTS_RATES)
     print("\n1. Exact share of faults with >= 3 calls, via predict (faults drawn by exposure). Oracle: knows p,"
           " that there is one fault and how faults are drawn. Decidable: exact among faults whose callers'"
           " lowest common area is the faulted one (with exposure)")
@@ -150,7 +152,7 @@ def oracle(f: Feeder, calls: list[Call], p: float) -> int:
     k, best, chosen = len(calls), -math.inf, -1
     for area in t.areas_up(lowest_common(t, [c.area for c in calls])):
         if area in f.below:
-            score = math.log(exposure(t, area, Rules())) + k * math.log(p) + \
+            score = math.log(exposure(t, area, Rules(**RBTS_RATES))) + k * math.log(p) + \
                 (t.area_customers[area] - k) * math.log(1 - p)
             if score > best:
                 best, chosen = score, area
@@ -160,7 +162,7 @@ def oracle(f: Feeder, calls: list[Call], p: float) -> int:
 def uniform_faults(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> None:
     """The same two rules when faults do not follow exposure (drawn uniformly over the areas, as
     this benchmark once did): what the prior costs when it is wrong."""
-    calls_only = replace(rules, line_faults_per_km=0.0, transformer_faults=0.0)
+    calls_only, rules = replace(rules, line_faults_per_km=0.0, transformer_faults=0.0), replace(rules, **RBTS_RATES)
     print("\n1b. Faults drawn uniformly over the areas, not by exposure: exact share, calls only | with exposure")
     print("| p | " + " | ".join(f"{f.name} calls only | {f.name} exposure" for f in feeders) + " |")
     print("|---|" + "---|---|" * len(feeders))
@@ -324,9 +326,9 @@ def main() -> None:
     if args.faults:
         curves(feeders, rules, args.faults, args.seed)
         uniform_faults(feeders, rules, args.faults, args.seed)
-        two_faults(feeders, rules, args.faults, args.seed)
+        two_faults(feeders, replace(rules, **RBTS_RATES), args.faults, args.seed)
         if not args.no_meters:
-            with_meters(feeders, rules, args.faults, args.seed)
+            with_meters(feeders, replace(rules, **RBTS_RATES), args.faults, args.seed)
     if intake:
         print("\n4. Exact share at p = 0.1 through the intake service (faults with >= 3 calls): "
               + ", ".join(f"{name} {share}" for name, share in intake))

@@ -52,9 +52,10 @@ class Settings:
     #: Log-likelihood one more separate outage must gain to be preferred over a common one.
     inference_outage_penalty: float = 3.0
     #: Faults a year per 100 km of line and per 100 distribution transformers: where faults happen,
-    #: each outage area's exposure (only their ratio matters; both 0: the calls alone decide).
-    inference_line_faults_per_100km: float = 6.5
-    inference_transformer_faults_per_100: float = 1.5
+    #: each outage area's exposure (only their ratio matters; both 0, the default: the calls alone
+    #: decide; IEEE-RBTS: 6.5 and 1.5).
+    inference_line_faults_per_100km: float = 0.0
+    inference_transformer_faults_per_100: float = 0.0
 
     # Evidence beyond calls: smart-meter and SCADA events (dispatch/incidents/meter_events.py,
     # device_events.py, nested.py).

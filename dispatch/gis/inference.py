@@ -13,14 +13,17 @@ Why one rate for all: fitted per area (as this rule once was), a transformer wit
 2 calls looks like a perfect outage on its own (rate 2/3), so calls from small transformers were
 explained separately and the prediction stopped below the faulted device on deep feeders.
 
-Where faults happen comes first: each area's outage also scores the log of its **exposure**
-(expected faults a year: its own kilometres of line times ``line_faults_per_km``, its own
-transformers times ``transformer_faults``, and ``device_faults`` for its device), relative to the
-feeder's average area. When every call comes from one branch the calls alone always prefer that
-branch (the device above only adds customers who did not call); the exposure says how often the
-device's own section is the faulted one instead, so a device with kilometres of line of its own
-beats a transformer on a short tap below it when only a few of its customers stayed silent. On a
-grid without line lengths every area weighs the same and only the calls decide.
+Where faults happen can weigh in too (off unless the utility gives failure rates): each area's
+outage then also scores the log of its **exposure** (expected faults a year: its own kilometres of
+line times ``line_faults_per_km``, its own transformers times ``transformer_faults``, and
+``device_faults`` for its device), relative to the feeder's average area. When every call comes
+from one branch the calls alone always prefer that branch (the device above only adds customers
+who did not call); the exposure says how often the device's own section is the faulted one
+instead, so a device with kilometres of line of its own beats a transformer on a short tap below
+it when only a few of its customers stayed silent. It is off by default: through the intake, calls
+arrive one by one, the first few make the rate look low and silent customers cheap, so the
+exposure pulls early predictions up, and a prediction never moves down (BENCHMARKS.md). On a grid
+without line lengths every area weighs the same whatever the rates.
 
 Smart meters add certain evidence. A last gasp is an out for its customer, as sure as a call and
 taken like one (a customer who calls and whose meter gasps is one caller). A power-restored is a
@@ -47,11 +50,11 @@ class Rules:
     min_calls: int = 2
     min_share: float = 0.02
     outage_penalty: float = 3.0
-    #: Failure rates (per km of line and year, per transformer-year, per device-year): those of the
-    #: IEEE-RBTS distribution test system (Allan et al., 1991) for 11 kV overhead lines,
-    #: 11/0.4 kV transformers and breakers. Only their ratios matter.
-    line_faults_per_km: float = 0.065
-    transformer_faults: float = 0.015
+    #: Failure rates (per km of line and year, per transformer-year, per device-year); only their
+    #: ratios matter. Lines and transformers at 0 (the default): the calls alone decide.
+    #: :data:`RBTS_RATES` are the IEEE-RBTS figures.
+    line_faults_per_km: float = 0.0
+    transformer_faults: float = 0.0
     device_faults: float = 0.006
 
     @classmethod
@@ -68,6 +71,10 @@ class Call:
     area: int
     transformer: int | None
 
+
+#: Failure rates of the IEEE-RBTS distribution test system (Allan et al., 1991): 11 kV overhead
+#: lines 0.065 per km-year, 11/0.4 kV transformers 0.015 per year (breakers 0.006, the default).
+RBTS_RATES = {"line_faults_per_km": 0.065, "transformer_faults": 0.015}
 
 #: The call rates tried: 1 % to about 90 %, each 25 % above the one before.
 RATES = tuple(0.01 * 1.25 ** i for i in range(21))

@@ -202,9 +202,8 @@ class ReportIntake:
         holding = [i for i in incidents if i["area"] is not None and topology.is_within(located.area, i["area"])
                    and (i["status"] != "new" or i["last_report_at"] >= since)]
         holder = max(holding, key=lambda i: topology.area_depth[i["area"]]) if holding else None
-        # Even alone on the feeder, a holder's own calls are predicted again: with the exposure
-        # (dispatch/gis/inference.py) a few calls from one transformer under a long fused section
-        # move the incident up to the fuse once a second call confirms it.
+        if holder is not None and not any(i["id"] != holder["id"] and i["last_report_at"] >= since for i in incidents):
+            return holder["id"], []  # nothing else on the feeder it could be rolled up with
         rows = store.active_calls(connection, located.source_id, since)
         # A meter that said "power restored" after its customer called: that customer is on again.
         back_on = {row["customer_id"]: row for row in store.meters_back_on(connection, since)}

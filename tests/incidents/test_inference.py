@@ -103,14 +103,14 @@ def test_two_faults_under_one_breaker_stay_two_incidents(client, grid):
     assert first["id"] != second["id"]
 
 
-def test_calls_from_one_transformer_under_a_long_fused_section_are_put_at_the_fuse(client, grid_layers):
-    """Faults happen per kilometre of line: a fuse clearing two kilometres of its own, with only
-    three customers besides the calling transformer's, is the likelier fault; the explanation
-    gives the section's length beside the calls per branch."""
-    grid_layers(stretched(radial_grid(("BR", "breaker", [("F", "fuse", [("T1", 40), ("T2", 3)]), ("T9", 80)])),
+def test_the_explanation_gives_the_km_of_line_the_device_itself_clears(client, grid_layers):
+    """Beside the calls per branch, the length of the device's own section (the taps to T1 and T2
+    here, T2's drawn two kilometres long): where a utility's failure rates are set, why a device
+    can beat a branch that holds every call."""
+    grid_layers(stretched(radial_grid(("BR", "breaker", [("F", "fuse", [("T1", 40), ("T2", 30)]), ("T9", 80)])),
                           "T2-l", 2.0))
-    incident = call_all(client, accounts("T1", 4))
-    assert incident["device"] == {"kind": "switch", "code": "F"} and incident["customers_affected"] == 43
+    incident = call_all(client, interleave(accounts("T1", 3), accounts("T2", 3)))
+    assert incident["device"] == {"kind": "switch", "code": "F"} and incident["customers_affected"] == 70
     why = incident["inference"]
     assert 2.0 < why["own_line_km"] < 2.2
-    assert [(b["device"]["code"], b["customers"], b["calls"]) for b in why["branches"]] == [("T1", 40, 4), ("T2", 3, 0)]
+    assert [(b["device"]["code"], b["customers"], b["calls"]) for b in why["branches"]] == [("T1", 40, 3), ("T2", 30, 3)]
