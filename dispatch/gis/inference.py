@@ -33,7 +33,8 @@ predicted unless a call or last gasp from inside the very same area says otherwi
 Hard rules from the dispatch desk come on top: a roll-up needs at least ``min_calls`` calls and at
 least ``min_share`` of the device's customers calling. (It once also needed calls from more than
 one transformer; the calls alone never roll one transformer's calls up, and with the exposure
-the device above should win when its own section is long and its other customers few.) :func:`branches` says why a device was chosen: its calls per branch.
+the device above should win when its own section is long and its other customers few.)
+:func:`branches` says why a device was chosen: its calls per branch.
 """
 from __future__ import annotations
 
@@ -162,7 +163,10 @@ def exposure(topology: Topology, area: int, rules: Rules) -> float:
 
 def exposure_prior(topology: Topology, areas: Iterable[int], rules: Rules) -> dict[int, float]:
     """The log of each area's exposure over the mean of the grid's areas with customers (0 for
-    every area when the grid has no line lengths: nothing then says where faults happen)."""
+    every area without failure rates, or when the grid has no line lengths: nothing then says
+    where faults happen)."""
+    if not rules.line_faults_per_km and not rules.transformer_faults:
+        return dict.fromkeys(areas, 0.0)
     counted = [a for a, n in enumerate(topology.area_customers) if n and topology.area_device[a] is not None]
     if not counted or not any(topology.area_line_km[a] for a in counted):
         return dict.fromkeys(areas, 0.0)
