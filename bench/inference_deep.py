@@ -1,26 +1,32 @@
 """How well outage inference finds the faulted device on deep radial feeders (issue 18).
 
     .venv/bin/python bench/inference_deep.py [--faults 300] [--intake-faults 40] [--seed 1]
+        [--feeders bushy,deep,long,simbench-semiurb,simbench-rural] [--no-meters]
 
-Three feeders from bench/deep_feeders.py (shapes bushy, deep and long: five to seven levels of
-protective devices, transformers of 1 to 300 customers), each written as GeoJSON layers and
-imported into a scratch database by the real importer; the topology is the one the API builds from
-the stored grid.
+Five feeders, none of them the demo grid: three from bench/deep_feeders.py (shapes bushy, deep and
+long: five to seven levels of protective devices, transformers of 1 to 300 customers, lines of
+real lengths) and two SimBench MV/LV grids from bench/simbench_feeders.py (semi-urban and rural,
+with their LV networks); each is written as GeoJSON layers and imported into a scratch database
+by the real importer; the topology is the one the API builds from the stored grid.
 
-1. Curves, through ``predict`` with that topology (fast enough for thousands of faults): a fault
-   is drawn at random among the outage areas of protective devices and transformers; each of its
-   downstream customers calls with probability p; faults with fewer than 3 calls are left out.
-   "Exact": the area explaining most calls is the faulted one. "Decidable": the callers' lowest
-   common area is the faulted one; otherwise every call came from one branch below the faulted
-   device, and that branch is then the likelier answer for any rule (the faulted device adds only
-   customers who did not call), so no rule can be exact there without being wrong on genuine
-   faults of that branch.
+Faults are drawn in proportion to each outage area's exposure (its own km of line and its
+transformers, at the IEEE-RBTS rates of :data:`dispatch.gis.inference.RBTS_RATES`), as real faults happen;
+each downstream customer calls with probability p; faults with fewer than 3 calls are left out.
+
+1. Curves, through ``predict``: exact share (the area explaining most calls is the faulted one)
+   for the rule with calls only and with the exposure prior at the RBTS rates, on the same faults; the oracle (knows
+   p, that one area is out, and how faults are drawn: no rule does better); and the decidable
+   faults (the callers' lowest common area is the faulted one).
+1b. The same with faults drawn uniformly over the areas: what the prior costs where faults do
+   not follow exposure.
 2. Accuracy against the number of calls (all rates together).
 3. Two faults at once on one feeder, neither below the other, each with at least 3 calls: how
    often both are predicted exactly, and what the others became.
 4. The desk's truth at p = 0.1: calls in time order through the real intake service (with
    background calls from customers with power, Poisson mean 2 per fault), as bench/inference.py
-   does on the demo grid.
+   does on the demo grid, with the settings' rules (calls only unless
+   INFERENCE_LINE_FAULTS_PER_100KM and INFERENCE_TRANSFORMER_FAULTS_PER_100 are set).
+Sections 2, 3 and 5 use the rule with exposure.
 5. With smart meters (issue 18 item 4): a share of the customers (10 %, 30 %) has a meter that
    sends its last gasp when it loses supply (95 % of them arrive), taken as certain outs beside the
    calls (a customer who calls and gasps counts once). Exact share on the same faults as calls
@@ -29,10 +35,12 @@ the stored grid.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 import tempfile
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import text
@@ -41,11 +49,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import scratch_database  # noqa: E402
 from bench.deep_feeders import SHAPES, feeder, write  # noqa: E402
 from bench.inference import final_area, simulate  # noqa: E402
+from bench.simbench_feeders import CODES, layers  # noqa: E402
 from dispatch.core.config import Settings  # noqa: E402
 from dispatch.core.db import Database  # noqa: E402
 from dispatch.gis.grid import TopologyCache  # noqa: E402
 from dispatch.gis.grid_import import import_grid  # noqa: E402
-from dispatch.gis.inference import Call, Rules, predict  # noqa: E402
+from dispatch.gis.inference import RBTS_RATES, Call, Rules, exposure, predict  # noqa: E402
 from dispatch.routing.engine import RoadGraphCache  # noqa: E402
 
 RATES = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
@@ -70,6 +79,11 @@ class Feeder:
         self.faultable = sorted({a for a, d in enumerate(topology.area_device)
                                  if d is not None and d.kind != "source" and topology.area_customers[a]})
         self.below = {a: [c for c in customers if topology.is_within(c[1], a)] for a in self.faultable}
+        #: Faults per area in proportion to its exposure (its own km of line and transformers).
+        self.weights = [exposure(topology, a, Rules(**RBTS_RATES)) for a in self.faultable]
+
+    def fault(self, rng: random.Random) -> int:
+        return rng.choices(self.faultable, self.weights)[0]
 
     def callers(self, area: int, p: float, rng: random.Random) -> list[Call]:
         return [Call(account, a, t) for account, a, t in self.below[area] if rng.random() < p]
@@ -78,41 +92,50 @@ class Feeder:
         t = self.topology
         depth = max(sum(1 for a in t.areas_up(area) if t.area_device[a] and t.area_device[a].kind == "switch")
                     for area in range(len(t.area_device)))
-        sizes = sorted(t.area_customers[a] for a, d in enumerate(t.area_device) if d and d.kind == "transformer"
-                       and not t.area_children[a])
+        sizes = sorted(t.area_customers[a] for a, d in enumerate(t.area_device) if d and d.kind == "transformer")
+        km = sum(t.area_line_km)
         return (f"{self.name}: {len(self.customers)} customers, {len(self.faultable)} outage areas, "
                 f"{depth} levels of protective devices, {len(sizes)} transformers of {sizes[0]} to {sizes[-1]} "
-                f"customers (median {sizes[len(sizes) // 2]})")
+                f"customers (median {sizes[len(sizes) // 2]}), {km:.1f} km of line, "
+                f"{sum(w for a, w in zip(self.faultable, self.weights) if t.area_device[a].kind == 'switch') / sum(self.weights):.0%} "
+                "of faults on protective devices' sections")
 
 
 def curves(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> None:
-    print("\n1. Exact share of faults with >= 3 calls (decidable faults: exact among them), via predict")
-    print("| p | " + " | ".join(f"{f.name} exact | {f.name} decidable" for f in feeders) + " |")
-    print("|---|" + "---|---|" * len(feeders))
+    """Exact share per call rate for the rule with calls only and with the exposure prior, on the
+    same faults (drawn by exposure), beside the oracle and the decidable faults; and against the
+    number of calls."""
+    calls_only, rules = replace(rules, line_faults_per_km=0.0, transformer_faults=0.0), replace(rules, **RBTS_RATES)
+    print("\n1. Exact share of faults with >= 3 calls, via predict (faults drawn by exposure). Oracle: knows p,"
+          " that there is one fault and how faults are drawn. Decidable: exact among faults whose callers'"
+          " lowest common area is the faulted one (with exposure)")
+    print("| feeder | p | faults | calls only | with exposure | oracle | decidable |")
+    print("|---|---|---|---|---|---|---|")
     by_calls: dict[str, Counter] = defaultdict(Counter)
-    for p in RATES:
-        cells = []
-        for f in feeders:
+    for f in feeders:
+        for p in RATES:
             rng = random.Random(seed * 1000 + int(p * 1000))
-            n = exact = decidable = decided = 0
+            n = exact = before = best = decidable = decided = 0
             for _ in range(faults):
-                area = rng.choice(f.faultable)
+                area = f.fault(rng)
                 calls = f.callers(area, p, rng)
                 if len(calls) < 3:
                     continue
-                predicted = predict(f.topology, calls, rules)
-                best = max(predicted, key=lambda a: len(predicted[a]))
+                hit = top(predict(f.topology, calls, rules)) == area
                 n += 1
-                exact += best == area
+                exact += hit
+                before += top(predict(f.topology, calls, calls_only)) == area
+                best += oracle(f, calls, p) == area
                 bucket = next(b for b in CALL_BUCKETS if b[0] <= len(calls) <= b[1])
                 by_calls[f.name][(bucket, "n")] += 1
-                by_calls[f.name][(bucket, "exact")] += best == area
+                by_calls[f.name][(bucket, "exact")] += hit
                 if lowest_common(f.topology, [c.area for c in calls]) == area:
                     decidable += 1
-                    decided += best == area
-            cells.append(f"{exact / max(n, 1):.1%} of {n} | {decided / max(decidable, 1):.1%} of {decidable}")
-        print(f"| {p} | " + " | ".join(cells) + " |")
-    print("\n2. Exact share against the number of calls (all rates above together)")
+                    decided += hit
+            n = max(n, 1)
+            print(f"| {f.name} | {p} | {n} | {before / n:.1%} | {exact / n:.1%} | {best / n:.1%} | "
+                  f"{decided / max(decidable, 1):.1%} of {decidable} |")
+    print("\n2. Exact share against the number of calls (all rates above together, with exposure)")
     print("| calls | " + " | ".join(f.name for f in feeders) + " |")
     print("|---|" + "---|" * len(feeders))
     for bucket in CALL_BUCKETS:
@@ -120,6 +143,49 @@ def curves(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> None:
         cells = [f"{c[(bucket, 'exact')] / c[(bucket, 'n')]:.1%} of {c[(bucket, 'n')]}" if c[(bucket, "n")] else "-"
                  for c in (by_calls[f.name] for f in feeders)]
         print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+def oracle(f: Feeder, calls: list[Call], p: float) -> int:
+    """The most probable faulted area for one who knows the call rate, that exactly one area is
+    out and that faults follow exposure: no rule can be exact more often on these faults."""
+    t = f.topology
+    k, best, chosen = len(calls), -math.inf, -1
+    for area in t.areas_up(lowest_common(t, [c.area for c in calls])):
+        if area in f.below:
+            score = math.log(exposure(t, area, Rules(**RBTS_RATES))) + k * math.log(p) + \
+                (t.area_customers[area] - k) * math.log(1 - p)
+            if score > best:
+                best, chosen = score, area
+    return chosen
+
+
+def uniform_faults(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> None:
+    """The same two rules when faults do not follow exposure (drawn uniformly over the areas, as
+    this benchmark once did): what the prior costs when it is wrong."""
+    calls_only, rules = replace(rules, line_faults_per_km=0.0, transformer_faults=0.0), replace(rules, **RBTS_RATES)
+    print("\n1b. Faults drawn uniformly over the areas, not by exposure: exact share, calls only | with exposure")
+    print("| p | " + " | ".join(f"{f.name} calls only | {f.name} exposure" for f in feeders) + " |")
+    print("|---|" + "---|---|" * len(feeders))
+    for p in (0.05, 0.1, 0.2):
+        cells = []
+        for f in feeders:
+            rng = random.Random(seed * 1000 + int(p * 1000))
+            n = exact = before = 0
+            for _ in range(faults):
+                area = rng.choice(f.faultable)
+                calls = f.callers(area, p, rng)
+                if len(calls) < 3:
+                    continue
+                n += 1
+                exact += top(predict(f.topology, calls, rules)) == area
+                before += top(predict(f.topology, calls, calls_only)) == area
+            cells.append(f"{before / max(n, 1):.1%} | {exact / max(n, 1):.1%} of {n}")
+        print(f"| {p} | " + " | ".join(cells) + " |")
+
+
+def top(predicted: dict) -> int:
+    """The predicted area explaining most calls."""
+    return max(predicted, key=lambda a: len(predicted[a]))
 
 
 def two_faults(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> None:
@@ -131,7 +197,7 @@ def two_faults(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> N
             rng = random.Random(seed * 7 + int(p * 1000))
             t, outcome, n = f.topology, Counter(), 0
             for _ in range(faults):
-                a, b = rng.sample(f.faultable, 2)
+                a, b = f.fault(rng), f.fault(rng)
                 if t.is_within(a, b) or t.is_within(b, a):
                     continue
                 ca, cb = f.callers(a, p, rng), f.callers(b, p, rng)
@@ -165,7 +231,7 @@ def with_meters(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> 
                 metered = {account for account, _, _ in f.customers if rng.random() < share}
                 n = alone = both = anything = exact_any = 0
                 for _ in range(faults):
-                    area = rng.choice(f.faultable)
+                    area = f.fault(rng)
                     calls = f.callers(area, p, rng)
                     gasps = [Call(account, a, t) for account, a, t in f.below[area]
                              if account in metered and rng.random() < GASP_DELIVERED]
@@ -197,7 +263,7 @@ def through_intake(url: str, feeder_: Feeder, faults: int, seed: int) -> tuple[s
     customers = [(account, None, area) for account, area, _ in feeder_.customers]
     rng = random.Random(seed)
     n, exact, misses = 0, 0, []
-    for area in (rng.choice(feeder_.faultable) for _ in range(faults)):
+    for area in (feeder_.fault(rng) for _ in range(faults)):
         with database.engine.connect() as connection:
             outer = connection.begin()
             database.bind_to(connection)
@@ -239,24 +305,30 @@ def main() -> None:
     parser.add_argument("--faults", type=int, default=300, help="faults drawn per feeder and call rate")
     parser.add_argument("--intake-faults", type=int, default=40, help="faults per feeder through the intake")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--feeders", default=",".join([*SHAPES, *CODES]), help="which feeders, comma-separated")
+    parser.add_argument("--no-meters", action="store_true", help="leave out the smart meters' section")
     args = parser.parse_args()
     settings = Settings.from_env()
-    rules = Rules(settings.inference_min_calls, settings.inference_min_share, settings.inference_outage_penalty)
+    rules = Rules.from_settings(settings)
     print(f"rules: {rules}")
     feeders, intake = [], []
     with tempfile.TemporaryDirectory() as scratch:
-        for name, shape in SHAPES.items():
-            directory = write(feeder(shape, args.seed), Path(scratch) / name)
-            with scratch_database(f"dispatch_bench_deep_{name}", with_demo=False) as url:
+        for name in args.feeders.split(","):
+            made = feeder(SHAPES[name], args.seed) if name in SHAPES else layers(CODES[name])
+            directory = write(made, Path(scratch) / name)
+            with scratch_database(f"dispatch_bench_deep_{name.replace('-', '_')}", with_demo=False) as url:
                 feeders.append(imported(name, url, directory))
                 print(feeders[-1].describe())
                 if args.intake_faults:
                     share, misses = through_intake(url, feeders[-1], args.intake_faults, args.seed)
                     intake.append((name, share))
                     print("  misses through the intake at p = 0.1: " + ("; ".join(misses) or "none"))
-    curves(feeders, rules, args.faults, args.seed)
-    two_faults(feeders, rules, args.faults, args.seed)
-    with_meters(feeders, rules, args.faults, args.seed)
+    if args.faults:
+        curves(feeders, rules, args.faults, args.seed)
+        uniform_faults(feeders, rules, args.faults, args.seed)
+        two_faults(feeders, replace(rules, **RBTS_RATES), args.faults, args.seed)
+        if not args.no_meters:
+            with_meters(feeders, replace(rules, **RBTS_RATES), args.faults, args.seed)
     if intake:
         print("\n4. Exact share at p = 0.1 through the intake service (faults with >= 3 calls): "
               + ", ".join(f"{name} {share}" for name, share in intake))

@@ -242,3 +242,13 @@ def radial_grid(tree: tuple) -> dict[str, dict[str, Any]]:
     layers["sources"].append(feature(point(*at), code="S1", name="Substation 1", bus=root))
     add(tree, root, at)
     return {name: collection(*features) for name, features in layers.items()}
+
+
+def stretched(layers: dict, code: str, km: float) -> dict:
+    """``layers`` with line ``code`` drawn as a detour of about ``km`` (out north and back), its
+    ends where they were."""
+    drawn = next(f for f in layers["lines"]["features"] if f["properties"]["code"] == code)
+    (x0, y0), (x1, y1) = drawn["geometry"]["coordinates"]
+    rise = km / 2 / 111.32
+    drawn["geometry"]["coordinates"] = [[x0, y0], [x0, y0 + rise], [x1, y1 + rise], [x1, y1]]
+    return layers

@@ -45,12 +45,17 @@ class Settings:
     # Outage inference (see dispatch/gis/inference.py).
     #: Calls older than this are not combined with a new call.
     inference_window_min: float = 120.0
-    #: Calls needed before calls from several transformers roll up to a common device.
+    #: Calls needed before calls roll up to a common device.
     inference_min_calls: int = 2
     #: Share of a device's downstream customers that must have called for a roll-up to it.
     inference_min_share: float = 0.02
     #: Log-likelihood one more separate outage must gain to be preferred over a common one.
     inference_outage_penalty: float = 3.0
+    #: Faults a year per 100 km of line and per 100 distribution transformers: where faults happen,
+    #: each outage area's exposure (only their ratio matters; both 0, the default: the calls alone
+    #: decide; IEEE-RBTS: 6.5 and 1.5).
+    inference_line_faults_per_100km: float = 0.0
+    inference_transformer_faults_per_100: float = 0.0
 
     # Evidence beyond calls: smart-meter and SCADA events (dispatch/incidents/meter_events.py,
     # device_events.py, nested.py).

@@ -13,14 +13,28 @@ Why one rate for all: fitted per area (as this rule once was), a transformer wit
 2 calls looks like a perfect outage on its own (rate 2/3), so calls from small transformers were
 explained separately and the prediction stopped below the faulted device on deep feeders.
 
+Where faults happen can weigh in too (off unless the utility gives failure rates): each area's
+outage then also scores the log of its **exposure** (expected faults a year: its own kilometres of
+line times ``line_faults_per_km``, its own transformers times ``transformer_faults``, and
+``device_faults`` for its device), relative to the feeder's average area. When every call comes
+from one branch the calls alone always prefer that branch (the device above only adds customers
+who did not call); the exposure says how often the device's own section is the faulted one
+instead, so a device with kilometres of line of its own beats a transformer on a short tap below
+it when only a few of its customers stayed silent. It is off by default: through the intake, calls
+arrive one by one, the first few make the rate look low and silent customers cheap, so the
+exposure pulls early predictions up, and a prediction never moves down (BENCHMARKS.md). On a grid
+without line lengths every area weighs the same whatever the rates.
+
 Smart meters add certain evidence. A last gasp is an out for its customer, as sure as a call and
 taken like one (a customer who calls and whose meter gasps is one caller). A power-restored is a
 certain "on": no area above that customer (nor its own) can be out, so those areas are never
 predicted unless a call or last gasp from inside the very same area says otherwise.
 
-Hard rules from the dispatch desk come on top: a roll-up above the transformers needs calls from
-more than one transformer, at least ``min_calls`` calls, and at least ``min_share`` of the
-device's customers calling. :func:`branches` says why a device was chosen: its calls per branch.
+Hard rules from the dispatch desk come on top: a roll-up needs at least ``min_calls`` calls and at
+least ``min_share`` of the device's customers calling. (It once also needed calls from more than
+one transformer; the calls alone never roll one transformer's calls up, and with the exposure
+the device above should win when its own section is long and its other customers few.)
+:func:`branches` says why a device was chosen: its calls per branch.
 """
 from __future__ import annotations
 
@@ -28,6 +42,7 @@ import math
 from dataclasses import dataclass
 from typing import Hashable, Iterable
 
+from dispatch.core.config import Settings
 from dispatch.gis.topology import Device, Topology
 
 
@@ -36,6 +51,17 @@ class Rules:
     min_calls: int = 2
     min_share: float = 0.02
     outage_penalty: float = 3.0
+    #: Failure rates (per km of line and year, per transformer-year, per device-year); only their
+    #: ratios matter. Lines and transformers at 0 (the default): the calls alone decide.
+    #: :data:`RBTS_RATES` are the IEEE-RBTS figures.
+    line_faults_per_km: float = 0.0
+    transformer_faults: float = 0.0
+    device_faults: float = 0.006
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Rules:
+        return cls(settings.inference_min_calls, settings.inference_min_share, settings.inference_outage_penalty,
+                   settings.inference_line_faults_per_100km / 100, settings.inference_transformer_faults_per_100 / 100)
 
 
 @dataclass(frozen=True)
@@ -46,6 +72,10 @@ class Call:
     area: int
     transformer: int | None
 
+
+#: Failure rates of the IEEE-RBTS distribution test system (Allan et al., 1991): 11 kV overhead
+#: lines 0.065 per km-year, 11/0.4 kV transformers 0.015 per year (breakers 0.006, the default).
+RBTS_RATES = {"line_faults_per_km": 0.065, "transformer_faults": 0.015}
 
 #: The call rates tried: 1 % to about 90 %, each 25 % above the one before.
 RATES = tuple(0.01 * 1.25 ** i for i in range(21))
@@ -87,10 +117,11 @@ def predict(topology: Topology, calls: list[Call], rules: Rules, on: Iterable[in
     eligible = {area: _eligible(topology, area, below[area], bool(direct.get(area)), rules)
                 and (area not in supplied or bool(direct.get(area))) for area in order}
     roots = [a for a in children if topology.area_parent[a] is None or topology.area_parent[a] not in children]
+    prior = exposure_prior(topology, order, rules)
 
     best_total, chosen = -math.inf, {}
     for rate in RATES:
-        total, out = _best_at(topology, rate, order, children, below, direct, eligible, roots, rules)
+        total, out = _best_at(topology, rate, order, children, below, direct, eligible, roots, prior, rules)
         if total > best_total:
             best_total, chosen = total, out
 
@@ -107,7 +138,7 @@ def predict(topology: Topology, calls: list[Call], rules: Rules, on: Iterable[in
 
 def _best_at(topology: Topology, rate: float, order: list[int], children: dict[int, set[int]],
              below: dict[int, list[Call]], direct: dict[int, list[Call]], eligible: dict[int, bool],
-             roots: list[int], rules: Rules) -> tuple[float, dict[int, bool]]:
+             roots: list[int], prior: dict[int, float], rules: Rules) -> tuple[float, dict[int, bool]]:
     """The best total at call rate ``rate``, and for each area whether it is out in that best set
     (an area with calls of its own must be out, or lie below one that is)."""
     called, silent = math.log(rate), math.log(1 - rate)
@@ -116,12 +147,31 @@ def _best_at(topology: Topology, rate: float, order: list[int], children: dict[i
     for area in order:
         calls = len(below[area])
         customers = max(topology.area_customers[area], calls)
-        as_outage = calls * called + (customers - calls) * silent - rules.outage_penalty \
+        as_outage = calls * called + (customers - calls) * silent - rules.outage_penalty + prior[area] \
             if eligible[area] else -math.inf
         as_parts = -math.inf if direct.get(area) else sum(best[c] for c in children[area])
         out[area] = as_outage >= as_parts
         best[area] = max(as_outage, as_parts)
     return sum(best[root] for root in roots), out
+
+
+def exposure(topology: Topology, area: int, rules: Rules) -> float:
+    """Expected faults a year that ``area``'s own device clears."""
+    return (topology.area_line_km[area] * rules.line_faults_per_km
+            + topology.area_transformer_count[area] * rules.transformer_faults + rules.device_faults)
+
+
+def exposure_prior(topology: Topology, areas: Iterable[int], rules: Rules) -> dict[int, float]:
+    """The log of each area's exposure over the mean of the grid's areas with customers (0 for
+    every area without failure rates, or when the grid has no line lengths: nothing then says
+    where faults happen)."""
+    if not rules.line_faults_per_km and not rules.transformer_faults:
+        return dict.fromkeys(areas, 0.0)
+    counted = [a for a, n in enumerate(topology.area_customers) if n and topology.area_device[a] is not None]
+    if not counted or not any(topology.area_line_km[a] for a in counted):
+        return dict.fromkeys(areas, 0.0)
+    mean = sum(exposure(topology, a, rules) for a in counted) / len(counted)
+    return {a: math.log(exposure(topology, a, rules) / mean) for a in areas}
 
 
 def _eligible(topology: Topology, area: int, calls: list[Call], has_direct_calls: bool, rules: Rules) -> bool:
@@ -130,11 +180,7 @@ def _eligible(topology: Topology, area: int, calls: list[Call], has_direct_calls
         return True
     if len(calls) < rules.min_calls:
         return False
-    if len(calls) < rules.min_share * topology.area_customers[area]:
-        return False
-    if topology.area_in_lv[area]:
-        return True
-    return len({call.transformer for call in calls}) > 1
+    return len(calls) >= rules.min_share * topology.area_customers[area]
 
 
 def branches(topology: Topology, area: int, called_areas: list[int]) -> list[Branch]:

@@ -11,11 +11,16 @@ customers cannot be told apart by who calls, so they form one **outage area**, n
 transformer when it has one (a transformer is what dispatchers call the LV area, 台区), otherwise
 by its topmost switch (where the crew restores supply; the feeder breaker rather than the
 substation).
+
+Each area also has an **exposure**: the kilometres of line and the transformers whose fault its
+own device clears (those between it and the devices below it). Faults happen per kilometre of
+line and per transformer-year, so an area with a long section of its own is more often the
+faulted one than a transformer on a short tap below it (see dispatch/gis/inference.py).
 """
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterable, NamedTuple
 
@@ -42,6 +47,7 @@ class GridRows:
     transformers: list[tuple[int, str, int, int]]  # id, code, hv bus, lv bus
     sources: list[tuple[int, str, int]]  # id, code, bus
     customer_buses: list[int]  # the supplying bus of every customer
+    line_lengths: dict[int, float] = field(default_factory=dict)  # line id -> metres (0 when unknown)
 
 
 class Topology:
@@ -151,9 +157,24 @@ class Topology:
             self._area_of_bus[bus] = area
             if device is not None:
                 self.area_of_device[(device.kind, device.id)] = area
+        self._measure_exposure(rows, edges)
         self.area_depth: list[int] = []
         for area, parent in enumerate(self.area_parent):  # parents come first
             self.area_depth.append(0 if parent is None else self.area_depth[parent] + 1)
+
+    def _measure_exposure(self, rows: GridRows, edges: list[tuple[Device | None, int, int]]) -> None:
+        """Kilometres of line and transformers in each area: an edge belongs to the area of its
+        downstream bus (the smallest area whose device clears a fault on it)."""
+        self.area_line_km: list[float] = [0.0] * len(self.area_device)
+        self.area_transformer_count: list[int] = [0] * len(self.area_device)
+        metres = [rows.line_lengths.get(line_id, 0.0) for line_id, *_ in rows.lines]
+        for bus, edge in self._parent_edge.items():
+            area = self._area_of_bus[bus]
+            device = edges[edge][0]
+            if edge < len(metres):
+                self.area_line_km[area] += metres[edge] / 1000
+            elif device is not None and device.kind == "transformer":
+                self.area_transformer_count[area] += 1
 
     # -- questions about a bus -------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ def grid_rows(connection: Connection) -> GridRows:
     return GridRows(
         buses=[bus for (bus,) in rows("SELECT id FROM buses")],
         lines=rows("SELECT id, code, from_bus_id, to_bus_id FROM lines"),
+        line_lengths=dict(rows("SELECT id, length_m FROM lines")),
         switches=rows("SELECT id, code, from_bus_id, to_bus_id, kind, is_open FROM switches"),
         transformers=rows("SELECT id, code, hv_bus_id, lv_bus_id FROM transformers"),
         sources=rows("SELECT id, code, bus_id FROM sources"),

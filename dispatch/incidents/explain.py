@@ -38,6 +38,8 @@ def inference_view(connection: Connection, topology: Topology, incident_id: int)
         "customers": customers,
         "calls": len(called),
         "call_share": round(len(called) / customers, 4) if customers else None,
+        # Kilometres of line the device itself clears: why it can beat a single called branch.
+        "own_line_km": round(topology.area_line_km[area], 2),
         "branches": [{"device": _device(b.device), "customers": b.customers, "calls": b.calls}
                      for b in branches(topology, area, called)],
     }

@@ -97,8 +97,7 @@ class ReportIntake:
         self.settings = settings
         self.topologies = topologies
         self.dispatcher = dispatcher
-        self.rules = Rules(settings.inference_min_calls, settings.inference_min_share,
-                           settings.inference_outage_penalty)
+        self.rules = Rules.from_settings(settings)
         self.skills: SkillRules = skill_rules(settings.skill_rules_file)
 
     def submit(self, report: NewReport) -> Intake:

@@ -19,6 +19,7 @@ closing report's, else the first one given with "restored").
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.gis import topology_store
 from dispatch.gis.grid import TopologyCache
-from dispatch.gis.topology import GridRows, Topology
+from dispatch.gis.topology import Topology
 from dispatch.gis.zoning import zone_of
 from dispatch.reporting.tallies import quarters_of_event, retally
 
@@ -64,7 +65,7 @@ def _topology_with(topology: Topology, states: dict[str, bool]) -> Topology:
     if all(states.get(code, is_open) == is_open for _, code, *_, is_open in rows.switches):
         return topology
     switches = [(i, code, a, b, kind, states.get(code, is_open)) for i, code, a, b, kind, is_open in rows.switches]
-    return Topology(GridRows(rows.buses, rows.lines, switches, rows.transformers, rows.sources, rows.customer_buses))
+    return Topology(replace(rows, switches=switches))
 
 
 def _restoration_times(topology: Topology, incident: dict[str, Any], operations: list[tuple[str, bool, datetime]],

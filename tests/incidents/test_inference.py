@@ -11,16 +11,21 @@ from datetime import timedelta
 
 import pytest
 
-from tests.factories import radial_grid, write_layers
+from tests.factories import radial_grid, stretched, write_layers
 from tests.helpers import T0, report
 
 
 @pytest.fixture
-def grid(cli, tmp_path):
-    def load(tree: tuple) -> None:
-        result = cli.invoke(args=["data", "import", str(write_layers(tmp_path / "grid", radial_grid(tree)))])
+def grid_layers(cli, tmp_path):
+    def load(layers: dict) -> None:
+        result = cli.invoke(args=["data", "import", str(write_layers(tmp_path / "grid", layers))])
         assert result.exit_code == 0, result.output
     return load
+
+
+@pytest.fixture
+def grid(grid_layers):
+    return lambda tree: grid_layers(radial_grid(tree))
 
 
 def call_all(client, callers: list[str]) -> dict:
@@ -96,3 +101,16 @@ def test_two_faults_under_one_breaker_stay_two_incidents(client, grid):
     second = report(client, T0 + timedelta(minutes=10), account_no="T3-10")["incident"]
     assert first["device"]["code"] == "F1" and second["device"]["code"] == "F2"
     assert first["id"] != second["id"]
+
+
+def test_the_explanation_gives_the_km_of_line_the_device_itself_clears(client, grid_layers):
+    """Beside the calls per branch, the length of the device's own section (the taps to T1 and T2
+    here, T2's drawn two kilometres long): where a utility's failure rates are set, why a device
+    can beat a branch that holds every call."""
+    grid_layers(stretched(radial_grid(("BR", "breaker", [("F", "fuse", [("T1", 40), ("T2", 30)]), ("T9", 80)])),
+                          "T2-l", 2.0))
+    incident = call_all(client, interleave(accounts("T1", 3), accounts("T2", 3)))
+    assert incident["device"] == {"kind": "switch", "code": "F"} and incident["customers_affected"] == 70
+    why = incident["inference"]
+    assert 2.0 < why["own_line_km"] < 2.2
+    assert [(b["device"]["code"], b["customers"], b["calls"]) for b in why["branches"]] == [("T1", 40, 3), ("T2", 30, 3)]

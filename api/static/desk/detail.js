@@ -258,9 +258,12 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
         h('dl', {},
           h('dt', {}, t('detail.device')), h('dd', { id: 'detail-device' }, deviceLabel(i.device)),
           i.inference && h('dt', {}, t('detail.why')),
-          i.inference && h('dd', { id: 'detail-why', class: 'muted' }, i.inference.branches.map((b) =>
+          // With the km of line the device itself clears: why it can beat a single called branch.
+          i.inference && h('dd', { id: 'detail-why', class: 'muted' }, [...i.inference.branches.map((b) =>
             t('detail.why_branch', { device: b.device ? b.device.code : t('detail.why_own'),
-              calls: number(b.calls), customers: number(b.customers) })).join(' · ')),
+              calls: number(b.calls), customers: number(b.customers) })),
+          i.inference.own_line_km ? t('detail.why_line', { km: number(i.inference.own_line_km) }) : null]
+            .filter(Boolean).join(' · ')),
           h('dt', {}, t('detail.customers_out')), h('dd', {}, number(i.customers_affected ?? 0),
             i.critical_customers ? h('span', { class: 'tag critical' }, t('incident.critical')) : null),
           h('dt', {}, t('detail.zone')), h('dd', {}, [i.zone, i.class && t(`class.${i.class}`)].filter(Boolean).join(' · ') || '—'),

@@ -67,6 +67,7 @@ export default {
   'detail.device': 'Predicted device', 'detail.customers_out': 'Customers out',
   'detail.why': 'Calls per branch', 'detail.why_branch': '{device} {calls}/{customers}',
   'detail.why_own': 'own section',
+  'detail.why_line': 'own line {km} km',
   'detail.zone': 'Zone', 'detail.first_call': 'First call', 'detail.arrival': 'Arrival',
   'detail.arrival_unverified': 'Not verified: the crew said "on site" far from the fault',
   'detail.crews': 'Crew', 'detail.crew': 'Crew', 'detail.drive': 'Drive', 'detail.state': 'State',

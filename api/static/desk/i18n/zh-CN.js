@@ -66,6 +66,7 @@ export default {
   'detail.device': '研判故障设备', 'detail.customers_out': '停电用户',
   'detail.why': '各分支来电', 'detail.why_branch': '{device} {calls}/{customers}',
   'detail.why_own': '本段',
+  'detail.why_line': '本段线路 {km} 公里',
   'detail.zone': '区域', 'detail.first_call': '首次来电', 'detail.arrival': '到达',
   'detail.arrival_unverified': '未核实：抢修队报“到达”时离故障点较远',
   'detail.crews': '抢修队', 'detail.crew': '队伍', 'detail.drive': '车程', 'detail.state': '状态',
