@@ -19,7 +19,7 @@ from api.openapi import operation
 from api.times import recent
 from api.validation import json_body
 from dispatch.core.errors import FieldProblem, Forbidden, InvalidInput
-from dispatch.customers.planned import join_call
+from dispatch.customers.planned import join_call, switched_for_work
 from dispatch.incidents.device_events import DeviceEvents, DeviceOperation
 from dispatch.incidents.evidence_store import switches_named
 from dispatch.incidents.messages import record_incidents
@@ -131,7 +131,8 @@ def post_device_events():
         raise InvalidInput("no event of the batch names a known device; nothing was stored", problems)
     taker = DeviceEvents(session(), settings(), topologies(), dispatcher(),
                          rehomed=lambda ids: record_incidents(session().connection(), ids),
-                         on_restored=lambda restored: record_restoration(session(), topologies(), restored))
+                         on_restored=lambda restored: record_restoration(session(), topologies(), restored),
+                         planned=lambda code, at: switched_for_work(session().connection(), code, at))
     done = [taker.take(DeviceOperation(row, e.event_id, e.device, e.operation, e.at))
             for row, e in sorted(valid, key=lambda v: (v[1].at, v[0]))]
     return jsonify(events=sorted(done, key=lambda d: d["row"]), rejected=[p.as_dict() for p in problems])

@@ -89,7 +89,9 @@ def answer(session: Session, settings: Settings, topologies: TopologyCache, disp
         if given.answer == "still_out" and row["new_incident_id"] is None:
             _note_new_incident(session, row)
         return _outcome(session, callback_id, now)
-    if row["status"] != "pending":
+    # A customer we could not reach who calls back later is heard: unreachable is no verdict.
+    reopened = row["status"] == "unreachable" and given.answer in ("power_back", "still_out")
+    if row["status"] != "pending" and not reopened:
         raise Conflict(f"call-back {callback_id} is closed already: {row['status']}",
                        callback_status=row["status"])
     answered = {"answered_at": now, "answered_by": given.actor, "answer_client_id": given.client_id,

@@ -38,6 +38,8 @@ from dispatch.incidents.locating import locate
 #: The published commitment: the notice a week ahead, the reminder a day ahead.
 NOTICE_AHEAD = timedelta(days=7)
 REMINDER_AHEAD = timedelta(hours=24)
+#: Crews switch out the work's section up to this long before the window's start.
+SWITCHING_AHEAD = timedelta(hours=2)
 #: A notice that quiet hours hold still reaches the customer this long before the work begins.
 QUIET_HOURS_MARGIN = timedelta(hours=1)
 #: Customers on the buses ``:buses`` (through their transformer's LV bus when they name no bus):
@@ -270,6 +272,16 @@ def active_at_bus(connection: Connection, bus_id: int, now: datetime) -> dict[st
         f"SELECT p.id FROM planned_outages p WHERE {ACTIVE} "
         "AND :bus = ANY(p.buses) ORDER BY p.window_end DESC, p.id LIMIT 1"), {"now": now, "bus": bus_id}).scalar()
     return None if row is None else outage(connection, row)
+
+
+def switched_for_work(connection: Connection, code: str, at: datetime) -> bool:
+    """Whether switch ``code`` opening at ``at`` is planned work's switching: the work's switch (or
+    one of its planned switching) from SWITCHING_AHEAD before its start to its window's end."""
+    return connection.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM planned_outages p JOIN switches s ON s.id = p.switch_id "
+        "WHERE p.state IN ('upcoming', 'out') AND coalesce(p.started_at, p.window_start) - :ahead <= :at "
+        "AND :at < p.window_end AND (s.code = :code OR p.switching ? :code))"),
+        {"code": code, "at": at, "ahead": SWITCHING_AHEAD}).scalar_one()
 
 
 def call_by_external_id(connection: Connection, external_id: str, client_id: int | None) -> int | None:

@@ -6,7 +6,9 @@ before anyone calls; incidents of calls already below it are merged into it, and
 it as they would join any incident (:mod:`dispatch.incidents.intake`). The map shows the device
 open, but dispatch keeps tracing through it (``switches.tripped_at``, not ``is_open``): the fault
 is the incident, as a blown fuse is, so who is out stays who is below the device. An "open" of a
-device the desk has open is the desk's own switching coming back: it changes nothing.
+device the desk has open is the desk's own switching coming back: it changes nothing; nor is an
+"open" of the switch of planned work about to begin or under way (``planned``) a trip: it is that
+work's switching, recorded as the desk's would be (a lockout is a fault whatever was planned).
 
 ``closed`` records the device closed again: a tripped one is no longer shown open; one the desk
 had opened is closed as the desk's own switching does it (switching log, state, tiles). It is
@@ -53,8 +55,11 @@ class DeviceOperation:
 
 class DeviceEvents:
     def __init__(self, session: Session, settings: Settings, topologies: TopologyCache, dispatcher: CrewDispatch,
-                 rehomed: Callable[[list[int]], object], on_restored: Callable[[int], object]):
+                 rehomed: Callable[[list[int]], object], on_restored: Callable[[int], object],
+                 planned: Callable[[str, datetime], bool] | None = None):
         self.session = session
+        #: Whether a device's "open" at a time is the switching of planned work (no trip, no crew).
+        self.planned = planned
         self.settings = settings
         self.topologies = topologies
         self.dispatcher = dispatcher
@@ -84,7 +89,9 @@ class DeviceEvents:
     def _opened(self, switch: dict[str, Any], event: DeviceOperation) -> tuple[str, int | None]:
         if switch["is_open"]:
             return "echo", None
-        if switch["kind"] not in PROTECTIVE_KINDS:  # a disconnector does not trip: someone switched it
+        # A disconnector does not trip: someone switched it; nor does a breaker opened for planned work.
+        if switch["kind"] not in PROTECTIVE_KINDS or (
+                event.operation == "open" and self.planned is not None and self.planned(switch["code"], event.at)):
             operate_switch(self.session, self.topologies, switch["code"], True, rehomed=self.rehomed, commit=False)
             return "switched", None
         connection = self.session.connection()

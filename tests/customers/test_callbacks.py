@@ -126,6 +126,9 @@ def test_unanswered_calls_make_the_customer_unreachable(client, restored):
         assert list_callbacks(client, f"?incident={restored}")["callbacks"][0]["attempts"] == attempt
     assert answer(client, callback, answer="no_answer")["status"] == "unreachable"  # CALLBACK_ATTEMPTS = 3
     assert_problem(client.post(f"/api/v1/callbacks/{callback}/answer", json={"answer": "no_answer"}), 409)
+    # The customer calls back later: heard, not refused.
+    answered = answer(client, callback, answer="power_back")
+    assert (answered["status"], answered["attempts"]) == ("power_back", 3)
 
 
 def test_a_pending_call_back_past_its_time_is_overdue_and_listed_first(app, client, city):

@@ -21,6 +21,7 @@ from tests.conftest import BASE, signed_in
 from tests.customers.test_callbacks import list_callbacks, open_at
 from tests.customers.test_channels import as_channel
 from tests.customers.test_notifications import SECRET, Receiver
+from tests.evidence.test_device_events import operate
 from tests.evidence.test_nested_outages import meters, restore
 from tests.helpers import assert_problem, count, customer, leaks, report, strings
 
@@ -526,3 +527,16 @@ def test_work_that_cuts_off_nobody_is_refused(client, city, supervisor, connecti
         "window_end": (clock.now() + timedelta(days=8, hours=4)).isoformat()}), 422)
     assert "no customer" in problem["detail"]
     assert count(connection, "planned_outages") == 0
+
+
+def test_scada_opening_the_works_switch_is_its_switching_not_a_trip(client, city, supervisor, connection):
+    now = clock.now()
+    plan(supervisor(), now + timedelta(hours=1), hours=3)  # on F1
+    incidents = count(connection, "incidents")
+    done = operate(client, "F1", "open", now, "scada-work-1")["events"]
+    assert [(d["effect"], d["incident"]) for d in done] == [("switched", None)]
+    assert count(connection, "incidents") == incidents
+    assert connection.execute(text("SELECT is_open, tripped_at FROM switches WHERE code = 'F1'")).one() == (True, None)
+    assert operate(client, "F1", "closed", clock.now(), "scada-work-2")["events"][0]["effect"] == "closed"  # work done
+    # Any other device opening is still a trip.
+    assert operate(client, "R1", "open", now, "scada-other")["events"][0]["effect"] == "tripped"

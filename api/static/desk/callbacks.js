@@ -30,6 +30,8 @@ export function createCallbacks({ bar, onOpen }) {
 
   async function answer(callback, given) {
     problem.hidden = true;
+    // One answer per click: a double-click must not count two unanswered calls.
+    list.querySelectorAll(`li[data-callback="${callback.id}"] button.answer`).forEach((b) => { b.disabled = true; });
     try {
       await call('POST', `/api/v1/callbacks/${callback.id}/answer`, { answer: given });
     } catch (error) {
