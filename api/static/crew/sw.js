@@ -19,7 +19,8 @@ const SHELL = [
   '/crew/api.js',
   '/crew/dom.js',
   '/crew/common/dom.js',
-  '/crew/common/api.js', // served with every app's common modules (the crew's calls are api.js's)
+  '/crew/common/api.js', // served with every app's common modules (the crew's calls are api.js's,
+  '/crew/common/signin.js', // its sign-in signin.js's)
   '/crew/job.js',
   '/crew/jobs.js',
   '/crew/lifecycle.js',

@@ -5,6 +5,7 @@
 
 import { call, clearSession, currentSession, ProblemError, REPORT_ROLES, saveSession, sessionEvents } from './api.js';
 import { fill, h } from './common/dom.js';
+import { signInScreen as renderSignIn } from './common/signin.js';
 import { languageEvents, languageSwitch, t, useCatalogs } from './common/i18n.js';
 import en from './i18n/en.js';
 import zhCN from './i18n/zh-CN.js';
@@ -25,41 +26,9 @@ window.reports = {};
 
 // --- sign-in ---------------------------------------------------------------------------------
 
+/** The sign-in screen, with why it is shown (a session that ended), if it is. */
 function signInScreen(message) {
-  document.title = t('app.title');
-  const username = h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true,
-    autocapitalize: 'none', spellcheck: 'false' });
-  const password = h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
-  const problem = h('p', { class: 'problem', role: 'alert', hidden: !message }, message ?? '');
-  const submit = h('button', { type: 'submit', class: 'primary' }, t('signin.submit'));
-  async function signIn(event) {
-    event.preventDefault();
-    submit.disabled = true;
-    try {
-      const session = await call('POST', '/api/v1/auth/token', { username: username.value.trim(), password: password.value },
-        { auth: false });
-      if (!REPORT_ROLES.includes(session.user.role)) {
-        problem.textContent = t('signin.not_reports', { user: session.user.username, role: t(`role.${session.user.role}`) });
-        problem.hidden = false;
-        return;
-      }
-      saveSession(session);
-      boot();
-    } catch (error) {
-      problem.textContent = error.status === 401 ? t('signin.wrong') : error.message;
-      problem.hidden = false;
-    } finally {
-      submit.disabled = false;
-    }
-  }
-  fill(app, h('main', { class: 'signin-screen' },
-    h('form', { class: 'signin', onsubmit: signIn },
-      h('div', { class: 'signin-head' }, h('h1', {}, t('app.title')), languageSwitch()),
-      h('p', { class: 'muted' }, t('signin.lead')),
-      h('label', { for: 'username' }, t('signin.username')), username,
-      h('label', { for: 'password' }, t('signin.password')), password,
-      problem, submit)));
-  username.focus();
+  renderSignIn(app, { call, saveSession, roles: REPORT_ROLES, notAllowedKey: 'signin.not_reports', onSignedIn: boot, message });
 }
 
 // --- the period ------------------------------------------------------------------------------
