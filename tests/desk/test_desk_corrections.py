@@ -49,3 +49,29 @@ def test_an_alert_is_acknowledged_and_two_incidents_merged_then_a_call_moved_out
     assert kinds == {"alert_acknowledged": dispatcher["username"], "merged": dispatcher["username"],
                      "call_moved_out": dispatcher["username"]}
     assert connection.execute(text("SELECT count(*) FROM incidents WHERE status IN ('new', 'assigned')")).scalar() == 2
+
+
+def test_a_live_change_keeps_what_the_dispatcher_is_typing(app, client, city, make_user, redis_db):
+    """A second call joins the incident open on the desk while the dispatcher writes in its merge
+    box: the panel shows the new call, and the half-typed number, the focus and the caret stay."""
+    from playwright.sync_api import expect
+
+    dispatcher = make_user("dispatcher")
+    first = report(client, at=clock.now() - timedelta(minutes=2), account_no=customer(1))["incident"]["id"]
+    with desk_browser(app) as (base, lock, page, problems):
+        sign_in(page, base, dispatcher)
+        page.locator(f'#incident-list li[data-incident="{first}"]').click()
+        expect(page.locator(".calls li")).to_have_count(1)
+        # Only terms and their values in the facts (an empty list of nested outages once drew a "0").
+        assert page.evaluate("[...document.querySelector('.facts dl').childNodes].every((n) => n.nodeType === 1)")
+        page.click("#merge-into")
+        page.keyboard.type("12")
+        with lock:
+            again = report(client, at=clock.now() - timedelta(minutes=1), account_no=customer(2))
+        assert again["incident"]["id"] == first
+        expect(page.locator(".calls li")).to_have_count(2)
+        assert page.input_value("#merge-into") == "12"
+        assert page.evaluate("document.activeElement.id") == "merge-into"
+        page.keyboard.type("3")
+        assert page.input_value("#merge-into") == "123"
+    assert problems == []

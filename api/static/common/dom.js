@@ -21,3 +21,33 @@ export function fill(parent, ...children) {
   parent.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
   return parent;
 }
+
+/** What the user has typed or opened inside `root` (the fields that have an id, whether their
+ * forms are shown, the focus and the caret), as a function that puts it back once `root` has been
+ * drawn again: a live update that redraws a panel must not wipe a half-written reason or move the
+ * caret away. A select put back is told it changed, so that what follows from it (a cause's list)
+ * is filled before the next field is put back. */
+export function keepTyped(root) {
+  const fields = [...root.querySelectorAll('input[id], textarea[id], select[id]')].map((field) => ({
+    id: field.id, value: field.value, checked: field.checked, shown: !field.form?.hidden }));
+  const focused = root.contains(document.activeElement) && document.activeElement.id ? document.activeElement : null;
+  const caret = focused && typeof focused.selectionStart === 'number' ? [focused.selectionStart, focused.selectionEnd] : null;
+  const find = (id) => root.querySelector(`#${CSS.escape(id)}`);
+  return () => {
+    for (const kept of fields) {
+      const field = find(kept.id);
+      if (!field) continue;
+      if (kept.shown && field.form?.hidden) field.form.hidden = false;
+      if (field.type === 'checkbox' || field.type === 'radio') {
+        field.checked = kept.checked;
+      } else if (field.value !== kept.value) {
+        field.value = kept.value;
+        if (field.tagName === 'SELECT') field.dispatchEvent(new Event('change'));
+      }
+    }
+    const again = focused && find(focused.id);
+    if (!again) return;
+    again.focus();
+    if (caret && typeof again.setSelectionRange === 'function') again.setSelectionRange(...caret);
+  };
+}

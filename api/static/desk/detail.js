@@ -6,7 +6,7 @@
 // off), the calls and the timeline.
 
 import { call, canAct } from './api.js';
-import { h, fill } from './common/dom.js';
+import { fill, h, keepTyped } from './common/dom.js';
 import { language, number, t } from './common/i18n.js';
 import {
   EVENTS, countdown, deadline, deskTime, deviceLabel, etrBasis, kindLabel, labelOr, minutes, slaLabel, slaState, statusLabel,
@@ -77,6 +77,9 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
   let offerCustomerSide = false;
   let shownId = null;
   let loading = 0;
+  // What the panel shows, as JSON: a reload that changes nothing draws nothing (a button about
+  // to be clicked stays where it is), and one that changes something keeps what was typed.
+  let drawn = null;
   const message = h('p', { class: 'message', role: 'alert', hidden: true });
 
   function say(text, kind = 'problem') {
@@ -91,6 +94,7 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
     try {
       await run();
       say(what, 'done');
+      drawn = null; // done: its form is drawn afresh, not kept
       await load(shownId);
       onChanged();
     } catch (error) {
@@ -237,9 +241,15 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
   function render() {
     if (!current) return;
     const i = { ...state.incidents.get(current.id), ...current }; // the detail is the newer: it reloads on every change
+    const shown = JSON.stringify([i, candidates, order, customers, taxonomy, offerCustomerSide]);
+    if (shown === drawn) return;
+    const restore = drawn === null ? () => {} : keepTyped(root);
+    drawn = shown;
     const sla = slaState(i) ?? 'none';
     const due = deadline(i);
     const clock = countdown(due);
+    // A boolean, not a count: a 0 would be drawn as text.
+    const nesting = Boolean(i.parent_incident || i.nested?.length);
     fill(root,
       h('header', { class: `detail-head sla-${sla}` },
         h('div', { class: 'title' },
@@ -272,8 +282,8 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
               etrBasis(i.etr_basis, (code) => causeLabel(taxonomy, code)))),
           h('dt', {}, t('detail.first_call')), h('dd', {}, deskTime(i.first_report_at, { withDate: true })),
           // A nested outage: found inside an outage already restored (its parent), or those found in this one.
-          (i.parent_incident || i.nested?.length) && h('dt', {}, t('detail.nested')),
-          (i.parent_incident || i.nested?.length) && h('dd', { id: 'detail-nested', class: 'problem' },
+          nesting && h('dt', {}, t('detail.nested')),
+          nesting && h('dd', { id: 'detail-nested', class: 'problem' },
             i.parent_incident ? incidentLink('detail.nested_in', i.parent_incident) : null,
             ...(i.nested ?? []).map((n) => incidentLink('detail.nested_outage', n))),
           i.meters?.last_gasps > 0 && h('dt', {}, t('detail.meters')),
@@ -290,6 +300,7 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
       callsSection(),
       correctSection(),
       timelineSection());
+    restore();
   }
 
   return {
@@ -299,6 +310,7 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
       if (id !== shownId) {
         shownId = id;
         current = null;
+        drawn = null;
         say('');
         fill(root, h('p', { class: 'muted loading' }, t('detail.loading')));
       }
@@ -323,6 +335,7 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
     hide() {
       shownId = null;
       current = null;
+      drawn = null;
       root.hidden = true;
       fill(root);
     },
