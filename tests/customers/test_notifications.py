@@ -4,9 +4,7 @@ resent with the same idempotency key after a crash, each stage once, opt-out and
 from __future__ import annotations
 
 import json
-import threading
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,58 +16,15 @@ from dispatch.customers.notify_fanout import after_quiet_hours, fan_out
 from dispatch.customers.notify_sender import send_due
 from dispatch.incidents import notices
 from tests.accounts.test_auth import channel_key
-from tests.conftest import BASE
+from tests.customers.conftest import SECRET
 from tests.customers.test_channels import as_channel
 from tests.helpers import assert_problem, customer, report
 
-SECRET = "the receiver's shared secret"
-
-
-class Receiver:
-    """An HTTP server in a thread that keeps what it is sent and answers with ``codes`` in turn
-    (then 200); it dedupes by Idempotency-Key, as a real receiver should."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.delivered: dict[str, dict] = {}
-        self.codes: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                code = receiver.codes.pop(0) if receiver.codes else 200
-                receiver.requests.append({"headers": dict(self.headers), "body": body, "code": code})
-                if code == 200:
-                    receiver.delivered.setdefault(self.headers["Idempotency-Key"], json.loads(body))
-                self.send_response(code)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/notify"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def settings(receiver):
-    return BASE.with_overrides(notify_adapter="webhook", notify_webhook_url=receiver.url,
-                               notify_webhook_secret=SECRET, notify_quiet_hours="", notify_timeout_s=2.0,
-                               notify_backoff_s=30.0, notify_max_attempts=3)
+def settings(settings):
+    """The webhook's settings with a short retry schedule: three tries, 30 s apart at first."""
+    return settings.with_overrides(notify_backoff_s=30.0, notify_max_attempts=3)
 
 
 @pytest.fixture

@@ -17,10 +17,9 @@ from dispatch.customers.notify_sender import send_due
 from dispatch.customers.planned_notices import fan_out_planned
 from tests.accounts.test_auth import channel_key
 from tests.browser import screenshot, wait_until
-from tests.conftest import BASE, signed_in
+from tests.conftest import signed_in
 from tests.customers.test_callbacks import list_callbacks, open_at
 from tests.customers.test_channels import as_channel
-from tests.customers.test_notifications import SECRET, Receiver
 from tests.evidence.test_device_events import operate
 from tests.evidence.test_nested_outages import meters, restore
 from tests.helpers import assert_problem, count, customer, leaks, report, strings
@@ -65,19 +64,6 @@ def act(caller, outage: int, what: str, status: int = 200, **body) -> dict:
     response = caller.post(f"/api/v1/planned-outages/{outage}/{what}", json=body)
     assert response.status_code == status, response.get_data(as_text=True)
     return response.get_json()
-
-
-@pytest.fixture
-def receiver():
-    server = Receiver()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def settings(receiver):
-    return BASE.with_overrides(notify_adapter="webhook", notify_webhook_url=receiver.url,
-                               notify_webhook_secret=SECRET, notify_quiet_hours="", notify_timeout_s=2.0)
 
 
 @pytest.fixture
