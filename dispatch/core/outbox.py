@@ -73,10 +73,11 @@ def record(connection: Connection, topic: str, payload: Mapping[str, Any], *, cr
         "crews": sorted(set(crew_ids))}).scalar_one()
 
 
-def record_many(connection: Connection, topic: str, messages: Sequence[tuple[Mapping[str, Any], Iterable[int]]], *,
-                at: datetime | None = None) -> None:
+def record_many(connection: Connection, topic: str, messages: Sequence[tuple[Mapping[str, Any] | str, Iterable[int]]],
+                *, at: datetime | None = None) -> None:
     """Write ``(payload, crew_ids)`` messages of one topic in one statement, their ids in the order
-    given (a sweep's hundreds of warnings in a storm: one round trip, not one each)."""
+    given (a sweep's hundreds of warnings in a storm: one round trip, not one each). A payload may
+    be JSON text already, as PostgreSQL wrote it: it goes in as it is, not parsed and written again."""
     if topic not in TOPICS:
         raise ValueError(f"unknown outbox topic {topic!r}")
     if not messages:
@@ -89,5 +90,5 @@ def record_many(connection: Connection, topic: str, messages: Sequence[tuple[Map
         "FROM unnest(CAST(:payloads AS jsonb[]), CAST(:crews AS jsonb[])) WITH ORDINALITY AS m(payload, crews, n) "
         "ORDER BY m.n"),
         {"at": at or clock.now(), "topic": topic,
-         "payloads": [orjson.dumps(payload).decode() for payload, _ in messages],
+         "payloads": [payload if isinstance(payload, str) else orjson.dumps(payload).decode() for payload, _ in messages],
          "crews": [orjson.dumps(sorted(set(crews))).decode() for _, crews in messages]})

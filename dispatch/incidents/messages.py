@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-import orjson
 from sqlalchemy import Connection, text
 
 from dispatch.core import outbox
@@ -25,6 +24,6 @@ def record_incidents(connection: Connection, incident_ids: Iterable[int],
         f"SELECT i.id, {SUMMARY}::text, i.crew_id, i.queued_crew_id {FROM} WHERE i.id = ANY(:ids) ORDER BY i.id"
     ), {"ids": ids})
     outbox.record_many(connection, "incident", [
-        (orjson.loads(summary), {c for c in (crew_id, queued_crew_id) if c is not None} | set(taken_from.get(incident_id, ())))
+        (summary, {c for c in (crew_id, queued_crew_id) if c is not None} | set(taken_from.get(incident_id, ())))
         for incident_id, summary, crew_id, queued_crew_id in rows.all()])
 

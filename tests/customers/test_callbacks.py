@@ -149,8 +149,56 @@ def test_a_channel_answers_by_reference_and_phone_and_reads_nothing_else(app, cl
     assert child["parent_incident"] == restored
     assert child["reports"][0]["channel"] == "wechat" and child["reports"][0]["account_no"] == customer(1, 0)
     assert_problem(wechat.get("/api/v1/callbacks"), 403)  # names and phones are the desk's
-    assert_problem(wechat.post("/api/v1/callbacks/answer", json={"incident": restored, "account_no": customer(1, 5),
-                                                                 "answer": "power_back"}), 404)
+    assert_problem(wechat.post("/api/v1/callbacks/answer", json={"incident": restored, "account_no": customer(2, 5),
+                                                                 "answer": "power_back"}), 404)  # not downstream
+
+
+def test_a_caller_who_answers_before_the_worker_lists_the_call_backs_is_heard(app, client, city, cli, connection):
+    """The restored notice goes out with the restoration; the worker lists call-backs on its next
+    pass. A caller who answers in between closes their call-back all the same, and the worker lists
+    nothing twice."""
+    incident = report(client, clock.now() - timedelta(minutes=40), account_no=customer(2, 4))["incident"]["id"]
+    report(client, clock.now() - timedelta(minutes=39), account_no=customer(2, 6))
+    restore(client, incident, clock.now() - timedelta(minutes=1))
+    ivr = as_channel(app, channel_key(cli, "ivr-answers", "ivr"))
+    response = ivr.post("/api/v1/callbacks/answer", json={"incident": incident, "account_no": customer(2, 4),
+                                                          "answer": "power_back"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["status"] == "power_back" and response.get_json()["id"] is not None
+    assert open_at(app, clock.now()) == []
+    listed = {c["account_no"]: c["status"] for c in list_callbacks(client, "?state=answered")["callbacks"]}
+    assert listed == {customer(2, 4): "power_back"}
+    assert [c["account_no"] for c in list_callbacks(client)["callbacks"]] == [customer(2, 6)]
+    assert connection.execute(text("SELECT count(*) FROM incident_events WHERE incident_id = :id "
+                                   "AND type = 'callbacks_opened'"), {"id": incident}).scalar() == 1
+
+
+def test_a_customer_downstream_who_never_called_answers_the_restored_notice(app, client, cli, restored, connection):
+    """The restored notice asks everyone downstream. A customer who had not called: "power back"
+    is heard and nothing is kept; "still out" is their report, nested in the restored incident,
+    once however often it is sent; "no answer" is nothing to record; a customer elsewhere is not
+    asked at all."""
+    wechat = as_channel(app, channel_key(cli, "wechat-notices", "wechat"))
+
+    def reply(account: str, answer: str):
+        return wechat.post("/api/v1/callbacks/answer", json={"incident": restored, "account_no": account,
+                                                             "answer": answer})
+
+    before = connection.execute(text("SELECT count(*) FROM callbacks")).scalar()
+    back = reply(customer(1, 5), "power_back")
+    assert back.status_code == 200, back.get_data(as_text=True)
+    assert back.get_json() == {"id": None, "incident": restored, "status": "power_back", "attempts": 0,
+                               "new_incident": None}
+    still = reply(customer(1, 6), "still_out")
+    assert still.status_code == 200, still.get_data(as_text=True)
+    child = client.get(f"/api/v1/incidents/{still.get_json()['new_incident']}").get_json()
+    assert child["parent_incident"] == restored and child["status"] in ("new", "assigned")
+    assert [r["account_no"] for r in child["reports"]] == [customer(1, 6)]
+    assert reply(customer(1, 6), "still_out").get_json()["new_incident"] == child["id"]
+    assert len(client.get(f"/api/v1/incidents/{child['id']}").get_json()["reports"]) == 1
+    assert_problem(reply(customer(1, 7), "no_answer"), 404)
+    assert_problem(reply(customer(2, 5), "still_out"), 404)
+    assert connection.execute(text("SELECT count(*) FROM callbacks")).scalar() == before
 
 
 def test_a_fault_on_the_customers_side_gets_no_call_back(app, client, city):
