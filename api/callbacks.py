@@ -82,7 +82,8 @@ class AnswerFor(AnswerIn):
 
 
 class AnswerOut(BaseModel):
-    id: int
+    id: int | None = Field(description="the call-back; null: the customer had not called (the restored notice asks "
+                                       "everyone downstream), so there is none to close")
     incident: int
     status: Literal["pending", "power_back", "still_out", "unreachable"]
     attempts: int
@@ -90,7 +91,7 @@ class AnswerOut(BaseModel):
 
 
 ANSWER_RESPONSES = {200: ("The call-back's state (the same answer again: the same, nothing changed)", AnswerOut),
-                    404: ("No such call-back", None),
+                    404: ("No such call-back (nor, answering by incident, a customer downstream of it restored)", None),
                     409: ("The call-back is closed with another answer", None), 422: ("Bad body", None),
                     429: ("A channel client over its rate (Retry-After)", None)}
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from dispatch.core import clock
@@ -68,12 +69,18 @@ def open_due(session: Session, settings: Settings, now: datetime, limit: int = 2
     opened = []
     # Restorations recorded late (a phone's replay, a worker away for a day) are asked all the same.
     for incident in store.restored_to_ask(connection, now - max(within, LATE_RESTORATIONS), limit):
-        count = store.open_callbacks(connection, incident["id"], incident["restored_at"] + within, now)
-        if incidents.add_event(connection, incident["id"], "callbacks_opened", now, {"customers": count}, ACTOR,
-                               idempotency_key=f"callbacks:{incident['id']}") is not None:
+        if (count := _open(connection, incident, within, now)) is not None:
             opened.append((incident["id"], count))
     session.commit()
     return opened
+
+
+def _open(connection: Connection, incident: dict[str, Any], within: timedelta, now: datetime) -> int | None:
+    """Open one restored incident's call-backs; how many, or None when they were open already."""
+    count = store.open_callbacks(connection, incident["id"], incident["restored_at"] + within, now)
+    recorded = incidents.add_event(connection, incident["id"], "callbacks_opened", now, {"customers": count}, ACTOR,
+                                   idempotency_key=f"callbacks:{incident['id']}")
+    return None if recorded is None else count
 
 
 def answer(session: Session, settings: Settings, topologies: TopologyCache, dispatcher: CrewDispatch,
@@ -126,12 +133,47 @@ def answer(session: Session, settings: Settings, topologies: TopologyCache, disp
 def answer_for(session: Session, settings: Settings, topologies: TopologyCache, dispatcher: CrewDispatch,
                incident_id: int, account_no: str | None, phone: str | None, given: Answer) -> dict[str, Any]:
     """:func:`answer` the call-back of ``incident_id`` for a customer's account or phone number
-    (what a channel knows: the reference quoted in the restored notice, and who it is talking to)."""
+    (what a channel knows: the reference quoted in the restored notice, and who it is talking to).
+
+    The restored notice asks everyone downstream, as soon as the restoration is recorded: a caller
+    who answers before the worker has listed the incident's call-backs has them listed there and
+    then, and a customer downstream who never called is heard too (:func:`_answer_uncalled`)."""
+    connection = session.connection()
     digits = "".join(ch for ch in phone or "" if ch.isdigit()) or None
-    callback_id = store.find(session.connection(), incident_id, account_no, digits)
-    if callback_id is None:
+    callback_id = store.find(connection, incident_id, account_no, digits)
+    if callback_id is None and (incident := store.restored_unlisted(connection, incident_id)) is not None:
+        _open(connection, incident, timedelta(hours=settings.callback_within_h), clock.now())
+        session.commit()
+        callback_id = store.find(session.connection(), incident_id, account_no, digits)
+    if callback_id is not None:
+        return answer(session, settings, topologies, dispatcher, callback_id, given)
+    if account_no is not None and given.answer != "no_answer":
+        return _answer_uncalled(session, settings, topologies, dispatcher, incident_id, account_no, given)
+    raise NotFound(f"incident {incident_id} has no call-back for this customer")
+
+
+def _answer_uncalled(session: Session, settings: Settings, topologies: TopologyCache, dispatcher: CrewDispatch,
+                     incident_id: int, account_no: str, given: Answer) -> dict[str, Any]:
+    """A customer downstream of a restored incident who had not called answers its notice: "power
+    back" is noted nowhere (there is nothing to call back), "still out" is their report, nested in
+    the restored incident like a caller's (one per customer and incident, however often sent)."""
+    connection = session.connection()
+    topology = topologies.current(session)
+    incident = store.restored_device(connection, incident_id)
+    outer = incident and topology.area_of_device.get((incident["device_kind"], incident["device_id"]))
+    if outer is None or not store.customer_on_buses(connection, account_no, topology.buses_within(outer)):
         raise NotFound(f"incident {incident_id} has no call-back for this customer")
-    return answer(session, settings, topologies, dispatcher, callback_id, given)
+    answered = {"id": None, "incident": incident_id, "status": given.answer, "attempts": 0, "new_incident": None}
+    if given.answer == "power_back":
+        return answered
+    report = NewReport(
+        channel=given.channel or "hotline", received_at=clock.now(), locators=Locators(account_no=account_no),
+        kind="no_power", description=f"answer to the notice that incident {incident_id} was restored: still no power",
+        external_id=f"restored:{incident_id}:{account_no}", channel_client_id=given.client_id, nested_in=incident_id)
+    if (joined := join_call(session, topologies, settings, report)) is not None:
+        return answered | {"planned_outage": planned_reference(joined.outage["id"])}
+    intake = ReportIntake(session, settings, topologies, dispatcher).submit(report)
+    return answered | {"new_incident": intake.incident["id"]}
 
 
 def external_id(callback_id: int) -> str:

@@ -28,16 +28,40 @@ _VIEW = (
 #: Pending call-backs in the order an agent works through them (the overdue first); the others,
 #: the latest answers first.
 _PENDING_ORDER, _ANSWERED_ORDER = "b.due_at, b.id", "b.answered_at DESC, b.id DESC"
+#: Restored incidents whose customers are asked (a fault on the customer's own side is theirs to
+#: know about), and those whose callers are not listed yet.
+_ASKED = "i.status IN ('restored', 'closed') AND i.customer_side IS NULL"
+_UNLISTED = "NOT EXISTS (SELECT FROM incident_events e WHERE e.incident_id = i.id AND e.type = 'callbacks_opened')"
 
 
 def restored_to_ask(connection: Connection, since: datetime, limit: int) -> list[dict[str, Any]]:
-    """Incidents restored since ``since`` whose callers have not been listed for a call-back yet
-    (a fault on the customer's own side is theirs to know about: not asked)."""
+    """Incidents restored since ``since`` whose callers have not been listed for a call-back yet."""
     return [dict(row) for row in connection.execute(text(
-        "SELECT i.id, i.restored_at FROM incidents i WHERE i.status IN ('restored', 'closed') "
-        "AND i.restored_at >= :since AND i.customer_side IS NULL AND NOT EXISTS (SELECT FROM incident_events e "
-        "WHERE e.incident_id = i.id AND e.type = 'callbacks_opened') ORDER BY i.restored_at, i.id LIMIT :limit"),
+        f"SELECT i.id, i.restored_at FROM incidents i WHERE {_ASKED} AND i.restored_at >= :since AND {_UNLISTED} "
+        "ORDER BY i.restored_at, i.id LIMIT :limit"),
         {"since": since, "limit": limit}).mappings()]
+
+
+def restored_unlisted(connection: Connection, incident_id: int) -> dict[str, Any] | None:
+    """The incident (id, restored_at) if it is restored and its callers are not listed yet."""
+    row = connection.execute(text(f"SELECT i.id, i.restored_at FROM incidents i WHERE i.id = :id AND {_ASKED} "
+                                  f"AND {_UNLISTED}"), {"id": incident_id}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def restored_device(connection: Connection, incident_id: int) -> dict[str, Any] | None:
+    """The device (kind, id) of a restored incident whose customers are asked; None otherwise."""
+    row = connection.execute(text(f"SELECT i.device_kind, i.device_id FROM incidents i WHERE i.id = :id AND {_ASKED}"),
+                             {"id": incident_id}).mappings().first()
+    return None if row is None else dict(row)
+
+
+def customer_on_buses(connection: Connection, account_no: str, buses: list[int]) -> bool:
+    """Whether the customer is supplied from one of ``buses`` (directly or through its transformer)."""
+    return bool(connection.execute(text(
+        "SELECT EXISTS (SELECT FROM customers c LEFT JOIN transformers t ON t.id = c.transformer_id "
+        "WHERE c.account_no = :account AND coalesce(c.bus_id, t.lv_bus_id) = ANY(CAST(:buses AS bigint[])))"),
+        {"account": account_no, "buses": list(buses)}).scalar())
 
 
 def open_callbacks(connection: Connection, incident_id: int, due_at: datetime, now: datetime) -> int:
