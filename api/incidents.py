@@ -16,6 +16,7 @@ from api.validation import MAX_ID, Point, bbox_param, json_body, page_links, pag
 from dispatch.core import clock
 from dispatch.core.errors import Conflict, NotFound
 from dispatch.gis.models import ZONE_CLASSES
+from dispatch.incidents.area import drawn
 from dispatch.incidents.corrections import merge
 from dispatch.incidents.explain import inference_view
 from dispatch.incidents.hotline import customers_out
@@ -112,6 +113,19 @@ def incident_customers(incident_id: int):
     if out is None:
         raise NotFound(f"there is no incident {incident_id}")
     return jsonify(out)
+
+
+@blueprint.get("/<int:incident_id>/area")
+@allow(*READERS)
+@operation("The area the incident's device has taken off supply, for the map: its lines and its transformers "
+           "(GeoJSON, each part one feature with how many)", "incidents", path_params=ID,
+           responses={200: ("A FeatureCollection (no features: an incident at a place, not on a device)",
+                            {"type": "object"}), 404: ("No such incident", None)})
+def incident_area(incident_id: int):
+    area = drawn(session(), topologies(), min(incident_id, MAX_ID))
+    if area is None:
+        raise NotFound(f"there is no incident {incident_id}")
+    return jsonify(area)
 
 
 @blueprint.get("/<int:incident_id>/candidates")

@@ -31,6 +31,7 @@ from dispatch.customers.notify_templates import planned_reference
 from dispatch.customers.planned import join_call
 from dispatch.gis.grid import TopologyCache
 from dispatch.incidents import store as incidents
+from dispatch.incidents.area import buses_downstream
 from dispatch.incidents.intake import NewReport, ReportIntake
 from dispatch.incidents.interfaces import CrewDispatch
 from dispatch.incidents.locating import Locators
@@ -158,10 +159,8 @@ def _answer_uncalled(session: Session, settings: Settings, topologies: TopologyC
     back" is noted nowhere (there is nothing to call back), "still out" is their report, nested in
     the restored incident like a caller's (one per customer and incident, however often sent)."""
     connection = session.connection()
-    topology = topologies.current(session)
-    incident = store.restored_device(connection, incident_id)
-    outer = incident and topology.area_of_device.get((incident["device_kind"], incident["device_id"]))
-    if outer is None or not store.customer_on_buses(connection, account_no, topology.buses_within(outer)):
+    buses = buses_downstream(session, topologies, incident_id) if store.asked(connection, incident_id) else None
+    if not buses or not store.customer_on_buses(connection, account_no, buses):
         raise NotFound(f"incident {incident_id} has no call-back for this customer")
     answered = {"id": None, "incident": incident_id, "status": given.answer, "attempts": 0, "new_incident": None}
     if given.answer == "power_back":

@@ -49,11 +49,10 @@ def restored_unlisted(connection: Connection, incident_id: int) -> dict[str, Any
     return None if row is None else dict(row)
 
 
-def restored_device(connection: Connection, incident_id: int) -> dict[str, Any] | None:
-    """The device (kind, id) of a restored incident whose customers are asked; None otherwise."""
-    row = connection.execute(text(f"SELECT i.device_kind, i.device_id FROM incidents i WHERE i.id = :id AND {_ASKED}"),
-                             {"id": incident_id}).mappings().first()
-    return None if row is None else dict(row)
+def asked(connection: Connection, incident_id: int) -> bool:
+    """Whether the incident is restored and its customers are asked."""
+    return bool(connection.execute(text(f"SELECT EXISTS (SELECT FROM incidents i WHERE i.id = :id AND {_ASKED})"),
+                                   {"id": incident_id}).scalar())
 
 
 def customer_on_buses(connection: Connection, account_no: str, buses: list[int]) -> bool:

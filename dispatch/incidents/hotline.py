@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dispatch.gis.grid import TopologyCache
+from dispatch.incidents.area import buses_downstream
 from dispatch.incidents.queries import like_literal
 from dispatch.incidents.store import OPEN
 
@@ -66,14 +67,10 @@ def customers_out(session: Session, topologies: TopologyCache, incident_id: int,
     """The customers downstream of an incident's predicted device (those it has taken off supply):
     how many, and the first ``limit`` of them, critical and life-support first, each marked when
     they called about it; None: no such incident."""
-    connection = session.connection()
-    incident = connection.execute(text(
-        "SELECT device_kind, device_id FROM incidents WHERE id = :id"), {"id": incident_id}).mappings().first()
-    if incident is None:
+    buses = buses_downstream(session, topologies, incident_id)
+    if buses is None:
         return None
-    topology = topologies.current(session)
-    outer = topology.area_of_device.get((incident["device_kind"], incident["device_id"]))
-    buses = topology.buses_within(outer) if outer is not None else []
+    connection = session.connection()
     rows = connection.execute(text(
         "SELECT c.account_no, c.name, c.phone, c.address, c.priority, "
         "EXISTS (SELECT FROM reports r WHERE r.customer_id = c.id AND r.incident_id = :id) AS called, "

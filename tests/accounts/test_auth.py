@@ -280,6 +280,7 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "incidents.get_incident": ("GET", f"/api/v1/incidents/{i}", None, {}),
         "incidents.incident_customers": ("GET", f"/api/v1/incidents/{i}/customers", None, {}),
         "incidents.incident_candidates": ("GET", f"/api/v1/incidents/{i}/candidates", None, {}),
+        "incidents.incident_area": ("GET", f"/api/v1/incidents/{i}/area", None, {}),
         "incidents.incident_route": ("GET", f"/api/v1/incidents/{i}/route", None, {}),
         "incidents.assign_crew": ("POST", f"/api/v1/incidents/{i}/assign", {"crew": "CL"}, {}),
         "incidents.merge_incident": ("POST", f"/api/v1/incidents/{hazard}/merge", {"into": i}, {}),

@@ -184,6 +184,9 @@ def test_the_desk_follows_a_storm_and_sends_a_crew_in_one_click(
         # The west crew comes on duty, nearer: the desk suggests it, and one click sends it.
         assert hotline.patch("/api/v1/crews/CW", json={"on_duty": True}).status_code == 200
         row.click()
+        # Selected, its area is drawn: the transformer its device is, ringed on the map.
+        wait_until(page, RENDERED, ["area-transformers", "part", "transformers"])
+        assert on_map(page, "area", "part", "transformers")["count"] == 1
         suggested = page.locator("#assign-suggested")
         expect(suggested).to_contain_text("CW")
         suggested.click()

@@ -239,3 +239,22 @@ def test_the_customers_an_incident_cuts_off(client, feeder):
     unlocated = report(client, clock.now(), phone="555")["incident"]["id"]
     assert client.get(f"/api/v1/incidents/{unlocated}/customers").get_json()["customers"] == []
     assert_problem(client.get("/api/v1/incidents/999999/customers"), 404)
+
+
+def test_the_area_an_incident_cuts_off_is_drawn_for_the_map(client, city):
+    """The map draws the selected incident's area: a transformer's is itself; a recloser's, the
+    lines below it and its three transformers (its 30 customers); an incident at a place has none."""
+    from tests.evidence.test_device_events import operate
+
+    t1 = report(client, clock.now() - timedelta(minutes=5), account_no=customer(1, 4))["incident"]["id"]
+    (alone,) = client.get(f"/api/v1/incidents/{t1}/area").get_json()["features"]
+    assert alone["properties"] == {"part": "transformers", "count": 1} and alone["geometry"]["type"] == "MultiPoint"
+    tripped = operate(client, "R1", "lockout", clock.now(), "scada-area")["events"][0]["incident"]
+    area = client.get(f"/api/v1/incidents/{tripped}/area").get_json()
+    assert area["type"] == "FeatureCollection" and area["incident"] == tripped
+    parts = {f["properties"]["part"]: f for f in area["features"]}
+    assert parts["transformers"]["properties"]["count"] == 3
+    assert parts["lines"]["properties"]["count"] >= 1 and parts["lines"]["geometry"]["type"] == "MultiLineString"
+    unlocated = report(client, clock.now(), phone="555")["incident"]["id"]
+    assert client.get(f"/api/v1/incidents/{unlocated}/area").get_json()["features"] == []
+    assert_problem(client.get("/api/v1/incidents/999999/area"), 404)

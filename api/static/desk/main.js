@@ -95,8 +95,18 @@ function consoleScreen() {
   const switching = createSwitching({ desk, onChanged: () => refreshSoon() });
   createCallbacks({ bar: tools, onOpen: (id) => open(id) });
 
+  // The selected incident's area on the map: fetched when it is selected, again when its device
+  // moves (a roll-up, a correction); an answer for an incident no longer selected is dropped.
+  let areaOf = null;
+  async function drawArea(id) {
+    areaOf = id;
+    const area = id === null ? null : await call('GET', `/api/v1/incidents/${id}/area`).catch(() => null);
+    if (areaOf === id) desk.showArea(area);
+  }
+
   function open(id, options = {}) {
     select(id);
+    drawArea(id);
     if (id === null) {
       detail.hide();
     } else {
@@ -174,6 +184,7 @@ function consoleScreen() {
     // Any change, not only updated_at: that is the transaction's time, the same for two changes in one.
     if (after.id === detail.id && before && JSON.stringify(before) !== JSON.stringify({ ...before, ...after })) detail.refresh();
     if (after.id === detail.id && !state.incidents.has(after.id) && after.merged_into) open(after.merged_into);
+    if (after.id === areaOf && before && JSON.stringify(before.device) !== JSON.stringify(after.device)) drawArea(areaOf);
   });
   liveEvents.addEventListener('alert', ({ detail: alert }) => alerts.receive(alert));
   liveEvents.addEventListener('map', ({ detail: { version } }) => desk.reloadTiles(version));
@@ -223,7 +234,7 @@ function legendBox() {
       item('shape-triangle', t('legend.en_route')), item('shape-square', t('legend.on_site')),
       item('shape-octagon', t('legend.hazard')),
       item('crew', t('legend.crew')), item('crew-stale', t('legend.crew_stale')),
-      item('route', t('legend.route')), item('closure', t('legend.closure')),
+      item('route', t('legend.route')), item('closure', t('legend.closure')), item('area', t('legend.area')),
       item('switch-open', t('legend.switch_open')), item('switch-closed', t('legend.switch_closed'))));
 }
 

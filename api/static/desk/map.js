@@ -129,7 +129,7 @@ function style(settings, { withCustomers }) {
     sources[layer] = { type: 'vector', tiles: [tileUrl(layer, 0)], minzoom, maxzoom: Math.max(minzoom, TILE_MAX_ZOOM),
       attribution: layer === 'roads' ? t('map.roads_attribution') : undefined };
   }
-  for (const live of ['closures', 'draft', 'switch-target', 'trails', 'routes', 'incidents', 'crews']) {
+  for (const live of ['area', 'closures', 'draft', 'switch-target', 'trails', 'routes', 'incidents', 'crews']) {
     sources[live] = { type: 'geojson', data: EMPTY };
   }
   const has = (name) => name in sources;
@@ -153,6 +153,15 @@ function style(settings, { withCustomers }) {
         paint: { 'line-color': '#ffffff', 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 0.5, 16, width] } },
     );
   }
+  // The selected incident's area, cut off by its device: its lines in a wide amber band under the
+  // grid's own, its transformers ringed (GET /api/v1/incidents/{id}/area).
+  layers.push(
+    { id: 'area-lines', type: 'line', source: 'area', filter: ['==', ['get', 'part'], 'lines'],
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: { 'line-color': '#f59e0b', 'line-opacity': 0.45, 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 4, 16, 12] } },
+    { id: 'area-transformers', type: 'circle', source: 'area', filter: ['==', ['get', 'part'], 'transformers'],
+      paint: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 4, 16, 10], 'circle-color': 'rgba(245, 158, 11, 0.35)',
+        'circle-stroke-color': '#d97706', 'circle-stroke-width': 2 } });
   if (has('lines')) {
     layers.push({ id: 'lines', type: 'line', source: 'lines', 'source-layer': 'lines', paint: {
       'line-color': ['case', ['>=', ['get', 'voltage_kv'], 1], '#b45309', '#8a97aa'],
@@ -257,7 +266,7 @@ export function createMap(container, { settings, withCustomers, onIncident, onSw
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
   map.setMissingStyleImageResolver(async (id) => drawMissingIcon(map, id));
   const data = { incidents: EMPTY, crews: EMPTY, trails: EMPTY, routes: EMPTY, closures: EMPTY, draft: EMPTY,
-    'switch-target': EMPTY };
+    'switch-target': EMPTY, area: EMPTY };
   let loaded = false;
   const ready = new Promise((resolve) => map.once('load', () => { loaded = true; resolve(); }));
 
@@ -338,6 +347,10 @@ export function createMap(container, { settings, withCustomers, onIncident, onSw
       const features = points.map((p) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: p }, properties: {} }));
       if (points.length > 1) features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: points }, properties: {} });
       set('draft', { type: 'FeatureCollection', features });
+    },
+    /** The selected incident's area (GeoJSON of GET /api/v1/incidents/{id}/area; null: none). */
+    showArea(area) {
+      set('area', area ?? EMPTY);
     },
     /** Ring the switch about to be operated, at [lon, lat] (null: none). */
     markSwitch(code, at) {

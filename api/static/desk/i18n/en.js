@@ -129,7 +129,7 @@ export default {
   'legend.title': 'Legend',
   'legend.waiting': 'waiting for crew', 'legend.assigned': 'crew sent', 'legend.en_route': 'crew en route',
   'legend.on_site': 'crew on site', 'legend.hazard': 'hazard', 'legend.crew': 'crew (arrow: heading)',
-  'legend.crew_stale': 'crew, position old', 'legend.route': 'route of a crew', 'legend.closure': 'road closed',
+  'legend.crew_stale': 'crew, position old', 'legend.route': 'route of a crew', 'legend.closure': 'road closed', 'legend.area': 'cut off by the selected fault',
   'legend.switch_open': 'switch open', 'legend.switch_closed': 'switch closed',
 
   'switch_kind.breaker': 'Breaker', 'switch_kind.recloser': 'Recloser', 'switch_kind.fuse': 'Fuse',
@@ -207,7 +207,7 @@ export default {
 
   'order.title': 'Work order',
   'order.steps': 'Steps of the work order',
-  'order.step.received': 'Received', 'order.step.dispatched': 'Dispatched', 'order.step.accepted': 'Accepted',
+  'order.step.received': 'Received', 'order.step.dispatched': 'Sent', 'order.step.accepted': 'Accepted',
   'order.step.set_out': 'Set out', 'order.step.arrived': 'Arrived', 'order.step.restored': 'Restored',
   'order.step.closing_report': 'Report', 'order.step.archived': 'Archived',
   'order.report': 'Closing report',

@@ -128,7 +128,7 @@ export default {
   'legend.title': '图例',
   'legend.waiting': '待派工', 'legend.assigned': '已派工', 'legend.en_route': '抢修队在途',
   'legend.on_site': '抢修队在现场', 'legend.hazard': '危险', 'legend.crew': '抢修队（箭头为行驶方向）',
-  'legend.crew_stale': '抢修队，位置过时', 'legend.route': '抢修队路线', 'legend.closure': '道路封闭',
+  'legend.crew_stale': '抢修队，位置过时', 'legend.route': '抢修队路线', 'legend.closure': '道路封闭', 'legend.area': '所选故障停电范围',
   'legend.switch_open': '开关分闸', 'legend.switch_closed': '开关合闸',
 
   'switch_kind.breaker': '断路器', 'switch_kind.recloser': '重合器', 'switch_kind.fuse': '熔断器',
