@@ -121,6 +121,7 @@ def change_planned_window(outage_id: int):
 
 
 @blueprint.post("/<int:outage_id>/cancel")
+@idempotent
 @allow(*MANAGERS)
 @operation("Cancel an upcoming planned outage; customers told before are told it is off", "planned outages",
            path_params=ID, responses={200: ("The planned outage", {"type": "object"}),
@@ -142,6 +143,7 @@ class Moment(BaseModel):
 
 
 @blueprint.post("/<int:outage_id>/start")
+@idempotent
 @allow(*MANAGERS)
 @operation("Record that the planned work began (the switch was opened)", "planned outages", path_params=ID,
            body=Moment, responses={200: ("The planned outage", {"type": "object"}),
@@ -156,6 +158,7 @@ def start_planned_outage(outage_id: int):
 
 
 @blueprint.post("/<int:outage_id>/finish")
+@idempotent
 @allow(*MANAGERS)
 @operation("Record that supply is back: the customers' interruptions are recorded as planned", "planned outages",
            path_params=ID, body=Moment, responses={200: ("The planned outage", {"type": "object"}),

@@ -125,3 +125,22 @@ def test_the_same_call_sent_at_once_from_many_threads_is_stored_once(server, use
     assert sum(headers.get("Idempotent-Replayed") == "true" for _, headers, _ in created) == 7
     with live_app.extensions["database"].engine.connect() as connection:
         assert count(connection, "reports") == 1
+
+
+def test_planned_work_and_its_cancellation_sent_again_are_done_once(client, city, connection):
+    start = clock.now() + timedelta(days=10)
+    work = {"switch": "F1", "reason": "line maintenance", "window_start": start.isoformat(),
+            "window_end": (start + timedelta(hours=4)).isoformat()}
+    first = post(client, "/api/v1/planned-outages", work, "plan-1")
+    assert first.status_code == 201, first.get_data(as_text=True)
+    again = post(client, "/api/v1/planned-outages", work, "plan-1")
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    assert_problem(post(client, "/api/v1/planned-outages", {**work, "reason": "other work"}, "plan-1"), 422)
+    assert count(connection, "planned_outages") == 1
+
+    outage = first.get_json()["id"]
+    cancelled = post(client, f"/api/v1/planned-outages/{outage}/cancel", {}, "cancel-1")
+    assert cancelled.status_code == 200, cancelled.get_data(as_text=True)
+    repeated = post(client, f"/api/v1/planned-outages/{outage}/cancel", {}, "cancel-1")
+    assert repeated.status_code == 200 and repeated.get_json() == cancelled.get_json()  # not "cancelled already"
