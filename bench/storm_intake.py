@@ -107,14 +107,14 @@ def scrape(port: int, headers: dict[str, str]) -> dict[str, float]:
 
 def server_quantile(before: dict[str, float], after: dict[str, float], q: float) -> float:
     """The ``q`` quantile of the run's server-side latencies (ms), interpolated inside the
-    histogram's bucket as Prometheus's histogram_quantile does."""
+    histogram's bucket as Prometheus's histogram_quantile does (inf: past its last bound, 10 s)."""
     bounds = sorted((float(k[3:]), after[k] - before.get(k, 0)) for k in after if k.startswith("le="))
     total = bounds[-1][1]
     rank, lower, below = q * total, 0.0, 0.0
     for upper, cumulative in bounds:
         if cumulative >= rank:
             if upper == float("inf"):
-                return lower * 1000
+                return upper
             return (lower + (upper - lower) * (rank - below) / max(cumulative - below, 1)) * 1000
         lower, below = upper, cumulative
     return lower * 1000
@@ -193,10 +193,10 @@ def main() -> None:
           f"{client['requests'] / max(client['seconds'], 1e-9):.1f} calls/s; p50 {client['p50_ms']:.0f} ms, "
           f"p95 {client['p95_ms']:.0f} ms, p99 {client['p99_ms']:.0f} ms, max {client['max_ms']:.0f} ms; "
           f"statuses {client['statuses']}")
+    p50, p95 = (server_quantile(before, after, q) for q in (0.5, 0.95))
     print(f"server (/metrics): {served:.0f} calls answered, {after.get('201', 0) - before.get('201', 0):.0f} "
           f"with 201; mean {(after['sum'] - before.get('sum', 0)) / max(served, 1) * 1000:.0f} ms, "
-          f"p50 {server_quantile(before, after, 0.5):.0f} ms, p95 {server_quantile(before, after, 0.95):.0f} ms "
-          f"(interpolated in the histogram's buckets)")
+          f"p50 {p50:.0f} ms, p95 {p95:.0f} ms (interpolated in the histogram's buckets; inf: over 10 s)")
     stored = grouped["stored"] - warm_created
     print(f"none lost: {stored} of the storm's calls stored, {created} answered 201"
           f" ({'equal' if stored == created else 'NOT EQUAL'})")
