@@ -176,7 +176,7 @@ def read_layers(source: Path) -> dict[str, list[dict[str, Any]]]:
 
 def crews_per_copy(total: int, copies: int) -> list[int]:
     """How many of its crews each copy keeps so that ``total`` crews are spread evenly over the
-    copies (the first copies get one more when it does not divide)."""
+    copies: ``total / copies`` rounded down or up, the extra ones interleaved."""
     return [(k + 1) * total // copies - k * total // copies for k in range(copies)]
 
 
