@@ -122,24 +122,27 @@ def server_quantile(before: dict[str, float], after: dict[str, float], q: float)
 
 def grouping(url: str, tag: str, fault_of: dict[str, str]) -> dict[str, float]:
     """How the storm's stored calls were grouped (warm-up calls too: they are the storm's first):
-    incidents (after merges) per fault."""
+    incidents (after merges) per fault. A hazard call opens an incident of its own by design, so
+    the faults are also judged on their calls without a hazard."""
     engine = create_engine(url)
     with engine.connect() as connection:
         rows = connection.execute(text(
             "WITH RECURSIVE final(id, root) AS (SELECT id, id FROM incidents WHERE merged_into_id IS NULL "
             "UNION ALL SELECT i.id, f.root FROM incidents i JOIN final f ON i.merged_into_id = f.id) "
-            "SELECT r.external_id, f.root FROM reports r JOIN final f ON f.id = r.incident_id "
+            "SELECT r.external_id, f.root, r.hazard FROM reports r JOIN final f ON f.id = r.incident_id "
             "WHERE r.external_id LIKE :tag"), {"tag": f"{tag}-%"}).all()
     engine.dispose()
-    incidents_of: dict[str, set[int]] = defaultdict(set)
-    faults_in: dict[int, set[str]] = defaultdict(set)
-    for external_id, incident in rows:
-        incidents_of[fault_of[external_id]].add(incident)
-        faults_in[incident].add(fault_of[external_id])
-    faults = len(incidents_of)
-    return {"stored": len(rows), "faults": faults, "incidents": len(faults_in),
-            "faults_in_one_incident": sum(len(s) == 1 for s in incidents_of.values()),
-            "incidents_of_several_faults": sum(len(s) > 1 for s in faults_in.values())}
+    found: dict[str, float] = {"stored": len(rows)}
+    for judged, suffix in ((rows, ""), ([r for r in rows if not r.hazard], "_without_hazards")):
+        incidents_of: dict[str, set[int]] = defaultdict(set)
+        faults_in: dict[int, set[str]] = defaultdict(set)
+        for external_id, incident, _ in judged:
+            incidents_of[fault_of[external_id]].add(incident)
+            faults_in[incident].add(fault_of[external_id])
+        found.update({f"faults{suffix}": len(incidents_of), f"incidents{suffix}": len(faults_in),
+                      f"faults_in_one_incident{suffix}": sum(len(s) == 1 for s in incidents_of.values()),
+                      f"incidents_of_several_faults{suffix}": sum(len(s) > 1 for s in faults_in.values())})
+    return found
 
 
 def main() -> None:
@@ -200,10 +203,11 @@ def main() -> None:
     stored = grouped["stored"] - warm_created
     print(f"none lost: {stored} of the storm's calls stored, {created} answered 201"
           f" ({'equal' if stored == created else 'NOT EQUAL'})")
-    print(f"grouping: {grouped['faults']} faults called about -> {grouped['incidents']} incidents; "
-          f"{grouped['faults_in_one_incident']} faults with all their calls in one incident "
-          f"({grouped['faults_in_one_incident'] / max(grouped['faults'], 1):.0%}); "
-          f"{grouped['incidents_of_several_faults']} incidents holding calls of several faults")
+    for suffix, calls_judged in (("", "all calls"), ("_without_hazards", "calls without a hazard")):
+        faults, whole = grouped[f"faults{suffix}"], grouped[f"faults_in_one_incident{suffix}"]
+        print(f"grouping ({calls_judged}): {faults} faults called about -> {grouped[f'incidents{suffix}']} "
+              f"incidents; {whole} faults with all their calls in one incident ({whole / max(faults, 1):.0%}); "
+              f"{grouped[f'incidents_of_several_faults{suffix}']} incidents holding calls of several faults")
 
 
 if __name__ == "__main__":
