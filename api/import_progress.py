@@ -25,6 +25,9 @@ class TerminalProgress(LoggedProgress):
         super().advance(done)
         if self._bar is not None:
             self._bar.update(done)
+            if self._stage == "write" and self._bar.n >= (self._bar.total or 0):
+                # Every row is staged; merging them and rebuilding the indexes takes as long again.
+                self._bar.set_postfix_str("merging, indexing")
 
     def end(self) -> None:
         if self._bar is not None:

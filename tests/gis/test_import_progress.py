@@ -80,6 +80,10 @@ def test_a_terminal_gets_a_bar_per_layer_and_stage(monkeypatch):
     progress.advance(10_000)
     progress.end()
     assert "customers check: 100%" in screen.getvalue() and "20.0k/20.0k" in screen.getvalue()
+    progress.begin("customers", "write", 20_000)
+    progress.advance(20_000)
+    assert "merging, indexing" in screen.getvalue()
+    progress.end()
 
 
 def test_the_command_shows_each_layer_rate(cli, connection, tmp_path):
