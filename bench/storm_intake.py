@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -129,14 +129,25 @@ def grouping(url: str, tag: str, fault_of: dict[str, str]) -> dict[str, float]:
         rows = connection.execute(text(
             "WITH RECURSIVE final(id, root) AS (SELECT id, id FROM incidents WHERE merged_into_id IS NULL "
             "UNION ALL SELECT i.id, f.root FROM incidents i JOIN final f ON i.merged_into_id = f.id) "
-            "SELECT r.external_id, f.root, r.hazard FROM reports r JOIN final f ON f.id = r.incident_id "
+            "SELECT r.external_id, f.root, r.hazard, i.device_code FROM reports r "
+            "JOIN final f ON f.id = r.incident_id JOIN incidents i ON i.id = f.root "
             "WHERE r.external_id LIKE :tag"), {"tag": f"{tag}-%"}).all()
     engine.dispose()
     found: dict[str, float] = {"stored": len(rows)}
+    # Each fault's main incident (the one with most of its calls): does it name the faulted
+    # transformer, and what share of the fault's calls does it hold?
+    calls_of: dict[str, Counter] = defaultdict(Counter)
+    named: dict[int, str] = {}
+    for external_id, incident, _, device_code in rows:
+        calls_of[fault_of[external_id]][incident] += 1
+        named[incident] = device_code
+    mains = {fault: counts.most_common(1)[0] for fault, counts in calls_of.items()}
+    found["main_incident_names_the_fault"] = sum(named[incident] == fault for fault, (incident, _) in mains.items())
+    found["calls_in_main_incident"] = sum(n for _, n in mains.values()) / max(len(rows), 1)
     for judged, suffix in ((rows, ""), ([r for r in rows if not r.hazard], "_without_hazards")):
         incidents_of: dict[str, set[int]] = defaultdict(set)
         faults_in: dict[int, set[str]] = defaultdict(set)
-        for external_id, incident, _ in judged:
+        for external_id, incident, _, _ in judged:
             incidents_of[fault_of[external_id]].add(incident)
             faults_in[incident].add(fault_of[external_id])
         found.update({f"faults{suffix}": len(incidents_of), f"incidents{suffix}": len(faults_in),
@@ -203,6 +214,9 @@ def main() -> None:
     stored = grouped["stored"] - warm_created
     print(f"none lost: {stored} of the storm's calls stored, {created} answered 201"
           f" ({'equal' if stored == created else 'NOT EQUAL'})")
+    print(f"grouping: {grouped['main_incident_names_the_fault']} of {grouped['faults']} faults have a main "
+          f"incident (most of their calls) at the faulted transformer; it holds "
+          f"{grouped['calls_in_main_incident']:.0%} of the calls")
     for suffix, calls_judged in (("", "all calls"), ("_without_hazards", "calls without a hazard")):
         faults, whole = grouped[f"faults{suffix}"], grouped[f"faults_in_one_incident{suffix}"]
         print(f"grouping ({calls_judged}): {faults} faults called about -> {grouped[f'incidents{suffix}']} "
