@@ -18,6 +18,7 @@ from api.cli_channels import channels_cli
 from api.cli_demo import demo_cli
 from api.cli_reporting import data_import_customers_served, data_import_interruptions
 from api.context import database, settings
+from api.import_progress import TerminalProgress
 from api.partitions import data_prune
 from api.reports_cli import reports_cli
 from api.worker import worker
@@ -29,6 +30,7 @@ from dispatch.core.errors import Conflict, DispatchError, ImportRejected
 from dispatch.crews.assignment import Dispatcher
 from dispatch.crews.invariants import violations
 from dispatch.gis.grid_import import import_grid
+from dispatch.gis.import_progress import LoggedProgress, rate
 from dispatch.gis.skills import skill_rules
 from dispatch.routing.osm import road_features
 
@@ -89,7 +91,8 @@ def data_import_osm(osm_file: Path) -> None:
 def _import_and_report(directory: Path) -> None:
     session = database().session()
     try:
-        summary = import_grid(session, directory, skill_rules(settings().skill_rules_file))
+        progress = TerminalProgress() if sys.stderr.isatty() else LoggedProgress()
+        summary = import_grid(session, directory, skill_rules(settings().skill_rules_file), progress)
     except ImportRejected as rejected:
         click.echo(f"import rejected: {rejected.detail}", err=True)
         for problem in rejected.problems[:PROBLEMS_SHOWN]:
@@ -99,10 +102,13 @@ def _import_and_report(directory: Path) -> None:
         sys.exit(1)
     finally:
         session.close()
-    click.echo(f"{'layer':<14}{'features':>10}{'inserted':>10}{'updated':>10}{'unchanged':>10}")
+    click.echo(f"{'layer':<14}{'features':>10}{'inserted':>10}{'updated':>10}{'unchanged':>10}"
+               f"{'check/s':>10}{'write/s':>10}")
     for result in summary.layers:
         click.echo(f"{result.layer:<14}{result.features:>10}{result.inserted:>10}"
-                   f"{result.updated:>10}{result.unchanged:>10}")
+                   f"{result.updated:>10}{result.unchanged:>10}"
+                   f"{rate(result.features, result.parse_seconds):>10.0f}"
+                   f"{rate(result.features, result.write_seconds):>10.0f}")
     if summary.road_directed_edges:
         click.echo(f"road graph: {summary.road_directed_edges} directed edges; {summary.road_components} strongly "
                    f"connected components; {summary.road_nodes_unroutable} nodes outside the largest, flagged unroutable")

@@ -11,9 +11,11 @@ every key suffixed ``-rK`` (codes, account numbers) and every reference between 
 the same way (a line's buses and feeder, a switch's or transformer's buses, a source's bus, a
 customer's bus and transformer, a crew's depot), so that each copy is a grid of its own. Names that
 the desk shows (zones, sources, transformers, depots, crews) get `` rK`` too; customers keep their
-names and phone numbers. The copies' road networks are joined by two-way links between
-neighbouring copies (end points of major two-way roads nearest the shared side), so that the road
-graph's largest strongly connected part spans every copy and crews can drive from one to the next.
+names and phone numbers. With ``--crews N`` only N crews in all are kept, spread evenly over
+the copies (a province has hundreds of crews, not twenty per town). The copies' road networks are
+joined by two-way links between neighbouring copies (end points of major two-way roads nearest
+the shared side), so that the road graph's largest strongly connected part spans every copy and
+crews can drive from one to the next.
 
 The output goes through the project's real importer like any other data set.
 
@@ -28,6 +30,7 @@ import argparse
 import math
 import sys
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -171,21 +174,51 @@ def read_layers(source: Path) -> dict[str, list[dict[str, Any]]]:
             for name in LAYER_NAMES if (source / f"{name}.geojson").is_file()}
 
 
-def write_larger_grid(source: Path, target: Path, copies: int) -> dict[str, int]:
+def crews_per_copy(total: int, copies: int) -> list[int]:
+    """How many of its crews each copy keeps so that ``total`` crews are spread evenly over the
+    copies: ``total / copies`` rounded down or up, the extra ones interleaved."""
+    return [(k + 1) * total // copies - k * total // copies for k in range(copies)]
+
+
+def _kept(name: str, features: list[dict[str, Any]], copy: int, crews: list[int] | None) -> list[dict[str, Any]]:
+    """The features copy ``copy`` has of layer ``name``: all, or for crews the first few when the
+    total is capped (the demo's crews cycle through its depots and skills, so the first of them
+    are spread over both)."""
+    return features[:crews[copy]] if name == "crews" and crews is not None else features
+
+
+def _write_collection(path: Path, parts: Iterator[list[dict[str, Any]]]) -> int:
+    """Write a FeatureCollection part by part, so that no more than one copy of a layer is held:
+    a province's customers would take gigabytes as one list."""
+    written = 0
+    with path.open("wb") as out:
+        out.write(b'{"type":"FeatureCollection","features":[')
+        for part in parts:
+            for feature in part:
+                out.write(b"," if written else b"")
+                out.write(orjson.dumps(feature))
+                written += 1
+        out.write(b"]}")
+    return written
+
+
+def write_larger_grid(source: Path, target: Path, copies: int, crews: int | None = None) -> dict[str, int]:
     """Write ``copies`` shifted copies of ``source``'s layers to ``target`` (created if needed) as
-    ``LAYER.geojson`` files; return the number of features written per layer."""
+    ``LAYER.geojson`` files; return the number of features written per layer. ``crews``: the
+    number of crews in all, spread over the copies (default: every copy has all of the source's)."""
     if copies < 1:
         raise ValueError("copies must be at least 1")
     layers = read_layers(source)
     shifts = offsets(extent_of(layers), copies)
+    per_copy = crews_per_copy(crews, copies) if crews is not None else None
     target.mkdir(parents=True, exist_ok=True)
     written = {}
     for name, features in layers.items():
-        out = [copy_feature(name, feature, k, dx, dy) for k, (dx, dy) in enumerate(shifts) for feature in features]
+        parts = ([copy_feature(name, feature, k, dx, dy) for feature in _kept(name, features, k, per_copy)]
+                 for k, (dx, dy) in enumerate(shifts))
         if name == "roads":
-            out += links(features, shifts)
-        (target / f"{name}.geojson").write_bytes(orjson.dumps({"type": "FeatureCollection", "features": out}))
-        written[name] = len(out)
+            parts = chain(parts, [links(features, shifts)])
+        written[name] = _write_collection(target / f"{name}.geojson", parts)
     return written
 
 
@@ -193,9 +226,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("target", type=Path, help="directory to write LAYER.geojson files to")
     parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--crews", type=int, default=None,
+                        help="crews in all, spread over the copies (default: every copy has all the source's)")
     parser.add_argument("--source", type=Path, default=Path(__file__).resolve().parent.parent / "data" / "demo")
     args = parser.parse_args()
-    for name, count in write_larger_grid(args.source, args.target, args.copies).items():
+    for name, count in write_larger_grid(args.source, args.target, args.copies, args.crews).items():
         print(f"{name:<13}{count:>9}")
 
 

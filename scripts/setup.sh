@@ -90,6 +90,17 @@ if [ ! -f "$STAMP" ]; then
     rm -f .venv/.installed-*
     touch "$STAMP"
 fi
+# The load tools (Locust, py-spy; pyproject's "load" extra) in an environment of their own: Locust's
+# gevent patches the interpreter and brings its own web stack (bench/storm_intake.py runs it).
+LOAD_STAMP=.venv-load/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$LOAD_STAMP" ]; then
+    say "installing the load tools into .venv-load (pyproject.toml, extra \"load\")"
+    [ -x .venv-load/bin/python ] || python3 -m venv .venv-load
+    .venv-load/bin/python -m pip install -q $(.venv/bin/python -c 'import tomllib; print(" ".join(
+        tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["load"]))')
+    rm -f .venv-load/.installed-*
+    touch "$LOAD_STAMP"
+fi
 
 # --- Crew app: its browser libraries (npm) and Chromium for its browser test ------------------
 # The web apps have no build step: Flask serves Leaflet and idb-keyval (crew app), MapLibre (desk,

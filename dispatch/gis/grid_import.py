@@ -1,8 +1,12 @@
 """Importing the grid, depots, crews and roads from a directory of GeoJSON layers.
 
-All or nothing: every file is read and every feature checked (geometry, values, references)
-before the first row is written, and the writes share one transaction, so a rejected import
-leaves the database exactly as it was.
+All or nothing: every file is read and every feature checked (geometry, values, references), and
+the writes share one transaction, rolled back if any feature of any file has a problem, so a
+rejected import leaves the database exactly as it was. One layer at a time (read, check, write,
+let go), so that a province's import holds one layer in memory, not all ten: checked in full
+first, a two-million-edge, million-customer set took more memory than the machine had to spare.
+After the first problem nothing more is written, but the remaining files are still checked so
+that every problem is reported at once.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from sqlalchemy.orm import Session
 from dispatch.core import clock
 from dispatch.core.errors import FieldProblem, ImportRejected
 from dispatch.gis import grid_import_store as store
+from dispatch.gis.import_progress import ImportProgress, LoggedProgress
 from dispatch.gis.layers import IMPORT_ORDER, LAYERS, ParsedLayer, parse_collection
 from dispatch.gis.skills import SkillRules, skill_rules
 from dispatch.gis.tiles_store import TILE_LAYERS, bump_map_version
@@ -100,50 +105,58 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_layers(directory: Path) -> tuple[dict[str, ParsedLayer], list[FieldProblem]]:
-    """Parse and check every ``LAYER.geojson`` present in ``directory``."""
-    parsed: dict[str, ParsedLayer] = {}
-    problems: list[FieldProblem] = []
-    for name in IMPORT_ORDER:
-        path = directory / f"{name}.geojson"
-        if not path.is_file():
-            continue
-        started = time.perf_counter()
-        try:
-            collection = _load_json(path.read_bytes())
-        except (ValueError, UnicodeDecodeError) as why:
-            problems.append(FieldProblem("file", f"is not valid JSON: {why}", path.name))
-            continue
-        parsed[name] = parse_collection(LAYERS[name], collection, path.name)
-        parsed[name].seconds = time.perf_counter() - started
-        problems.extend(parsed[name].problems)
-    return parsed, problems
+def read_layer(path: Path, name: str, progress: ImportProgress) -> ParsedLayer:
+    """Parse and check one ``LAYER.geojson``."""
+    started = time.perf_counter()
+    try:
+        collection = _load_json(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as why:
+        return ParsedLayer(problems=[FieldProblem("file", f"is not valid JSON: {why}", path.name)])
+    features = collection.get("features") if isinstance(collection, dict) else None
+    progress.begin(name, "check", len(features) if isinstance(features, list) else 0)
+    parsed = parse_collection(LAYERS[name], collection, path.name, progress.advance)
+    progress.end()
+    parsed.seconds = time.perf_counter() - started
+    return parsed
 
 
-def _unknown_references(session: Session, parsed: dict[str, ParsedLayer]) -> list[FieldProblem]:
-    known: dict[str, set[str]] = {}
-    problems = []
-    for name, layer in parsed.items():
+class _KnownKeys:
+    """The keys references may name: stored ones, and those of the layers read in this import
+    (valid or not, so one bad bus does not also make every line naming it "unknown"). Read from
+    the database once per layer referred to, after that layer's own file was handled."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.incoming: dict[str, set[str]] = {}
+        self._known: dict[str, set[str]] = {}
+
+    def of(self, layer: str) -> set[str]:
+        if layer not in self._known:
+            stored = store.existing_keys(self.session.connection(), LAYERS[layer])
+            self._known[layer] = stored | self.incoming.get(layer, set())
+        return self._known[layer]
+
+    def unknown_references(self, name: str, layer: ParsedLayer) -> list[FieldProblem]:
+        problems = []
         for spec in LAYERS[name].fields:
             if spec.refers_to is None:
                 continue
-            if spec.refers_to not in known:
-                stored = store.existing_keys(session.connection(), LAYERS[spec.refers_to])
-                incoming = parsed[spec.refers_to].keys if spec.refers_to in parsed else set()
-                known[spec.refers_to] = stored | incoming
+            known = self.of(spec.refers_to)
             for feature in layer.features:
                 value = feature.values.get(spec.name)
-                if value is not None and value not in known[spec.refers_to]:
+                if value is not None and value not in known:
                     problems.append(FieldProblem(
                         spec.name, f"unknown {NOUNS[spec.refers_to]} {value!r}", f"{name}.geojson #{feature.index}"))
-    return problems
+        return problems
 
 
-def import_grid(session: Session, directory: Path, skills: SkillRules | None = None) -> ImportSummary:
+def import_grid(session: Session, directory: Path, skills: SkillRules | None = None,
+                progress: ImportProgress | None = None) -> ImportSummary:
     """Import every layer file in ``directory`` in one transaction, or raise :class:`ImportRejected`.
-    ``skills``: the rules the crews' skills are checked against (default: the shipped ones)."""
+    ``skills``: the rules the crews' skills are checked against (default: the shipped ones);
+    ``progress``: told how far each layer has got (default: counts in the log)."""
     with _cyclic_gc_paused():
-        return _import_grid(session, directory, skills)
+        return _import_grid(session, directory, skills, progress or LoggedProgress())
 
 
 def _flag_routable_roads(session: Session, summary: ImportSummary) -> None:
@@ -168,16 +181,16 @@ def _listed(codes: list[str], shown: int = 10) -> str:
     return ", ".join(codes[:shown]) + (f" ... ({len(codes) - shown} more)" if len(codes) > shown else "")
 
 
-def _warnings(session: Session, parsed: dict[str, ParsedLayer], summary: ImportSummary,
+def _warnings(session: Session, blanks: dict[str, dict[str, list[int]]], summary: ImportSummary,
               skills: SkillRules) -> list[ImportWarning]:
     """What the import took differently than written, and what it leaves that cannot work: roads
     no crew can be routed over, crews no incident can use, zones with no crew based in them."""
     found = [ImportWarning(name, f"empty {column} taken as absent in {len(indexes)} feature(s): {_examples(indexes)}")
-             for name, layer in parsed.items() for column, indexes in layer.blanks.items()]
+             for name, layer in blanks.items() for column, indexes in layer.items()]
     if summary.road_nodes_unroutable:
         found.append(ImportWarning("roads", f"{summary.road_nodes_unroutable} road node(s) outside the largest "
                                             "connected part of the road network: no crew is routed from or to them"))
-    if parsed.keys() & {"zones", "depots", "crews"}:
+    if blanks.keys() & {"zones", "depots", "crews"}:
         connection = session.connection()
         crews = store.crew_skills(connection)
         unknown = sorted({word for held in crews.values() for word in skills.unknown(held)})
@@ -195,26 +208,43 @@ def _warnings(session: Session, parsed: dict[str, ParsedLayer], summary: ImportS
     return found
 
 
-def _import_grid(session: Session, directory: Path, skills: SkillRules | None) -> ImportSummary:
+def _import_grid(session: Session, directory: Path, skills: SkillRules | None,
+                 progress: ImportProgress) -> ImportSummary:
     started = time.perf_counter()
     if not directory.is_dir():
         raise ImportRejected(f"{directory} is not a directory")
-    parsed, problems = read_layers(directory)
-    if not parsed and not problems:
+    present = [name for name in IMPORT_ORDER if (directory / f"{name}.geojson").is_file()]
+    if not present:
         raise ImportRejected(f"{directory} holds no layer file ({', '.join(IMPORT_ORDER)}.geojson)")
-    problems += _unknown_references(session, parsed)
-    if problems:
-        session.rollback()
-        raise ImportRejected(f"{len(problems)} problem(s) found; nothing was imported", problems)
     summary = ImportSummary()
+    problems: list[FieldProblem] = []
+    known = _KnownKeys(session)
+    #: Each layer read's blank optional fields, for the warnings (every layer read is a key).
+    blanks: dict[str, dict[str, list[int]]] = {}
     try:
         store.lock_imports(session.connection())
         imported_at = clock.now()
-        for name, layer in parsed.items():
+        for name in present:
+            layer = read_layer(directory / f"{name}.geojson", name, progress)
+            problems += layer.problems + known.unknown_references(name, layer)
+            known.incoming[name] = layer.keys
+            blanks[name] = layer.blanks
+            if problems:
+                continue  # nothing more is written; the rest is still checked, for the report
             writing = time.perf_counter()
-            inserted, updated = store.upsert(session.connection(), LAYERS[name], layer.features, imported_at)
+            progress.begin(name, "write", len(layer.features))
+            inserted, updated = store.upsert(session.connection(), LAYERS[name], layer.features, imported_at,
+                                             progress.advance)
+            progress.end()
             summary.layers.append(LayerResult(name, len(layer.features), inserted, updated,
                                               layer.seconds, time.perf_counter() - writing))
+            if name == "roads":
+                summary.road_directed_edges = sum(
+                    2 if f.values.get("oneway", "no") == "no" else 1 for f in layer.features)
+            del layer  # let go of its features now: the last layer's would outlive the loop
+        if problems:
+            session.rollback()
+            raise ImportRejected(f"{len(problems)} problem(s) found; nothing was imported", problems)
         changed = {r.layer for r in summary.layers if r.inserted or r.updated}
         if changed & TOPOLOGY_LAYERS:
             bump_topology_version(session.connection())
@@ -222,7 +252,7 @@ def _import_grid(session: Session, directory: Path, skills: SkillRules | None) -
             road_store.bump_road_version(session.connection())
         if summary.result("roads") is not None:
             _flag_routable_roads(session, summary)
-        summary.warnings = _warnings(session, parsed, summary, skills or skill_rules())
+        summary.warnings = _warnings(session, blanks, summary, skills or skill_rules())
         if changed & TILE_LAYERS.keys():  # last: an outbox message holds back later ones until commit
             bump_map_version(session.connection())
         session.commit()
@@ -230,8 +260,5 @@ def _import_grid(session: Session, directory: Path, skills: SkillRules | None) -
         session.rollback()
         reason = str(why.orig).splitlines()[0] if why.orig else str(why)
         raise ImportRejected(f"the database refused the import; nothing was imported: {reason}") from why
-    if "roads" in parsed:
-        summary.road_directed_edges = sum(
-            2 if f.values.get("oneway", "no") == "no" else 1 for f in parsed["roads"].features)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import Connection, text
 
-from dispatch.gis.layers import Feature, Layer
+from dispatch.gis.layers import ADVANCE_EVERY, Feature, Layer
 
 GEOM = "s.geom::geometry"  # staged as hex EWKB
 
@@ -151,31 +151,33 @@ def _defer_upkeep(connection: Connection, table: str) -> list[str]:
     return [restore for _, restore in rows]
 
 
-def upsert(connection: Connection, layer: Layer, features: Iterable[Feature],
-           imported_at: datetime) -> tuple[int, int]:
+def upsert(connection: Connection, layer: Layer, features: Sequence[Feature], imported_at: datetime,
+           advance: Callable[[int], None] | None = None) -> tuple[int, int]:
     """Merge ``features`` into the layer's table (a crew's position given in the file counts as
-    taken at ``imported_at``); return (inserted, updated) counts."""
+    taken at ``imported_at``); return (inserted, updated) counts. ``advance`` is told the rows
+    staged, :data:`ADVANCE_EVERY` at a time (an import's progress)."""
     target = TARGETS[layer.name]
     fields = [f.name for f in layer.fields]
-    derived_names: list[str] = []
-    rows = []
-    for feature in features:
-        extra = target.derived(feature) if target.derived else {}
-        derived_names = derived_names or list(extra)
-        rows.append([_as_text(feature.values.get(name)) for name in fields]
-                    + [_as_text(extra[name]) for name in derived_names]
-                    + [feature.geometry_ewkb, feature.extra_json])
+    derived_names = list(target.derived(features[0])) if target.derived and features else []
     staged = [*fields, *derived_names, "geom", "props"]
     column_list = ", ".join(f'"{name}"' for name in staged)
     connection.execute(text(
         "CREATE TEMPORARY TABLE _staging (" + ", ".join(f'"{n}" text' for n in staged) + ")"))
     with connection.connection.driver_connection.cursor() as cursor:
         with cursor.copy(f"COPY _staging ({column_list}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            # Row by row, not a list of rows first: a province's layer would hold gigabytes twice.
+            for done, feature in enumerate(features, 1):
+                extra = target.derived(feature) if target.derived else {}
+                copy.write_row([_as_text(feature.values.get(name)) for name in fields]
+                               + [_as_text(extra[name]) for name in derived_names]
+                               + [feature.geometry_ewkb, feature.extra_json])
+                if advance is not None and done % ADVANCE_EVERY == 0:
+                    advance(ADVANCE_EVERY)
+    if advance is not None and len(features) % ADVANCE_EVERY:
+        advance(len(features) % ADVANCE_EVERY)
     for statement in target.prepare:
         connection.execute(text(statement))
-    bulk = len(rows) >= BULK_ROWS and connection.execute(
+    bulk = len(features) >= BULK_ROWS and connection.execute(
         text(f"SELECT NOT EXISTS (SELECT FROM {target.table})")).scalar()
     restore = _defer_upkeep(connection, target.table) if bulk else []
     inserted, updated = _merge(connection, target, imported_at)

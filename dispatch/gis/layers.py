@@ -139,8 +139,14 @@ class ParsedLayer:
     seconds: float = 0.0
 
 
-def parse_collection(layer: Layer, collection: Any, source: str) -> ParsedLayer:
-    """Check every feature of ``collection``; return the clean features and every problem found."""
+#: Features between two calls of parse_collection's ``advance``.
+ADVANCE_EVERY = 10_000
+
+
+def parse_collection(layer: Layer, collection: Any, source: str,
+                     advance: Callable[[int], None] | None = None) -> ParsedLayer:
+    """Check every feature of ``collection``; return the clean features and every problem found.
+    ``advance`` is told the features checked, :data:`ADVANCE_EVERY` at a time (an import's progress)."""
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection" \
             or not isinstance(collection.get("features"), list):
         problem = FieldProblem("type", "must be a GeoJSON FeatureCollection with a features list", source)
@@ -163,6 +169,10 @@ def parse_collection(layer: Layer, collection: Any, source: str) -> ParsedLayer:
             problems.extend(found)
         elif feature is not None:
             features.append(feature)
+        if advance is not None and (index + 1) % ADVANCE_EVERY == 0:
+            advance(ADVANCE_EVERY)
+    if advance is not None and len(collection["features"]) % ADVANCE_EVERY:
+        advance(len(collection["features"]) % ADVANCE_EVERY)
     parsed.keys = set(seen)
     return parsed
 

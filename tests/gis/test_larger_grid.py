@@ -6,7 +6,7 @@ import json
 import mapbox_vector_tile
 from sqlalchemy import text
 
-from bench.larger_grid import extent_of, offsets, read_layers, write_larger_grid
+from bench.larger_grid import crews_per_copy, extent_of, offsets, read_layers, write_larger_grid
 from dispatch.gis.grid_import import import_grid
 from tests.factories import LAT, LON, dispatch_grid, write_layers
 from tests.gis.test_tiles import tile_of, url
@@ -85,3 +85,14 @@ def test_one_copy_is_the_source_as_it_is(tmp_path):
     source = write_layers(tmp_path / "one", dispatch_grid())
     write_larger_grid(source, tmp_path / "same", 1)
     assert read_layers(tmp_path / "same") == read_layers(source)
+
+
+def test_crews_capped_in_all_and_spread_over_the_copies(tmp_path):
+    source = write_layers(tmp_path / "one", dispatch_grid())
+    per_town = len(read_layers(source)["crews"])
+    written = write_larger_grid(source, tmp_path / "larger", 4, crews=per_town * 2 + 1)
+    crews = read_layers(tmp_path / "larger")["crews"]
+    assert written["crews"] == len(crews) == per_town * 2 + 1
+    by_copy = [sum(copy_of(c["properties"]["code"]) == k for c in crews) for k in range(4)]
+    assert sum(by_copy) == len(crews) and max(by_copy) - min(by_copy) <= 1
+    assert sum(crews_per_copy(500, 65)) == 500 and set(crews_per_copy(500, 65)) == {7, 8}
