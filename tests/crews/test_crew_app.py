@@ -19,6 +19,7 @@ from api.crew_app import STATIC, VENDOR
 from api.web_apps import app_files
 from dispatch.core import clock
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, screenshot, serving, wait_until
+from tests.factories import LAT, LON
 from tests.helpers import assert_problem, customer, report
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
@@ -326,3 +327,31 @@ def test_a_phone_asking_for_chinese_gets_the_app_in_chinese(app, client, city, c
         expect(page.locator("#net")).to_have_text("在线")
         screenshot(page, tmp_path, "crew-app-zh-CN.png")
     assert problems == []
+
+
+def test_the_route_starts_where_the_phone_is(app, client, city, connection, make_user, redis_db):
+    """The crew's last position on the server is its depot at the west end of Main Street; the
+    phone stands at the east end. Its first GPS fix goes out at once and the jobs are fetched
+    again, so the route the phone draws starts at the phone, not at the depot."""
+    from playwright.sync_api import expect
+
+    user = make_user("crew", crew="CW")
+    job_id, _, _ = assigned_job(client, connection)
+    east = (LON + 0.036, LAT + 0.001)
+    with phone(app, *east) as (base, context, page, problems):
+        page.goto(f"{base}/crew/")
+        sign_in(page, user)
+        expect(page.locator(f'[data-job="{job_id}"]')).to_be_visible()
+        start = """async (id) => {
+            const r = await fetch('/api/v1/me/jobs', {headers: {Authorization: 'Bearer ' +
+                JSON.parse(localStorage.getItem('crew.session')).access_token}});
+            const job = (await r.json()).jobs.find((j) => j.id === id);
+            return job?.route?.geometry?.coordinates?.[0] ?? null; }"""
+        from_phone = f"async (id) => {{ const p = await ({start})(id); return p !== null && Math.abs(p[0] - {east[0]}) < 0.001; }}"
+        wait_until(page, from_phone, job_id)
+        drawn = page.evaluate(start, job_id)
+    assert problems == []
+    assert abs(drawn[0] - east[0]) < 0.001 and abs(drawn[1] - east[1]) < 0.001
+    sent = connection.execute(text("SELECT count(*) FROM crew_positions p JOIN crews c ON c.id = p.crew_id "
+                                   "WHERE c.code = 'CW'")).scalar()
+    assert sent >= 1
