@@ -21,7 +21,7 @@ import numpy as np
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.larger_grid import extent_of, links, offsets  # noqa: E402
+from bench.larger_grid import _link_ends, extent_of, layout, links, offsets  # noqa: E402
 from dispatch.routing.graph import DirectedEdges  # noqa: E402
 from dispatch.routing.speeds import FALLBACK_KMH, speed_table  # noqa: E402
 
@@ -78,21 +78,24 @@ def province(copies: int = PROVINCE_COPIES, roads_file: Path = DEMO_ROADS) -> Ro
     """``copies`` of the town's roads on a grid, joined to their east and north neighbours."""
     roads = orjson.loads(roads_file.read_bytes())["features"]
     shifts = offsets(extent_of({"roads": roads}), copies)
-    # Copy k's nodes are the town's shifted (ids k * n + 1 ...); a link's ends are found by position.
+    columns, _ = layout(copies)
     town = road_network(roads)
     n = len(town.lon)
+    # Copy k's nodes are the town's shifted, ids k * n + 1 ...; its roads' ids likewise.
     parts = [DirectedEdges(town.edges.source + k * n, town.edges.target + k * n, town.edges.seconds,
                            town.edges.road + k * len(roads)) for k in range(copies)]
-    lon = np.concatenate([town.lon + dx for dx, _ in shifts])
-    lat = np.concatenate([town.lat + dy for _, dy in shifts])
-    index = {(round(x * 1e7), round(y * 1e7)): i for i, (x, y) in enumerate(zip(lon, lat))}
+    positions = {(round(x * 1e7), round(y * 1e7)): i + 1 for i, (x, y) in enumerate(zip(town.lon, town.lat))}
+    ends = {side: positions[(round(x * 1e7), round(y * 1e7))] for side, (x, y) in _link_ends(roads).items()}
     for number, link in enumerate(links(roads, shifts)):
-        (x0, y0), (x1, y1) = link["geometry"]["coordinates"]
-        a, b = index[(round(x0 * 1e7), round(y0 * 1e7))] + 1, index[(round(x1 * 1e7), round(y1 * 1e7))] + 1
+        k, neighbour = (int(part[1:]) for part in link["properties"]["code"].split("-")[1:])
+        leave, enter = ("east", "west") if columns > 1 and neighbour == k + 1 else ("north", "south")
+        a, b = ends[leave] + k * n, ends[enter] + neighbour * n
         time = _length_m(link["geometry"]["coordinates"]) / (link["properties"]["maxspeed"] / 3.6)
         road_id = copies * len(roads) + number + 1
         parts.append(DirectedEdges(np.array([a, b]), np.array([b, a]), np.array([time, time]),
                                    np.array([road_id, road_id])))
+    lon = np.concatenate([town.lon + dx for dx, _ in shifts])
+    lat = np.concatenate([town.lat + dy for _, dy in shifts])
     return RoadNetwork(DirectedEdges(*(np.concatenate([getattr(p, f) for p in parts])
                                        for f in ("source", "target", "seconds", "road"))), lon, lat)
 

@@ -1,0 +1,137 @@
+"""The contraction-hierarchy engine against an independent shortest path: SciPy's Dijkstra
+(dispatch/routing/graph.py) on the same millisecond weights, on random crew/fault pairs of the
+town's real roads and of a province of over two million directed edges made by tiling them."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from bench.province_roads import PROVINCE_COPIES, province
+from dispatch.routing.graph import DirectedEdges, RoadGraph
+from dispatch.routing.hierarchy import HierarchyGraph, RoadHierarchy
+
+#: Dispatch's search horizon (ROUTING_HORIZON_S).
+HORIZON_S = 7200.0
+
+
+def hierarchy_of(listed: list[tuple[int, int, float]]) -> tuple[RoadHierarchy, DirectedEdges]:
+    """The hierarchy of (from, to, seconds) edges, the n-th on road n; nodes placed on a diagonal."""
+    source, target, seconds = (np.array(column) for column in zip(*listed))
+    edges = DirectedEdges(source, target, seconds, np.arange(1, len(listed) + 1))
+    nodes = np.unique(np.concatenate([source, target])).astype(float)
+    return RoadHierarchy(edges, nodes, nodes), edges
+
+
+def reference(hierarchy: RoadHierarchy, edges: DirectedEdges, closed_roads=()) -> RoadGraph:
+    """SciPy's Dijkstra on the hierarchy's own weights (whole milliseconds), closed roads left out."""
+    open_ = ~np.isin(edges.road, np.asarray(closed_roads, dtype=np.int64))
+    return RoadGraph(DirectedEdges(edges.source[open_], edges.target[open_], hierarchy.weights_ms[open_] / 1000,
+                                   edges.road[open_]))
+
+
+def assert_same(found: np.ndarray, expected: np.ndarray) -> int:
+    """Equal times (to a microsecond; SciPy adds floats, the hierarchy integers) and the same infs; returns
+    how many were finite."""
+    assert np.array_equal(np.isinf(found), np.isinf(expected))
+    finite = np.isfinite(expected)
+    np.testing.assert_allclose(found[finite], expected[finite], rtol=0, atol=1e-6)
+    return int(finite.sum())
+
+
+def assert_route(graph: HierarchyGraph, edges: DirectedEdges, crew: int, fault: int, expected: float) -> None:
+    """The path runs from crew to fault along open arcs of the roads it names, and takes the time
+    the search found."""
+    seconds, nodes, roads = graph.route(crew, fault)
+    if not np.isfinite(expected):
+        assert seconds == np.inf and nodes == [] and roads == []
+        return
+    assert seconds == pytest.approx(expected, abs=1e-6)
+    assert nodes[0] == crew and nodes[-1] == fault and len(roads) == len(nodes) - 1
+    on_path = np.nonzero(np.isin(edges.road, roads))[0]  # the few arcs of the roads named
+    total = 0.0
+    for a, b, road in zip(nodes, nodes[1:], roads):
+        arcs = on_path[(edges.source[on_path] == a) & (edges.target[on_path] == b) & (edges.road[on_path] == road)]
+        assert len(arcs), f"no road {road} from {a} to {b}"
+        total += graph.weights_ms[arcs].min() / 1000
+    assert total == pytest.approx(seconds, abs=1e-6)
+
+
+def compare(graph: HierarchyGraph, truth: RoadGraph, edges: DirectedEdges, rng: np.random.Generator, faults: int,
+            crews: int, routes: int) -> int:
+    """``faults`` random faults, each with ``crews`` random crews (a few not on the graph): every crew's
+    time to the fault and the fault's to every crew, whole and within the horizon, and a few routes."""
+    finite = 0
+    nodes = graph.node_ids
+    for n in range(faults):
+        fault = int(rng.choice(nodes))
+        listed = rng.choice(nodes, crews).tolist() + [-5, 0]
+        for limit in (np.inf, HORIZON_S):
+            finite += assert_same(graph.seconds_to(fault, listed, limit), truth.seconds_to(fault, listed, limit))
+            finite += assert_same(graph.seconds_from(fault, listed, limit), truth.seconds_from(fault, listed, limit))
+        if n < routes:
+            crew = listed[0]
+            assert_route(graph, edges, crew, fault, truth.seconds_to(fault, [crew])[0])
+    return finite
+
+
+def test_one_way_streets_parallel_roads_and_unknown_nodes():
+    # 1 -> 2 -> 3 one way; 3 -> 1 a long way back; 1 -> 2 twice (12 s is the faster); 4 -> 1 only.
+    hierarchy, _ = hierarchy_of([(1, 2, 30.0), (1, 2, 12.0), (2, 3, 10.0), (3, 1, 100.0), (4, 1, 1.0)])
+    graph = HierarchyGraph(hierarchy, version=7)
+    assert graph.version == 7 and graph.edge_count == 5
+    assert list(graph.seconds_to(3, [1, 2, 3, 99])) == [22.0, 10.0, 0.0, np.inf]
+    assert list(graph.seconds_from(1, [4, 3, 99])) == [np.inf, 22.0, np.inf]
+    assert graph.route(1, 3) == (22.0, [1, 2, 3], [2, 3])
+    assert graph.route(1, 4) == (np.inf, [], []) and graph.route(99, 1) == (np.inf, [], [])
+    assert graph.route(2, 2) == (0.0, [2], [])
+    count, largest = graph.strongly_connected()
+    assert count == 2 and list(largest) == [True, True, True, False]
+
+
+def test_the_horizon_is_scipys_and_a_closed_road_is_no_road():
+    hierarchy, edges = hierarchy_of([(1, 2, 10.0), (2, 3, 10.0), (1, 3, 50.0)])
+    graph, truth = HierarchyGraph(hierarchy), reference(hierarchy, edges)
+    for limit in (0.0, 10.0, 19.999, 20.0, 50.0):  # a time equal to the horizon is within it, as SciPy has it
+        assert list(graph.seconds_from(1, [1, 2, 3], limit)) == list(truth.seconds_from(1, [1, 2, 3], limit))
+    closed = HierarchyGraph(hierarchy, np.array([2]))
+    assert list(closed.seconds_from(1, [2, 3])) == [10.0, 50.0] and closed.route(1, 3) == (50.0, [1, 3], [3])
+    assert closed.edge_count == 2
+    assert list(HierarchyGraph(hierarchy, np.array([2, 3])).seconds_from(1, [3])) == [np.inf]
+
+
+@pytest.fixture(scope="module")
+def town(demo_build):
+    return province(1, demo_build[0] / "roads.geojson")
+
+
+def test_equal_to_scipy_on_the_town(town):
+    """30 faults x 200 crews on Kashan's roads (31,071 directed edges), open and with 200 roads closed."""
+    hierarchy = RoadHierarchy(town.edges, town.lon, town.lat)
+    rng = np.random.default_rng(17)
+    graph = HierarchyGraph(hierarchy)
+    assert compare(graph, reference(hierarchy, town.edges), town.edges, rng, 30, 200, 30) > 10_000
+    closed = rng.choice(np.unique(town.edges.road), 200, replace=False)
+    graph = HierarchyGraph(hierarchy, closed)
+    assert graph.edge_count < len(town.edges.source)
+    assert compare(graph, reference(hierarchy, town.edges, closed), town.edges, rng, 30, 200, 30) > 10_000
+
+
+def test_equal_to_scipy_on_the_province(demo_build):
+    """The province graph (the town tiled 66 times and joined: over two million directed edges): 12
+    faults x 500 crews against SciPy, then again after a closure of 50 roads, which re-customises the
+    same hierarchy (under a second on a quiet machine)."""
+    network = province(PROVINCE_COPIES, demo_build[0] / "roads.geojson")
+    edges = network.edges
+    assert len(edges.source) >= 2_000_000
+    hierarchy = RoadHierarchy(edges, network.lon, network.lat)
+    rng = np.random.default_rng(23)
+    graph = HierarchyGraph(hierarchy)
+    assert compare(graph, reference(hierarchy, edges), edges, rng, 6, 500, 2) > 1_000
+    # A closure: the major roads near some faults' routes are where it matters most, but any will do.
+    closed = rng.choice(np.unique(edges.road), 50, replace=False)
+    started = time.perf_counter()
+    closed_graph = HierarchyGraph(hierarchy, closed)
+    assert time.perf_counter() - started < 10  # the figure (0.5-0.8 s) is in BENCHMARKS.md
+    assert compare(closed_graph, reference(hierarchy, edges, closed), edges, rng, 6, 500, 2) > 1_000
