@@ -7,10 +7,12 @@ import time
 
 import numpy as np
 import pytest
+from sqlalchemy import text
 
 from bench.province_roads import PROVINCE_COPIES, province
 from dispatch.routing.graph import DirectedEdges, RoadGraph
 from dispatch.routing.hierarchy import HierarchyGraph, RoadHierarchy
+from tests.factories import dispatch_grid, write_layers
 
 #: Dispatch's search horizon (ROUTING_HORIZON_S).
 HORIZON_S = 7200.0
@@ -135,3 +137,23 @@ def test_equal_to_scipy_on_the_province(demo_build):
     closed_graph = HierarchyGraph(hierarchy, closed)
     assert time.perf_counter() - started < 10  # the figure (0.5-0.8 s) is in BENCHMARKS.md
     assert compare(closed_graph, reference(hierarchy, edges, closed), edges, rng, 6, 500, 2) > 1_000
+
+
+def test_a_closure_recustomises_the_hierarchy_and_an_import_of_changed_roads_rebuilds_it(app, client, city, cli,
+                                                                                          connection, tmp_path):
+    graphs, session = app.extensions["road_graphs"], app.extensions["database"].session()
+    first = graphs.current(session)
+    roads = connection.execute(text("SELECT id FROM roads WHERE code = 'MAIN1'")).scalars().all()
+    closed = client.post("/api/v1/roads/closures", json={"reason": "flooded", "road_ids": roads})
+    assert closed.status_code == 201, closed.get_data(as_text=True)
+    second = graphs.current(session)
+    assert second.version > first.version and second.hierarchy is first.hierarchy
+    assert second.edge_count == first.edge_count - 2  # a two-way street: both ways closed
+    assert graphs.current(session) is second  # nothing moved: the same graph
+    layers = dispatch_grid()
+    layers["roads"]["features"][0]["properties"]["maxspeed"] = 15
+    result = cli.invoke(args=["data", "import", str(write_layers(tmp_path / "slower", layers))])
+    assert result.exit_code == 0, result.output
+    third = graphs.current(session)
+    assert third.hierarchy is not second.hierarchy and third.edge_count == second.edge_count  # still closed
+    session.close()
