@@ -19,16 +19,18 @@ float seconds by at most half a millisecond per road on the way, far below the t
 dispatch shows. tests/routing/test_hierarchy.py checks every answer against SciPy's Dijkstra
 (graph.py, on the same millisecond weights), on the town and on a province of two million edges.
 
-Queries are made per thread (RoutingKit's query objects hold per-search state); a graph, its
-hierarchy and its customised weights are read-only once made, so every thread of a worker shares
-them, and workers forked from a master that built them share their memory pages (README, "Routing
+A search holds per-search state (arrays the size of the graph), so each is used by one thread at a
+time: a graph keeps the searches not in use and lends them out, as many as were ever in use at once
+(not one per thread: a worker has hundreds). A graph, its hierarchy and its customised weights are
+read-only once made, so every thread of a worker shares them, and workers forked from a master that built them share their memory pages (README, "Routing
 at province scale").
 """
 from __future__ import annotations
 
 import hashlib
 import threading
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import numpy as np
 import routingkit_cch as rk
@@ -111,7 +113,9 @@ class HierarchyGraph:
         self.node_ids = hierarchy.node_ids
         self.weights_ms = hierarchy.weights(np.array([], np.int64) if closed_roads is None else closed_roads)
         self.metric = rk.CCHMetric(hierarchy.cch, self.weights_ms)
-        self._threads = threading.local()
+        #: Searches not in use, by kind, each with the nodes it is pinned to.
+        self._idle: dict[str, list[list]] = {"to_target": [], "from_source": [], "route": []}
+        self._idle_lock = threading.Lock()
 
     @property
     def edge_count(self) -> int:
@@ -135,8 +139,8 @@ class HierarchyGraph:
         times = np.full(len(sources), np.inf)
         if target < 0 or not known.any():
             return times
-        search = self._pinned("to_target", rk.CCHManyToOne, sources[known])
-        times[known] = _seconds(search.distances_to(int(target)))
+        with self._search("to_target", sources[known]) as search:
+            times[known] = _seconds(search.distances_to(int(target)))
         return np.where(times <= limit, times, np.inf)
 
     def seconds_from(self, from_node: int, to_nodes: list[int], limit: float = np.inf) -> np.ndarray:
@@ -148,8 +152,8 @@ class HierarchyGraph:
         times = np.full(len(targets), np.inf)
         if start < 0 or not known.any():
             return times
-        search = self._pinned("from_source", rk.CCHOneToMany, targets[known])
-        times[known] = _seconds(search.distances_from(int(start)))
+        with self._search("from_source", targets[known]) as search:
+            times[known] = _seconds(search.distances_from(int(start)))
         return np.where(times <= limit, times, np.inf)
 
     def route(self, from_node: int, to_node: int) -> tuple[float, list[int], list[int]]:
@@ -159,13 +163,12 @@ class HierarchyGraph:
             return np.inf, [], []
         if start == end:
             return 0.0, [int(self.node_ids[start])], []
-        if getattr(self._threads, "query", None) is None:
-            self._threads.query = rk.CCHQuery(self.metric)
-        found = self._threads.query.run(int(start), int(end))
-        if found.distance is None:
-            return np.inf, [], []
-        return (found.distance / 1000, self.node_ids[found.node_path].tolist(),
-                self.hierarchy.road[found.arc_path].tolist())
+        with self._search("route") as query:
+            found = query.run(int(start), int(end))
+            if found.distance is None:
+                return np.inf, [], []
+            return (found.distance / 1000, self.node_ids[found.node_path].tolist(),
+                    self.hierarchy.road[found.arc_path].tolist())
 
     def strongly_connected(self) -> tuple[int, np.ndarray]:
         """(number of strongly connected components of the open roads, whether each node is in the largest)."""
@@ -176,18 +179,29 @@ class HierarchyGraph:
         count, labels = connected_components(adjacency, directed=True, connection="strong")
         return count, labels == np.bincount(labels).argmax()
 
-    def _pinned(self, kind: str, make, nodes: np.ndarray):
-        """This thread's many-to-one or one-to-many search pinned to ``nodes``: kept while the same
-        nodes are asked for again (the same crews for fault after fault), re-pinned otherwise."""
-        key = nodes.tobytes()
-        held = getattr(self._threads, kind, None)
+    @contextmanager
+    def _search(self, kind: str, nodes: np.ndarray | None = None) -> Iterator:
+        """A search of ``kind`` for this thread alone: a many-to-one (``to_target``) or one-to-many
+        (``from_source``) search pinned to ``nodes``, or a point-to-point one (``route``). An idle one
+        already pinned to the same nodes is preferred (the same crews, fault after fault), another
+        is re-pinned, a new one made only when all are in use."""
+        key = b"" if nodes is None else nodes.tobytes()
+        with self._idle_lock:
+            idle = self._idle[kind]
+            held = next((h for h in idle if h[1] == key), idle[-1] if idle else None)
+            if held is not None:
+                idle.remove(held)
         if held is None:
-            held = [make(self.metric, nodes.tolist()), key]
-            setattr(self._threads, kind, held)
+            made = {"to_target": rk.CCHManyToOne, "from_source": rk.CCHOneToMany}.get(kind)
+            held = [rk.CCHQuery(self.metric) if made is None else made(self.metric, nodes.tolist()), key]
         elif held[1] != key:
             (held[0].repin_sources if kind == "to_target" else held[0].repin_targets)(nodes.tolist())
             held[1] = key
-        return held[0]
+        try:
+            yield held[0]
+        finally:
+            with self._idle_lock:
+                self._idle[kind].append(held)
 
 
 def _seconds(distances: list[int | None]) -> np.ndarray:

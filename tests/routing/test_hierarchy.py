@@ -4,6 +4,7 @@ town's real roads and of a province of over two million directed edges made by t
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -108,9 +109,14 @@ def town(demo_build):
     return province(1, demo_build[0] / "roads.geojson")
 
 
-def test_equal_to_scipy_on_the_town(town):
+@pytest.fixture(scope="module")
+def town_hierarchy(town):
+    return RoadHierarchy(town.edges, town.lon, town.lat)
+
+
+def test_equal_to_scipy_on_the_town(town, town_hierarchy):
     """30 faults x 200 crews on Kashan's roads (31,071 directed edges), open and with 200 roads closed."""
-    hierarchy = RoadHierarchy(town.edges, town.lon, town.lat)
+    hierarchy = town_hierarchy
     rng = np.random.default_rng(17)
     graph = HierarchyGraph(hierarchy)
     assert compare(graph, reference(hierarchy, town.edges), town.edges, rng, 30, 200, 30) > 10_000
@@ -118,6 +124,20 @@ def test_equal_to_scipy_on_the_town(town):
     graph = HierarchyGraph(hierarchy, closed)
     assert graph.edge_count < len(town.edges.source)
     assert compare(graph, reference(hierarchy, town.edges, closed), town.edges, rng, 30, 200, 30) > 10_000
+
+
+def test_threads_share_a_graph(town_hierarchy):
+    """The searches a graph lends out are one thread's at a time, and no more are made than were in
+    use at once."""
+    graph = HierarchyGraph(town_hierarchy)
+    rng = np.random.default_rng(3)
+    crews = [rng.choice(graph.node_ids, 100).tolist() for _ in range(3)]  # three crew lists, re-pinned in turn
+    jobs = [(int(rng.choice(graph.node_ids)), crews[n % 3]) for n in range(120)]
+    expected = [graph.seconds_to(fault, listed) for fault, listed in jobs]
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(lambda job: graph.seconds_to(*job), jobs))
+    assert all(np.array_equal(a, b) for a, b in zip(found, expected))
+    assert 1 <= len(graph._idle["to_target"]) <= 8
 
 
 def test_equal_to_scipy_on_the_province(demo_build):
