@@ -19,18 +19,20 @@ float seconds by at most half a millisecond per road on the way, far below the t
 dispatch shows. tests/routing/test_hierarchy.py checks every answer against SciPy's Dijkstra
 (graph.py, on the same millisecond weights), on the town and on a province of two million edges.
 
-A search holds per-search state (arrays the size of the graph), so each is used by one thread at a
-time: a graph keeps the searches not in use and lends them out, as many as were ever in use at once
-(not one per thread: a worker has hundreds). A graph, its hierarchy and its customised weights are
-read-only once made, so every thread of a worker shares them, and workers forked from a master that built them share their memory pages (README, "Routing
+A search holds per-search state (arrays the size of the graph) and the bindings let only the thread
+that made it use or free it, so every search of a process runs on one thread of its own
+(:class:`SearchThread`): one set of searches per process, not one per request thread (a gthread
+worker has hundreds), and no loss, since a search holds the GIL. A graph, its hierarchy and its
+customised weights are read-only once made, so every thread of a worker shares them, and workers forked from a master that built them share their memory pages (README, "Routing
 at province scale").
 """
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
-from contextlib import contextmanager
-from typing import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
 
 import numpy as np
 import routingkit_cch as rk
@@ -113,9 +115,6 @@ class HierarchyGraph:
         self.node_ids = hierarchy.node_ids
         self.weights_ms = hierarchy.weights(np.array([], np.int64) if closed_roads is None else closed_roads)
         self.metric = rk.CCHMetric(hierarchy.cch, self.weights_ms)
-        #: Searches not in use, by kind, each with the nodes it is pinned to.
-        self._idle: dict[str, list[list]] = {"to_target": [], "from_source": [], "route": []}
-        self._idle_lock = threading.Lock()
 
     @property
     def edge_count(self) -> int:
@@ -139,8 +138,8 @@ class HierarchyGraph:
         times = np.full(len(sources), np.inf)
         if target < 0 or not known.any():
             return times
-        with self._search("to_target", sources[known]) as search:
-            times[known] = _seconds(search.distances_to(int(target)))
+        pinned = sources[known]
+        times[known] = SEARCHES.run(lambda: _seconds(self._search("to_target", pinned).distances_to(int(target))))
         return np.where(times <= limit, times, np.inf)
 
     def seconds_from(self, from_node: int, to_nodes: list[int], limit: float = np.inf) -> np.ndarray:
@@ -152,8 +151,8 @@ class HierarchyGraph:
         times = np.full(len(targets), np.inf)
         if start < 0 or not known.any():
             return times
-        with self._search("from_source", targets[known]) as search:
-            times[known] = _seconds(search.distances_from(int(start)))
+        pinned = targets[known]
+        times[known] = SEARCHES.run(lambda: _seconds(self._search("from_source", pinned).distances_from(int(start))))
         return np.where(times <= limit, times, np.inf)
 
     def route(self, from_node: int, to_node: int) -> tuple[float, list[int], list[int]]:
@@ -163,12 +162,14 @@ class HierarchyGraph:
             return np.inf, [], []
         if start == end:
             return 0.0, [int(self.node_ids[start])], []
-        with self._search("route") as query:
-            found = query.run(int(start), int(end))
-            if found.distance is None:
-                return np.inf, [], []
-            return (found.distance / 1000, self.node_ids[found.node_path].tolist(),
-                    self.hierarchy.road[found.arc_path].tolist())
+        def fastest():
+            found = self._search("route").run(int(start), int(end))
+            return found.distance, np.array(found.node_path, dtype=np.int64), np.array(found.arc_path, dtype=np.int64)
+
+        distance, path, arcs = SEARCHES.run(fastest)
+        if distance is None:
+            return np.inf, [], []
+        return distance / 1000, self.node_ids[path].tolist(), self.hierarchy.road[arcs].tolist()
 
     def strongly_connected(self) -> tuple[int, np.ndarray]:
         """(number of strongly connected components of the open roads, whether each node is in the largest)."""
@@ -179,29 +180,49 @@ class HierarchyGraph:
         count, labels = connected_components(adjacency, directed=True, connection="strong")
         return count, labels == np.bincount(labels).argmax()
 
-    @contextmanager
-    def _search(self, kind: str, nodes: np.ndarray | None = None) -> Iterator:
-        """A search of ``kind`` for this thread alone: a many-to-one (``to_target``) or one-to-many
-        (``from_source``) search pinned to ``nodes``, or a point-to-point one (``route``). An idle one
-        already pinned to the same nodes is preferred (the same crews, fault after fault), another
-        is re-pinned, a new one made only when all are in use."""
+    def _search(self, kind: str, nodes: np.ndarray | None = None):
+        """On the search thread: its many-to-one (``to_target``) or one-to-many (``from_source``)
+        search on this graph pinned to ``nodes`` (kept while the same nodes are asked for again: the
+        same crews, fault after fault), or its point-to-point one (``route``)."""
+        held = SEARCHES.held(self)
         key = b"" if nodes is None else nodes.tobytes()
-        with self._idle_lock:
-            idle = self._idle[kind]
-            held = next((h for h in idle if h[1] == key), idle[-1] if idle else None)
-            if held is not None:
-                idle.remove(held)
-        if held is None:
+        if kind not in held:
             made = {"to_target": rk.CCHManyToOne, "from_source": rk.CCHOneToMany}.get(kind)
-            held = [rk.CCHQuery(self.metric) if made is None else made(self.metric, nodes.tolist()), key]
-        elif held[1] != key:
-            (held[0].repin_sources if kind == "to_target" else held[0].repin_targets)(nodes.tolist())
-            held[1] = key
-        try:
-            yield held[0]
-        finally:
-            with self._idle_lock:
-                self._idle[kind].append(held)
+            held[kind] = [rk.CCHQuery(self.metric) if made is None else made(self.metric, nodes.tolist()), key]
+        elif held[kind][1] != key:
+            (held[kind][0].repin_sources if kind == "to_target" else held[kind][0].repin_targets)(nodes.tolist())
+            held[kind][1] = key
+        return held[kind][0]
+
+
+class SearchThread:
+    """The thread of this process that runs every search, and the searches it holds: those of the
+    graph last searched (a search on an older graph is freed, on this thread, when a newer one is
+    first searched). Started in each process on first use (a thread does not survive a fork)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        #: The searches and their graph, as the search thread's own: freed on it when it ends.
+        self._local = threading.local()
+
+    def run(self, job: Callable[[], Any]) -> Any:
+        """``job()`` on the search thread; its result (or its exception)."""
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid, self._executor = os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="road-search")
+        return self._executor.submit(job).result()
+
+    def held(self, graph: HierarchyGraph) -> dict[str, list]:
+        """On the search thread: the searches made on ``graph``, by kind (with their pinned nodes)."""
+        if getattr(self._local, "graph", None) is not graph:
+            self._local.searches = {}  # the older graph's are freed here, on the thread that made them
+            self._local.graph = graph
+        return self._local.searches
+
+
+SEARCHES = SearchThread()
 
 
 def _seconds(distances: list[int | None]) -> np.ndarray:
