@@ -22,9 +22,10 @@ dispatch shows. tests/routing/test_hierarchy.py checks every answer against SciP
 A search holds per-search state (arrays the size of the graph) and the bindings let only the thread
 that made it use or free it, so every search of a process runs on one thread of its own
 (:class:`SearchThread`): one set of searches per process, not one per request thread (a gthread
-worker has hundreds), and no loss, since a search holds the GIL. A graph, its hierarchy and its
-customised weights are read-only once made, so every thread of a worker shares them, and workers forked from a master that built them share their memory pages (README, "Routing
-at province scale").
+worker has hundreds). A worker's searches run one after another, a few milliseconds each; more
+workers use more cores. A graph, its hierarchy and its customised weights are read-only once made,
+so every thread of a worker shares them, and workers forked from a master that built them share
+their memory pages (README, "Routing at province scale").
 """
 from __future__ import annotations
 
@@ -162,6 +163,7 @@ class HierarchyGraph:
             return np.inf, [], []
         if start == end:
             return 0.0, [int(self.node_ids[start])], []
+
         def fastest():
             found = self._search("route").run(int(start), int(end))
             return found.distance, np.array(found.node_path, dtype=np.int64), np.array(found.arc_path, dtype=np.int64)
