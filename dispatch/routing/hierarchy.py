@@ -60,9 +60,9 @@ class RoadHierarchy:
         # Arcs grouped by road, for closing roads: arcs_of_road[road_start[i]:road_start[i+1]].
         self._by_road = np.argsort(self.road, kind="stable")
         self._roads = self.road[self._by_road]
-        order = rk.compute_order_inertial(len(self.node_ids), self.tail, self.head, lat, lon) \
-            if len(self.node_ids) else []
-        self.cch = rk.CCH(order, self.tail, self.head, False)
+        # No roads at all: no hierarchy (RoutingKit dies of a division by zero on an empty graph).
+        self.cch = rk.CCH(rk.compute_order_inertial(len(self.node_ids), self.tail, self.head, lat, lon),
+                          self.tail, self.head, False) if len(self.node_ids) else None
 
     @property
     def arc_count(self) -> int:
@@ -115,7 +115,7 @@ class HierarchyGraph:
         self.snapped: dict[tuple[float, float], int | None] = {}
         self.node_ids = hierarchy.node_ids
         self.weights_ms = hierarchy.weights(np.array([], np.int64) if closed_roads is None else closed_roads)
-        self.metric = rk.CCHMetric(hierarchy.cch, self.weights_ms)
+        self.metric = rk.CCHMetric(hierarchy.cch, self.weights_ms) if hierarchy.cch is not None else None
 
     @property
     def edge_count(self) -> int:

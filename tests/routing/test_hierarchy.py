@@ -104,6 +104,13 @@ def test_the_horizon_is_scipys_and_a_closed_road_is_no_road():
     assert list(HierarchyGraph(hierarchy, np.array([2, 3])).seconds_from(1, [3])) == [np.inf]
 
 
+def test_no_roads_at_all():
+    none = np.array([], dtype=np.int64)
+    graph = HierarchyGraph(RoadHierarchy(DirectedEdges(none, none, np.array([]), none), np.array([]), np.array([])))
+    assert graph.edge_count == 0 and list(graph.seconds_to(1, [1, 2])) == [np.inf, np.inf]
+    assert list(graph.seconds_from(1, [2], 60)) == [np.inf] and graph.route(1, 2) == (np.inf, [], [])
+
+
 @pytest.fixture(scope="module")
 def town(demo_build):
     return province(1, demo_build[0] / "roads.geojson")
