@@ -208,6 +208,8 @@ class SearchThread:
         self._executor: ThreadPoolExecutor | None = None
         #: The searches and their graph, as the search thread's own: freed on it when it ends.
         self._local = threading.local()
+        # A forked child frees the other threads' data on its own thread: free the searches first.
+        os.register_at_fork(before=self._forget_before_fork)
 
     def run(self, job: Callable[[], Any]) -> Any:
         """``job()`` on the search thread; its result (or its exception)."""
@@ -215,6 +217,10 @@ class SearchThread:
             if self._pid != os.getpid():
                 self._pid, self._executor = os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="road-search")
         return self._executor.submit(job).result()
+
+    def _forget_before_fork(self) -> None:
+        if self._executor is not None and self._pid == os.getpid():
+            self._executor.submit(lambda: self._local.__dict__.clear()).result()  # run there, its own dict
 
     def held(self, graph: HierarchyGraph) -> dict[str, list]:
         """On the search thread: the searches made on ``graph``, by kind (with their pinned nodes)."""
