@@ -3,8 +3,11 @@
 town's real roads and of a province of over two million directed edges made by tiling them."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -184,3 +187,28 @@ def test_a_closure_recustomises_the_hierarchy_and_an_import_of_changed_roads_reb
     third = graphs.current(session)
     assert third.hierarchy is not second.hierarchy and third.edge_count == second.edge_count  # still closed
     session.close()
+
+
+FORKED = """
+import os, numpy as np
+from dispatch.routing.graph import DirectedEdges
+from dispatch.routing.hierarchy import HierarchyGraph, RoadHierarchy
+nodes = np.array([1.0, 2.0, 3.0])
+graph = HierarchyGraph(RoadHierarchy(DirectedEdges(np.array([1, 2]), np.array([2, 3]), np.array([10.0, 5.0]),
+                                                   np.array([1, 2])), nodes, nodes))
+print(graph.seconds_to(3, [1, 2]).tolist(), graph.route(1, 3)[0], flush=True)
+child = os.fork()
+if child == 0:
+    print(graph.seconds_to(3, [1]).tolist(), graph.route(1, 3)[0], flush=True)
+    os._exit(0)
+os.waitpid(child, 0)
+"""
+
+
+def test_a_forked_worker_searches_the_graph_its_master_built(tmp_path):
+    """As gunicorn forks its workers from the master: the child's searches are its own, and the
+    master's were freed on the thread that made them (RoutingKit says so on standard error if not)."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", FORKED], cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.split("\n")[:2] == ["[15.0, 5.0] 15.0", "[15.0] 15.0"]
