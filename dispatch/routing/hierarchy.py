@@ -5,7 +5,7 @@ with the graph; a province's dispatch needs every crew's exact time to a fault i
 milliseconds. RoutingKit's CCH (the ``routingkit-cch`` bindings) answers in three phases:
 
 * an order of the nodes by nested dissection of their positions (inertial flow) and the
-  contraction built on it: the slow part (about a minute at two million edges), done once per road
+  contraction built on it: the slow part (25-30 s of CPU at two million edges), done once per road
   network (:class:`RoadHierarchy`, rebuilt only when an import changes the roads);
 * customisation with travel times: under a second at two million edges, done again whenever a
   closure is set, lifted or runs out (a closed road's arcs get RoutingKit's infinite weight) by
