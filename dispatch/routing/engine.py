@@ -16,7 +16,7 @@ class RoadGraphCache:
     """One road graph per worker, made anew when the stored road version moves on (an import, a
     closure set or lifted, by any worker) or when a closure runs out. Only an import that changes
     the roads (the road network version) rebuilds the contraction hierarchy; a closure only
-    re-customises its weights (dispatch/routing/hierarchy.py)."""
+    re-customises the weights of the arcs it closes or opens (dispatch/routing/hierarchy.py)."""
 
     def __init__(self, speeds_kmh: dict[str, float] | None = None):
         self.speeds = speeds_kmh or speed_table()
@@ -37,6 +37,10 @@ class RoadGraphCache:
                     self._hierarchy = hierarchy_for(store.directed_edges(connection, self.speeds, open_at=None),
                                                     lambda node_ids: store.node_positions(connection, node_ids))
                     self._network_version = network_version
-                self._graph = HierarchyGraph(self._hierarchy, store.closed_roads(connection, now), version)
+                closed = store.closed_roads(connection, now)
+                if self._graph is not None and self._graph.hierarchy is self._hierarchy:
+                    self._graph = self._graph.reweighted(closed, version)  # only the arcs that changed
+                else:
+                    self._graph = HierarchyGraph(self._hierarchy, closed, version)
                 self._stale_at = next_expiry
             return self._graph
