@@ -1,6 +1,7 @@
 """The Flask adapter: HTTP routes, schemas, errors and command-line tools over the dispatch domain."""
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
 import redis
@@ -114,3 +115,19 @@ def create_app(settings: Settings | None = None) -> Flask:
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
+
+
+def build_road_graph(app: Flask) -> None:
+    """Build the road graph now, then close every database connection: gunicorn's master calls this
+    before it forks its workers (scripts/gunicorn.conf.py), which then share the graph's memory
+    instead of each building its own (README, "Routing at province scale"). A database that cannot
+    be read now only delays the graph to each worker's first routing request."""
+    database = app.extensions["database"]
+    session = database.session()
+    try:
+        app.extensions["road_graphs"].current(session)
+    except Exception:  # noqa: BLE001 - the workers build it when they first route
+        logging.getLogger(__name__).warning("road graph not built before forking the workers", exc_info=True)
+    finally:
+        session.close()
+        database.dispose()

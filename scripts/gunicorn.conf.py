@@ -20,6 +20,10 @@ from pathlib import Path
 _LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 
 capture_output = True
+# The app is loaded once, in the master, which builds the road graph (its contraction hierarchy:
+# a minute and hundreds of MiB at province scale) before forking: the workers share its memory
+# pages instead of each building a copy (README, "Routing at province scale"; BENCHMARKS.md).
+preload_app = True
 # gunicorn's control socket is one path per user (~/.gunicorn/gunicorn.ctl) that every gunicorn of
 # the user takes over, a test's or another checkout's included; nothing here uses it.
 control_socket_disable = True
@@ -44,6 +48,13 @@ def on_starting(server) -> None:
         Path(directory).mkdir(parents=True, exist_ok=True)
         for stale in Path(directory).glob("*.db"):  # the client's files only: the setting may name a shared folder
             stale.unlink(missing_ok=True)
+
+
+def when_ready(server) -> None:
+    """In the master, the app loaded, before any worker: build the road graph the workers will share."""
+    from api import build_road_graph
+
+    build_road_graph(server.app.wsgi())
 
 
 def child_exit(server, worker) -> None:

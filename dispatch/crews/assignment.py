@@ -45,7 +45,7 @@ from dispatch.incidents.etr import EtrRules
 from dispatch.incidents.messages import record_incidents
 from dispatch.routing import store as road_store
 from dispatch.routing.engine import RoadGraphCache
-from dispatch.routing.graph import RoadGraph
+from dispatch.routing.hierarchy import HierarchyGraph
 
 
 def qualified(crew: dict[str, Any], incident: dict[str, Any]) -> bool:
@@ -119,7 +119,7 @@ class Dispatcher:
             store.set_road_node(self._connection, incident["id"], incident["road_node_id"])
         return incident["road_node_id"]
 
-    def _origins(self, graph: RoadGraph, now: datetime) -> list[dict[str, Any]]:
+    def _origins(self, graph: HierarchyGraph, now: datetime) -> list[dict[str, Any]]:
         key = (graph.version, now)
         if self._origins_memo is not None and self._origins_memo[0] == key:
             return [dict(crew) for crew in self._origins_memo[1]]
@@ -134,7 +134,7 @@ class Dispatcher:
         self._origins_memo = (key, crews)
         return [dict(crew) for crew in crews]
 
-    def _snap(self, graph: RoadGraph, place: tuple[float, float]) -> int | None:
+    def _snap(self, graph: HierarchyGraph, place: tuple[float, float]) -> int | None:
         """The road node of a fixed place, once per graph (keyed by place: a moved depot snaps anew)."""
         if place not in graph.snapped:
             graph.snapped[place] = road_store.nearest_node(self._connection, *place)

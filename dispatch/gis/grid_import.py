@@ -249,7 +249,7 @@ def _import_grid(session: Session, directory: Path, skills: SkillRules | None,
         if changed & TOPOLOGY_LAYERS:
             bump_topology_version(session.connection())
         if "roads" in changed:
-            road_store.bump_road_version(session.connection())
+            road_store.bump_road_version(session.connection(), network=True)
         if summary.result("roads") is not None:
             _flag_routable_roads(session, summary)
         summary.warnings = _warnings(session, blanks, summary, skills or skill_rules())

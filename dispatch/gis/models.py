@@ -185,5 +185,8 @@ class GridState(Base):
     topology_version: Mapped[int] = mapped_column(BigInteger, server_default="1")
     #: Likewise for the road graph (imports and closures).
     road_version: Mapped[int] = mapped_column(BigInteger, server_default="1")
+    #: The roads themselves (imports only, not closures): the routing engine's hierarchy is rebuilt
+    #: when it moves, only re-customised when ``road_version`` alone does.
+    road_network_version: Mapped[int] = mapped_column(BigInteger, server_default="1")
     #: And for the map's tiles (imports and switching).
     map_version: Mapped[int] = mapped_column(BigInteger, server_default="1")

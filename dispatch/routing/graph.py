@@ -1,9 +1,14 @@
-"""The road graph in memory, and exact shortest driving times on it.
+"""The road graph as a sparse matrix, and exact shortest driving times on it by Dijkstra.
 
 Directed edges come from the stored roads (a two-way road gives two). They are held as a
 compressed sparse row matrix, so that one Dijkstra from the fault over the *reversed* graph gives
 every crew's driving time to it at once (SciPy's compiled Dijkstra: 1.7 ms on a city of 31k edges,
-against 126 ms for a pgr_dijkstraCost query, BENCHMARKS.md). Parallel edges keep the fastest.
+but 80-125 ms at two million). Parallel edges keep the fastest.
+
+Dispatch routes on the contraction hierarchy (hierarchy.py), milliseconds at province scale. This
+engine stays for two things: the import's check of the network's strongly connected parts, and
+the independent shortest path the hierarchy's answers are tested against (tests/routing/) and
+measured beside (bench/routing.py, bench/routing_province.py).
 """
 from __future__ import annotations
 

@@ -41,16 +41,37 @@ def directed_edges(connection: Connection, speeds_kmh: dict[str, float], *, open
     )
 
 
-def road_version(connection: Connection, now: datetime) -> tuple[int, datetime | None]:
-    """The road graph's version, and when the next closure active at ``now`` runs out (a rebuild is due)."""
+def road_version(connection: Connection, now: datetime) -> tuple[int, int, datetime | None]:
+    """The road graph's version (imports and closures), the road network's (imports that change
+    roads), and when the next closure active at ``now`` runs out (a re-customisation is due)."""
     row = connection.execute(text(
-        f"SELECT road_version, (SELECT min(until) FROM road_closures WHERE {ACTIVE}) FROM grid_state WHERE id = 1"
-    ), {"now": now}).one()
-    return row[0], row[1]
+        f"SELECT road_version, road_network_version, (SELECT min(until) FROM road_closures WHERE {ACTIVE}) "
+        "FROM grid_state WHERE id = 1"), {"now": now}).one()
+    return row[0], row[1], row[2]
 
 
-def bump_road_version(connection: Connection) -> None:
-    connection.execute(text("UPDATE grid_state SET road_version = nextval('grid_versions') WHERE id = 1"))
+def bump_road_version(connection: Connection, *, network: bool = False) -> None:
+    """Routing reads the roads anew; with ``network`` (the roads themselves changed) it rebuilds its
+    hierarchy too."""
+    also = ", road_network_version = n.v" if network else ""
+    connection.execute(text(f"UPDATE grid_state SET road_version = n.v{also} "
+                            "FROM (SELECT nextval('grid_versions') AS v) AS n WHERE id = 1"))
+
+
+def closed_roads(connection: Connection, now: datetime) -> np.ndarray:
+    """The roads closed at ``now``."""
+    return np.array(connection.execute(text(
+        f"SELECT DISTINCT unnest(road_ids) FROM road_closures WHERE {ACTIVE}"), {"now": now}).scalars().all(),
+        dtype=np.int64)
+
+
+def node_positions(connection: Connection, node_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(longitudes, latitudes) of road nodes, in the order of ``node_ids``."""
+    rows = connection.execute(text(
+        "SELECT n.x_e7, n.y_e7 FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS i(id, k) "
+        "JOIN road_nodes n ON n.id = i.id ORDER BY i.k"), {"ids": node_ids.tolist()}).all()
+    positions = np.array(rows, dtype=float).reshape(-1, 2) / 1e7
+    return positions[:, 0], positions[:, 1]
 
 
 def flag_routable(connection: Connection, node_ids: list[int], routable: list[bool]) -> int:
