@@ -1,13 +1,13 @@
 """Deadline warnings for a zone's supply-station head: two more notice stages (``arrival_warning``,
 ``restoration_warning``, their revision the level's percent), fanned out to the station head only.
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 """
 from alembic import op
 
-revision = '0028'
-down_revision = '0027'
+revision = '0029'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
