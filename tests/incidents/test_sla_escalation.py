@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
+
 from dispatch.core import clock
 from dispatch.core.config import Settings
 from dispatch.crews.assignment import Dispatcher
@@ -35,7 +37,8 @@ def test_the_crews_level_is_on_its_phone_and_the_timeline_names_the_crew(app, cl
     assert datetime.fromisoformat(warning["deadline"]) == deadline
     # The phone hears of it live: the incident's message, with the warning, goes to the crew.
     (sent,) = [m for m in outbox(connection, before, "incident") if m["payload"]["id"] == opened["id"]]
-    assert sent["crew_ids"] and sent["payload"]["warning"]["percent"] == 50
+    cw = connection.execute(text("SELECT id FROM crews WHERE code = 'CW'")).scalar_one()
+    assert cw in sent["crew_ids"] and sent["payload"]["warning"]["percent"] == 50
     assert sent["payload"]["warning"]["sent_to"] == "crew" and sent["payload"]["warning"]["crew"] == "CW"
     (event,) = [e for e in client.get(f"/api/v1/incidents/{opened['id']}").get_json()["timeline"]
                 if e["type"] == "deadline_warning"]
