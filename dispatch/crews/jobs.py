@@ -89,6 +89,8 @@ def jobs(session: Session, dispatcher: Dispatcher, crew_code: str, now: datetime
             **{k: job[k] for k in ("assigned_at", "arrival_deadline", "restore_deadline", "on_site_at",
                                    "restored_at", "arrival_unverified", "eta_s")},
             "queued": queued, "queued_at": job["queued_at"],
+            # The deadline warning the crew is to act on (SLA_WARNING_LEVELS): the highest level reached.
+            "warning": None if job["warning"] is None else {k: job["warning"][k] for k in ("percent", "clock", "deadline")},
             "allowed_next": [] if queued else next_steps(job["status"]), "route": route,
             "closing_report": report_state(session, job["id"]) if job["status"] == "restored" else None,
         })

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, text
 
+from dispatch.incidents.queries import WARNING
 from dispatch.routing.store import MAX_SNAP_M, NEAREST_NODE
 
 #: A job without an address a caller gave is placed "near" the nearest named street this close.
@@ -124,7 +125,8 @@ def crew_jobs(connection: Connection, crew_id: int) -> list[dict[str, Any]]:
         "i.restore_deadline, i.on_site_at, i.restored_at, i.arrival_unverified, i.eta_s, i.queued_at, "
         "r.kind, r.description, COALESCE(said.address, served.address, near.name) AS address, "
         "CASE WHEN said.address IS NOT NULL THEN 'caller' WHEN served.address IS NOT NULL THEN 'customer' "
-        "WHEN near.name IS NOT NULL THEN 'road' END AS address_source, callers.list AS callers FROM incidents i "
+        "WHEN near.name IS NOT NULL THEN 'road' END AS address_source, callers.list AS callers, "
+        f"{WARNING} AS warning FROM incidents i "
         "LEFT JOIN LATERAL (SELECT kind, description FROM reports WHERE incident_id = i.id "
         "ORDER BY hazard DESC, received_at, id LIMIT 1) r ON true "
         # Where to go, in the words a crew can drive to: what a caller said, else the address of a

@@ -76,7 +76,8 @@ class Notification(Base):
     planned_outage_id: Mapped[int | None] = mapped_column(ForeignKey("planned_outages.id"))
     stage: Mapped[str] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(Integer)
-    #: A customer, or else the zone whose service person (片区服务员) is told.
+    #: A customer, or else the zone whose service person (片区服务员) is told (of a deadline warning:
+    #: its supply-station head, dispatch/incidents/escalation.py).
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
     status: Mapped[str] = mapped_column(Text, server_default="pending")

@@ -1,5 +1,7 @@
 """Fanning notices out: each incident notice (dispatch/incidents/notices.py) becomes one
-notification per customer it concerns, and one for the service person of the incident's zone.
+notification per customer it concerns, and one for the service person of the incident's zone; a
+deadline warning's notice (dispatch/incidents/escalation.py) becomes one notification, for the
+supply-station head of the incident's zone, at once.
 
 Who: the customers who called about the incident (every stage) and, from "on the way" on, every
 customer downstream of its device in the topology (the customers of GET
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from dispatch.core.config import Settings
 from dispatch.gis.grid import TopologyCache
+from dispatch.incidents.escalation import WARNING_STAGES
 
 #: Stages that wait out quiet hours.
 NON_URGENT = frozenset({"received", "etr_changed"})
@@ -61,6 +64,14 @@ def fan_out(session: Session, topologies: TopologyCache, settings: Settings, now
         return 0
     topology = topologies.current(session)
     for notice in notices:
+        if notice["stage"] in WARNING_STAGES.values():
+            connection.execute(text(
+                "INSERT INTO notifications (notice_id, incident_id, stage, revision, zone_id, next_attempt_at, "
+                "created_at) SELECT :notice, :incident, :stage, :revision, z.id, :now, :now FROM zones z "
+                "WHERE z.id = :zone AND coalesce(z.props->>'station_head_phone', '') <> '' ON CONFLICT DO NOTHING"),
+                {"notice": notice["id"], "incident": notice["incident_id"], "stage": notice["stage"],
+                 "revision": notice["revision"], "zone": notice["zone_id"], "now": now})
+            continue
         area = topology.area_of_device.get((notice["device_kind"], notice["device_id"]))
         downstream = notice["stage"] != "received" and area is not None
         due = after_quiet_hours(now, settings) if notice["stage"] in NON_URGENT else now

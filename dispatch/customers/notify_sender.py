@@ -25,7 +25,11 @@ from sqlalchemy.orm import Session
 
 from dispatch.core.config import Settings
 from dispatch.customers.notify_adapters import Result, deliver
-from dispatch.customers.notify_templates import Contact, planned_reference, render, render_planned
+from dispatch.customers.notify_templates import Contact, planned_reference, render, render_planned, render_warning
+from dispatch.incidents.escalation import WARNING_STAGES
+
+#: A warning's clock by its stage.
+_CLOCK = {stage: clock for clock, stage in WARNING_STAGES.items()}
 
 _CLAIM = text(
     "UPDATE notifications SET status = 'sending', attempts = attempts + 1, next_attempt_at = :lease "
@@ -35,7 +39,8 @@ _MESSAGES = text(
     "SELECT n.id, n.incident_id, n.planned_outage_id, n.stage, n.attempts, k.etr_at, c.account_no, c.phone, "
     "c.notify_opt_out, c.props->>'language' AS language, c.props->>'wechat_openid' AS wechat_openid, "
     "z.name AS zone_name, z.props->>'service_person' AS service_person, z.props->>'service_phone' AS service_phone, "
-    "n.zone_id, p.window_start, p.window_end, p.reason FROM notifications n "
+    "z.props->>'station_head' AS station_head, z.props->>'station_head_phone' AS station_head_phone, "
+    "n.revision, i.arrival_deadline, i.restore_deadline, n.zone_id, p.window_start, p.window_end, p.reason FROM notifications n "
     "LEFT JOIN incident_notices k ON k.id = n.notice_id LEFT JOIN incidents i ON i.id = n.incident_id "
     "LEFT JOIN planned_outages p ON p.id = n.planned_outage_id LEFT JOIN customers c ON c.id = n.customer_id "
     "LEFT JOIN zones z ON z.id = coalesce(n.zone_id, i.zone_id, p.zone_id) WHERE n.id = ANY(:ids) ORDER BY n.id")
@@ -47,6 +52,8 @@ def idempotency_key(notification_id: int) -> str:
 
 def message(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     """What is sent for one notification row (the webhook's body; other adapters take parts)."""
+    if row["stage"] in _CLOCK:
+        return warning_message(row, settings)
     contact = Contact(row["service_person"] or "", row["service_phone"]) if row["service_phone"] else None
     staff = row["zone_id"] is not None
     language = "zh-CN" if staff else row["language"]
@@ -70,6 +77,21 @@ def message(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     return {**body, "reference": str(row["incident_id"]),
             "text": render(language, row["stage"], row["incident_id"], row["etr_at"], settings.dispatch_timezone,
                            contact, zone=row["zone_name"] if staff else None)}
+
+
+def warning_message(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """A deadline warning for the zone's supply-station head (staff: in zh-CN), with the deadline."""
+    clock = _CLOCK[row["stage"]]
+    deadline = row["arrival_deadline"] if clock == "arrival" else row["restore_deadline"]
+    return {
+        "id": row["id"], "idempotency_key": idempotency_key(row["id"]), "incident": row["incident_id"],
+        "reference": str(row["incident_id"]), "stage": row["stage"], "etr_at": None,
+        "warning": {"clock": clock, "percent": row["revision"], "deadline": deadline.isoformat()},
+        "recipient": {"kind": "station_head", "name": row["station_head"] or "", "phone": row["station_head_phone"]},
+        "service_person": None,
+        "text": render_warning("zh-CN", clock, row["revision"], row["incident_id"], row["zone_name"], deadline,
+                               settings.dispatch_timezone),
+    }
 
 
 def send_due(session: Session, settings: Settings, now: datetime,
@@ -96,9 +118,11 @@ def send_due(session: Session, settings: Settings, now: datetime,
 
 
 def _send_one(row: Any, settings: Settings) -> Result:
-    """Send one row; a row that cannot be written as a message (a zone whose service phone was
-    removed since) is skipped rather than left to stop every later pass."""
-    if row["zone_id"] is not None and not row["service_phone"]:
+    """Send one row; a row that cannot be written as a message (a zone whose service phone or
+    station head's phone was removed since) is skipped rather than left to stop every later pass."""
+    if row["stage"] in _CLOCK and not row["station_head_phone"]:
+        return Result("skipped", "the zone has no station head's phone any more")
+    if row["zone_id"] is not None and row["stage"] not in _CLOCK and not row["service_phone"]:
         return Result("skipped", "the zone has no service phone any more")
     return deliver(message(row, settings), settings)
 

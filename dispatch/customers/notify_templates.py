@@ -63,3 +63,13 @@ def render_planned(language: str, stage: str, outage: int, start: datetime, end:
     if contact is not None:
         parts.append(texts["contact"].format(name=contact.name, phone=contact.phone))
     return texts["joiner"].join(parts)
+
+
+def render_warning(language: str, clock: str, percent: int, incident: int, zone: str | None, deadline: datetime,
+                   timezone: str) -> str:
+    """A deadline warning for a zone's supply-station head: which clock, how much of its time is
+    gone, and the deadline in local time."""
+    texts = catalog()[language_of(language)]
+    return texts["warnings"][clock].format(
+        zone=zone or "", incident=incident, percent=percent,
+        deadline=deadline.astimezone(ZoneInfo(timezone)).strftime(texts["time_format"]))

@@ -1,5 +1,6 @@
 """Alerts a dispatcher cannot miss: an incident at risk of missing its deadline or past it, a
-warning level meant for the desk (SLA_WARNING_LEVELS), and a hazard reported. Each stays on the
+warning level that went to the desk (SLA_WARNING_LEVELS: one for the desk, or one whose person could
+not be reached, dispatch/incidents/escalation.py), and a hazard reported. Each stays on the
 desk's screen until someone acknowledges it, and the acknowledgement (who, when) is kept in the
 incident's timeline.
 
@@ -25,7 +26,7 @@ from dispatch.incidents.models import SLA_EVENT_TYPES
 #: The events that raise an alert, as the alert's kind (an opening raises one only for a hazard, a
 #: warning level only when it is for the desk), with the level's percent for a warning.
 ALERT = (f"(e.type IN {SLA_EVENT_TYPES} OR (e.type = 'opened' AND i.hazard) "
-         "OR (e.type = 'deadline_warning' AND e.data->>'notify' = 'desk'))")
+         "OR (e.type = 'deadline_warning' AND coalesce(e.data->>'sent_to', e.data->>'notify') = 'desk'))")
 KIND = ("CASE e.type WHEN 'opened' THEN 'hazard' WHEN 'deadline_warning' THEN 'warning' ELSE e.type END AS kind, "
         "(e.data->>'percent')::int AS percent")
 ACK = ("(SELECT a FROM incident_events a WHERE a.incident_id = e.incident_id AND a.type = 'alert_acknowledged' "

@@ -277,8 +277,9 @@ class DeviceEvent(Base):
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
 
 
-#: The stages of an incident that customers are told of (dispatch/incidents/notices.py).
-NOTICE_STAGES = ("received", "en_route", "on_site", "etr_changed", "restored")
+#: The stages of an incident that customers are told of (dispatch/incidents/notices.py), and the
+#: deadline warnings its zone's station head is told of (dispatch/incidents/escalation.py).
+NOTICE_STAGES = ("received", "en_route", "on_site", "etr_changed", "restored", "arrival_warning", "restoration_warning")
 
 
 class IncidentNotice(Base):
@@ -299,7 +300,7 @@ class IncidentNotice(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
     stage: Mapped[str] = mapped_column(Text)
     #: received: the incident's number of calls (each new caller is told); etr_changed: the
-    #: change's number (1, 2...); 0 for the other stages, which come once.
+    #: change's number (1, 2...); a warning: its level's percent; 0 for the other stages, which come once.
     revision: Mapped[int] = mapped_column(server_default="0")
     #: The incident's restoration estimate when the notice was written (what the message says).
     etr_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -18,11 +18,15 @@ SLA_STATE = (
     "AND (e.type = 'restoration_breached') = (i.on_site_at IS NOT NULL) ORDER BY e.at DESC, e.id DESC LIMIT 1), "
     "'on_track') END"
 )
-#: The highest escalation level the running clock has reached (SLA_WARNING_LEVELS): its percent and
-#: whom it was for, so the list can say who has been told; null below the first level.
+#: The highest escalation level the running clock has reached (SLA_WARNING_LEVELS): its percent,
+#: clock and deadline, whom it was for and whom it reached (dispatch/incidents/escalation.py), so the
+#: list can say who has been told and the crew's phone can show it; null below the first level.
 WARNING = (
     f"CASE WHEN i.status IN {OPEN} THEN (SELECT json_build_object('percent', (e.data->>'percent')::int, "
-    "'notify', e.data->>'notify') FROM incident_events e WHERE e.incident_id = i.id AND e.type = 'deadline_warning' "
+    "'clock', e.data->>'clock', 'deadline', CASE WHEN i.on_site_at IS NULL THEN i.arrival_deadline "
+    "ELSE i.restore_deadline END, 'notify', e.data->>'notify', "
+    "'sent_to', coalesce(e.data->>'sent_to', e.data->>'notify'), 'crew', e.data->>'crew', "
+    "'station_head', e.data->>'station_head', 'instead_of', e.data->>'instead_of') FROM incident_events e WHERE e.incident_id = i.id AND e.type = 'deadline_warning' "
     "AND e.data->>'clock' = CASE WHEN i.on_site_at IS NULL THEN 'arrival' ELSE 'restoration' END "
     "ORDER BY (e.data->>'percent')::int DESC LIMIT 1) END"
 )

@@ -5,8 +5,9 @@ table decides).
 
 Before a deadline, warnings escalate in levels (SLA_WARNING_LEVELS: at 50 % of the time to the
 deadline the crew is warned, at 80 % the supply station head, at 90 % the desk...): each level is a
-``deadline_warning`` event naming whom it is for, recorded once per clock (its key says which); a
-level for the desk is an alert too."""
+``deadline_warning`` event naming whom it is for and whom it reached (dispatch/incidents/escalation.py:
+the crew's phone, the station head's phone, else the desk as an alert), recorded once per clock (its
+key says which)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from dispatch.incidents.alerts import record_alerts
+from dispatch.incidents.escalation import recipient, record_station_head_notices
 from dispatch.incidents.interfaces import CrewDispatch
 from dispatch.incidents.sla import states
 from dispatch.incidents.store import OPEN, add_events
@@ -58,7 +60,9 @@ def due(connection: Connection, now: datetime, levels: tuple[tuple[int, str], ..
     (while some crew is on duty). A superset (levels from a point early): :func:`sweep` decides."""
     rows = connection.execute(text(
         "SELECT i.id, i.status, i.crew_id, i.first_report_at, i.arrival_deadline, i.on_site_at, i.restore_deadline, "
-        "i.restored_at, r.recorded FROM incidents i "
+        "i.restored_at, r.recorded, (SELECT code FROM crews WHERE id = i.crew_id) AS crew, "
+        "z.props->>'station_head' AS station_head, nullif(z.props->>'station_head_phone', '') AS station_head_phone "
+        "FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id "
         "CROSS JOIN LATERAL (SELECT ARRAY(SELECT coalesce(e.idempotency_key, e.type) FROM incident_events e "
         f"  WHERE e.incident_id = i.id AND e.actor = :actor AND e.type IN {SWEEPER_EVENTS}) AS recorded) r "
         "CROSS JOIN LATERAL (SELECT CASE WHEN i.on_site_at IS NULL THEN 'arrival' ELSE 'restoration' END AS name, "
@@ -93,8 +97,8 @@ def sweep(session: Session, dispatcher: CrewDispatch, now: datetime,
         for percent, who in reached:
             key = f"{incident['id']}:{clock_name}:{percent}"
             if key not in incident["recorded"]:
-                new.append((incident["id"], "deadline_warning", {"clock": clock_name, "percent": percent, "notify": who},
-                            key))
+                new.append((incident["id"], "deadline_warning",
+                            {"clock": clock_name, "percent": percent, "notify": who} | recipient(incident, who), key))
     slas = current_sla(dispatcher, incidents, now)
     for incident in incidents:
         clocks = slas[incident["id"]]
@@ -106,6 +110,7 @@ def sweep(session: Session, dispatcher: CrewDispatch, now: datetime,
                  else e["type"]) for e in written]
     dispatcher.record_messages(now, [incident_id for incident_id, _ in recorded])
     record_alerts(connection, [e["id"] for e in written])
+    record_station_head_notices(connection, now, written)
     session.commit()
     # A crew left idle by a lifted closure (or, before issue 13, by a race): in a transaction of its
     # own, so that the dispatch lock is taken before any row lock and not held while the clocks are read.

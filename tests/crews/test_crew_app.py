@@ -18,6 +18,8 @@ from sqlalchemy import text
 from api.crew_app import STATIC, VENDOR
 from api.web_apps import app_files
 from dispatch.core import clock
+from dispatch.crews.assignment import Dispatcher
+from dispatch.incidents.sweeper import sweep
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, screenshot, serving, wait_until
 from tests.factories import LAT, LON
 from tests.helpers import assert_problem, customer, report
@@ -108,6 +110,16 @@ def assigned_job(client, connection) -> tuple[int, float, float]:
     lon, lat = connection.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incidents WHERE id = :id"),
                                   {"id": incident["id"]}).one()
     return incident["id"], lon, lat
+
+
+def half_way(app, client, job_id: int) -> None:
+    """Sweep at 55 % of the job's time to arrive: the crew's warning level (50 %) is recorded."""
+    job = client.get(f"/api/v1/incidents/{job_id}").get_json()
+    start, deadline = (datetime.fromisoformat(job[k]) for k in ("first_report_at", "arrival_deadline"))
+    with app.extensions["database"].session() as session:
+        dispatcher = Dispatcher(session, app.extensions["settings"], app.extensions["road_graphs"])
+        assert (job_id, "deadline_warning:50") in sweep(session, dispatcher, start + (deadline - start) * 0.55,
+                                                        app.extensions["settings"].warning_levels)
 
 
 def test_a_crew_works_its_job_offline_and_the_server_gets_the_phones_times(
@@ -315,6 +327,7 @@ def test_a_phone_asking_for_chinese_gets_the_app_in_chinese(app, client, city, c
 
     user = make_user("crew", crew="CW")
     job_id, lon, lat = assigned_job(client, connection)
+    half_way(app, client, job_id)
     with phone(app, lon, lat, locale="zh-CN") as (base, context, page, problems):
         page.goto(f"{base}/crew/")
         expect(page.locator("button[type=submit]")).to_have_text("登录")
@@ -322,7 +335,9 @@ def test_a_phone_asking_for_chinese_gets_the_app_in_chinese(app, client, city, c
         card = page.locator(f'a.job-card[data-job="{job_id}"]')
         expect(card).to_contain_text("已派工")
         expect(card).to_contain_text("10 户停电")
+        expect(card.locator(".warning-banner")).to_contain_text("时限预警：到达时限已用去 50%")
         card.click()
+        expect(page.locator("#job-warning .warning-banner")).to_contain_text("到达时限已用去 50%")
         expect(page.locator('button[data-action="accepted"]')).to_have_text("接单")
         expect(page.locator("#net")).to_have_text("在线")
         screenshot(page, tmp_path, "crew-app-zh-CN.png")

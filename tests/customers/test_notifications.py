@@ -11,10 +11,13 @@ import pytest
 from sqlalchemy import text
 
 from dispatch.core import clock
+from dispatch.core.config import Settings
+from dispatch.crews.assignment import Dispatcher
 from dispatch.customers.notify_adapters import SIGNATURE_HEADER, signature
 from dispatch.customers.notify_fanout import after_quiet_hours, fan_out
 from dispatch.customers.notify_sender import send_due
 from dispatch.incidents import notices
+from dispatch.incidents.sweeper import sweep
 from tests.accounts.test_auth import channel_key
 from tests.customers.conftest import SECRET
 from tests.customers.test_channels import as_channel
@@ -366,3 +369,32 @@ def test_a_stage_that_comes_with_a_new_estimate_is_one_message_not_two(client, c
         session.commit()
     assert connection.execute(text("SELECT stage, revision FROM incident_notices WHERE incident_id = :i "
                                    "ORDER BY id DESC LIMIT 1"), {"i": incident}).one() == ("etr_changed", 1)
+
+
+def test_the_station_heads_level_is_sent_to_the_station_heads_phone_once(app, client, city, work, receiver, connection):
+    connection.execute(text(
+        "UPDATE zones SET props = props || '{\"station_head\": \"赵强\", \"station_head_phone\": \"137 0000 5678\"}'"))
+    start = clock.now() - timedelta(minutes=1)
+    incident = report(client, start, account_no=customer(2))["incident"]
+    deadline = datetime.fromisoformat(incident["arrival_deadline"])
+    levels = Settings(sla_warning_levels="50:crew,80:station_head,90:desk").warning_levels
+    at_85 = start + (deadline - start) * 0.85
+    with app.extensions["database"].session() as session:
+        dispatcher = Dispatcher(session, app.extensions["settings"], app.extensions["road_graphs"])
+        sweep(session, dispatcher, at_85, levels)
+        sweep(session, dispatcher, at_85 + timedelta(seconds=5), levels)  # the next sweep records nothing again
+    while work(at_85):
+        pass
+    heads = [m for m in receiver.delivered.values() if m["recipient"]["kind"] == "station_head"]
+    assert len(heads) == 1 and len([r for r in receiver.requests if b"station_head" in r["body"]]) == 1
+    (head,) = heads
+    assert head["recipient"] == {"kind": "station_head", "name": "赵强", "phone": "137 0000 5678"}
+    assert (head["incident"], head["stage"], head["warning"]["percent"]) == (incident["id"], "arrival_warning", 80)
+    local = deadline.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert head["text"].startswith("【抢修时限预警】") and f"须于{local:%m月%d日 %H:%M}前到达" in head["text"]
+    assert not [m for m in receiver.delivered.values() if m["stage"] == "arrival_warning"
+                and m["recipient"]["kind"] != "station_head"]  # customers hear nothing of it
+    (told,) = [e["data"] for e in client.get(f"/api/v1/incidents/{incident['id']}").get_json()["timeline"]
+               if e["type"] == "deadline_warning" and e["data"]["percent"] == 80]
+    assert (told["sent_to"], told["station_head"]) == ("station_head", "赵强")
+    assert [a["percent"] for a in client.get("/api/v1/alerts").get_json()["alerts"]] == []  # nor the desk

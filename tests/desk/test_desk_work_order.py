@@ -40,13 +40,14 @@ def test_the_work_order_from_warnings_to_the_archived_report(
     with desk_browser(app) as (base, lock, page, problems):
         sign_in(page, base, dispatcher)
         row = page.locator(f'#incident-list li[data-incident="{number}"]')
-        expect(row.locator(".warned")).to_have_text("80% gone · supply station head told")
+        expect(row.locator(".warned")).to_have_text("80% gone · the zone has no station head's phone: desk alerted")
         row.click()
         detail = page.locator("#detail")
         warnings = detail.locator(".timeline li.event-deadline_warning")
         expect(warnings).to_have_count(2)
-        expect(warnings.first).to_contain_text("Deadline warning 80% of the time to arrive gone · supply station head told")
-        expect(warnings.last).to_contain_text("50% of the time to arrive gone · crew told")
+        expect(warnings.first).to_contain_text(
+            "Deadline warning 80% of the time to arrive gone · the zone has no station head's phone: desk alerted")
+        expect(warnings.last).to_contain_text(f"50% of the time to arrive gone · shown on crew {incident['crew']}'s phone")
 
         # The customers it cut off: how many, the life-support one first, then the caller, with phones.
         cut_off = page.locator("#cut-off")

@@ -204,19 +204,25 @@ def test_warnings_escalate_by_level_before_the_deadline(client, city, app):
     def swept(minutes):
         return sweep(session, dispatcher, start + timedelta(minutes=minutes), levels)
 
+    assert opened["crew"] == "CE"  # and zone Z2 has no station head's phone
     assert swept(44) == []
     assert listed(client)[opened["id"]]["warning"] is None
     assert swept(46) == [(opened["id"], "deadline_warning:50")]
     assert swept(73) == [(opened["id"], "deadline_warning:80")] and swept(74) == []
-    assert client.get("/api/v1/alerts").get_json()["alerts"] == []  # the crew and the station were told
-    assert listed(client)[opened["id"]]["warning"] == {"percent": 80, "notify": "station_head"}  # the list says who
+    # The crew's level is on its phone; the station head's cannot reach anyone: the desk is told instead.
+    alerts = client.get("/api/v1/alerts").get_json()["alerts"]
+    assert [(a["kind"], a["percent"]) for a in alerts] == [("warning", 80)]
+    warning = listed(client)[opened["id"]]["warning"]  # the list says whom it was for and who was told
+    assert {k: warning[k] for k in ("percent", "notify", "sent_to", "instead_of")} == {
+        "percent": 80, "notify": "station_head", "sent_to": "desk", "instead_of": "station_head"}
     assert swept(82) == [(opened["id"], "deadline_warning:90")]
-    (alert,) = client.get("/api/v1/alerts").get_json()["alerts"]
-    assert (alert["kind"], alert["percent"]) == ("warning", 90)
+    alerts = client.get("/api/v1/alerts").get_json()["alerts"]
+    assert [(a["kind"], a["percent"]) for a in alerts] == [("warning", 80), ("warning", 90)]
     warnings = [e["data"] for e in timeline(client, opened["id"]) if e["type"] == "deadline_warning"]
-    assert [(w["percent"], w["notify"], w["clock"]) for w in warnings] == [
-        (50, "crew", "arrival"), (80, "station_head", "arrival"), (90, "desk", "arrival")]
-    assert listed(client)[opened["id"]]["warning"] == {"percent": 90, "notify": "desk"}
+    assert [(w["percent"], w["notify"], w["clock"], w["sent_to"], w.get("because")) for w in warnings] == [
+        (50, "crew", "arrival", "crew", None), (80, "station_head", "arrival", "desk", "no_station_head_phone"),
+        (90, "desk", "arrival", "desk", None)]
+    assert listed(client)[opened["id"]]["warning"]["sent_to"] == "desk"
     assert client.post(f"/api/v1/incidents/{opened['id']}/events", json={"type": "on_site"}).status_code == 200
     assert listed(client)[opened["id"]]["warning"] is None  # the restoration clock has warned no one yet
     session.close()

@@ -5,7 +5,7 @@
 import { h, fill, clock, isoWithOffset } from './dom.js';
 import { ACTIONS, actionName, localStatus, nextActions, statusLabel } from './lifecycle.js';
 import { reportPanel, reportState } from './report.js';
-import { deadlineLine, kindLabel, placeLine } from './jobs.js';
+import { deadlineLine, kindLabel, placeLine, warningBanner } from './jobs.js';
 import { createJobMap } from './map.js';
 import { t } from './common/i18n.js';
 
@@ -17,6 +17,7 @@ import { t } from './common/i18n.js';
 export function mountJob(root, { job, pending, onAction, causes }) {
   const title = h('h1', {});
   const status = h('p', { class: 'job-status' });
+  const warned = h('div', { class: 'warning-slot', id: 'job-warning' });
   const facts = h('div', { class: 'facts' });
   const actions = h('div', { class: 'actions' });
   const report = h('div', { class: 'report-slot' });
@@ -33,7 +34,7 @@ export function mountJob(root, { job, pending, onAction, causes }) {
 
   fill(root,
     h('a', { class: 'back', href: '#/jobs' }, t('job.back')),
-    title, status, actions, report, waitingList, facts, mapElement, mapNote, gps, dialog.element);
+    title, status, warned, actions, report, waitingList, facts, mapElement, mapNote, gps, dialog.element);
   const map = createJobMap(mapElement, job, (problem) => {
     mapNote.textContent = problem ?? '';
     mapNote.hidden = !problem;
@@ -75,6 +76,7 @@ export function mountJob(root, { job, pending, onAction, causes }) {
     fill(title, `#${current.id} · ${kindLabel(current)}`, current.hazard ? h('span', { class: 'hazard' }, t('job.hazard')) : null);
     fill(status, t('job.status'), h('strong', { class: `status status-${local}`, id: 'job-status' }, statusLabel(current, local)),
       waiting.length ? h('span', { class: 'muted' }, t('job.not_sent')) : null);
+    fill(warned, warningBanner(current));
     fill(facts,
       h('p', { class: 'place', id: 'job-place' }, placeLine(current)),
       current.location && h('a', { class: 'big navigate', id: 'navigate', href: navigationLink(current.location) },

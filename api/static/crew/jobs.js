@@ -32,6 +32,7 @@ function card(job, pending) {
       job.hazard && h('span', { class: 'hazard' }, t('job.hazard')),
       reportBadge(job, pending),
       pending.length > 0 && h('span', { class: 'waiting' }, t('jobs.waiting', { n: pending.length }))),
+    warningBanner(job),
     h('div', { class: 'kind' }, `#${job.id} · ${kindLabel(job)}`),
     h('div', { class: 'place' }, placeLine(job)),
     h('div', { class: 'muted' },
@@ -44,6 +45,16 @@ function card(job, pending) {
 export function placeLine(job) {
   if (job.address) return job.address_source === 'road' ? t('jobs.near', { street: job.address }) : job.address;
   return job.device ? `${t(`device.${job.device.kind}`)} ${job.device.code ?? ''}` : t('jobs.no_address');
+}
+
+/** The deadline warning the dispatch centre raised on this job (SLA_WARNING_LEVELS), if any: how
+ * much of the time is gone and the deadline, loud enough to be seen at a glance in a truck. */
+export function warningBanner(job) {
+  const w = job.warning;
+  if (!w || job.status === 'restored') return null;
+  return h('div', { class: 'warning-banner', role: 'alert', dataset: { percent: w.percent } },
+    t(`warning.${w.clock === 'restoration' ? 'restoration' : 'arrival'}`,
+      { percent: w.percent, time: clock(w.deadline), left: untilDeadline(w.deadline) }));
 }
 
 export function deadlineLine(job) {

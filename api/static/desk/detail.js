@@ -10,6 +10,7 @@ import { fill, h, keepTyped } from './common/dom.js';
 import { language, number, t } from './common/i18n.js';
 import {
   EVENTS, countdown, deadline, deskTime, deviceLabel, etrBasis, kindLabel, labelOr, minutes, slaLabel, slaState, statusLabel,
+  toldLabel,
 } from './incidents.js';
 import { state } from './state.js';
 import { causeLabel, customerSideSection, customersSection, loadCauses, reasonLabel, workOrderSection } from './workorder.js';
@@ -34,7 +35,7 @@ function eventDetail(e, taxonomy) {
   switch (e.type) {
     case 'deadline_warning':
       return t('timeline.warning', { percent: d.percent ?? '?', deadline: t(`timeline.clock.${d.clock ?? 'arrival'}`),
-        who: labelOr('notify', d.notify) });
+        told: toldLabel(d) });
     case 'closing_report':
       return causeLabel(taxonomy, d.cause);
     case 'closing_report_returned':
@@ -230,7 +231,7 @@ export function createDetail(root, { onChanged, onClose, onOpen }) {
     return h('section', { class: 'timeline-section' },
       h('h3', {}, t('detail.timeline')),
       h('ol', { class: 'timeline' }, [...current.timeline].reverse().map((e) => h('li', {
-        class: `event-${e.type}${e.type === 'deadline_warning' ? ` notify-${e.data?.notify}` : ''}`, dataset: { type: e.type } },
+        class: `event-${e.type}${e.type === 'deadline_warning' ? ` notify-${e.data?.sent_to ?? e.data?.notify}` : ''}`, dataset: { type: e.type } },
         h('time', { datetime: e.at }, deskTime(e.at, { seconds: true })), ' ',
         h('strong', {}, eventLabel(e.type)),
         eventDetail(e, taxonomy) ? h('span', { class: 'what' }, ` ${eventDetail(e, taxonomy)}`) : '',

@@ -116,6 +116,18 @@ export function deviceLabel(device) {
   return `${t(`device.${device.kind}`)} ${device.code ?? ''}`.trim();
 }
 
+/** Whom a deadline warning reached, as the server recorded it: shown on the crew's phone, sent to
+ * the station head, or the desk alerted (instead of a person who could not be reached). A warning
+ * recorded before the server said whom it reached names only whom it was for. */
+export function toldLabel(warning) {
+  const w = warning ?? {};
+  if (w.sent_to === 'crew') return t('told.crew', { crew: w.crew ?? '' });
+  if (w.sent_to === 'station_head') return t('told.station_head', { name: w.station_head ?? '' });
+  if (w.sent_to === 'desk' && w.instead_of) return labelOr('told.instead_of', w.instead_of);
+  if (w.sent_to === 'desk') return t('told.desk');
+  return t('told.for', { who: labelOr('notify', w.notify) });
+}
+
 /** A catalog's `${prefix}.${value}`, or the value itself in words when the catalog lacks it
  * (a utility's own warning recipient, a newer server's event). */
 export function labelOr(prefix, value) {

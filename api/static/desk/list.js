@@ -8,6 +8,7 @@ import { h, fill } from './common/dom.js';
 import { number, t } from './common/i18n.js';
 import {
   OPEN, SLA_STATES, byUrgency, countdown, deadline, deskTime, deviceLabel, etrBasis, labelOr, minutes, slaLabel, slaState, statusLabel,
+  toldLabel,
 } from './incidents.js';
 import { changed, state } from './state.js';
 
@@ -95,7 +96,7 @@ export function createList(root, { onSelect }) {
         title: incident.on_site_at ? t('list.restore_by') : t('list.arrive_by') }, clock.text),
       h('span', { class: `sla sla-${sla}` }, slaLabel(sla === 'none' ? null : sla)),
       incident.warning && h('span', { class: 'warned', title: t('list.warned_hint') },
-        t('list.warned', { percent: incident.warning.percent, who: labelOr('notify', incident.warning.notify) }))),
+        t('list.warned', { percent: incident.warning.percent, told: toldLabel(incident.warning) }))),
     h('div', { class: 'line2' },
       h('span', { class: 'device' }, deviceLabel(incident.device)),
       incident.zone && h('span', { class: 'zone' }, incident.zone)),

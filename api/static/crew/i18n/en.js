@@ -18,6 +18,8 @@ export default {
   'banner.gps_off': 'GPS is off for this app: allow location so dispatch can see you.',
   'jobs.mine': 'My jobs', 'jobs.on_duty': 'on duty', 'jobs.off_duty': 'off duty', 'jobs.loading': 'Loading jobs…',
   'jobs.none': 'No jobs for now. New jobs appear here by themselves.', 'jobs.near': 'Near {street}', 'jobs.waiting': '{n} waiting', 'jobs.no_address': 'No address',
+  'warning.arrival': 'Deadline warning: {percent}% of the time to get there is gone. Be on site by {time} ({left}).',
+  'warning.restoration': 'Deadline warning: {percent}% of the time to restore power is gone. Power back by {time} ({left}).',
   'jobs.restore_by': 'Restore by {time} ({left})', 'jobs.arrive_by': 'Arrive by {time} ({left})', 'jobs.drive': ' · drive {drive}',
   'job.back': '‹ All jobs', 'job.waiting_gps': 'Waiting for GPS…', 'job.hazard': 'HAZARD', 'job.status': 'Status: ',
   'job.not_sent': ' (not sent yet)',

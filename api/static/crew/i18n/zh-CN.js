@@ -17,6 +17,8 @@ export default {
   'banner.gps_off': '本应用的定位已关闭：请允许定位，调度才能看到你的位置。',
   'jobs.mine': '我的任务', 'jobs.on_duty': '在岗', 'jobs.off_duty': '下班', 'jobs.loading': '正在载入任务…',
   'jobs.none': '暂无任务。新任务会自动显示在这里。', 'jobs.near': '{street}附近', 'jobs.waiting': '{n} 项待发送', 'jobs.no_address': '无地址',
+  'warning.arrival': '时限预警：到达时限已用去 {percent}%，须在 {time} 前到达现场（{left}）。',
+  'warning.restoration': '时限预警：复电时限已用去 {percent}%，须在 {time} 前恢复供电（{left}）。',
   'jobs.restore_by': '须在 {time} 前复电（{left}）', 'jobs.arrive_by': '须在 {time} 前到达（{left}）', 'jobs.drive': ' · 车程 {drive}',
   'job.back': '‹ 全部任务', 'job.waiting_gps': '正在等待定位…', 'job.hazard': '危险', 'job.status': '状态：',
   'job.not_sent': '（尚未发送）',
