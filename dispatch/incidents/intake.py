@@ -86,6 +86,12 @@ def device_fields(connection: Connection, topology: Topology, device: Device | N
             "lon": lon, "lat": lat, "customers_affected": topology.area_customers[area], "required_skills": needs}
 
 
+def tripped(connection: Connection, topology: Topology) -> set[int]:
+    """The outage areas of the switches SCADA says tripped."""
+    return {area for switch in store.tripped_switches(connection)
+            if (area := topology.area_of_device.get(("switch", switch))) is not None}
+
+
 def lacks(crew_skills: list[str] | None, needs: list[str]) -> bool:
     """A crew (when there is one) without every skill needed."""
     return crew_skills is not None and not has_skills(crew_skills, needs)
@@ -236,13 +242,15 @@ class ReportIntake:
         split: list[int] = []
         if holder is not None and (holder["id"] not in recent or topology.is_within(target, holder["area"])):
             regrouping = (target != holder["area"] and holder["id"] in recent and may_move_down(holder, topology)
-                          and regroup(topology, holder, rows, predicted, target))
+                          and regroup(topology, holder, rows, predicted, target, tripped(connection, topology)))
             if not regrouping:
                 return holder["id"], [], []
             opened = self._move_down(holder, regrouping, rows, located, topology, report.received_at)
-            incidents += opened
-            recent |= {i["id"] for i in opened}
             split = [i["id"] for i in opened]
+            if holder["area"] != target and topology.is_within(target, holder["area"]):
+                return holder["id"], [], split  # it stopped at a tripped device above the call's target
+            incidents += opened
+            recent |= set(split)
         def needs(incident: dict[str, Any]) -> list[str]:
             return self.skills.needs(fault_at(topology, target, False, incident["zone"], incident["zone_class"]))
 

@@ -12,7 +12,9 @@ So when a call inside an incident is predicted below it, the incident's calls ar
 areas predicted now: the incident moves to the one with most of them (the new call counted), and
 each other group is split out as an incident of its own (a second fault, or a call from someone
 who had power). Only while no crew is on site: a crew there is looking at the device and reports
-what it finds; nor an incident at a switch SCADA says tripped (the trip is certain, calls are not).
+what it finds; nor an incident at a switch SCADA says tripped (the trip is certain, calls are not),
+and never below one: an incident that took in a trip's incident when it rolled up stops at the
+tripped device.
 """
 from __future__ import annotations
 
@@ -49,10 +51,11 @@ def caller_of(row: dict[str, Any]) -> Hashable:
 
 
 def regroup(topology: Topology, incident: dict[str, Any], rows: list[dict[str, Any]],
-            predicted: dict[int, list[Call]], target: int) -> Regrouping | None:
+            predicted: dict[int, list[Call]], target: int, tripped: set[int]) -> Regrouping | None:
     """How ``incident``'s active calls (its ``rows``) and a new call explained by ``target``
     group under the ``predicted`` areas, when that moves the incident below its device; None
-    when it stays (its calls still point at its device)."""
+    when it stays (its calls still point at its device). ``tripped``: the areas of tripped
+    switches, which it does not move below."""
     where = {call.caller: area for area, explained in predicted.items() for call in explained}
     groups: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
@@ -61,4 +64,9 @@ def regroup(topology: Topology, incident: dict[str, Any], rows: list[dict[str, A
     to = max({*groups, target}, key=lambda a: (len(groups.get(a, ())) + (a == target), a == target, -a))
     if any(a == incident["area"] or not topology.is_within(a, incident["area"]) for a in {*groups, to}):
         return None
-    return Regrouping(to, {area: calls for area, calls in groups.items() if area != to})
+    for above in topology.areas_up(to):
+        if above == incident["area"]:
+            break
+        if above in tripped:
+            to = above  # the topmost tripped device between them
+    return Regrouping(to, {area: calls for area, calls in groups.items() if not topology.is_within(area, to)})

@@ -76,6 +76,11 @@ def meters_back_on(connection: Connection, since: datetime) -> list[dict[str, An
     return [dict(row) for row in rows.mappings()]
 
 
+def tripped_switches(connection: Connection) -> list[int]:
+    """The switches SCADA says tripped (open on a fault, not yet closed)."""
+    return connection.execute(text("SELECT id FROM switches WHERE tripped_at IS NOT NULL")).scalars().all()
+
+
 def restored_around(connection: Connection, source_id: int | None, since: datetime, until: datetime) -> list[dict[str, Any]]:
     """Incidents restored between ``since`` and ``until`` at a grid device (a later outage inside
     one of their areas is a nested outage of it)."""

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
+from tests.evidence.test_device_events import operate
 from tests.helpers import T0, customer, outbox, report
 
 
@@ -73,3 +74,19 @@ def test_an_assigned_crew_moves_down_with_its_incident(client, city):
     split = next(e for e in timeline(client, first["id"]) if e["type"] == "moved_down")["data"]["split"][0]
     alone = client.get(f"/api/v1/incidents/{split}").get_json()
     assert alone["device"]["code"] == "T4" and alone["crew"] not in (None, crew)  # the other crew, at once
+
+
+def test_an_incident_at_a_tripped_device_does_not_move_nor_one_below_it(client, city):
+    elsewhere = report(client, account_no=customer(4))["incident"]  # a call on the same feeder: inference runs
+    tripped = operate(client, "R1", "lockout", T0 + timedelta(seconds=30), "scada-1")["events"][0]["incident"]
+    later = calls_from_t1(client, 7)
+    # The first T1 call joins the trip's incident; the next, with T4's, is rolled up to BR1 (the
+    # trip's incident merged into T4's). Later T1 calls bring it down, but not below R1, which
+    # SCADA says is open: it stops there, and T4's call is split out again.
+    assert later[0]["id"] == tripped and later[1]["device"]["code"] == "BR1"
+    moved = later[-1]
+    assert moved["device"]["code"] == "R1" and moved["customers_affected"] == 30
+    down = next(e for e in timeline(client, moved["id"]) if e["type"] == "moved_down")["data"]
+    [split] = down["split"]
+    assert client.get(f"/api/v1/incidents/{split}").get_json()["device"]["code"] == "T4"
+    assert elsewhere["id"] in (moved["id"], split)
