@@ -1,7 +1,7 @@
 """How well outage inference finds the faulted device on deep radial feeders (issue 18).
 
     .venv/bin/python bench/inference_deep.py [--faults 300] [--intake-faults 40] [--seed 1]
-        [--feeders bushy,deep,long,simbench-semiurb,simbench-rural] [--no-meters]
+        [--feeders bushy,deep,long,simbench-semiurb,simbench-rural] [--no-meters] [--background 2]
 
 Five feeders, none of them the demo grid: three from bench/deep_feeders.py (shapes bushy, deep and
 long: five to seven levels of protective devices, transformers of 1 to 300 customers, lines of
@@ -23,7 +23,7 @@ each downstream customer calls with probability p; faults with fewer than 3 call
 3. Two faults at once on one feeder, neither below the other, each with at least 3 calls: how
    often both are predicted exactly, and what the others became.
 4. The desk's truth at p = 0.1: calls in time order through the real intake service (with
-   background calls from customers with power, Poisson mean 2 per fault), as bench/inference.py
+   background calls from customers with power, Poisson mean 2 per fault, or --background), as bench/inference.py
    does on the demo grid, with the settings' rules (calls only unless
    INFERENCE_LINE_FAULTS_PER_100KM and INFERENCE_TRANSFORMER_FAULTS_PER_100 are set); beside it,
    ``predict`` given the same calls at once (the best the intake can do with that evidence), and
@@ -253,7 +253,7 @@ def with_meters(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> 
             print(f"| {p} | {share:.0%} | " + " | ".join(cells) + " |")
 
 
-def through_intake(url: str, feeder_: Feeder, faults: int, seed: int) -> tuple[str, list[str]]:
+def through_intake(url: str, feeder_: Feeder, faults: int, seed: int, background: float = 2.0) -> tuple[str, list[str]]:
     """Exact share at p = 0.1, faults with >= 3 of their calls, calls through the intake service
     (with how often incidents moved up and down, and calls were split out of one that moved
     down); and the misses (faulted area, customers, calls -> predicted area, customers)."""
@@ -270,7 +270,7 @@ def through_intake(url: str, feeder_: Feeder, faults: int, seed: int) -> tuple[s
         with database.engine.connect() as connection:
             outer = connection.begin()
             database.bind_to(connection)
-            made, _ = simulate(database, settings, topologies, graphs, customers, area, 0.1, rng)
+            made, _ = simulate(database, settings, topologies, graphs, customers, area, 0.1, rng, background)
             accounts = {a for a, _, c in customers if topology.is_within(c, area)}
             predicted = final_area(connection, topology, accounts) if made >= 3 else None
             if made >= 3:
@@ -329,6 +329,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--feeders", default=",".join([*SHAPES, *CODES]), help="which feeders, comma-separated")
     parser.add_argument("--no-meters", action="store_true", help="leave out the smart meters' section")
+    parser.add_argument("--background", type=float, default=2.0,
+                        help="mean background calls per fault through the intake (customers with power)")
     args = parser.parse_args()
     settings = Settings.from_env()
     rules = Rules.from_settings(settings)
@@ -342,7 +344,7 @@ def main() -> None:
                 feeders.append(imported(name, url, directory))
                 print(feeders[-1].describe())
                 if args.intake_faults:
-                    share, misses = through_intake(url, feeders[-1], args.intake_faults, args.seed)
+                    share, misses = through_intake(url, feeders[-1], args.intake_faults, args.seed, args.background)
                     intake.append((name, share))
                     print("  misses through the intake at p = 0.1: " + ("; ".join(misses) or "none"))
     if args.faults:
