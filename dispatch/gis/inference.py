@@ -157,6 +157,16 @@ def _best_at(topology: Topology, rate: float, order: list[int], children: dict[i
     return sum(best[root] for root in roots), out
 
 
+def score(topology: Topology, outages: dict[int, int], rules: Rules) -> float:
+    """The log-likelihood of these areas out (each with its number of distinct callers) at the
+    call rate that suits them best, less a penalty per outage: how two explanations of the same
+    calls compare."""
+    calls = sum(outages.values())
+    customers = sum(max(topology.area_customers[area], k) for area, k in outages.items())
+    return max(calls * math.log(rate) + (customers - calls) * math.log(1 - rate) for rate in RATES) \
+        - rules.outage_penalty * len(outages)
+
+
 def exposure(topology: Topology, area: int, rules: Rules) -> float:
     """Expected faults a year that ``area``'s own device clears."""
     return (topology.area_line_km[area] * rules.line_faults_per_km

@@ -242,7 +242,8 @@ class ReportIntake:
         split: list[int] = []
         if holder is not None and (holder["id"] not in recent or topology.is_within(target, holder["area"])):
             regrouping = (target != holder["area"] and holder["id"] in recent and may_move_down(holder, topology)
-                          and regroup(topology, holder, rows, predicted, target, tripped(connection, topology)))
+                          and regroup(topology, holder, rows, predicted, target, tripped(connection, topology),
+                                  self.rules))
             if not regrouping:
                 return holder["id"], [], []
             opened = self._move_down(holder, regrouping, rows, located, topology, report.received_at)

@@ -11,7 +11,10 @@ through the intake against 94 % for the same calls all at once).
 So when a call inside an incident is predicted below it, the incident's calls are grouped by the
 areas predicted now: the incident moves to the one with most of them (the new call counted), and
 each other group is split out as an incident of its own (a second fault, or a call from someone
-who had power). Only while no crew is on site: a crew there is looking at the device and reports
+who had power). Only when that grouping is clearly likelier than all the calls at the incident's
+device (by :data:`MARGIN`): on a near tie the device where the first calls put it was as often
+right as the one below (BENCHMARKS.md: without a margin, one fault of 35 was lost that way on the
+long feeder), and an incident moving back and forth is noise at the desk. Only while no crew is on site: a crew there is looking at the device and reports
 what it finds; nor an incident at a switch SCADA says tripped (the trip is certain, calls are not),
 and never below one: an incident that took in a trip's incident when it rolled up stops at the
 tripped device.
@@ -21,9 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Hashable
 
-from dispatch.gis.inference import Call
+from dispatch.gis.inference import Call, Rules, score
 from dispatch.gis.topology import Topology
 
+#: How much likelier (log-likelihood) the calls must be below than at the incident's device:
+#: half an outage's penalty, chosen on the long benchmark feeder (1.5: both runs at their best;
+#: 3: loses faults with background calls).
+MARGIN = 1.5
 #: Incidents that may move down: the crew, if any, has not arrived.
 MAY_MOVE_DOWN = frozenset({"new", "assigned", "accepted", "en_route"})
 
@@ -51,7 +58,7 @@ def caller_of(row: dict[str, Any]) -> Hashable:
 
 
 def regroup(topology: Topology, incident: dict[str, Any], rows: list[dict[str, Any]],
-            predicted: dict[int, list[Call]], target: int, tripped: set[int]) -> Regrouping | None:
+            predicted: dict[int, list[Call]], target: int, tripped: set[int], rules: Rules) -> Regrouping | None:
     """How ``incident``'s active calls (its ``rows``) and a new call explained by ``target``
     group under the ``predicted`` areas, when that moves the incident below its device; None
     when it stays (its calls still point at its device). ``tripped``: the areas of tripped
@@ -64,6 +71,10 @@ def regroup(topology: Topology, incident: dict[str, Any], rows: list[dict[str, A
     to = max({*groups, target}, key=lambda a: (len(groups.get(a, ())) + (a == target), a == target, -a))
     if any(a == incident["area"] or not topology.is_within(a, incident["area"]) for a in {*groups, to}):
         return None
+    counts = {area: len(calls) + (area == target) for area, calls in groups.items()}
+    counts.setdefault(target, 1)
+    if score(topology, counts, rules) < score(topology, {incident["area"]: sum(counts.values())}, rules) + MARGIN:
+        return None  # not clearly better than where it is: an incident does not move on a near tie
     for above in topology.areas_up(to):
         if above == incident["area"]:
             break
