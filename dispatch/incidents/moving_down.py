@@ -61,8 +61,9 @@ def regroup(topology: Topology, incident: dict[str, Any], rows: list[dict[str, A
             predicted: dict[int, list[Call]], target: int, tripped: set[int], rules: Rules) -> Regrouping | None:
     """How ``incident``'s active calls (its ``rows``) and a new call explained by ``target``
     group under the ``predicted`` areas, when that moves the incident below its device; None
-    when it stays (its calls still point at its device). ``tripped``: the areas of tripped
-    switches, which it does not move below."""
+    when it stays (its calls still point at its device, or the grouping is not likelier by
+    :data:`MARGIN` under ``rules``). ``tripped``: the areas of tripped switches, which it does
+    not move below."""
     where = {call.caller: area for area, explained in predicted.items() for call in explained}
     groups: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
