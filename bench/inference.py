@@ -60,14 +60,15 @@ def draw_faults(connection, topology, per_kind: int, rng: random.Random) -> list
     return faults
 
 
-def simulate(database, settings, topologies, graphs, customers, fault_area, p, rng):
-    """Run one fault's calls; return (final area, calls until first exact or None, calls made)."""
+def simulate(database, settings, topologies, graphs, customers, fault_area, p, rng, background=2.0):
+    """Run one fault's calls, with background calls from customers with power (Poisson, mean
+    ``background``); return (calls made, calls until first exact or None)."""
     topology = topologies.current(database.session())
     out = [c for c in customers if c[2] is not None and topology.is_within(c[2], fault_area)]
     calls = [(START + timedelta(seconds=rng.uniform(0, 1200)), account) for account, _, _ in out if rng.random() < p]
     powered = [c for c in customers if c not in out]
     background = [(START + timedelta(seconds=rng.uniform(0, 1200)), rng.choice(powered)[0])
-                  for _ in range(poisson(rng, 2.0) if powered else 0)]  # none when the whole grid is out
+                  for _ in range(poisson(rng, background) if powered else 0)]  # none when the whole grid is out
     fault_calls = {account for _, account in calls}
     first_exact, made = None, 0
     for at, account in sorted(calls + background):

@@ -1,7 +1,7 @@
 """How well outage inference finds the faulted device on deep radial feeders (issue 18).
 
     .venv/bin/python bench/inference_deep.py [--faults 300] [--intake-faults 40] [--seed 1]
-        [--feeders bushy,deep,long,simbench-semiurb,simbench-rural] [--no-meters]
+        [--feeders bushy,deep,long,simbench-semiurb,simbench-rural] [--no-meters] [--background 2]
 
 Five feeders, none of them the demo grid: three from bench/deep_feeders.py (shapes bushy, deep and
 long: five to seven levels of protective devices, transformers of 1 to 300 customers, lines of
@@ -23,9 +23,11 @@ each downstream customer calls with probability p; faults with fewer than 3 call
 3. Two faults at once on one feeder, neither below the other, each with at least 3 calls: how
    often both are predicted exactly, and what the others became.
 4. The desk's truth at p = 0.1: calls in time order through the real intake service (with
-   background calls from customers with power, Poisson mean 2 per fault), as bench/inference.py
+   background calls from customers with power, Poisson mean 2 per fault, or --background), as bench/inference.py
    does on the demo grid, with the settings' rules (calls only unless
-   INFERENCE_LINE_FAULTS_PER_100KM and INFERENCE_TRANSFORMER_FAULTS_PER_100 are set).
+   INFERENCE_LINE_FAULTS_PER_100KM and INFERENCE_TRANSFORMER_FAULTS_PER_100 are set); beside it,
+   ``predict`` given the same calls at once (the best the intake can do with that evidence), and
+   how often incidents moved up, moved down and had calls split out.
 Sections 2, 3 and 5 use the rule with exposure.
 5. With smart meters (issue 18 item 4): a share of the customers (10 %, 30 %) has a meter that
    sends its last gasp when it loses supply (95 % of them arrive), taken as certain outs beside the
@@ -251,9 +253,10 @@ def with_meters(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> 
             print(f"| {p} | {share:.0%} | " + " | ".join(cells) + " |")
 
 
-def through_intake(url: str, feeder_: Feeder, faults: int, seed: int) -> tuple[str, list[str]]:
-    """Exact share at p = 0.1, faults with >= 3 of their calls, calls through the intake service;
-    and the misses (faulted area, customers, calls -> predicted area, customers)."""
+def through_intake(url: str, feeder_: Feeder, faults: int, seed: int, background: float = 2.0) -> tuple[str, list[str]]:
+    """Exact share at p = 0.1, faults with >= 3 of their calls, calls through the intake service
+    (with how often incidents moved up and down, and calls were split out of one that moved
+    down); and the misses (faulted area, customers, calls -> predicted area, customers)."""
     settings = Settings.from_env()
     database = Database(url)
     topologies, graphs = TopologyCache(), RoadGraphCache()
@@ -262,14 +265,19 @@ def through_intake(url: str, feeder_: Feeder, faults: int, seed: int) -> tuple[s
     session.close()
     customers = [(account, None, area) for account, area, _ in feeder_.customers]
     rng = random.Random(seed)
-    n, exact, misses = 0, 0, []
+    n, exact, at_once, misses, moves = 0, 0, 0, [], Counter()
     for area in (feeder_.fault(rng) for _ in range(faults)):
         with database.engine.connect() as connection:
             outer = connection.begin()
             database.bind_to(connection)
-            made, _ = simulate(database, settings, topologies, graphs, customers, area, 0.1, rng)
+            made, _ = simulate(database, settings, topologies, graphs, customers, area, 0.1, rng, background)
             accounts = {a for a, _, c in customers if topology.is_within(c, area)}
             predicted = final_area(connection, topology, accounts) if made >= 3 else None
+            if made >= 3:
+                at_once += all_at_once(connection, topology, accounts, settings) == area
+            moves.update(dict(connection.execute(text(
+                "SELECT type, count(*) FROM incident_events WHERE type IN ('rolled_up', 'moved_down') GROUP BY type"
+                " UNION ALL SELECT 'split_out', count(*) FROM incident_events WHERE data ? 'split_from'")).all()))
             outer.rollback()
         if made >= 3:
             n += 1
@@ -279,7 +287,21 @@ def through_intake(url: str, feeder_: Feeder, faults: int, seed: int) -> tuple[s
                         f"{topology.area_device[a].code} ({topology.area_customers[a]} customers)")
                 misses.append(f"{name(area)} with {made} calls -> {name(predicted)}")
     database.dispose()
+    print(f"  the same calls at once through predict (background calls too): {at_once / max(n, 1):.1%} of {n}")
+    print(f"  through the intake, per fault: {moves['rolled_up'] / faults:.2f} moves up, "
+          f"{moves['moved_down'] / faults:.2f} moves down, {moves['split_out'] / faults:.2f} incidents split out")
     return f"{exact / max(n, 1):.1%} of {n}", misses
+
+
+def all_at_once(connection, topology, accounts: set[str], settings: Settings) -> int | None:
+    """The area ``predict`` gives the most of the fault's calls (``accounts``: its customers'),
+    given every call the intake took for it (the background calls too) at once: what the intake,
+    taking them one by one, can at best find."""
+    rows = connection.execute(text(
+        "SELECT DISTINCT c.account_no, r.bus_id FROM reports r JOIN customers c ON c.id = r.customer_id")).all()
+    predicted = predict(topology, [Call(account, topology.area_of_bus(bus), None) for account, bus in rows],
+                        Rules.from_settings(settings))
+    return max(predicted, key=lambda a: sum(c.caller in accounts for c in predicted[a]))
 
 
 def imported(name: str, url: str, directory: Path) -> Feeder:
@@ -307,6 +329,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--feeders", default=",".join([*SHAPES, *CODES]), help="which feeders, comma-separated")
     parser.add_argument("--no-meters", action="store_true", help="leave out the smart meters' section")
+    parser.add_argument("--background", type=float, default=2.0,
+                        help="mean background calls per fault through the intake (customers with power)")
     args = parser.parse_args()
     settings = Settings.from_env()
     rules = Rules.from_settings(settings)
@@ -320,7 +344,7 @@ def main() -> None:
                 feeders.append(imported(name, url, directory))
                 print(feeders[-1].describe())
                 if args.intake_faults:
-                    share, misses = through_intake(url, feeders[-1], args.intake_faults, args.seed)
+                    share, misses = through_intake(url, feeders[-1], args.intake_faults, args.seed, args.background)
                     intake.append((name, share))
                     print("  misses through the intake at p = 0.1: " + ("; ".join(misses) or "none"))
     if args.faults:

@@ -22,7 +22,9 @@ who did not call); the exposure says how often the device's own section is the f
 instead, so a device with kilometres of line of its own beats a transformer on a short tap below
 it when only a few of its customers stayed silent. It is off by default: through the intake, calls
 arrive one by one, the first few make the rate look low and silent customers cheap, so the
-exposure pulls early predictions up, and a prediction never moves down (BENCHMARKS.md). On a grid
+exposure pulls early predictions up; incidents now move back down when later calls point lower
+(:mod:`dispatch.incidents.moving_down`), but with background calls it is still less often exact
+than calls alone (BENCHMARKS.md). On a grid
 without line lengths every area weighs the same whatever the rates.
 
 Smart meters add certain evidence. A last gasp is an out for its customer, as sure as a call and
@@ -153,6 +155,16 @@ def _best_at(topology: Topology, rate: float, order: list[int], children: dict[i
         out[area] = as_outage >= as_parts
         best[area] = max(as_outage, as_parts)
     return sum(best[root] for root in roots), out
+
+
+def score(topology: Topology, outages: dict[int, int], rules: Rules) -> float:
+    """The log-likelihood of these areas out (each with its number of distinct callers) at the
+    call rate that suits them best, less a penalty per outage: how two explanations of the same
+    calls compare."""
+    calls = sum(outages.values())
+    customers = sum(max(topology.area_customers[area], k) for area, k in outages.items())
+    return max(calls * math.log(rate) + (customers - calls) * math.log(1 - rate) for rate in RATES) \
+        - rules.outage_penalty * len(outages)
 
 
 def exposure(topology: Topology, area: int, rules: Rules) -> float:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from dispatch.core import clock
 from dispatch.core.config import Settings
 from dispatch.gis.grid import TopologyCache
-from dispatch.gis.inference import Call, Rules, predict
+from dispatch.gis.inference import Call, Rules, branches, predict
 from dispatch.gis.skills import Fault, SkillRules, has_skills, skill_rules
 from dispatch.gis.topology import Device, Topology
 from dispatch.incidents import locating_store as places
@@ -27,6 +27,7 @@ from dispatch.incidents.alerts import record_alerts
 from dispatch.incidents.interfaces import CrewDispatch
 from dispatch.incidents.locating import Located, Locators, locate
 from dispatch.incidents.models import OPEN_INCIDENT_STATUSES
+from dispatch.incidents.moving_down import Regrouping, caller_of, may_move_down, regroup
 from dispatch.incidents.sla import arrival_deadline
 
 HAZARD_KINDS = frozenset({"wire_down", "fire"})
@@ -85,6 +86,12 @@ def device_fields(connection: Connection, topology: Topology, device: Device | N
             "lon": lon, "lat": lat, "customers_affected": topology.area_customers[area], "required_skills": needs}
 
 
+def tripped(connection: Connection, topology: Topology) -> set[int]:
+    """The outage areas of the switches SCADA says tripped."""
+    return {area for switch in store.tripped_switches(connection)
+            if (area := topology.area_of_device.get(("switch", switch))) is not None}
+
+
 def lacks(crew_skills: list[str] | None, needs: list[str]) -> bool:
     """A crew (when there is one) without every skill needed."""
     return crew_skills is not None and not has_skills(crew_skills, needs)
@@ -114,7 +121,7 @@ class ReportIntake:
         deadline = arrival_deadline(report.received_at, located.zone_class,
                                     located.zone and located.zone["arrival_target_min"],
                                     self.settings.arrival_targets)
-        incident_id, merged = self._incident_for(report, located, hazard, deadline, topology)
+        incident_id, merged, split = self._incident_for(report, located, hazard, deadline, topology)
         try:
             report_id = store.insert_report(
                 connection, external_id=report.external_id, channel=report.channel,
@@ -130,9 +137,12 @@ class ReportIntake:
                 arrival_deadline=deadline, distance_m=located.distance_m, incident_id=incident_id)
             store.refresh_incident(connection, incident_id)
             self.dispatcher.assign_best(incident_id, clock.now())
+            for other in split:  # calls split out of an incident that moved down
+                if other != incident_id and other not in merged:
+                    self.dispatcher.assign_best(other, clock.now())
             summary = store.incident_summary(connection, incident_id)
             located_view = self._located_view(report_id, topology)
-            self.dispatcher.record_messages(clock.now(), [incident_id, *merged])
+            self.dispatcher.record_messages(clock.now(), [incident_id, *merged, *split])
             if hazard:  # a hazard opens an incident of its own: its opening is the alert
                 record_alerts(connection, store.event_ids(connection, incident_id, "opened"))
             self.session.commit()
@@ -183,15 +193,16 @@ class ReportIntake:
     # -- choosing the incident -------------------------------------------------------------------
 
     def _incident_for(self, report: NewReport, located: Located, hazard: bool, deadline: datetime,
-                      topology: Topology) -> tuple[int, list[int]]:
-        """The incident the report joins, and the incidents merged into it.
+                      topology: Topology) -> tuple[int, list[int], list[int]]:
+        """The incident the report joins, the incidents merged into it, and those opened for calls
+        split out of an incident that moved down (:mod:`dispatch.incidents.moving_down`).
 
         Decided under the feeder's inference lock and the dispatch lock (:mod:`dispatch.core.locks`),
         taken before any incident is read: the incidents merged, their crews and the one that
         carries on are as committed by the last decision, and stay so until this one commits."""
         if located.method is None or located.area is None or located.source_id is None or hazard:
             self.dispatcher.lock()
-            return self._open(report, located, hazard, deadline, topology, located.area), []
+            return self._open(report, located, hazard, deadline, topology, located.area), [], []
         connection = self.session.connection()
         store.lock_source(connection, located.source_id)
         self.dispatcher.lock()
@@ -205,15 +216,16 @@ class ReportIntake:
         holding = [i for i in incidents if i["area"] is not None and topology.is_within(located.area, i["area"])
                    and (i["status"] != "new" or i["last_report_at"] >= since)]
         holder = max(holding, key=lambda i: topology.area_depth[i["area"]]) if holding else None
-        if holder is not None and not any(i["id"] != holder["id"] and i["last_report_at"] >= since for i in incidents):
-            return holder["id"], []  # nothing else on the feeder it could be rolled up with
+        if holder is not None and not may_move_down(holder, topology) and \
+                not any(i["id"] != holder["id"] and i["last_report_at"] >= since for i in incidents):
+            return holder["id"], [], []  # nothing else on the feeder it could be rolled up with, nor below it
         rows = store.active_calls(connection, located.source_id, since)
         # A meter that said "power restored" after its customer called: that customer is on again.
         back_on = {row["customer_id"]: row for row in store.meters_back_on(connection, since)}
         rows = [row for row in rows if row["customer_id"] not in back_on
                 or row["received_at"] > back_on[row["customer_id"]]["at"]]
         recent = {row["incident_id"] for row in rows}
-        calls = [Call(row["customer_id"] or ("report", row["id"]), area, row["transformer_id"])
+        calls = [Call(caller_of(row), area, row["transformer_id"])
                  for row in rows if (area := topology.area_of_bus(row["bus_id"])) is not None]
         new_call = Call(located.customer_id or NEW_CALL, located.area, located.transformer_id)
         on = [area for customer, row in back_on.items() if customer != located.customer_id
@@ -225,8 +237,21 @@ class ReportIntake:
         # A call inside an open incident joins it, unless with this call the prediction has moved
         # above it (calls spread over a device's branches: the first ones may have been too few
         # for a roll-up); then it is rolled up with the others below the new device, as below.
+        # When it is predicted below the incident, the incident may move down to where its calls
+        # now point, its other calls split out; the call then goes where its target is, as below.
+        split: list[int] = []
         if holder is not None and (holder["id"] not in recent or topology.is_within(target, holder["area"])):
-            return holder["id"], []
+            regrouping = (target != holder["area"] and holder["id"] in recent and may_move_down(holder, topology)
+                          and regroup(topology, holder, rows, predicted, target, tripped(connection, topology),
+                                  self.rules))
+            if not regrouping:
+                return holder["id"], [], []
+            opened = self._move_down(holder, regrouping, rows, located, topology, report.received_at)
+            split = [i["id"] for i in opened]
+            if holder["area"] != target and topology.is_within(target, holder["area"]):
+                return holder["id"], [], split  # it stopped at a tripped device above the call's target
+            incidents += opened
+            recent |= set(split)
         def needs(incident: dict[str, Any]) -> list[str]:
             return self.skills.needs(fault_at(topology, target, False, incident["zone"], incident["zone_class"]))
 
@@ -237,7 +262,7 @@ class ReportIntake:
                    and topology.is_within(i["area"], target)
                    and not (i["status"] in MOVING and i["area"] != target and lacks(i["crew_skills"], needs(i)))]
         if not members:
-            return self._open(report, located, False, deadline, topology, target), []
+            return self._open(report, located, False, deadline, topology, target), [], split
         # The incident furthest along (a crew on the way) carries on; others not yet under way
         # are merged into it; one whose crew is already moving is left alone.
         survivor = max(members, key=lambda i: (PROGRESS.index(i["status"]), -i["id"]))
@@ -255,7 +280,7 @@ class ReportIntake:
                 store.add_event(connection, other, "merged", report.received_at, {"into": survivor["id"]})
                 store.refresh_incident(connection, other)
             store.add_event(connection, survivor["id"], "absorbed", report.received_at, {"incidents": merged})
-        return survivor["id"], merged
+        return survivor["id"], merged, split
 
     def _open(self, report: NewReport, located: Located, hazard: bool, deadline: datetime,
               topology: Topology, area: int | None) -> int:
@@ -273,9 +298,8 @@ class ReportIntake:
             arrival_deadline=deadline)
         store.add_event(connection, incident_id, "opened", report.received_at,
                         {"device": fields["device_code"], "kind": fields["device_kind"]})
-        if not hazard and (parent := nested.parent_of(connection, topology, self.settings, area, located.source_id,
-                                                      report.received_at) or report.nested_in) is not None:
-            nested.link(connection, incident_id, parent, report.received_at)
+        if not hazard:
+            self._nest(incident_id, area, located.source_id, report.received_at, report.nested_in, topology)
         return incident_id
 
     def _move(self, incident: dict[str, Any], area: int, topology: Topology, at: datetime, needs: list[str]) -> None:
@@ -285,6 +309,68 @@ class ReportIntake:
         store.add_event(self.session.connection(), incident["id"], "rolled_up", at,
                         {"from": {"kind": incident["device_kind"], "code": incident["device_code"]},
                          "to": {"kind": device.kind, "code": device.code}})
+
+    def _move_down(self, incident: dict[str, Any], regrouping: Regrouping, rows: list[dict[str, Any]],
+                   located: Located, topology: Topology, at: datetime) -> list[dict[str, Any]]:
+        """Move ``incident`` down to ``regrouping.to``, each other group of its calls split out
+        into an incident of its own (returned as :func:`store.open_incidents` rows). Its timeline
+        says why: the calls per branch of the device it leaves."""
+        connection = self.session.connection()
+        area, to = incident["area"], regrouping.to
+        mine = [row for row in rows if row["incident_id"] == incident["id"]]
+        called = [a for row in mine if (a := topology.area_of_bus(row["bus_id"])) is not None]
+        if located.customer_id is None or located.customer_id not in {row["customer_id"] for row in mine}:
+            called.append(located.area)  # the new call, unless its caller has called before
+        needs = self.skills.needs(fault_at(topology, to, False, incident["zone"], incident["zone_class"]))
+        device = topology.area_device[to]
+        store.move_incident_device(connection, incident["id"],
+                                   **device_fields(connection, topology, device, to, (None, None), needs))
+        opened = [self._split_out(incident, split_area, calls, topology, at)
+                  for split_area, calls in sorted(regrouping.split.items())]
+        store.add_event(connection, incident["id"], "moved_down", at, {
+            "from": {"kind": incident["device_kind"], "code": incident["device_code"]},
+            "to": {"kind": device.kind, "code": device.code},
+            "branches": [{"device": None if b.device is None else {"kind": b.device.kind, "code": b.device.code},
+                          "customers": b.customers, "calls": b.calls} for b in branches(topology, area, called)],
+            "split": [i["id"] for i in opened]})
+        store.refresh_incident(connection, incident["id"])
+        if lacks(incident["crew_skills"], needs):
+            self.dispatcher.requalify(incident["id"], clock.now())  # the skills follow the device
+        incident.update(area=to, device_kind=device.kind, device_id=device.id, device_code=device.code)
+        return opened
+
+    def _split_out(self, incident: dict[str, Any], area: int, calls: list[dict[str, Any]], topology: Topology,
+                   at: datetime) -> dict[str, Any]:
+        """A new incident at ``area`` for these calls of ``incident`` (and their callers' other
+        reports in it)."""
+        connection = self.session.connection()
+        first = store.first_of_reports(connection, [row["id"] for row in calls])
+        needs = self.skills.needs(fault_at(topology, area, False, first["zone"], first["zone_class"]))
+        device = topology.area_device[area]
+        incident_id = store.insert_incident(
+            connection, **device_fields(connection, topology, device, area, (None, None), needs),
+            source_id=topology.area_source[area], zone_id=first["zone_id"], zone_class=first["zone_class"],
+            zone_defaulted=first["zone_defaulted"], unlocated=False, hazard=False,
+            first_report_at=first["received_at"], arrival_deadline=first["arrival_deadline"])
+        store.move_callers(connection, incident["id"], incident_id,
+                           [row["customer_id"] for row in calls if row["customer_id"] is not None],
+                           [row["id"] for row in calls if row["customer_id"] is None])
+        store.add_event(connection, incident_id, "opened", at,
+                        {"device": device.code, "kind": device.kind, "split_from": incident["id"]})
+        self._nest(incident_id, area, topology.area_source[area], first["received_at"], None, topology)
+        store.refresh_incident(connection, incident_id)
+        return {"id": incident_id, "status": "new", "area": area, "device_kind": device.kind,
+                "device_id": device.id, "device_code": device.code, "zone": first["zone"],
+                "zone_class": first["zone_class"], "last_report_at": max(row["received_at"] for row in calls),
+                "crew_skills": None, "device_tripped": False}
+
+    def _nest(self, incident_id: int, area: int | None, source_id: int | None, at: datetime,
+              nested_in: int | None, topology: Topology) -> None:
+        """Link a new outage to the restored incident it is nested in, if any."""
+        connection = self.session.connection()
+        if (parent := nested.parent_of(connection, topology, self.settings, area, source_id, at) or nested_in) \
+                is not None:
+            nested.link(connection, incident_id, parent, at)
 
     # -- the answer ------------------------------------------------------------------------------
 

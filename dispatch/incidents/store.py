@@ -49,13 +49,16 @@ def active_calls(connection: Connection, source_id: int, since: datetime) -> lis
 
 def open_incidents(connection: Connection, source_id: int) -> list[dict[str, Any]]:
     """The open, located, non-hazard incidents fed from ``source_id``, with their last report (an
-    incident a device's trip opened, before anyone called: the trip) and their crew's skills."""
+    incident a device's trip opened, before anyone called: the trip), their crew's skills, and
+    whether their device is a switch SCADA says tripped (certain: calls never move it)."""
     rows = connection.execute(text(
         "SELECT i.id, i.status, i.device_kind, i.device_id, i.device_code, i.zone_class, "
         "(SELECT code FROM zones z WHERE z.id = i.zone_id) AS zone, "
         "coalesce((SELECT max(received_at) FROM reports r WHERE r.incident_id = i.id), i.first_report_at) "
         "AS last_report_at, "
-        "(SELECT skills FROM crews c WHERE c.id = i.crew_id) AS crew_skills "
+        "(SELECT skills FROM crews c WHERE c.id = i.crew_id) AS crew_skills, "
+        "EXISTS (SELECT FROM switches s WHERE i.device_kind = 'switch' AND s.id = i.device_id "
+        "AND s.tripped_at IS NOT NULL) AS device_tripped "
         f"FROM incidents i WHERE i.source_id = :s AND i.status IN {OPEN} AND NOT i.hazard AND NOT i.unlocated "
         "ORDER BY i.id"
     ), {"s": source_id})
@@ -71,6 +74,11 @@ def meters_back_on(connection: Connection, since: datetime) -> list[dict[str, An
         "ORDER BY customer_id, at DESC, id DESC) m JOIN customers c ON c.id = m.customer_id "
         "LEFT JOIN transformers t ON t.id = c.transformer_id WHERE m.kind = 'power_restored'"), {"since": since})
     return [dict(row) for row in rows.mappings()]
+
+
+def tripped_switches(connection: Connection) -> list[int]:
+    """The switches SCADA says tripped (open on a fault, not yet closed)."""
+    return connection.execute(text("SELECT id FROM switches WHERE tripped_at IS NOT NULL")).scalars().all()
 
 
 def restored_around(connection: Connection, source_id: int | None, since: datetime, until: datetime) -> list[dict[str, Any]]:
@@ -118,6 +126,27 @@ def merge_incidents(connection: Connection, survivor: int, others: list[int]) ->
     connection.execute(text("UPDATE reports SET incident_id = :survivor WHERE incident_id = ANY(:merged)"),
                        {"survivor": survivor, "merged": merged})
     return sorted(merged)
+
+
+def move_callers(connection: Connection, incident_id: int, into: int, customer_ids: list[int],
+                 report_ids: list[int]) -> None:
+    """Move an incident's reports from these callers to incident ``into``: every report of each
+    customer (their repeat calls too), and the reports given by id (those without a customer)."""
+    connection.execute(text(
+        "UPDATE reports SET incident_id = :into WHERE incident_id = :id "
+        "AND (customer_id = ANY(:customers) OR id = ANY(:reports))"),
+        {"id": incident_id, "into": into, "customers": customer_ids, "reports": report_ids})
+
+
+def first_of_reports(connection: Connection, report_ids: list[int]) -> dict[str, Any]:
+    """The earliest of these reports: when it came, its zone and deadline (what an incident
+    opened for them starts from)."""
+    row = connection.execute(text(
+        "SELECT r.received_at, r.arrival_deadline, r.zone_id, r.zone_defaulted, z.code AS zone, "
+        "coalesce(z.class, i.zone_class) AS zone_class FROM reports r JOIN incidents i ON i.id = r.incident_id "
+        "LEFT JOIN zones z ON z.id = r.zone_id WHERE r.id = ANY(:ids) ORDER BY r.received_at, r.id LIMIT 1"),
+        {"ids": report_ids}).mappings().one()
+    return dict(row)
 
 
 def insert_report(connection: Connection, **values: Any) -> int:

@@ -57,6 +57,16 @@ function eventDetail(e, taxonomy) {
       return t('timeline.callbacks', { n: d.customers ?? 0 });
     case 'restoration_verified':
       return t('detail.meters_line', { gasps: d.last_gasps ?? 0, restored: d.power_restored ?? 0 });
+    case 'moved_down':
+      // Why it moved: the calls per branch of the device it left ("own section": its own customers).
+      return t('timeline.moved_down', {
+        device: deviceLabel(d.to),
+        branches: (d.branches ?? []).map((b) => t('timeline.branch', {
+          branch: b.device ? deviceLabel(b.device) : t('timeline.own_section'), calls: b.calls, customers: b.customers,
+        })).join(', '),
+      }) + (d.split?.length ? ` ${t('timeline.split', { ids: d.split.map((n) => `#${n}`).join(', ') })}` : '');
+    case 'opened':
+      return d.split_from ? t('timeline.from', { id: d.split_from }) : '';
     case 'merged':
     case 'absorbed':
       return [d.report && t('timeline.call', { id: d.report }), d.from && t('timeline.from', { id: d.from }),
