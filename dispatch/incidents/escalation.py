@@ -10,8 +10,10 @@ desk...), decided when the sweeper records the level, so that the timeline says 
   that the worker sends to that phone through the notification outbox.
 * ``desk`` and any other name: a desk alert, until acknowledged.
 
-A level whose person cannot be reached (no crew on the job yet, a zone without a station head's
-phone) escalates to the desk instead: an alert, and the event says why (``instead_of``)."""
+A station head's level in a zone without a station head's phone escalates to the desk instead: an
+alert, and the event says why (``instead_of``). A crew's level with no crew on the job yet tells
+nobody (``sent_to`` "nobody"): the incident is waiting on the desk's list already, and its at-risk
+alert fires when no crew can make it in time."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,12 +26,15 @@ WARNING_STAGES = {"arrival": "arrival_warning", "restoration": "restoration_warn
 
 
 def recipient(incident: dict[str, Any], who: str) -> dict[str, Any]:
-    """Where a level for ``who`` goes: ``sent_to`` (crew, station_head or desk) and the person's
-    name; ``instead_of`` when the level's person could not be reached and the desk is told."""
+    """Where a level for ``who`` goes: ``sent_to`` (crew, station_head, desk or nobody) and the
+    person's name; ``instead_of`` when the level's person could not be reached and the desk is told."""
     if who == "crew":
         if incident["crew"] is not None:
             return {"sent_to": "crew", "crew": incident["crew"]}
-        return {"sent_to": "desk", "instead_of": "crew", "because": "no_crew"}
+        # Nobody yet: an incident still waiting for a crew is the desk's already, and its at-risk
+        # alert fires when no crew can make it; a desk alert at every crew level of every waiting
+        # incident would bury those in a storm.
+        return {"sent_to": "nobody", "because": "no_crew"}
     if who == "station_head":
         if incident["station_head_phone"]:
             return {"sent_to": "station_head", "station_head": incident["station_head"] or ""}

@@ -106,10 +106,10 @@ def test_one_sweep_records_the_warnings_of_many_incidents_at_once_and_the_next_n
     assert sweep(session, dispatcher, now + timedelta(minutes=1), levels) == [(opened[1], "deadline_warning:90")]
     session.close()
     alerts = outbox(connection, before, "alert")
-    # No crew on duty and no station head's phone: every level reaches only the desk, as an alert.
+    # No crew on duty and no station head's phone: the crew's level tells nobody (the incidents wait
+    # on the desk's list), the station head's and the desk's reach the desk as alerts.
     assert [(m["payload"]["incident"], m["payload"]["kind"], m["payload"]["percent"]) for m in alerts] == [
-        (opened[0], "warning", 50), (opened[0], "warning", 80), (opened[0], "warning", 90),
-        (opened[1], "warning", 50), (opened[1], "warning", 80), (opened[0], "breached", None),
-        (opened[1], "warning", 90)]
+        (opened[0], "warning", 80), (opened[0], "warning", 90), (opened[1], "warning", 80),
+        (opened[0], "breached", None), (opened[1], "warning", 90)]
     assert [m["payload"]["id"] for m in alerts] == sorted(m["payload"]["id"] for m in alerts)
     assert {m["payload"]["id"] for m in outbox(connection, before, "incident")} == {opened[0], opened[1]}

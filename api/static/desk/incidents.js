@@ -125,6 +125,7 @@ export function toldLabel(warning) {
   if (w.sent_to === 'station_head') return t('told.station_head', { name: w.station_head ?? '' });
   if (w.sent_to === 'desk' && w.instead_of) return labelOr('told.instead_of', w.instead_of);
   if (w.sent_to === 'desk') return t('told.desk');
+  if (w.sent_to === 'nobody') return labelOr('told.nobody', w.because);
   return t('told.for', { who: labelOr('notify', w.notify) });
 }
 

@@ -264,7 +264,7 @@ export default {
   'timeline.warning': '{percent}% of the time to {deadline} gone · {told}',
   'told.crew': "shown on crew {crew}'s phone", 'told.station_head': 'sent to the station head {name}',
   'told.desk': 'desk alerted', 'told.for': 'for the {who}',
-  'told.instead_of.crew': 'no crew on the job yet: desk alerted',
+  'told.nobody.no_crew': 'no crew on the job yet',
   'told.instead_of.station_head': "the zone has no station head's phone: desk alerted",
   'timeline.clock.arrival': 'arrive', 'timeline.clock.restoration': 'restore',
   'notify.crew': 'crew', 'notify.station_head': 'supply station head', 'notify.desk': 'dispatch desk',

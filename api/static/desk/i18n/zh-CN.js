@@ -262,7 +262,7 @@ export default {
   'timeline.warning': '{deadline}时限已用去 {percent}% · {told}',
   'told.crew': '已显示在抢修队{crew}的手机上', 'told.station_head': '已发送给供电所所长{name}',
   'told.desk': '已向调度台告警', 'told.for': '预警对象：{who}',
-  'told.instead_of.crew': '尚无抢修队接单：已向调度台告警',
+  'told.nobody.no_crew': '尚无抢修队接单',
   'told.instead_of.station_head': '该片区未登记供电所所长电话：已向调度台告警',
   'timeline.clock.arrival': '到达', 'timeline.clock.restoration': '复电',
   'notify.crew': '抢修队', 'notify.station_head': '供电所所长', 'notify.desk': '调度台',
