@@ -29,6 +29,16 @@ class DirectedEdges:
     road: np.ndarray
 
 
+def indices_of(graph_nodes: np.ndarray, node_ids: np.ndarray | list[int]) -> np.ndarray:
+    """Positions in ``graph_nodes`` (a graph's sorted stored node ids) of ``node_ids``; -1 for a node
+    not in the graph (or a graph without roads at all)."""
+    ids = np.asarray(node_ids, dtype=np.int64)
+    if len(graph_nodes) == 0:
+        return np.full(len(ids), -1)
+    found = np.minimum(np.searchsorted(graph_nodes, ids), len(graph_nodes) - 1)
+    return np.where(graph_nodes[found] == ids, found, -1)
+
+
 class RoadGraph:
     def __init__(self, edges: DirectedEdges, version: int = 0):
         self.version = version
@@ -55,12 +65,7 @@ class RoadGraph:
 
     def index_of(self, node_ids: np.ndarray | list[int]) -> np.ndarray:
         """Graph indices of stored node ids (-1 for a node not in the graph)."""
-        ids = np.asarray(node_ids, dtype=np.int64)
-        if len(self.node_ids) == 0:  # no roads at all (or all closed)
-            return np.full(len(ids), -1)
-        found = np.searchsorted(self.node_ids, ids)
-        found = np.minimum(found, len(self.node_ids) - 1)
-        return np.where(self.node_ids[found] == ids, found, -1)
+        return indices_of(self.node_ids, node_ids)
 
     def seconds_to(self, target_node: int, from_nodes: list[int], limit: float = np.inf) -> np.ndarray:
         """Shortest driving seconds from each of ``from_nodes`` to ``target_node`` (inf: no way, or

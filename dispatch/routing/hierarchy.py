@@ -40,7 +40,7 @@ import routingkit_cch as rk
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from dispatch.routing.graph import DirectedEdges
+from dispatch.routing.graph import DirectedEdges, indices_of
 
 #: RoutingKit's infinite weight: an arc that has it does not exist (a closed road).
 INF_WEIGHT = 2**31 - 1
@@ -141,36 +141,30 @@ class HierarchyGraph:
 
     def index_of(self, node_ids: np.ndarray | list[int]) -> np.ndarray:
         """Graph indices of stored node ids (-1 for a node not in the graph)."""
-        ids = np.asarray(node_ids, dtype=np.int64)
-        if len(self.node_ids) == 0:
-            return np.full(len(ids), -1)
-        found = np.minimum(np.searchsorted(self.node_ids, ids), len(self.node_ids) - 1)
-        return np.where(self.node_ids[found] == ids, found, -1)
+        return indices_of(self.node_ids, node_ids)
 
     def seconds_to(self, target_node: int, from_nodes: list[int], limit: float = np.inf) -> np.ndarray:
         """Shortest driving seconds from each of ``from_nodes`` to ``target_node`` (inf: no way, or
         farther than ``limit``)."""
-        target = self.index_of([target_node])[0]
-        sources = self.index_of(from_nodes)
-        known = sources >= 0
-        times = np.full(len(sources), np.inf)
-        if target < 0 or not known.any():
-            return times
-        pinned = sources[known]
-        times[known] = SEARCHES.run(lambda: _seconds(self._search("to_target", pinned).distances_to(int(target))))
-        return np.where(times <= limit, times, np.inf)
+        return self._times("to_target", target_node, from_nodes, limit)
 
     def seconds_from(self, from_node: int, to_nodes: list[int], limit: float = np.inf) -> np.ndarray:
         """Shortest driving seconds from ``from_node`` to each of ``to_nodes`` (inf: no way, or
         farther than ``limit``)."""
-        start = self.index_of([from_node])[0]
-        targets = self.index_of(to_nodes)
-        known = targets >= 0
-        times = np.full(len(targets), np.inf)
-        if start < 0 or not known.any():
+        return self._times("from_source", from_node, to_nodes, limit)
+
+    def _times(self, direction: str, one: int, many: list[int], limit: float) -> np.ndarray:
+        """One search between the node ``one`` and the pinned ``many``: towards ``one`` for
+        "to_target", from it for "from_source"."""
+        anchor = self.index_of([one])[0]
+        pinned = self.index_of(many)
+        known = pinned >= 0
+        times = np.full(len(pinned), np.inf)
+        if anchor < 0 or not known.any():
             return times
-        pinned = targets[known]
-        times[known] = SEARCHES.run(lambda: _seconds(self._search("from_source", pinned).distances_from(int(start))))
+        distances = "distances_to" if direction == "to_target" else "distances_from"
+        times[known] = SEARCHES.run(
+            lambda: _seconds(getattr(self._search(direction, pinned[known]), distances)(int(anchor))))
         return np.where(times <= limit, times, np.inf)
 
     def route(self, from_node: int, to_node: int) -> tuple[float, list[int], list[int]]:
