@@ -14,10 +14,10 @@ each other group is split out as an incident of its own (a second fault, or a ca
 who had power). Only when that grouping is clearly likelier than all the calls at the incident's
 device (by :data:`MARGIN`): on a near tie the device where the first calls put it was as often
 right as the one below (BENCHMARKS.md: without a margin, one fault of 35 was lost that way on the
-long feeder), and an incident moving back and forth is noise at the desk. Only while no crew is on site: a crew there is looking at the device and reports
-what it finds; nor an incident at a switch SCADA says tripped (the trip is certain, calls are not),
-and never below one: an incident that took in a trip's incident when it rolled up stops at the
-tripped device.
+long feeder), and an incident moving back and forth is noise at the desk. Only while no crew is
+on site: a crew there is looking at the device and reports what it finds; nor an incident at a
+switch SCADA says tripped (the trip is certain, calls are not), and never below one: an incident
+that took in a trip's incident when it rolled up stops at the tripped device.
 """
 from __future__ import annotations
 
