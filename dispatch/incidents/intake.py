@@ -247,7 +247,9 @@ class ReportIntake:
             if not regrouping:
                 return holder["id"], [], []
             opened = self._move_down(holder, regrouping, rows, located, topology, report.received_at)
-            split = [i["id"] for i in opened]
+            # The moved incident among them: its message (new device, customers out) goes out even
+            # when the call itself goes elsewhere.
+            split = [holder["id"], *(i["id"] for i in opened)]
             if holder["area"] != target and topology.is_within(target, holder["area"]):
                 return holder["id"], [], split  # it stopped at a tripped device above the call's target
             incidents += opened

@@ -14,8 +14,9 @@ each other group is split out as an incident of its own (a second fault, or a ca
 who had power). Only when that grouping is clearly likelier than all the calls at the incident's
 device (by :data:`MARGIN`): on a near tie the device where the first calls put it was as often
 right as the one below (BENCHMARKS.md: without a margin, one fault of 35 was lost that way on the
-long feeder), and an incident moving back and forth is noise at the desk. Only while no crew is
-on site: a crew there is looking at the device and reports what it finds; nor an incident at a
+long feeder), and an incident moving back and forth is noise at the desk. Only while its crew has
+not set out: a crew on the road is not taken off it for a skill the lower device needs (as moving
+up leaves it), and a crew on site is looking at the device and reports what it finds; nor an incident at a
 switch SCADA says tripped (the trip is certain, calls are not), and never below one: an incident
 that took in a trip's incident when it rolled up stops at the tripped device.
 """
@@ -31,8 +32,10 @@ from dispatch.gis.topology import Topology
 #: half an outage's penalty, chosen on the long benchmark feeder (1.5: both runs at their best;
 #: 3: loses faults with background calls).
 MARGIN = 1.5
-#: Incidents that may move down: the crew, if any, has not arrived.
-MAY_MOVE_DOWN = frozenset({"new", "assigned", "accepted", "en_route"})
+#: Incidents that may move down: the crew, if any, has not set out. One on the road is not moved
+#: (as moving up leaves it, docs/dispatch-invariants.md): the lower device may need a skill its
+#: crew lacks, and taking a crew off mid-drive costs more than a patrol of the device above.
+MAY_MOVE_DOWN = frozenset({"new", "assigned", "accepted"})
 
 
 @dataclass(frozen=True)
