@@ -159,7 +159,11 @@ def _answer_uncalled(session: Session, settings: Settings, topologies: TopologyC
     back" is noted nowhere (there is nothing to call back), "still out" is their report, nested in
     the restored incident like a caller's (one per customer and incident, however often sent)."""
     connection = session.connection()
-    buses = buses_downstream(session, topologies, incident_id) if store.asked(connection, incident_id) else None
+    # Only while the notice is fresh (as late restorations are asked): a channel walking old
+    # incidents cannot learn from the answers where an account is on the grid.
+    since = clock.now() - max(timedelta(hours=settings.callback_within_h), LATE_RESTORATIONS)
+    asked = store.asked(connection, incident_id, since)
+    buses = buses_downstream(session, topologies, incident_id) if asked else None
     if not buses or not store.customer_on_buses(connection, account_no, buses):
         raise NotFound(f"incident {incident_id} has no call-back for this customer")
     answered = {"id": None, "incident": incident_id, "status": given.answer, "attempts": 0, "new_incident": None}

@@ -49,10 +49,11 @@ def restored_unlisted(connection: Connection, incident_id: int) -> dict[str, Any
     return None if row is None else dict(row)
 
 
-def asked(connection: Connection, incident_id: int) -> bool:
-    """Whether the incident is restored and its customers are asked."""
-    return bool(connection.execute(text(f"SELECT EXISTS (SELECT FROM incidents i WHERE i.id = :id AND {_ASKED})"),
-                                   {"id": incident_id}).scalar())
+def asked(connection: Connection, incident_id: int, since: datetime) -> bool:
+    """Whether the incident was restored since ``since`` and its customers are asked."""
+    return bool(connection.execute(text(
+        f"SELECT EXISTS (SELECT FROM incidents i WHERE i.id = :id AND {_ASKED} AND i.restored_at >= :since)"),
+        {"id": incident_id, "since": since}).scalar())
 
 
 def customer_on_buses(connection: Connection, account_no: str, buses: list[int]) -> bool:

@@ -257,3 +257,16 @@ def test_managers_count_the_call_backs_of_a_period_by_outcome(app, client, city,
     for query in ("from=x&to=y", f"from={today}&to={today - timedelta(days=1)}", f"from={today}"):
         assert_problem(manager.get(f"/api/v1/reports/callbacks?{query}"), 422)
     assert_problem(client.get(f"/api/v1/reports/callbacks?from={today}&to={today + timedelta(days=400)}"), 422)
+
+
+def test_a_customer_who_never_called_is_heard_only_while_the_notice_is_fresh(app, client, cli, city, connection):
+    """A week after the restoration the notice is old: an answer from a customer downstream who
+    had not called is a 404, so that walking old incidents tells a channel nothing of an account."""
+    old = outage(app, client, 3, timedelta(days=6))
+    connection.execute(text("UPDATE incidents SET restored_at = restored_at - interval '2 days' WHERE id = :id"),
+                       {"id": old})  # restored eight days ago (calls that old are refused at the door)
+    wechat = as_channel(app, channel_key(cli, "wechat-old", "wechat"))
+    assert_problem(wechat.post("/api/v1/callbacks/answer", json={"incident": old, "account_no": customer(3, 5),
+                                                                 "answer": "power_back"}), 404)
+    assert_problem(wechat.post("/api/v1/callbacks/answer", json={"incident": old, "account_no": customer(3, 6),
+                                                                 "answer": "still_out"}), 404)
