@@ -140,11 +140,15 @@ class Dispatcher:
             graph.snapped[place] = road_store.nearest_node(self._connection, *place)
         return graph.snapped[place]
 
-    def candidates(self, incident_id: int, now: datetime) -> list[dict[str, Any]]:
-        """Every on-duty crew with its driving time to the incident, the fastest first."""
+    def candidates(self, incident_id: int, now: datetime, takers_only: bool = False) -> list[dict[str, Any]]:
+        """Every on-duty crew with its driving time to the incident, the fastest first; with
+        ``takers_only``, only the free, qualified ones (in a storm every crew is busy and most
+        calls join a waiting incident: nobody to route, no search)."""
         incident = self._incident(incident_id)
         graph = self.graphs.current(self.session)
         crews = self._origins(graph, now)
+        if takers_only:
+            crews = [crew for crew in crews if crew["status"] == "available" and qualified(crew, incident)]
         node = self._node_of(incident)
         times = graph.seconds_to(node, [c["node"] or -1 for c in crews], self.settings.routing_horizon_s) \
             if node is not None else np.full(len(crews), np.inf)
@@ -211,8 +215,8 @@ class Dispatcher:
         incident = self._incident(incident_id)
         if incident["status"] != "new" or incident["crew_id"] is not None or incident["queued_crew_id"] is not None:
             return None  # under way, or lined up for a busy crew by the dispatcher
-        for crew in self.candidates(incident_id, now):
-            if crew["free"] and crew["qualified"] and crew["eta_s"] is not None and self._give(
+        for crew in self.candidates(incident_id, now, takers_only=True):
+            if crew["eta_s"] is not None and self._give(
                     incident_id, crew, now, "system"):
                 return crew
         return None

@@ -7,7 +7,7 @@ opens an incident at the caller's place, flagged unlocated.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,6 +55,20 @@ class NewReport:
     #: The restored incident this report says left the customer out (a call-back's "still out"):
     #: a new incident it opens is nested in it, even after NESTED_OUTAGE_WINDOW_MIN.
     nested_in: int | None = None
+
+
+@dataclass
+class FeederView:
+    """A feeder as intake read it for one call: its open incidents as stored (``read``, to see
+    whether they changed before the decision), the same with their areas, the one the call falls
+    in, and, unless the call simply joins that one, the active calls and their prediction."""
+
+    read: list[dict[str, Any]]
+    incidents: list[dict[str, Any]]
+    holder: dict[str, Any] | None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    new_call: Call | None = None
+    predicted: dict[int, list[Call]] | None = None
 
 
 @dataclass
@@ -197,43 +211,65 @@ class ReportIntake:
         """The incident the report joins, the incidents merged into it, and those opened for calls
         split out of an incident that moved down (:mod:`dispatch.incidents.moving_down`).
 
-        Decided under the feeder's inference lock and the dispatch lock (:mod:`dispatch.core.locks`),
-        taken before any incident is read: the incidents merged, their crews and the one that
-        carries on are as committed by the last decision, and stay so until this one commits."""
+        The feeder is read and its calls predicted under the feeder's inference lock only, so that
+        calls on other feeders are decided meanwhile; then the dispatch lock (:mod:`dispatch.core.locks`)
+        is taken and the feeder's open incidents read again: when a crew's progress, a merge or a
+        restoration changed any of them in between, the feeder is read and predicted again, now
+        under both locks. Either way the incidents merged, their crews and the one that carries
+        on are as committed by the last decision, and stay so until this one commits."""
         if located.method is None or located.area is None or located.source_id is None or hazard:
             self.dispatcher.lock()
             return self._open(report, located, hazard, deadline, topology, located.area), [], []
         connection = self.session.connection()
         store.lock_source(connection, located.source_id)
+        feeder = self._read_feeder(located, report.received_at, topology)
         self.dispatcher.lock()
-        since = report.received_at - timedelta(minutes=self.settings.inference_window_min)
-        incidents = store.open_incidents(connection, located.source_id)
-        for incident in incidents:
-            incident["area"] = topology.area_of_device.get((incident["device_kind"], incident["device_id"]))
+        if store.open_incidents(connection, located.source_id) != feeder.read:
+            feeder = self._read_feeder(located, report.received_at, topology)
+        return self._decide(report, located, deadline, topology, feeder)
+
+    def _read_feeder(self, located: Located, received_at: datetime, topology: Topology) -> FeederView:
+        """The feeder's open incidents and, unless the call simply joins the one it falls in, its
+        active calls and their prediction with this call."""
+        connection = self.session.connection()
+        since = received_at - timedelta(minutes=self.settings.inference_window_min)
+        read = store.open_incidents(connection, located.source_id)
+        incidents = [{**incident, "area": topology.area_of_device.get((incident["device_kind"], incident["device_id"]))}
+                     for incident in read]
         # A call inside an open incident's area joins it while a crew is on it or its last report
         # is within the window; after that, a new call starts a new incident (docs/architecture.md,
         # "The life of a report").
         holding = [i for i in incidents if i["area"] is not None and topology.is_within(located.area, i["area"])
                    and (i["status"] != "new" or i["last_report_at"] >= since)]
         holder = max(holding, key=lambda i: topology.area_depth[i["area"]]) if holding else None
+        feeder = FeederView(read, incidents, holder)
         if holder is not None and not may_move_down(holder, topology) and \
                 not any(i["id"] != holder["id"] and i["last_report_at"] >= since for i in incidents):
-            return holder["id"], [], []  # nothing else on the feeder it could be rolled up with, nor below it
+            return feeder  # nothing else on the feeder it could be rolled up with, nor below it
         rows = store.active_calls(connection, located.source_id, since)
         # A meter that said "power restored" after its customer called: that customer is on again.
         back_on = {row["customer_id"]: row for row in store.meters_back_on(connection, since)}
-        rows = [row for row in rows if row["customer_id"] not in back_on
-                or row["received_at"] > back_on[row["customer_id"]]["at"]]
-        recent = {row["incident_id"] for row in rows}
+        feeder.rows = [row for row in rows if row["customer_id"] not in back_on
+                       or row["received_at"] > back_on[row["customer_id"]]["at"]]
         calls = [Call(caller_of(row), area, row["transformer_id"])
-                 for row in rows if (area := topology.area_of_bus(row["bus_id"])) is not None]
-        new_call = Call(located.customer_id or NEW_CALL, located.area, located.transformer_id)
+                 for row in feeder.rows if (area := topology.area_of_bus(row["bus_id"])) is not None]
+        feeder.new_call = Call(located.customer_id or NEW_CALL, located.area, located.transformer_id)
         on = [area for customer, row in back_on.items() if customer != located.customer_id
               and (area := topology.area_of_bus(row["bus_id"])) is not None
               and topology.area_source[area] == located.source_id]
-        predicted = predict(topology, calls + [new_call], self.rules, on)
+        feeder.predicted = predict(topology, calls + [feeder.new_call], self.rules, on)
+        return feeder
+
+    def _decide(self, report: NewReport, located: Located, deadline: datetime, topology: Topology,
+                feeder: FeederView) -> tuple[int, list[int], list[int]]:
+        """Join, open, roll up, merge or move down, as the feeder read says (under both locks)."""
+        connection = self.session.connection()
+        incidents, holder, rows, predicted = feeder.incidents, feeder.holder, feeder.rows, feeder.predicted
+        if predicted is None:
+            return holder["id"], [], []
+        recent = {row["incident_id"] for row in rows}
         target = next(area for area, explained in predicted.items()
-                      if any(c.caller == new_call.caller for c in explained))
+                      if any(c.caller == feeder.new_call.caller for c in explained))
         # A call inside an open incident joins it, unless with this call the prediction has moved
         # above it (calls spread over a device's branches: the first ones may have been too few
         # for a roll-up); then it is rolled up with the others below the new device, as below.
