@@ -87,11 +87,16 @@ def storm(url: str, calls_wanted: int, call_share: float, tag: str, seed: int) -
 
 
 def scrape(port: int, headers: dict[str, str]) -> dict[str, float]:
-    """The server's request count, latency sum and histogram buckets of POST /api/v1/reports."""
+    """The server's request count, latency sum and histogram buckets of POST /api/v1/reports, and
+    the dispatch lock's waits and holds (sums and counts, every transaction that took it)."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers=headers)
     body = urllib.request.urlopen(request, timeout=60).read().decode()
     found: dict[str, float] = defaultdict(float)
     for line in body.splitlines():
+        if line.startswith(("dispatch_lock_held_seconds_", "dispatch_lock_wait_seconds_")) and \
+                line.split(" ", 1)[0].endswith(("_sum", "_count")):
+            found[line.split(" ", 1)[0]] += float(line.rsplit(" ", 1)[1])
+            continue
         if f'route="{ROUTE}"' not in line or 'method="POST"' not in line:
             continue
         name = line.split("{", 1)[0]
@@ -211,6 +216,13 @@ def main() -> None:
     print(f"server (/metrics): {served:.0f} calls answered, {after.get('201', 0) - before.get('201', 0):.0f} "
           f"with 201; mean {(after['sum'] - before.get('sum', 0)) / max(served, 1) * 1000:.0f} ms, "
           f"p50 {p50:.0f} ms, p95 {p95:.0f} ms (interpolated in the histogram's buckets; inf: over 10 s)")
+    held, waited = ((after[f"dispatch_lock_{what}_seconds_sum"] - before.get(f"dispatch_lock_{what}_seconds_sum", 0),
+                     after[f"dispatch_lock_{what}_seconds_count"] - before.get(f"dispatch_lock_{what}_seconds_count", 0))
+                    for what in ("held", "wait"))
+    print(f"dispatch lock: taken {held[1]:.0f} times, held {held[0] / max(held[1], 1) * 1000:.1f} ms on average "
+          f"(busy {held[0] / max(client['seconds'], 1e-9):.0%} of the run), waited for "
+          f"{waited[0] / max(waited[1], 1) * 1000:.0f} ms on average; load average at the end "
+          f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     stored = grouped["stored"] - warm_created
     print(f"none lost: {stored} of the storm's calls stored, {created} answered 201"
           f" ({'equal' if stored == created else 'NOT EQUAL'})")

@@ -113,6 +113,14 @@ class Dispatcher:
             raise NotFound(f"there is no incident {incident_id}")
         return found
 
+    def _locked(self, incident_id: int) -> dict[str, Any]:
+        """The incident, under the dispatch lock and its row locked for the change."""
+        self.lock()
+        found = store.locked_incident(self._connection, incident_id)
+        if found is None:
+            raise NotFound(f"there is no incident {incident_id}")
+        return found
+
     def _node_of(self, incident: dict[str, Any]) -> int | None:
         if incident["road_node_id"] is None and incident["lon"] is not None:
             incident["road_node_id"] = road_store.nearest_node(self._connection, incident["lon"], incident["lat"])
@@ -140,11 +148,14 @@ class Dispatcher:
             graph.snapped[place] = road_store.nearest_node(self._connection, *place)
         return graph.snapped[place]
 
-    def candidates(self, incident_id: int, now: datetime, takers_only: bool = False) -> list[dict[str, Any]]:
-        """Every on-duty crew with its driving time to the incident, the fastest first; with
-        ``takers_only``, only the free, qualified ones (in a storm every crew is busy and most
-        calls join a waiting incident: nobody to route, no search)."""
-        incident = self._incident(incident_id)
+    def candidates(self, incident_id: int, now: datetime) -> list[dict[str, Any]]:
+        """Every on-duty crew with its driving time to the incident, the fastest first."""
+        return self._timed(self._incident(incident_id), now)
+
+    def _timed(self, incident: dict[str, Any], now: datetime, takers_only: bool = False) -> list[dict[str, Any]]:
+        """:meth:`candidates` of an incident read; with ``takers_only``, only the free, qualified
+        crews (in a storm every crew is busy and most calls join a waiting incident: nobody to
+        route, no search)."""
         graph = self.graphs.current(self.session)
         crews = self._origins(graph, now)
         if takers_only:
@@ -210,12 +221,10 @@ class Dispatcher:
 
     def assign_best(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
         """Give a new incident without a crew to the best free crew, if there is one; else it waits."""
-        self.lock()
-        incident_store.lock_incident(self._connection, incident_id)
-        incident = self._incident(incident_id)
+        incident = self._locked(incident_id)
         if incident["status"] != "new" or incident["crew_id"] is not None or incident["queued_crew_id"] is not None:
             return None  # under way, or lined up for a busy crew by the dispatcher
-        for crew in self.candidates(incident_id, now, takers_only=True):
+        for crew in self._timed(incident, now, takers_only=True):
             if crew["eta_s"] is not None and self._give(
                     incident_id, crew, now, "system"):
                 return crew
@@ -228,13 +237,11 @@ class Dispatcher:
         With ``queue``, a waiting incident given to a busy crew is lined up as that crew's next
         job (returned with ``queued``) instead of being refused.
         """
-        self.lock()
-        incident_store.lock_incident(self._connection, incident_id)
-        incident = self._incident(incident_id)
+        incident = self._locked(incident_id)
         if incident["status"] not in ("new", "assigned", "accepted"):
             raise Conflict(f"incident {incident_id} is {incident['status']}; crews can be (re)assigned while it is "
                            "new, assigned or accepted")
-        listed = {c["crew"]: c for c in self.candidates(incident_id, now)}
+        listed = {c["crew"]: c for c in self._timed(incident, now)}
         if crew_code is None:
             chosen = next((c for c in listed.values() if c["free"] and c["qualified"] and c["eta_s"] is not None),
                           None)

@@ -17,6 +17,12 @@ def incident(connection: Connection, incident_id: int) -> dict[str, Any] | None:
     return None if row is None else dict(row)
 
 
+def locked_incident(connection: Connection, incident_id: int) -> dict[str, Any] | None:
+    """:func:`incident`, its row locked for the change (one round trip)."""
+    row = connection.execute(text(INCIDENT + " WHERE id = :id FOR UPDATE"), {"id": incident_id}).mappings().first()
+    return None if row is None else dict(row)
+
+
 def incidents(connection: Connection, incident_ids: list[int]) -> list[dict[str, Any]]:
     rows = connection.execute(text(INCIDENT + " WHERE id = ANY(:ids) ORDER BY id"), {"ids": incident_ids})
     return [dict(r) for r in rows.mappings()]

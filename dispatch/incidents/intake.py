@@ -154,8 +154,6 @@ class ReportIntake:
             for other in split:  # calls split out of an incident that moved down
                 if other != incident_id and other not in merged:
                     self.dispatcher.assign_best(other, clock.now())
-            summary = store.incident_summary(connection, incident_id)
-            located_view = self._located_view(report_id, topology)
             self.dispatcher.record_messages(clock.now(), [incident_id, *merged, *split])
             if hazard:  # a hazard opens an incident of its own: its opening is the alert
                 record_alerts(connection, store.event_ids(connection, incident_id, "opened"))
@@ -167,7 +165,9 @@ class ReportIntake:
                 raise
             return self._repeat(store.report_by_external_id(self.session.connection(), report.external_id,
                                                             report.channel_client_id))
-        return Intake(report_id, True, located_view, summary)
+        # Read after the commit, outside the dispatch lock: the answer shows the incident as it is now.
+        return Intake(report_id, True, self._located_view(report_id, topology),
+                      store.incident_summary(self.session.connection(), incident_id))
 
     def attach(self, report: NewReport, incident_id: int) -> int | None:
         """Store a report, located, in an incident already chosen for it, without inference (the
@@ -213,9 +213,9 @@ class ReportIntake:
 
         The feeder is read and its calls predicted under the feeder's inference lock only, so that
         calls on other feeders are decided meanwhile; then the dispatch lock (:mod:`dispatch.core.locks`)
-        is taken and the feeder's open incidents read again: when a crew's progress, a merge or a
-        restoration changed any of them in between, the feeder is read and predicted again, now
-        under both locks. Either way the incidents merged, their crews and the one that carries
+        is taken and the state of the feeder's open incidents read again (:data:`store.STATE`): when
+        a crew's progress, a merge or a restoration changed any of them in between, the feeder is
+        read and predicted again, now under both locks. Either way the incidents merged, their crews and the one that carries
         on are as committed by the last decision, and stay so until this one commits."""
         if located.method is None or located.area is None or located.source_id is None or hazard:
             self.dispatcher.lock()
@@ -224,7 +224,8 @@ class ReportIntake:
         store.lock_source(connection, located.source_id)
         feeder = self._read_feeder(located, report.received_at, topology)
         self.dispatcher.lock()
-        if store.open_incidents(connection, located.source_id) != feeder.read:
+        if store.open_incident_states(connection, located.source_id) != \
+                [tuple(incident[column] for column in store.STATE) for incident in feeder.read]:
             feeder = self._read_feeder(located, report.received_at, topology)
         return self._decide(report, located, deadline, topology, feeder)
 
