@@ -154,6 +154,8 @@ class ReportIntake:
             for other in split:  # calls split out of an incident that moved down
                 if other != incident_id and other not in merged:
                     self.dispatcher.assign_best(other, clock.now())
+            summary = store.incident_summary(connection, incident_id)
+            located_view = self._located_view(report_id, topology)
             self.dispatcher.record_messages(clock.now(), [incident_id, *merged, *split])
             if hazard:  # a hazard opens an incident of its own: its opening is the alert
                 record_alerts(connection, store.event_ids(connection, incident_id, "opened"))
@@ -165,9 +167,7 @@ class ReportIntake:
                 raise
             return self._repeat(store.report_by_external_id(self.session.connection(), report.external_id,
                                                             report.channel_client_id))
-        # Read after the commit, outside the dispatch lock: the answer shows the incident as it is now.
-        return Intake(report_id, True, self._located_view(report_id, topology),
-                      store.incident_summary(self.session.connection(), incident_id))
+        return Intake(report_id, True, located_view, summary)
 
     def attach(self, report: NewReport, incident_id: int) -> int | None:
         """Store a report, located, in an incident already chosen for it, without inference (the
