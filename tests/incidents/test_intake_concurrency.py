@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 from alembic import command
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
 from api import create_app
@@ -41,6 +42,13 @@ def test_an_incident_closed_while_a_call_waits_for_the_dispatch_lock_is_not_join
         return app.test_client().post("/api/v1/reports", headers=headers, json={
             "channel": "hotline", "account_no": account_no, "received_at": now.isoformat()}).get_json()
 
+    def lock_figures() -> dict[str, float]:
+        scrape = app.test_client().get("/metrics", headers=headers).get_data(as_text=True)
+        return {family.name + suffix: sample.value for family in text_string_to_metric_families(scrape)
+                if family.name.startswith("dispatch_lock_") for sample in family.samples
+                for suffix in ("_sum", "_count") if sample.name == family.name + suffix}
+
+    before = lock_figures()
     first = call(customer(1, 1))["incident"]
     # A third party (the desk, say) holds the dispatch lock: the next call reads the feeder, sees
     # the first incident open and waits for the lock; meanwhile the incident is cancelled.
@@ -57,6 +65,11 @@ def test_an_incident_closed_while_a_call_waits_for_the_dispatch_lock_is_not_join
     desk.close()
     second.join(20)
     joined = answers["second"]["incident"]
+    after = lock_figures()
+    # Both calls took the lock and held it to their commit; the second one waited for the desk.
+    assert {name: after[name] - before.get(name, 0) for name in after if name.endswith("_count")} == {
+        "dispatch_lock_wait_seconds_count": 2, "dispatch_lock_held_seconds_count": 2}
+    assert after["dispatch_lock_wait_seconds_sum"] > before.get("dispatch_lock_wait_seconds_sum", 0)
     with engine.connect() as connection:
         reports = connection.execute(text("SELECT count(*) FROM reports WHERE incident_id = :id"),
                                      {"id": first["id"]}).scalar_one()
