@@ -1,0 +1,94 @@
+"""Where one storm call's time goes: the storm of bench/storm_intake.py sent one call at a time
+in-process (no contention), each SQL statement timed and charged to the function of dispatch/ or
+api/ that ran it, and the dispatch lock's hold per call (issue 17 item 3).
+
+    .venv/bin/python bench/storm_statements.py --database-url postgresql+psycopg://dispatch:dispatch@127.0.0.1:5432/province \\
+        [--calls 400] [--seed 23]
+
+Sequential on purpose: the time a call holds the dispatch lock when nothing else runs is the
+floor of its hold in a storm, and 1 / that hold the ceiling of calls a second while every
+decision takes the one lock. The reports stay in the database (run against a copy if that matters).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import SECRET_KEY, bearer_headers, percentile  # noqa: E402
+from bench.storm_intake import WARM_UP_CALLS, storm  # noqa: E402
+
+OURS = (str(Path(__file__).resolve().parent.parent / "dispatch"), str(Path(__file__).resolve().parent.parent / "api"))
+
+
+def caller() -> str:
+    """The innermost function of dispatch/ or api/ on the stack: what the statement is for."""
+    for frame in reversed(traceback.extract_stack()):
+        if frame.filename.startswith(OURS):
+            return f"{Path(frame.filename).relative_to(Path(OURS[0]).parent)}:{frame.name}"
+    return "(elsewhere)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--calls", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=23)
+    args = parser.parse_args()
+    os.environ.update(DATABASE_URL=args.database_url, SECRET_KEY=SECRET_KEY)
+    from sqlalchemy import event
+
+    from api import build_road_graph, create_app
+    from dispatch.core.locks import LOCK_HELD
+
+    app = create_app()
+    build_road_graph(app)
+    tag = f"statements{int(time.time())}"
+    calls, _ = storm(args.database_url, args.calls + WARM_UP_CALLS, 0.3, tag, args.seed)
+    headers = bearer_headers(args.database_url, f"{tag}-dispatcher", "dispatcher")
+    client = app.test_client()
+    for body in calls[:WARM_UP_CALLS]:  # the topology, loaded on the first call
+        client.post("/api/v1/reports", json=body, headers=headers)
+
+    spent: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+    started: dict[int, tuple[float, str]] = {}
+    engine = app.extensions["database"].engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before(connection, cursor, statement, parameters, context, executemany):
+        started[id(cursor)] = (time.perf_counter(), caller())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def after(connection, cursor, statement, parameters, context, executemany):
+        at, where = started.pop(id(cursor))
+        spent[where][0] += 1
+        spent[where][1] += time.perf_counter() - at
+
+    held_before = {s.name: s.value for m in LOCK_HELD.collect() for s in m.samples}
+    took = []
+    for body in calls[WARM_UP_CALLS:]:
+        at = time.perf_counter()
+        answer = client.post("/api/v1/reports", json=body, headers=headers)
+        took.append(time.perf_counter() - at)
+        assert answer.status_code == 201, answer.get_json()
+    held = {s.name: s.value - held_before.get(s.name, 0) for m in LOCK_HELD.collect() for s in m.samples}
+    n = len(took)
+    print(f"{n} calls one at a time: mean {sum(took) / n * 1000:.1f} ms, p50 {percentile(took, 50) * 1000:.1f} ms, "
+          f"p95 {percentile(took, 95) * 1000:.1f} ms")
+    print(f"dispatch lock held {held['dispatch_lock_held_seconds_sum'] / held['dispatch_lock_held_seconds_count'] * 1000:.1f}"
+          f" ms a call (so at most {held['dispatch_lock_held_seconds_count'] / held['dispatch_lock_held_seconds_sum']:.0f}"
+          " calls/s through the one lock)")
+    print(f"SQL {sum(s for _, s in spent.values()) / n * 1000:.1f} ms a call in "
+          f"{sum(c for c, _ in spent.values()) / n:.1f} statements; by the function that ran them:")
+    for where, (count, seconds) in sorted(spent.items(), key=lambda item: -item[1][1]):
+        print(f"  {seconds / n * 1000:6.2f} ms  {count / n:5.2f} a call  {where}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
