@@ -83,6 +83,11 @@ class Dispatcher:
             lock_dispatch(connection)
             self._locked_in = self.session.get_transaction()
 
+    @property
+    def holds_lock(self) -> bool:
+        """Whether this transaction has taken the dispatch lock."""
+        return self._locked_in is not None and self.session.get_transaction() is self._locked_in
+
     def changed(self, incidents: Iterable[int] = (), crews: Iterable[int] = (), taken_from: int | None = None) -> None:
         """Note incidents and crews changed in this unit of work (``taken_from``: a crew the
         incidents were just taken from, whose phone must hear of it)."""

@@ -150,7 +150,8 @@ class ReportIntake:
                 zone_defaulted=located.zone_defaulted, source_id=located.source_id,
                 arrival_deadline=deadline, distance_m=located.distance_m, incident_id=incident_id)
             store.refresh_incident(connection, incident_id)
-            self.dispatcher.assign_best(incident_id, clock.now())
+            if self.dispatcher.holds_lock:  # else it joined an incident with its crew on it: no crew changes
+                self.dispatcher.assign_best(incident_id, clock.now())
             for other in split:  # calls split out of an incident that moved down
                 if other != incident_id and other not in merged:
                     self.dispatcher.assign_best(other, clock.now())
@@ -223,11 +224,28 @@ class ReportIntake:
         connection = self.session.connection()
         store.lock_source(connection, located.source_id)
         feeder = self._read_feeder(located, report.received_at, topology)
+        if feeder.predicted is None and feeder.holder["status"] != "new" and self._join_alone(feeder.holder):
+            return feeder.holder["id"], [], []
         self.dispatcher.lock()
         if store.open_incident_states(connection, located.source_id) != \
                 [tuple(incident[column] for column in store.STATE) for incident in feeder.read]:
             feeder = self._read_feeder(located, report.received_at, topology)
         return self._decide(report, located, deadline, topology, feeder)
+
+    def _join_alone(self, holder: dict[str, Any]) -> bool:
+        """Lock the row of the incident the call simply joins, without the dispatch lock, when its
+        crew is already on it (most of a storm's calls): the call changes no crew and no other
+        incident, so no decision of the desk's needs to wait for it. Only while the incident is
+        as read (else the row lock is let go, in a savepoint, before the dispatch lock is taken:
+        the lock order, docs/dispatch-invariants.md); afterwards this transaction never takes the
+        dispatch lock."""
+        savepoint = self.session.begin_nested()
+        if store.locked_incident_state(self.session.connection(), holder["id"]) == \
+                tuple(holder[column] for column in store.STATE):
+            savepoint.commit()
+            return True
+        savepoint.rollback()
+        return False
 
     def _read_feeder(self, located: Located, received_at: datetime, topology: Topology) -> FeederView:
         """The feeder's open incidents and, unless the call simply joins the one it falls in, its

@@ -23,6 +23,10 @@ class CrewDispatch(Protocol):
         """Take the dispatch lock (:mod:`dispatch.core.locks`) for this transaction: a workflow
         that changes which crew works on which incident takes it before any incident or crew row."""
 
+    @property
+    def holds_lock(self) -> bool:
+        """Whether this transaction has taken the dispatch lock."""
+
     def requalify(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
         """The incident moved to another device: a crew on it without the skill now needed is taken
         off (and freed) and a qualified one sent."""

@@ -78,6 +78,13 @@ def open_incident_states(connection: Connection, source_id: int) -> list[tuple[A
         f"AND i.status IN {OPEN} AND NOT i.hazard AND NOT i.unlocated ORDER BY i.id"), {"s": source_id})]
 
 
+def locked_incident_state(connection: Connection, incident_id: int) -> tuple[Any, ...] | None:
+    """The :data:`STATE` of an incident, its row locked for the change."""
+    row = connection.execute(text(f"SELECT {', '.join(STATE)} FROM incidents WHERE id = :id FOR UPDATE"),
+                             {"id": incident_id}).first()
+    return None if row is None else tuple(row)
+
+
 def meters_back_on(connection: Connection, since: datetime) -> list[dict[str, Any]]:
     """Customers whose meter's latest event, since ``since``, is a power-restored: certainly
     supplied (each with its bus and when the meter said so)."""

@@ -1,13 +1,16 @@
-"""Intake reads the feeder before it takes the dispatch lock (dispatch/incidents/intake.py): a
-change committed in between must be seen. A database of its own, committed for real (the
-rolled-back test transaction cannot show two transactions at once)."""
+"""Intake reads the feeder before it takes the dispatch lock, and a call that only joins an
+incident whose crew is on it takes no dispatch lock at all (dispatch/incidents/intake.py): changes
+committed in between must be seen, and the lock order kept. A database of its own, committed for
+real (the rolled-back test transaction cannot show two transactions at once)."""
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
+import pytest
 from alembic import command
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from api import create_app
 from api.cli import alembic_config
@@ -21,59 +24,135 @@ from tests.factories import dispatch_grid, write_layers
 from tests.helpers import customer
 
 
-def test_an_incident_closed_while_a_call_waits_for_the_dispatch_lock_is_not_joined(make_database, tmp_path,
-                                                                                  redis_db):
-    url = make_database()
-    command.upgrade(alembic_config(url), "head")
-    app = create_app(BASE.with_overrides(database_url=url, redis_url=TEST_REDIS_URL))
-    assert app.test_cli_runner().invoke(args=["data", "import", str(write_layers(tmp_path, dispatch_grid()))]
-                                        ).exit_code == 0
-    database = Database(url)
-    with database.session() as session:
-        token = issue_token(session, app.extensions["token_signer"], create_user(session, "desk", "long-enough",
-                                                                                 "admin"), clock.now())[0]
-        session.execute(text("UPDATE crews SET on_duty = false, status = 'off_duty'"))  # the incident waits
-        session.commit()
-    database.dispose()
-    headers = {"Authorization": f"Bearer {token}"}
-    now = clock.now()
+class Desk:
+    """The grid's app on a committed database, calls sent as the desk, and a third party's
+    connection to hold locks with."""
 
-    def call(account_no: str) -> dict:
-        return app.test_client().post("/api/v1/reports", headers=headers, json={
-            "channel": "hotline", "account_no": account_no, "received_at": now.isoformat()}).get_json()
+    def __init__(self, url: str, tmp_path, crews_on_duty: bool):
+        self.url = url
+        command.upgrade(alembic_config(url), "head")
+        self.app = create_app(BASE.with_overrides(database_url=url, redis_url=TEST_REDIS_URL))
+        assert self.app.test_cli_runner().invoke(
+            args=["data", "import", str(write_layers(tmp_path, dispatch_grid()))]).exit_code == 0
+        database = Database(url)
+        with database.session() as session:
+            admin = create_user(session, "desk", "long-enough", "admin")
+            token = issue_token(session, self.app.extensions["token_signer"], admin, clock.now())[0]
+            if not crews_on_duty:  # the incidents wait
+                session.execute(text("UPDATE crews SET on_duty = false, status = 'off_duty'"))
+            session.commit()
+        database.dispose()
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.engine = create_engine(url)
+        self.now = clock.now()
 
-    def lock_figures() -> dict[str, float]:
-        scrape = app.test_client().get("/metrics", headers=headers).get_data(as_text=True)
+    def call(self, account_no: str) -> dict:
+        return self.app.test_client().post("/api/v1/reports", headers=self.headers, json={
+            "channel": "hotline", "account_no": account_no, "received_at": self.now.isoformat()}).get_json()
+
+    def call_meanwhile(self, account_no: str) -> tuple[threading.Thread, dict]:
+        answers: dict = {}
+        thread = threading.Thread(target=lambda: answers.update(answer=self.call(account_no)))
+        thread.start()
+        return thread, answers
+
+    def lock_figures(self) -> dict[str, float]:
+        scrape = self.app.test_client().get("/metrics", headers=self.headers).get_data(as_text=True)
         return {family.name + suffix: sample.value for family in text_string_to_metric_families(scrape)
                 if family.name.startswith("dispatch_lock_") for sample in family.samples
                 for suffix in ("_sum", "_count") if sample.name == family.name + suffix}
 
-    before = lock_figures()
-    first = call(customer(1, 1))["incident"]
+    def reports_in(self, incident_id: int) -> int:
+        with self.engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM reports WHERE incident_id = :id"),
+                                      {"id": incident_id}).scalar_one()
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.app.extensions["database"].dispose()
+
+
+@pytest.fixture
+def desk(make_database, tmp_path, redis_db) -> Callable[[bool], Desk]:
+    made: list[Desk] = []
+
+    def make(crews_on_duty: bool) -> Desk:
+        made.append(Desk(make_database(), tmp_path, crews_on_duty))
+        return made[-1]
+
+    yield make
+    for one in made:
+        one.close()
+
+
+def hold_dispatch_lock(connection: Connection) -> None:
+    connection.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": DISPATCH_LOCK[0], "b": DISPATCH_LOCK[1]})
+
+
+def cancel(connection: Connection, incident_id: int) -> None:
+    connection.execute(text("UPDATE incidents SET status = 'cancelled', updated_at = now() WHERE id = :id"),
+                       {"id": incident_id})
+
+
+def test_an_incident_closed_while_a_call_waits_for_the_dispatch_lock_is_not_joined(desk):
+    grid = desk(crews_on_duty=False)
+    before = grid.lock_figures()
+    first = grid.call(customer(1, 1))["incident"]
     # A third party (the desk, say) holds the dispatch lock: the next call reads the feeder, sees
     # the first incident open and waits for the lock; meanwhile the incident is cancelled.
-    engine = create_engine(url)
-    desk = engine.connect()
-    desk.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": DISPATCH_LOCK[0], "b": DISPATCH_LOCK[1]})
-    answers = {}
-    second = threading.Thread(target=lambda: answers.update(second=call(customer(1, 2))))
-    second.start()
-    wait_for_lock_waiters(engine, 1)
-    desk.execute(text("UPDATE incidents SET status = 'cancelled', updated_at = now() WHERE id = :id"),
-                 {"id": first["id"]})
-    desk.commit()
-    desk.close()
+    third = grid.engine.connect()
+    hold_dispatch_lock(third)
+    second, answers = grid.call_meanwhile(customer(1, 2))
+    wait_for_lock_waiters(grid.engine, 1)
+    cancel(third, first["id"])
+    third.commit()
+    third.close()
     second.join(20)
-    joined = answers["second"]["incident"]
-    after = lock_figures()
+    joined = answers["answer"]["incident"]
+    after = grid.lock_figures()
+    assert joined["id"] != first["id"] and joined["status"] == "new"
+    assert joined["device"] == first["device"] and grid.reports_in(first["id"]) == 1
     # Both calls took the lock and held it to their commit; the second one waited for the desk.
     assert {name: after[name] - before.get(name, 0) for name in after if name.endswith("_count")} == {
         "dispatch_lock_wait_seconds_count": 2, "dispatch_lock_held_seconds_count": 2}
     assert after["dispatch_lock_wait_seconds_sum"] > before.get("dispatch_lock_wait_seconds_sum", 0)
-    with engine.connect() as connection:
-        reports = connection.execute(text("SELECT count(*) FROM reports WHERE incident_id = :id"),
-                                     {"id": first["id"]}).scalar_one()
-    engine.dispose()
-    app.extensions["database"].dispose()
-    assert joined["id"] != first["id"] and joined["status"] == "new"
-    assert joined["device"] == first["device"] and reports == 1
+
+
+def test_a_call_joining_an_incident_with_its_crew_does_not_wait_for_the_dispatch_lock(desk):
+    grid = desk(crews_on_duty=True)
+    first = grid.call(customer(1, 1))["incident"]
+    assert first["status"] == "assigned" and first["crew"] is not None
+    before = grid.lock_figures()
+    third = grid.engine.connect()
+    hold_dispatch_lock(third)  # the desk deciding something else, for as long as it takes
+    second, answers = grid.call_meanwhile(customer(1, 2))
+    second.join(20)
+    finished_while_held = not second.is_alive()
+    third.rollback()
+    third.close()
+    second.join(20)
+    assert finished_while_held, "the joining call waited for the dispatch lock"
+    joined = answers["answer"]["incident"]
+    assert joined["id"] == first["id"] and joined["report_count"] == 2 and joined["crew"] == first["crew"]
+    after = grid.lock_figures()
+    assert after["dispatch_lock_wait_seconds_count"] == before["dispatch_lock_wait_seconds_count"]
+
+
+def test_a_call_finding_its_incident_changed_under_the_row_lock_takes_the_dispatch_lock(desk):
+    grid = desk(crews_on_duty=True)
+    first = grid.call(customer(1, 1))["incident"]
+    assert first["status"] == "assigned"
+    # A third party holds the incident's row (a crew's phone reporting, say): the next call, about
+    # to join it alone, waits for the row; meanwhile the incident is cancelled. The call must let
+    # the row go and decide under the dispatch lock: a new incident, the cancelled one untouched.
+    third = grid.engine.connect()
+    third.execute(text("SELECT FROM incidents WHERE id = :id FOR UPDATE"), {"id": first["id"]})
+    second, answers = grid.call_meanwhile(customer(1, 2))
+    wait_for_lock_waiters(grid.engine, 1)
+    cancel(third, first["id"])
+    third.commit()
+    third.close()
+    second.join(20)
+    joined = answers["answer"]["incident"]
+    assert joined["id"] != first["id"] and joined["device"] == first["device"]
+    assert grid.reports_in(first["id"]) == 1
