@@ -45,7 +45,7 @@ def main() -> None:
     from sqlalchemy import event
 
     from api import build_road_graph, create_app
-    from dispatch.core.locks import LOCK_HELD
+    from dispatch.core.locks import lock_timings
 
     app = create_app()
     build_road_graph(app)
@@ -70,14 +70,14 @@ def main() -> None:
         spent[where][0] += 1
         spent[where][1] += time.perf_counter() - at
 
-    held_before = {s.name: s.value for m in LOCK_HELD.collect() for s in m.samples}
+    held_before = {s.name: s.value for m in lock_timings()[1].collect() for s in m.samples}
     took = []
     for body in calls[WARM_UP_CALLS:]:
         at = time.perf_counter()
         answer = client.post("/api/v1/reports", json=body, headers=headers)
         took.append(time.perf_counter() - at)
         assert answer.status_code == 201, answer.get_json()
-    held = {s.name: s.value - held_before.get(s.name, 0) for m in LOCK_HELD.collect() for s in m.samples}
+    held = {s.name: s.value - held_before.get(s.name, 0) for m in lock_timings()[1].collect() for s in m.samples}
     n = len(took)
     print(f"{n} calls one at a time: mean {sum(took) / n * 1000:.1f} ms, p50 {percentile(took, 50) * 1000:.1f} ms, "
           f"p95 {percentile(took, 95) * 1000:.1f} ms")

@@ -23,6 +23,7 @@ It is held until the transaction ends.
 """
 from __future__ import annotations
 
+import functools
 import time
 
 from prometheus_client import Histogram
@@ -32,12 +33,19 @@ from sqlalchemy import Connection, event, text
 #: Idempotency-Key, 3 a crew's phone reports, 4 the outbox's writers (shared), 5 dispatch.
 DISPATCH_LOCK = (5, 0)
 
-#: How long transactions wait for the dispatch lock and hold it: the lock is the one place where
-#: a storm's writers queue, so its hold time bounds the decisions a second (``/metrics``).
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
-LOCK_WAIT = Histogram("dispatch_lock_wait_seconds", "Time waited for the dispatch lock", buckets=_BUCKETS)
-LOCK_HELD = Histogram("dispatch_lock_held_seconds", "Time the dispatch lock was held, to the transaction's end "
-                      "(commit included)", buckets=_BUCKETS)
+
+
+@functools.cache
+def lock_timings() -> tuple[Histogram, Histogram]:
+    """How long transactions wait for the dispatch lock and hold it (``/metrics``): the lock is the
+    one place where a storm's writers queue, so its hold time bounds the decisions a second. Made
+    on first use, in the process that takes the lock: gunicorn's master imports this before it
+    makes the metrics directory (PROMETHEUS_MULTIPROC_DIR), and a histogram without labels
+    opens its file there as soon as it exists."""
+    return (Histogram("dispatch_lock_wait_seconds", "Time waited for the dispatch lock", buckets=_BUCKETS),
+            Histogram("dispatch_lock_held_seconds", "Time the dispatch lock was held, to the transaction's end "
+                      "(commit included)", buckets=_BUCKETS))
 
 
 def lock_dispatch(connection: Connection) -> None:
@@ -46,14 +54,15 @@ def lock_dispatch(connection: Connection) -> None:
     asked = time.perf_counter()
     connection.execute(text("SELECT pg_advisory_xact_lock(:k1, :k2)"), {"k1": DISPATCH_LOCK[0], "k2": DISPATCH_LOCK[1]})
     taken = time.perf_counter()
-    LOCK_WAIT.observe(taken - asked)
+    waits, holds = lock_timings()
+    waits.observe(taken - asked)
 
     held = [True]
 
     def released(*_: object) -> None:
         if held:  # the transaction ends once, by commit or by rollback
             held.clear()
-            LOCK_HELD.observe(time.perf_counter() - taken)
+            holds.observe(time.perf_counter() - taken)
 
     for name in ("commit", "rollback"):
         event.listen(connection, name, released, once=True)
