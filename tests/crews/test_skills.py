@@ -124,3 +124,26 @@ def test_the_readme_s_example_rules_work(tmp_path):
     rules = skill_rules(str(path))
     assert rules.needs(Fault("lv", "transformer", hazard=True)) == ["live_line", "service"]
     assert rules.needs(Fault("mv", "switch")) == ["overhead"]
+
+
+def test_a_crew_whose_skills_meet_no_rule_is_saved_with_the_import_s_warning(client, city, connection):
+    """Under the default rules "overhead" is a known word that no rule asks for: such a crew would
+    be sent to nothing, and the desk hears it when it saves the crew."""
+    created = client.post("/api/v1/crews", json={"code": "CN", "name": "North", "depot": "DW", "members": 2,
+                                                 "phone": "1", "skills": ["overhead"]})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.get_json()["warnings"] == ["1 crew(s) can take no incident, their skills meet no rule: CN"]
+    changed = client.patch("/api/v1/crews/CN", json={"skills": ["overhead", "lv"]})
+    assert changed.status_code == 200 and changed.get_json()["warnings"] == []
+    idle = client.patch("/api/v1/crews/CE", json={"skills": []}).get_json()
+    assert idle["skills"] == [] and idle["warnings"] == ["1 crew(s) can take no incident, their skills meet no rule: CE"]
+    assert client.patch("/api/v1/crews/CE", json={"on_duty": False}).get_json()["warnings"] == idle["warnings"]
+    assert "warnings" not in client.get("/api/v1/crews/CE").get_json()  # said when saved, not a property
+
+
+def test_the_utility_s_rules_decide_which_crews_are_warned_about(utility):
+    # "switching" alone meets no rule of the utility's: every fault asks overhead or service too.
+    answer = utility.patch("/api/v1/crews/CL", json={"skills": ["switching"]}).get_json()
+    assert answer["warnings"] == ["1 crew(s) can take no incident, their skills meet no rule: CL"]
+    assert utility.patch("/api/v1/crews/CL", json={"skills": ["service"]}).get_json()["warnings"] == []
+
