@@ -22,6 +22,7 @@ from api import (
     desk_app,
     evidence,
     grid,
+    grid_imports,
     health,
     incidents,
     me,
@@ -106,7 +107,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_input_checks(app)
     app.after_request(security_headers)
     for module in (alerts, auth, callbacks, complaint_report, complaints, crew_app, crews, customers, desk, desk_app, evidence, grid,
-                   health, incidents, me, metrics, openapi, outages, outages_app, planned_outages, public_outages, reliability,
+                   grid_imports, health, incidents, me, metrics, openapi, outages, outages_app, planned_outages,
+                   public_outages, reliability,
                    repeat_faults, report_workbook, reports, reports_app, roads, sla_report, stream, tiles, work_orders):
         app.register_blueprint(module.blueprint)
     register_access_checks(app)

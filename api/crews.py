@@ -17,6 +17,7 @@ from dispatch.core import clock
 from dispatch.core.errors import FieldProblem, InvalidInput
 from dispatch.crews.roster import create_crew, crew_or_404, record_positions, update_crew
 from dispatch.crews.store import crews, trails
+from dispatch.gis.grid_import import idle_crews_warning
 from dispatch.gis.skills import skill_rules
 
 blueprint = Blueprint("crews", __name__, url_prefix="/api/v1/crews")
@@ -118,6 +119,20 @@ def _view(crew: dict) -> dict:
     return {k: v for k, v in crew.items() if k != "id"}
 
 
+def _with_warnings(crew: dict) -> dict:
+    """The crew as created or changed, with what will not work as it is: a crew whose skills meet
+    no rule is sent to nothing, which the desk should hear when it saves the crew, not when it
+    wonders why the crew stays idle (the import's warning, in its words)."""
+    idle = idle_crews_warning({crew["code"]: crew["skills"]}, skill_rules(settings().skill_rules_file))
+    return {**_view(crew), "warnings": [idle.message] if idle else []}
+
+
+#: A created or changed crew: the crew, and its warnings.
+CREW_WITH_WARNINGS = {"type": "object", "required": ["code", "skills", "warnings"], "properties": {
+    "warnings": {"type": "array", "items": {"type": "string"},
+                 "description": "e.g. that no incident will be given to the crew: its skills meet no rule"}}}
+
+
 def _known_skills(skills: list[str] | None) -> None:
     """A skill word the utility's rules do not know would leave the crew sent to nothing."""
     rules = skill_rules(settings().skill_rules_file)
@@ -129,12 +144,12 @@ def _known_skills(skills: list[str] | None) -> None:
 @blueprint.post("")
 @idempotent
 @allow(*MANAGERS)
-@operation("Create a crew", "crews", body=CrewIn, responses={201: ("The crew", {"type": "object"}),
+@operation("Create a crew", "crews", body=CrewIn, responses={201: ("The crew, with warnings", CREW_WITH_WARNINGS),
                                                               409: ("The code is taken", None)})
 def add_crew():
     crew = json_body(CrewIn)
     _known_skills(crew.skills)
-    return jsonify(_view(create_crew(session(), dispatcher(), **crew.model_dump()))), 201
+    return jsonify(_with_warnings(create_crew(session(), dispatcher(), **crew.model_dump()))), 201
 
 
 @blueprint.get("")
@@ -170,12 +185,12 @@ def get_crew(code: str):
 @blueprint.patch("/<code>")
 @allow(*DESK)
 @operation("Change a crew: duty, skills, depot, members...", "crews", body=CrewChange,
-           responses={200: ("The crew", {"type": "object"}), 404: ("No such crew", None),
-                       409: ("Off duty while on a job", None)})
+           responses={200: ("The crew, with warnings", CREW_WITH_WARNINGS), 404: ("No such crew", None),
+                      409: ("Off duty while on a job", None)})
 def change_crew(code: str):
     changes = json_body(CrewChange).model_dump(exclude_unset=True)
     _known_skills(changes.get("skills"))
-    return jsonify(_view(update_crew(session(), dispatcher(), code, changes)))
+    return jsonify(_with_warnings(update_crew(session(), dispatcher(), code, changes)))
 
 
 @blueprint.post("/<code>/positions")

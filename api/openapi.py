@@ -43,6 +43,8 @@ class Operation:
     #: status -> (description, JSON schema or pydantic model or None[, media type if not JSON])
     responses: dict[int, tuple[str, Any]] = field(default_factory=dict)
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The JSON schema of a multipart/form-data body (files), for a view that takes no JSON ``body``.
+    form: dict[str, Any] | None = None
 
 
 def operation(summary: str, tag: str, **details: Any) -> Callable:
@@ -118,6 +120,8 @@ def build_document(app: Flask) -> dict[str, Any]:
                                  "parameters": parameters, "responses": responses}
         if op.body is not None:
             entry["requestBody"] = {"required": True, "content": {"application/json": {"schema": _schema(op.body, components)}}}
+        if op.form is not None:
+            entry["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": op.form}}}
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = entry
     return {

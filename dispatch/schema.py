@@ -7,7 +7,18 @@ from dispatch.core.models import Base
 from dispatch.core.outbox import OutboxMessage
 from dispatch.crews.models import Crew, CrewPosition, Depot
 from dispatch.customers.models import Callback, ChannelClient, Notification, PlannedOutage, PlannedOutageCall
-from dispatch.gis.models import Bus, Customer, GridState, Line, Source, Switch, SwitchOperation, Transformer, Zone
+from dispatch.gis.models import (
+    Bus,
+    Customer,
+    GridImport,
+    GridState,
+    Line,
+    Source,
+    Switch,
+    SwitchOperation,
+    Transformer,
+    Zone,
+)
 from dispatch.incidents.models import (
     Complaint,
     DeviceEvent,
@@ -23,7 +34,8 @@ from dispatch.routing.models import Road, RoadClosure, RoadNode
 
 __all__ = [
     "ApiToken", "Base", "Bus", "Callback", "ChannelClient", "Complaint", "Crew", "CrewPosition", "Customer", "CustomerInterruption",
-    "Depot", "DeviceEvent", "GridState", "IdempotencyKey", "Incident", "IncidentEvent", "IncidentNotice", "InterruptionTally", "Line",
+    "Depot", "DeviceEvent", "GridImport", "GridState", "IdempotencyKey", "Incident", "IncidentEvent", "IncidentNotice",
+    "InterruptionTally", "Line",
     "MeterEvent", "Notification", "OutboxMessage", "PlannedOutage", "PlannedOutageCall",
     "OutboxRelay", "Report", "Road", "RoadClosure", "RoadNode", "Source", "Switch", "SwitchOperation", "Transformer",
     "User", "WorkerHeartbeat", "Zone",

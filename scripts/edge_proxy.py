@@ -12,8 +12,8 @@ nginx reads every request completely first (timeouts and a size limit included) 
 app only whole requests, and it is where TLS ends (README, "In front of the app").
 
 Environment: ``BIND`` (public address, default 127.0.0.1:5000), ``APP_BIND`` (gunicorn's,
-default 127.0.0.1:5001), ``MAX_BODY_BYTES`` (the app's setting, also nginx's limit),
-``NGINX_DIR`` (default var/nginx), ``NGINX_LOG_DIR`` (default var/log).
+default 127.0.0.1:5001), ``MAX_BODY_BYTES`` and ``GRID_IMPORT_MAX_MB`` (the app's settings, also
+nginx's limits), ``NGINX_DIR`` (default var/nginx), ``NGINX_LOG_DIR`` (default var/log).
 """
 from __future__ import annotations
 
@@ -120,6 +120,14 @@ http {{
             proxy_pass http://dispatch_app;
         }}
 
+        # Grid imports: whole layer files (the app's GRID_IMPORT_MAX_MB), and a large grid takes
+        # minutes to import before the answer comes.
+        location = /api/v1/grid/imports {{
+            proxy_pass http://dispatch_app;
+            client_max_body_size {grid_import_max_mb}m;
+            proxy_read_timeout 1h;
+        }}
+
         # Live updates (server-sent events): every event leaves at once, and an idle stream (a
         # heartbeat every STREAM_HEARTBEAT_S) stays open.
         location = /api/v1/stream {{
@@ -148,10 +156,12 @@ http {{
 
 
 def render(*, listen: str, upstream: str, prefix: Path, log_dir: Path, max_body_bytes: int,
-           daemon: bool = True, header_timeout_s: int = 10, body_timeout_s: int = 10, send_timeout_s: int = 30) -> str:
+           grid_import_max_mb: int = Settings.grid_import_max_mb, daemon: bool = True, header_timeout_s: int = 10,
+           body_timeout_s: int = 10, send_timeout_s: int = 30) -> str:
     """The nginx configuration: ``listen`` in front of the app at ``upstream``."""
     return TEMPLATE.format(
         listen=listen, upstream=upstream, prefix=prefix, log_dir=log_dir, max_body_bytes=max_body_bytes,
+        grid_import_max_mb=grid_import_max_mb,
         daemon="on" if daemon else "off", user=getpass.getuser(), too_large=TOO_LARGE, app_down=APP_DOWN,
         header_timeout_s=header_timeout_s, body_timeout_s=body_timeout_s, send_timeout_s=send_timeout_s)
 
@@ -191,8 +201,9 @@ def main() -> None:
     args = parser.parse_args()
     prefix = Path(os.environ.get("NGINX_DIR", ROOT / "var" / "nginx")).resolve()
     log_dir = Path(os.environ.get("NGINX_LOG_DIR", ROOT / "var" / "log")).resolve()
+    settings = Settings.from_env()
     options = dict(listen=os.environ.get("BIND", "127.0.0.1:5000"), upstream=os.environ.get("APP_BIND", "127.0.0.1:5001"),
-                   max_body_bytes=Settings.from_env().max_body_bytes)
+                   max_body_bytes=settings.max_body_bytes, grid_import_max_mb=settings.grid_import_max_mb)
     if args.action == "render":
         print(render(prefix=prefix, log_dir=log_dir, **options))
         return

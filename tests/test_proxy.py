@@ -158,6 +158,21 @@ def test_a_body_over_the_limit_is_refused_by_the_proxy_as_a_problem(proxy, user)
     assert response.status == 422 and response.getheader("Content-Type") == "application/problem+json"
 
 
+def test_grid_imports_have_their_own_body_limit_in_the_proxy_too(proxy, user):
+    """A layer file is larger than MAX_BODY_BYTES: nginx lets it through to the import route (up to
+    GRID_IMPORT_MAX_MB), which refuses it for what it says, not for its size."""
+    admin = user("admin")
+    boundary = "layer-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"depots\"; filename=\"depots.geojson\"\r\n"
+            f"Content-Type: application/geo+json\r\n\r\n").encode() + b" " * 50_000 + b"[1]\r\n" \
+        + f"--{boundary}--\r\n".encode()
+    connection = http.client.HTTPConnection("127.0.0.1", proxy, timeout=10)
+    connection.request("POST", "/api/v1/grid/imports", body=body,
+                       headers={**admin["headers"], "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    response = connection.getresponse()
+    assert response.status == 422 and b"import-rejected" in response.read()
+
+
 def test_the_live_stream_passes_through_unbuffered(proxy, user):
     """Heartbeats every 0.3 s arrive one by one, not in a buffer's worth at the end."""
     viewer = user("viewer")

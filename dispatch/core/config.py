@@ -138,6 +138,9 @@ class Settings:
     # Hostile or broken clients (the same limits with or without the proxy in front).
     #: Largest request body the app reads; a larger one is refused with 413 before it is parsed.
     max_body_bytes: int = 1_048_576
+    #: Largest body of a grid import through the API (POST /api/v1/grid/imports), in MiB: the one
+    #: route whose body is whole layers, not a request's worth of fields.
+    grid_import_max_mb: int = 200
     #: Most vertices a road closure's geometry may have (a closure is a few streets, not a city).
     closure_max_vertices: int = 2000
     #: The area served, "minlon,minlat,maxlon,maxlat" (WGS 84); empty: the bounding box of the
@@ -311,6 +314,8 @@ class Settings:
                              "PARTITIONS_AHEAD_DAYS at least 1")
         if self.etr_min_samples < 1 or self.etr_history_days <= 0 or self.etr_default_repair_min <= 0:
             raise ValueError("ETR_MIN_SAMPLES must be at least 1, ETR_HISTORY_DAYS and ETR_DEFAULT_REPAIR_MIN positive")
+        if self.grid_import_max_mb < 1:
+            raise ValueError("GRID_IMPORT_MAX_MB must be at least 1")
         if self.service_area_bbox.strip():
             try:
                 min_lon, min_lat, max_lon, max_lat = (float(v) for v in self.service_area_bbox.split(","))

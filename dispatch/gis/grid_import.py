@@ -16,7 +16,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator, Mapping
 
 import orjson
 from sqlalchemy.exc import DBAPIError
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from dispatch.core import clock
 from dispatch.core.errors import FieldProblem, ImportRejected
 from dispatch.gis import grid_import_store as store
+from dispatch.gis import import_report_store
 from dispatch.gis.import_progress import ImportProgress, LoggedProgress
 from dispatch.gis.layers import IMPORT_ORDER, LAYERS, ParsedLayer, parse_collection
 from dispatch.gis.skills import SkillRules, skill_rules
@@ -65,6 +66,9 @@ class ImportWarning:
     def __str__(self) -> str:
         return f"{self.layer}: {self.message}"
 
+    def as_dict(self) -> dict[str, str]:
+        return {"layer": self.layer, "message": self.message}
+
 
 @dataclass
 class ImportSummary:
@@ -77,9 +81,21 @@ class ImportSummary:
     road_components: int = 0
     road_nodes_unroutable: int = 0
     warnings: list[ImportWarning] = field(default_factory=list)
+    #: The report kept of this import (dispatch/gis/import_report_store.py).
+    id: int | None = None
 
     def result(self, layer: str) -> LayerResult | None:
         return next((r for r in self.layers if r.layer == layer), None)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Each layer's features, inserted, updated and unchanged; the roads' with their graph's
+        directed edges, strongly connected components and nodes flagged unroutable."""
+        counts = {r.layer: {"features": r.features, "inserted": r.inserted, "updated": r.updated,
+                            "unchanged": r.unchanged} for r in self.layers}
+        if "roads" in counts:
+            counts["roads"].update(directed_edges=self.road_directed_edges, components=self.road_components,
+                                   unroutable_nodes=self.road_nodes_unroutable)
+        return counts
 
 
 def _load_json(content: bytes):
@@ -112,6 +128,8 @@ def read_layer(path: Path, name: str, progress: ImportProgress) -> ParsedLayer:
         collection = _load_json(path.read_bytes())
     except (ValueError, UnicodeDecodeError) as why:
         return ParsedLayer(problems=[FieldProblem("file", f"is not valid JSON: {why}", path.name)])
+    except RecursionError:  # the standard parser's answer to arrays nested thousands deep
+        return ParsedLayer(problems=[FieldProblem("file", "is not valid JSON: nested too deeply", path.name)])
     features = collection.get("features") if isinstance(collection, dict) else None
     progress.begin(name, "check", len(features) if isinstance(features, list) else 0)
     parsed = parse_collection(LAYERS[name], collection, path.name, progress.advance)
@@ -151,12 +169,13 @@ class _KnownKeys:
 
 
 def import_grid(session: Session, directory: Path, skills: SkillRules | None = None,
-                progress: ImportProgress | None = None) -> ImportSummary:
+                progress: ImportProgress | None = None, actor: str = "cli") -> ImportSummary:
     """Import every layer file in ``directory`` in one transaction, or raise :class:`ImportRejected`.
     ``skills``: the rules the crews' skills are checked against (default: the shipped ones);
-    ``progress``: told how far each layer has got (default: counts in the log)."""
+    ``progress``: told how far each layer has got (default: counts in the log); ``actor``: who
+    imports, kept with the report (``cli``: the command line and scripts, else a user's name)."""
     with _cyclic_gc_paused():
-        return _import_grid(session, directory, skills, progress or LoggedProgress())
+        return _import_grid(session, directory, skills, progress or LoggedProgress(), actor)
 
 
 def _flag_routable_roads(session: Session, summary: ImportSummary) -> None:
@@ -181,6 +200,17 @@ def _listed(codes: list[str], shown: int = 10) -> str:
     return ", ".join(codes[:shown]) + (f" ... ({len(codes) - shown} more)" if len(codes) > shown else "")
 
 
+def idle_crews_warning(crews: Mapping[str, Iterable[str]], skills: SkillRules) -> ImportWarning | None:
+    """The warning for the crews (code -> skills) whose skills meet no rule, which no incident will
+    ever be given; None when there is none. The import says it of the crews stored, the crew routes
+    of the crew they created or changed, in the same words."""
+    idle = [code for code, held in crews.items() if not skills.can_take_some_fault(held)]
+    if not idle:
+        return None
+    return ImportWarning("crews", f"{len(idle)} crew(s) can take no incident, their skills meet no rule: "
+                                  f"{_listed(idle)}")
+
+
 def _warnings(session: Session, blanks: dict[str, dict[str, list[int]]], summary: ImportSummary,
               skills: SkillRules) -> list[ImportWarning]:
     """What the import took differently than written, and what it leaves that cannot work: roads
@@ -197,10 +227,8 @@ def _warnings(session: Session, blanks: dict[str, dict[str, list[int]]], summary
         if unknown:
             found.append(ImportWarning("crews", f"skill(s) no rule knows: {_listed(unknown)} (SKILL_RULES_FILE "
                                                 f"lists {', '.join(skills.labels)})"))
-        idle = [code for code, held in crews.items() if not skills.can_take_some_fault(held)]
-        if idle:
-            found.append(ImportWarning("crews", f"{len(idle)} crew(s) can take no incident, their skills meet no "
-                                                f"rule: {_listed(idle)}"))
+        if (idle := idle_crews_warning(crews, skills)) is not None:
+            found.append(idle)
         uncrewed = store.zones_without_crews(connection)
         if uncrewed:
             found.append(ImportWarning("zones", f"{len(uncrewed)} zone(s) have no crew whose depot lies in them: "
@@ -209,7 +237,7 @@ def _warnings(session: Session, blanks: dict[str, dict[str, list[int]]], summary
 
 
 def _import_grid(session: Session, directory: Path, skills: SkillRules | None,
-                 progress: ImportProgress) -> ImportSummary:
+                 progress: ImportProgress, actor: str) -> ImportSummary:
     started = time.perf_counter()
     if not directory.is_dir():
         raise ImportRejected(f"{directory} is not a directory")
@@ -253,6 +281,8 @@ def _import_grid(session: Session, directory: Path, skills: SkillRules | None,
         if summary.result("roads") is not None:
             _flag_routable_roads(session, summary)
         summary.warnings = _warnings(session, blanks, summary, skills or skill_rules())
+        summary.id = import_report_store.record(session.connection(), imported_at, clock.now(), actor,
+                                                summary.counts(), [w.as_dict() for w in summary.warnings])
         if changed & TILE_LAYERS.keys():  # last: an outbox message holds back later ones until commit
             bump_map_version(session.connection())
         session.commit()

@@ -61,6 +61,24 @@ class Feature:
         return json.dumps(self.extra, default=str) if self.extra else "{}"
 
 
+#: Deepest nesting of arrays and objects a kept property may have: the JSON encoder that stores it
+#: gives up near a thousand, and no property of a real export is more than a few deep.
+EXTRA_MAX_DEPTH = 32
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests arrays and objects more than ``limit`` deep (no recursion: the
+    point is values too deep for it)."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= limit:
+                return True
+            pending.extend((inner, depth + 1) for inner in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def _distinct(*names: str) -> Callable[[dict[str, Any]], list[tuple[str, str]]]:
     def rule(values: dict[str, Any]) -> list[tuple[str, str]]:
         a, b = (values.get(n) for n in names)
@@ -211,6 +229,9 @@ def _parse_feature(
         problems.append(FieldProblem(name, why, where))
     known = layer.field_names
     extra = {k: val for k, val in properties.items() if k not in known}
+    for name, value in extra.items():
+        if isinstance(value, (dict, list)) and _deeper_than(value, EXTRA_MAX_DEPTH):
+            problems.append(FieldProblem(name, f"nests arrays and objects more than {EXTRA_MAX_DEPTH} deep", where))
     return Feature(index, values.get(layer.key), values, geometry, extra)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, Computed, DateTime, Float, ForeignKey, Index, Integer, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.core.config import SERVICE_CLASSES
@@ -190,3 +191,22 @@ class GridState(Base):
     road_network_version: Mapped[int] = mapped_column(BigInteger, server_default="1")
     #: And for the map's tiles (imports and switching).
     map_version: Mapped[int] = mapped_column(BigInteger, server_default="1")
+
+
+class GridImport(Base):
+    """An import that was applied, as its report said it (``flask data import`` and
+    ``POST /api/v1/grid/imports`` alike): the warnings outlive the terminal or the answer they were
+    shown in, so whoever finds crews sent to nothing later can see what the import said. Refused
+    imports change nothing and are not kept."""
+
+    __tablename__ = "grid_imports"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    #: The application's clock (dispatch.core.clock), as every time a rule or a person reads.
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Who imported: ``cli`` (the command line, scripts) or the signed-in user's name.
+    actor: Mapped[str] = mapped_column(Text)
+    #: {layer: {features, inserted, updated, unchanged}}, the roads' with their graph's figures.
+    counts: Mapped[dict] = mapped_column(JSONB)
+    #: [{layer, message}], as the command line prints them.
+    warnings: Mapped[list] = mapped_column(JSONB)

@@ -1,8 +1,11 @@
 """Sign-in, tokens, roles, and the rule that every route says who may call it."""
 from __future__ import annotations
 
+import io
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Callable
 
 import pytest
 from sqlalchemy import text
@@ -15,6 +18,7 @@ from dispatch.core import clock
 from dispatch.core.errors import TooManyAttempts
 from dispatch.customers.callbacks import open_due as open_callbacks
 from tests.conftest import BASE, TEST_REDIS_URL, signed_in
+from tests.factories import feature, point
 from tests.helpers import assert_problem, count, customer, report
 
 
@@ -214,9 +218,11 @@ def restored_job(client, account_no: str) -> int:
     return incident
 
 
-def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]]:
-    """For each endpoint: method, path, JSON body and headers of a request that succeeds for the
-    roles the route allows. A route added without an example fails the test below."""
+def examples(client, connection) -> dict[str, tuple[str, str, dict | Callable[[], dict] | None, dict]]:
+    """For each endpoint: method, path, JSON body (or a function giving the request's other
+    arguments afresh, such as the files of a multipart body, which one request reads up) and headers
+    of a request that succeeds for the roles the route allows. A route added without an example
+    fails the test below."""
     done, reviewed = (restored_job(client, customer(5, k)) for k in (1, 2))  # by CW, which the crew user is
     closing = {"cause": "other.unknown", "equipment_owner": "utility", "work_done": "reset"}
     assert client.post(f"/api/v1/incidents/{reviewed}/closing-report", json=closing).status_code == 201
@@ -243,6 +249,9 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
     with client.application.extensions["database"].session() as session:  # the worker lists the call-backs
         open_callbacks(session, client.application.extensions["settings"], clock.now())
     callback = connection.execute(text("SELECT id FROM callbacks WHERE incident_id = :i"), {"i": done}).scalar_one()
+    depots = json.dumps({"type": "FeatureCollection", "features": [feature(point(0.02, 0.001), code="DN", name="North")]})
+    imported = client.post("/api/v1/grid/imports", data={"depots": (io.BytesIO(depots.encode()), "depots.geojson")})
+    assert imported.status_code == 201, imported.get_data(as_text=True)
     return {
         "callbacks.list_callbacks": ("GET", "/api/v1/callbacks", None, {}),
         "callbacks.answer_callback": ("POST", f"/api/v1/callbacks/{callback}/answer", {"answer": "power_back"}, {}),
@@ -273,6 +282,10 @@ def examples(client, connection) -> dict[str, tuple[str, str, dict | None, dict]
         "grid.layer_features": ("GET", "/api/v1/grid/transformers", None, {}),
         "grid.switch_effect": ("GET", "/api/v1/grid/switches/R1/effect?is_open=true", None, {}),
         "grid.change_switch": ("PATCH", "/api/v1/grid/switches/R1", {"is_open": True}, {}),
+        "grid_imports.import_layers": ("POST", "/api/v1/grid/imports", lambda: {
+            "data": {"depots": (io.BytesIO(depots.encode()), "depots.geojson")}}, {}),
+        "grid_imports.list_imports": ("GET", "/api/v1/grid/imports", None, {}),
+        "grid_imports.show_import": ("GET", f"/api/v1/grid/imports/{imported.get_json()['id']}", None, {}),
         "health.healthz": ("GET", "/healthz", None, {}),
         "health.readyz": ("GET", "/readyz", None, {}),
         "metrics.metrics": ("GET", "/metrics", None, {}),
@@ -372,7 +385,8 @@ def test_each_role_reaches_exactly_the_routes_it_is_allowed(app, client, cli, cr
             attempt = connection.begin_nested()  # each request sees the same world
             user = head_end if role == CHANNELS and endpoint == "evidence.post_meter_events" else users.get(role)
             caller = app.test_client() if role is None else signed_in(app.test_client(), user)
-            response = caller.open(path, method=method, json=body, headers=headers)
+            sent = body() if callable(body) else {"json": body}
+            response = caller.open(path, method=method, headers=headers, **sent)
             # A workbook or a tile is bytes: shown as far as they read as text.
             answer = "(a stream)" if response.mimetype == "text/event-stream" else \
                 response.get_data().decode(errors="replace")

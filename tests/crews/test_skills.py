@@ -124,3 +124,66 @@ def test_the_readme_s_example_rules_work(tmp_path):
     rules = skill_rules(str(path))
     assert rules.needs(Fault("lv", "transformer", hazard=True)) == ["live_line", "service"]
     assert rules.needs(Fault("mv", "switch")) == ["overhead"]
+
+
+def test_a_crew_whose_skills_meet_no_rule_is_saved_with_the_import_s_warning(client, city, connection):
+    """Under the default rules "overhead" is a known word that no rule asks for: such a crew would
+    be sent to nothing, and the desk hears it when it saves the crew."""
+    created = client.post("/api/v1/crews", json={"code": "CN", "name": "North", "depot": "DW", "members": 2,
+                                                 "phone": "1", "skills": ["overhead"]})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert created.get_json()["warnings"] == ["1 crew(s) can take no incident, their skills meet no rule: CN"]
+    changed = client.patch("/api/v1/crews/CN", json={"skills": ["overhead", "lv"]})
+    assert changed.status_code == 200 and changed.get_json()["warnings"] == []
+    idle = client.patch("/api/v1/crews/CE", json={"skills": []}).get_json()
+    assert idle["skills"] == [] and idle["warnings"] == ["1 crew(s) can take no incident, their skills meet no rule: CE"]
+    assert client.patch("/api/v1/crews/CE", json={"on_duty": False}).get_json()["warnings"] == idle["warnings"]
+    assert "warnings" not in client.get("/api/v1/crews/CE").get_json()  # said when saved, not a property
+
+
+def test_the_utility_s_rules_decide_which_crews_are_warned_about(utility):
+    # "switching" alone meets no rule of the utility's: every fault asks overhead or service too.
+    answer = utility.patch("/api/v1/crews/CL", json={"skills": ["switching"]}).get_json()
+    assert answer["warnings"] == ["1 crew(s) can take no incident, their skills meet no rule: CL"]
+    assert utility.patch("/api/v1/crews/CL", json={"skills": ["service"]}).get_json()["warnings"] == []
+
+
+#: The default rules, and a zone whose network is cables (Z1, urban) and rural places, where trees
+#: are cleared before the repair: an extra skill each.
+ZONE_RULES = {
+    "skills": json.loads((Path(__file__).resolve().parents[2] / "dispatch/gis/skills.json").read_text())["skills"],
+    "rules": [{"when": {"level": "mv"}, "needs": ["mv"]},
+              {"when": {"level": "lv"}, "needs": ["lv"]},
+              {"when": {"zone": ["Z1"]}, "needs": ["cable"]},
+              {"when": {"zone_class": "rural"}, "needs": ["tree_trimming"]}],
+}
+
+
+@pytest.fixture
+def zoned(rules, tmp_path, city):
+    path = tmp_path / "skills.json"
+    path.write_text(json.dumps(ZONE_RULES, ensure_ascii=False), encoding="utf-8")
+    return rules(skill_rules_file=str(path))
+
+
+def test_a_zone_s_rule_asks_its_skill_and_the_incident_waits_for_a_crew_with_it(zoned, connection):
+    incident = opened(zoned, account_no=customer(2))  # behind T2, in zone Z1
+    assert incident["zone"] == "Z1"
+    assert incident["required_skills"] == ["cable", "lv"]
+    assert incident["crew"] is None and incident["no_qualified_crew"] is True
+    # CL (off duty) has what Z1 asks: once on duty it takes the incident.
+    answer = zoned.patch("/api/v1/crews/CL", json={"skills": ["lv", "cable"], "on_duty": True})
+    assert answer.status_code == 200 and answer.get_json()["warnings"] == []
+    shown = zoned.get(f"/api/v1/incidents/{incident['id']}").get_json()
+    assert shown["crew"] == "CL" and shown["no_qualified_crew"] is False
+
+
+def test_a_zone_class_rule_holds_where_the_class_is_defaulted_too(zoned, connection):
+    """T5's customers lie outside every zone: the class is DEFAULT_ZONE_CLASS (rural), and the rural
+    rule asks tree trimming there; the Z1 rule does not hold outside Z1."""
+    incident = opened(zoned, account_no=customer(5))
+    assert incident["zone"] is None and incident["zone_defaulted"] and incident["class"] == "rural"
+    assert incident["required_skills"] == ["lv", "tree_trimming"] and incident["no_qualified_crew"] is True
+    assert zoned.patch("/api/v1/crews/CL", json={"skills": ["lv", "tree_trimming"], "on_duty": True}).status_code == 200
+    shown = zoned.get(f"/api/v1/incidents/{incident['id']}").get_json()
+    assert shown["crew"] == "CL" and shown["no_qualified_crew"] is False
