@@ -61,14 +61,21 @@ class NewReport:
 class FeederView:
     """A feeder as intake read it for one call: its open incidents as stored (``read``, to see
     whether they changed before the decision), the same with their areas, the one the call falls
-    in, and, unless the call simply joins that one, the active calls and their prediction."""
+    in, and, unless the call simply joins that one, the active calls, their prediction and what it
+    means for the holder."""
 
     read: list[dict[str, Any]]
     incidents: list[dict[str, Any]]
     holder: dict[str, Any] | None
     rows: list[dict[str, Any]] = field(default_factory=list)
-    new_call: Call | None = None
     predicted: dict[int, list[Call]] | None = None
+    #: Where the call is predicted, and the incidents with active calls.
+    target: int | None = None
+    recent: set[int] = field(default_factory=set)
+    #: The call simply joins ``holder`` (no roll-up, merge or move down); else how the holder
+    #: moves down first, if it does.
+    joins: bool = False
+    regrouping: Regrouping | None = None
 
 
 @dataclass
@@ -224,7 +231,7 @@ class ReportIntake:
         connection = self.session.connection()
         store.lock_source(connection, located.source_id)
         feeder = self._read_feeder(located, report.received_at, topology)
-        if feeder.predicted is None and feeder.holder["status"] != "new" and self._join_alone(feeder.holder):
+        if feeder.joins and feeder.holder["status"] != "new" and self._join_alone(feeder.holder):
             return feeder.holder["id"], [], []
         self.dispatcher.lock()
         if store.open_incident_states(connection, located.source_id) != \
@@ -264,7 +271,8 @@ class ReportIntake:
         feeder = FeederView(read, incidents, holder)
         if holder is not None and not may_move_down(holder, topology) and \
                 not any(i["id"] != holder["id"] and i["last_report_at"] >= since for i in incidents):
-            return feeder  # nothing else on the feeder it could be rolled up with, nor below it
+            feeder.joins = True  # nothing else on the feeder it could be rolled up with, nor below it
+            return feeder
         rows = store.active_calls(connection, located.source_id, since)
         # A meter that said "power restored" after its customer called: that customer is on again.
         back_on = {row["customer_id"]: row for row in store.meters_back_on(connection, since)}
@@ -272,35 +280,37 @@ class ReportIntake:
                        or row["received_at"] > back_on[row["customer_id"]]["at"]]
         calls = [Call(caller_of(row), area, row["transformer_id"])
                  for row in feeder.rows if (area := topology.area_of_bus(row["bus_id"])) is not None]
-        feeder.new_call = Call(located.customer_id or NEW_CALL, located.area, located.transformer_id)
+        new_call = Call(located.customer_id or NEW_CALL, located.area, located.transformer_id)
         on = [area for customer, row in back_on.items() if customer != located.customer_id
               and (area := topology.area_of_bus(row["bus_id"])) is not None
               and topology.area_source[area] == located.source_id]
-        feeder.predicted = predict(topology, calls + [feeder.new_call], self.rules, on)
+        feeder.predicted = predict(topology, calls + [new_call], self.rules, on)
+        feeder.recent = {row["incident_id"] for row in feeder.rows}
+        feeder.target = next(area for area, explained in feeder.predicted.items()
+                             if any(c.caller == new_call.caller for c in explained))
+        # A call inside an open incident joins it, unless with this call the prediction has moved
+        # above it (calls spread over a device's branches: the first ones may have been too few
+        # for a roll-up); then it is rolled up with the others below the new device (_decide).
+        # When it is predicted below the incident, the incident may move down to where its calls
+        # now point, its other calls split out; the call then goes where its target is.
+        if holder is not None and (holder["id"] not in feeder.recent or topology.is_within(feeder.target, holder["area"])):
+            feeder.regrouping = (feeder.target != holder["area"] and holder["id"] in feeder.recent
+                                 and may_move_down(holder, topology)
+                                 and regroup(topology, holder, feeder.rows, feeder.predicted, feeder.target,
+                                             tripped(connection, topology), self.rules)) or None
+            feeder.joins = feeder.regrouping is None
         return feeder
 
     def _decide(self, report: NewReport, located: Located, deadline: datetime, topology: Topology,
                 feeder: FeederView) -> tuple[int, list[int], list[int]]:
         """Join, open, roll up, merge or move down, as the feeder read says (under both locks)."""
         connection = self.session.connection()
-        incidents, holder, rows, predicted = feeder.incidents, feeder.holder, feeder.rows, feeder.predicted
-        if predicted is None:
+        incidents, holder, rows, target = feeder.incidents, feeder.holder, feeder.rows, feeder.target
+        if feeder.joins:
             return holder["id"], [], []
-        recent = {row["incident_id"] for row in rows}
-        target = next(area for area, explained in predicted.items()
-                      if any(c.caller == feeder.new_call.caller for c in explained))
-        # A call inside an open incident joins it, unless with this call the prediction has moved
-        # above it (calls spread over a device's branches: the first ones may have been too few
-        # for a roll-up); then it is rolled up with the others below the new device, as below.
-        # When it is predicted below the incident, the incident may move down to where its calls
-        # now point, its other calls split out; the call then goes where its target is, as below.
+        recent = set(feeder.recent)
         split: list[int] = []
-        if holder is not None and (holder["id"] not in recent or topology.is_within(target, holder["area"])):
-            regrouping = (target != holder["area"] and holder["id"] in recent and may_move_down(holder, topology)
-                          and regroup(topology, holder, rows, predicted, target, tripped(connection, topology),
-                                  self.rules))
-            if not regrouping:
-                return holder["id"], [], []
+        if (regrouping := feeder.regrouping) is not None:
             opened = self._move_down(holder, regrouping, rows, located, topology, report.received_at)
             # The moved incident among them: its message (new device, customers out) goes out even
             # when the call itself goes elsewhere.
