@@ -220,11 +220,13 @@ class ReportIntake:
         split out of an incident that moved down (:mod:`dispatch.incidents.moving_down`).
 
         The feeder is read and its calls predicted under the feeder's inference lock only, so that
-        calls on other feeders are decided meanwhile; then the dispatch lock (:mod:`dispatch.core.locks`)
-        is taken and the state of the feeder's open incidents read again (:data:`store.STATE`): when
-        a crew's progress, a merge or a restoration changed any of them in between, the feeder is
-        read and predicted again, now under both locks. Either way the incidents merged, their crews and the one that carries
-        on are as committed by the last decision, and stay so until this one commits."""
+        calls on other feeders are decided meanwhile. A call that simply joins an incident whose
+        crew is on it then takes only that incident's row (:meth:`_join_alone`). Any other takes
+        the dispatch lock (:mod:`dispatch.core.locks`) and reads the state of the feeder's open
+        incidents again (:data:`store.STATE`): when a crew's progress, a merge or a restoration
+        changed any of them in between, the feeder is read and predicted again, now under both
+        locks. Either way the incidents merged, their crews and the one that carries on are as
+        committed by the last decision, and stay so until this one commits."""
         if located.method is None or located.area is None or located.source_id is None or hazard:
             self.dispatcher.lock()
             return self._open(report, located, hazard, deadline, topology, located.area), [], []
@@ -255,8 +257,9 @@ class ReportIntake:
         return False
 
     def _read_feeder(self, located: Located, received_at: datetime, topology: Topology) -> FeederView:
-        """The feeder's open incidents and, unless the call simply joins the one it falls in, its
-        active calls and their prediction with this call."""
+        """The feeder's open incidents and, unless the call plainly joins the one it falls in
+        (nothing else recent on the feeder), its active calls, their prediction with this call,
+        and whether the call joins that incident or it moves down (no writes)."""
         connection = self.session.connection()
         since = received_at - timedelta(minutes=self.settings.inference_window_min)
         read = store.open_incidents(connection, located.source_id)
