@@ -94,21 +94,27 @@ def cancel(connection: Connection, incident_id: int) -> None:
                        {"id": incident_id})
 
 
+def call_while_cancelled(grid: Desk, incident_id: int, hold: Callable[[Connection], object]) -> dict:
+    """A second call on T1 sent while a third party holds what ``hold`` takes; once the call waits
+    for it, the third party cancels the incident and commits. The incident the call went to."""
+    third = grid.engine.connect()
+    hold(third)
+    second, answers = grid.call_meanwhile(customer(1, 2))
+    wait_for_lock_waiters(grid.engine, 1)
+    cancel(third, incident_id)
+    third.commit()
+    third.close()
+    second.join(20)
+    return answers["answer"]["incident"]
+
+
 def test_an_incident_closed_while_a_call_waits_for_the_dispatch_lock_is_not_joined(desk):
     grid = desk(crews_on_duty=False)
     before = grid.lock_figures()
     first = grid.call(customer(1, 1))["incident"]
     # A third party (the desk, say) holds the dispatch lock: the next call reads the feeder, sees
     # the first incident open and waits for the lock; meanwhile the incident is cancelled.
-    third = grid.engine.connect()
-    hold_dispatch_lock(third)
-    second, answers = grid.call_meanwhile(customer(1, 2))
-    wait_for_lock_waiters(grid.engine, 1)
-    cancel(third, first["id"])
-    third.commit()
-    third.close()
-    second.join(20)
-    joined = answers["answer"]["incident"]
+    joined = call_while_cancelled(grid, first["id"], hold_dispatch_lock)
     after = grid.lock_figures()
     assert joined["id"] != first["id"] and joined["status"] == "new"
     assert joined["device"] == first["device"] and grid.reports_in(first["id"]) == 1
@@ -145,14 +151,7 @@ def test_a_call_finding_its_incident_changed_under_the_row_lock_takes_the_dispat
     # A third party holds the incident's row (a crew's phone reporting, say): the next call, about
     # to join it alone, waits for the row; meanwhile the incident is cancelled. The call must let
     # the row go and decide under the dispatch lock: a new incident, the cancelled one untouched.
-    third = grid.engine.connect()
-    third.execute(text("SELECT FROM incidents WHERE id = :id FOR UPDATE"), {"id": first["id"]})
-    second, answers = grid.call_meanwhile(customer(1, 2))
-    wait_for_lock_waiters(grid.engine, 1)
-    cancel(third, first["id"])
-    third.commit()
-    third.close()
-    second.join(20)
-    joined = answers["answer"]["incident"]
+    joined = call_while_cancelled(grid, first["id"], lambda third: third.execute(
+        text("SELECT FROM incidents WHERE id = :id FOR UPDATE"), {"id": first["id"]}))
     assert joined["id"] != first["id"] and joined["device"] == first["device"]
     assert grid.reports_in(first["id"]) == 1
