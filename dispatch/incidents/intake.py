@@ -61,14 +61,13 @@ class NewReport:
 class FeederView:
     """A feeder as intake read it for one call: its open incidents as stored (``read``, to see
     whether they changed before the decision), the same with their areas, the one the call falls
-    in, and, unless the call simply joins that one, the active calls, their prediction and what it
-    means for the holder."""
+    in, and, unless the call simply joins that one, the active calls, where the call is predicted
+    and what that means for the holder."""
 
     read: list[dict[str, Any]]
     incidents: list[dict[str, Any]]
     holder: dict[str, Any] | None
     rows: list[dict[str, Any]] = field(default_factory=list)
-    predicted: dict[int, list[Call]] | None = None
     #: Where the call is predicted, and the incidents with active calls.
     target: int | None = None
     recent: set[int] = field(default_factory=set)
@@ -237,7 +236,7 @@ class ReportIntake:
             return feeder.holder["id"], [], []
         self.dispatcher.lock()
         if store.open_incident_states(connection, located.source_id) != \
-                [tuple(incident[column] for column in store.STATE) for incident in feeder.read]:
+                [store.state_of(incident) for incident in feeder.read]:
             feeder = self._read_feeder(located, report.received_at, topology)
         return self._decide(report, located, deadline, topology, feeder)
 
@@ -249,8 +248,7 @@ class ReportIntake:
         the lock order, docs/dispatch-invariants.md); afterwards this transaction never takes the
         dispatch lock."""
         savepoint = self.session.begin_nested()
-        if store.locked_incident_state(self.session.connection(), holder["id"]) == \
-                tuple(holder[column] for column in store.STATE):
+        if store.locked_incident_state(self.session.connection(), holder["id"]) == store.state_of(holder):
             savepoint.commit()
             return True
         savepoint.rollback()
@@ -287,9 +285,9 @@ class ReportIntake:
         on = [area for customer, row in back_on.items() if customer != located.customer_id
               and (area := topology.area_of_bus(row["bus_id"])) is not None
               and topology.area_source[area] == located.source_id]
-        feeder.predicted = predict(topology, calls + [new_call], self.rules, on)
+        predicted = predict(topology, calls + [new_call], self.rules, on)
         feeder.recent = {row["incident_id"] for row in feeder.rows}
-        feeder.target = next(area for area, explained in feeder.predicted.items()
+        feeder.target = next(area for area, explained in predicted.items()
                              if any(c.caller == new_call.caller for c in explained))
         # A call inside an open incident joins it, unless with this call the prediction has moved
         # above it (calls spread over a device's branches: the first ones may have been too few
@@ -299,7 +297,7 @@ class ReportIntake:
         if holder is not None and (holder["id"] not in feeder.recent or topology.is_within(feeder.target, holder["area"])):
             feeder.regrouping = (feeder.target != holder["area"] and holder["id"] in feeder.recent
                                  and may_move_down(holder, topology)
-                                 and regroup(topology, holder, feeder.rows, feeder.predicted, feeder.target,
+                                 and regroup(topology, holder, feeder.rows, predicted, feeder.target,
                                              tripped(connection, topology), self.rules)) or None
             feeder.joins = feeder.regrouping is None
         return feeder

@@ -71,6 +71,11 @@ def open_incidents(connection: Connection, source_id: int) -> list[dict[str, Any
 STATE = ("id", "status", "device_kind", "device_id", "crew_id")
 
 
+def state_of(incident: dict[str, Any]) -> tuple[Any, ...]:
+    """The :data:`STATE` of an incident as :func:`open_incidents` read it."""
+    return tuple(incident[column] for column in STATE)
+
+
 def open_incident_states(connection: Connection, source_id: int) -> list[tuple[Any, ...]]:
     """The :data:`STATE` of each of :func:`open_incidents`, in the same order: one index scan."""
     return [tuple(row) for row in connection.execute(text(
