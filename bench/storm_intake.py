@@ -125,6 +125,22 @@ def server_quantile(before: dict[str, float], after: dict[str, float], q: float)
     return lower * 1000
 
 
+def cpu_seconds(server: int) -> dict[str, float]:
+    """CPU seconds (user + system) spent so far by the machine, by gunicorn (the ``server``
+    master and its workers) and by PostgreSQL's processes (a backend that exits meanwhile takes
+    its share with it: the pooled ones live through the run): whether the storm is bound by the
+    two cores rather than by a lock."""
+    import psutil
+
+    machine = psutil.cpu_times()
+    master = psutil.Process(server)
+    spent = {"machine": sum(machine) - machine.idle - getattr(machine, "iowait", 0),
+             "server": sum(sum(p.cpu_times()[:2]) for p in [master, *master.children(recursive=True)])}
+    spent["postgres"] = sum(sum(p.info["cpu_times"][:2]) for p in psutil.process_iter(["name", "cpu_times"])
+                            if p.info["name"] == "postgres" and p.info["cpu_times"] is not None)
+    return spent
+
+
 def grouping(url: str, tag: str, fault_of: dict[str, str]) -> dict[str, float]:
     """How the storm's stored calls were grouped (warm-up calls too: they are the storm's first):
     incidents (after merges) per fault. A hazard call opens an incident of its own by design, so
@@ -187,7 +203,8 @@ def main() -> None:
         plan, result = work / "plan.json", work / "result.json"
         options = ["-c", str(ROOT / "scripts" / "gunicorn.conf.py"), "--worker-class", "gthread",
                    "--threads", str(args.threads), "--error-logfile", str(work / "app.log"), "--timeout", "300"]
-        with gunicorn(url, PORT, args.workers, options, {"PROMETHEUS_MULTIPROC_DIR": str(work / "metrics")}):
+        with gunicorn(url, PORT, args.workers, options, {"PROMETHEUS_MULTIPROC_DIR": str(work / "metrics")}) \
+                as server:
             started, warm_created = time.perf_counter(), 0
             for body in warm_up:  # each worker loads the topology and the road graph on its first calls
                 request = urllib.request.Request(f"http://127.0.0.1:{PORT}{ROUTE}", json.dumps(body).encode(),
@@ -195,7 +212,7 @@ def main() -> None:
                 with urllib.request.urlopen(request, timeout=600) as answer:
                     warm_created += answer.status == 201
             print(f"warm-up: {WARM_UP_CALLS} calls in {time.perf_counter() - started:.1f} s")
-            before = scrape(PORT, admin)
+            before, cpu_before = scrape(PORT, admin), cpu_seconds(server.pid)
             plan.write_text(json.dumps({"headers": headers, "calls": calls}))
             env = {**os.environ, "STORM_PLAN": str(plan), "STORM_RESULT": str(result),
                    "STORM_RATE": str(args.rate), "STORM_USERS": str(args.users)}
@@ -203,7 +220,8 @@ def main() -> None:
                             "--host", f"http://127.0.0.1:{PORT}", "-u", str(args.users), "-r", str(args.users),
                             "-t", f"{args.seconds + 60}s", "--stop-timeout", "30", "--only-summary",
                             "--loglevel", "WARNING"], env=env, check=False)
-            after = scrape(PORT, admin)
+            after, cpu = scrape(PORT, admin), cpu_seconds(server.pid)
+            cpu = {part: cpu[part] - cpu_before[part] for part in cpu}
         client = json.loads(result.read_text())
     served = after["count"] - before.get("count", 0)
     grouped = grouping(url, tag, fault_of)
@@ -223,6 +241,11 @@ def main() -> None:
           f"(busy {held[0] / max(client['seconds'], 1e-9):.0%} of the run), waited for "
           f"{waited[0] / max(waited[1], 1) * 1000:.0f} ms on average; load average at the end "
           f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    per_call = {part: spent / max(served, 1) * 1000 for part, spent in cpu.items()}
+    print(f"CPU: the machine busy {cpu['machine'] / (max(client['seconds'], 1e-9) * os.cpu_count()):.0%} of its "
+          f"{os.cpu_count()} cores during the run; per call answered {per_call['machine']:.1f} ms of CPU: "
+          f"gunicorn {per_call['server']:.1f} ms, PostgreSQL {per_call['postgres']:.1f} ms, the rest (Locust, "
+          f"others) {per_call['machine'] - per_call['server'] - per_call['postgres']:.1f} ms")
     stored = grouped["stored"] - warm_created
     print(f"none lost: {stored} of the storm's calls stored, {created} answered 201"
           f" ({'equal' if stored == created else 'NOT EQUAL'})")
