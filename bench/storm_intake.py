@@ -127,17 +127,23 @@ def server_quantile(before: dict[str, float], after: dict[str, float], q: float)
 
 def cpu_seconds(server: int) -> dict[str, float]:
     """CPU seconds (user + system) spent so far by the machine, by gunicorn (the ``server``
-    master and its workers) and by PostgreSQL's processes (a backend that exits meanwhile takes
-    its share with it: the pooled ones live through the run): whether the storm is bound by the
-    two cores rather than by a lock."""
+    master and its workers) and by PostgreSQL (its live processes, and the backends that exited,
+    which their postmaster has reaped into its children's times: a pool's overflow connections
+    come and go): whether the storm is bound by the two cores rather than by a lock."""
     import psutil
 
     machine = psutil.cpu_times()
     master = psutil.Process(server)
-    spent = {"machine": sum(machine) - machine.idle - getattr(machine, "iowait", 0),
-             "server": sum(sum(p.cpu_times()[:2]) for p in [master, *master.children(recursive=True)])}
-    spent["postgres"] = sum(sum(p.info["cpu_times"][:2]) for p in psutil.process_iter(["name", "cpu_times"])
-                            if p.info["name"] == "postgres" and p.info["cpu_times"] is not None)
+    idle = ("idle", "iowait", "guest", "guest_nice")  # a guest's time is counted in user's already
+    spent = {"machine": sum(machine) - sum(getattr(machine, field, 0) for field in idle),
+             "server": sum(sum(p.cpu_times()[:2]) for p in [master, *master.children(recursive=True)]),
+             "postgres": 0.0}
+    for process in psutil.process_iter(["name", "cpu_times", "ppid"]):
+        if process.info["name"] == "postgres" and process.info["cpu_times"] is not None:
+            times = process.info["cpu_times"]
+            spent["postgres"] += times.user + times.system
+            if psutil.Process(process.info["ppid"]).name() != "postgres":  # the postmaster
+                spent["postgres"] += times.children_user + times.children_system
     return spent
 
 

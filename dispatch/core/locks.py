@@ -11,8 +11,8 @@ whole feeder's open incidents. A dispatcher's decisions are global (any crew may
 incident), so they are taken one at a time, as one person at a desk would; everything before the
 decision (locating the call, reading the grid, outage inference) runs in parallel.
 
-One exception: a call that only joins an incident whose crew is already on it changes no crew and
-no other incident; it locks that incident's row alone, and never this lock afterwards
+One exception: a call that only joins an incident (with its crew, or waiting for one) changes no
+crew and no other incident; it locks that incident's row alone, and never this lock afterwards
 (dispatch/incidents/intake.py, docs/dispatch-invariants.md).
 
 Order, so that no two transactions wait for each other: a crew phone's report lock and an

@@ -156,7 +156,7 @@ class ReportIntake:
                 zone_defaulted=located.zone_defaulted, source_id=located.source_id,
                 arrival_deadline=deadline, distance_m=located.distance_m, incident_id=incident_id)
             store.refresh_incident(connection, incident_id)
-            if self.dispatcher.holds_lock:  # else it joined an incident with its crew on it: no crew changes
+            if self.dispatcher.holds_lock:  # else it only joined an incident: no crew changes
                 self.dispatcher.assign_best(incident_id, clock.now())
             for other in split:  # calls split out of an incident that moved down
                 if other != incident_id and other not in merged:
@@ -219,8 +219,8 @@ class ReportIntake:
         split out of an incident that moved down (:mod:`dispatch.incidents.moving_down`).
 
         The feeder is read and its calls predicted under the feeder's inference lock only, so that
-        calls on other feeders are decided meanwhile. A call that simply joins an incident whose
-        crew is on it then takes only that incident's row (:meth:`_join_alone`). Any other takes
+        calls on other feeders are decided meanwhile. A call that simply joins an incident then
+        takes only that incident's row (:meth:`_join_alone`). Any other takes
         the dispatch lock (:mod:`dispatch.core.locks`) and reads the state of the feeder's open
         incidents again (:data:`store.STATE`): when a crew's progress, a merge or a restoration
         changed any of them in between, the feeder is read and predicted again, now under both
@@ -232,7 +232,7 @@ class ReportIntake:
         connection = self.session.connection()
         store.lock_source(connection, located.source_id)
         feeder = self._read_feeder(located, report.received_at, topology)
-        if feeder.joins and feeder.holder["status"] != "new" and self._join_alone(feeder.holder):
+        if feeder.joins and self._join_alone(feeder.holder):
             return feeder.holder["id"], [], []
         self.dispatcher.lock()
         if store.open_incident_states(connection, located.source_id) != \
@@ -241,9 +241,12 @@ class ReportIntake:
         return self._decide(report, located, deadline, topology, feeder)
 
     def _join_alone(self, holder: dict[str, Any]) -> bool:
-        """Lock the row of the incident the call simply joins, without the dispatch lock, when its
-        crew is already on it (most of a storm's calls): the call changes no crew and no other
-        incident, so no decision of the desk's needs to wait for it. Only while the incident is
+        """Lock the row of the incident the call simply joins, without the dispatch lock (most of a
+        storm's calls): the call changes no crew and no other incident, so no decision of the
+        desk's needs to wait for it. That holds for an incident waiting for a crew too: it waits
+        because no free crew could take it when it was last offered, under the dispatch lock, and
+        a crew freed since took it (or will) under that lock too, whatever calls it has; one more
+        call gives no crew a reason to move (docs/dispatch-invariants.md). Only while the incident is
         as read (else the row lock is let go, in a savepoint, before the dispatch lock is taken:
         the lock order, docs/dispatch-invariants.md); afterwards this transaction never takes the
         dispatch lock."""

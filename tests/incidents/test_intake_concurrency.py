@@ -1,5 +1,5 @@
 """Intake reads the feeder before it takes the dispatch lock, and a call that only joins an
-incident whose crew is on it takes no dispatch lock at all (dispatch/incidents/intake.py): changes
+incident (with its crew, or waiting for one) takes no dispatch lock at all (dispatch/incidents/intake.py): changes
 committed in between must be seen, and the lock order kept. A database of its own, committed for
 real (the rolled-back test transaction cannot show two transactions at once)."""
 from __future__ import annotations
@@ -94,12 +94,14 @@ def cancel(connection: Connection, incident_id: int) -> None:
                        {"id": incident_id})
 
 
-def call_while_cancelled(grid: Desk, incident_id: int, hold: Callable[[Connection], object]) -> dict:
-    """A second call on T1 sent while a third party holds what ``hold`` takes; once the call waits
-    for it, the third party cancels the incident and commits. The incident the call went to."""
+def call_while_cancelled(grid: Desk, incident_id: int, hold: Callable[[Connection], object],
+                         account_no: str = customer(1, 2)) -> dict:
+    """A second call (on T1 unless said) sent while a third party holds what ``hold`` takes; once
+    the call waits for it, the third party cancels the incident and commits. The incident the
+    call went to."""
     third = grid.engine.connect()
     hold(third)
-    second, answers = grid.call_meanwhile(customer(1, 2))
+    second, answers = grid.call_meanwhile(account_no)
     wait_for_lock_waiters(grid.engine, 1)
     cancel(third, incident_id)
     third.commit()
@@ -108,26 +110,29 @@ def call_while_cancelled(grid: Desk, incident_id: int, hold: Callable[[Connectio
     return answers["answer"]["incident"]
 
 
-def test_an_incident_closed_while_a_call_waits_for_the_dispatch_lock_is_not_joined(desk):
+def test_an_incident_closed_while_a_call_waits_for_the_dispatch_lock_is_not_rolled_up(desk):
     grid = desk(crews_on_duty=False)
     before = grid.lock_figures()
     first = grid.call(customer(1, 1))["incident"]
-    # A third party (the desk, say) holds the dispatch lock: the next call reads the feeder, sees
-    # the first incident open and waits for the lock; meanwhile the incident is cancelled.
-    joined = call_while_cancelled(grid, first["id"], hold_dispatch_lock)
+    # A third party (the desk, say) holds the dispatch lock: the next call, from T2, reads the
+    # feeder, predicts R1 above both transformers (a roll-up of the first incident) and waits for
+    # the lock; meanwhile the incident is cancelled. Read again under the lock, the feeder has no
+    # other call: the call opens an incident of its own at T2.
+    joined = call_while_cancelled(grid, first["id"], hold_dispatch_lock, customer(2, 1))
     after = grid.lock_figures()
     assert joined["id"] != first["id"] and joined["status"] == "new"
-    assert joined["device"] == first["device"] and grid.reports_in(first["id"]) == 1
+    assert joined["device"] == {"kind": "transformer", "code": "T2"} and grid.reports_in(first["id"]) == 1
     # Both calls took the lock and held it to their commit; the second one waited for the desk.
     assert {name: after[name] - before.get(name, 0) for name in after if name.endswith("_count")} == {
         "dispatch_lock_wait_seconds_count": 2, "dispatch_lock_held_seconds_count": 2}
     assert after["dispatch_lock_wait_seconds_sum"] > before.get("dispatch_lock_wait_seconds_sum", 0)
 
 
-def test_a_call_joining_an_incident_with_its_crew_does_not_wait_for_the_dispatch_lock(desk):
-    grid = desk(crews_on_duty=True)
+@pytest.mark.parametrize("crews_on_duty", [True, False], ids=["with its crew", "waiting for a crew"])
+def test_a_call_joining_an_incident_does_not_wait_for_the_dispatch_lock(desk, crews_on_duty):
+    grid = desk(crews_on_duty=crews_on_duty)
     first = grid.call(customer(1, 1))["incident"]
-    assert first["status"] == "assigned" and first["crew"] is not None
+    assert (first["status"], first["crew"] is not None) == (("assigned", True) if crews_on_duty else ("new", False))
     before = grid.lock_figures()
     third = grid.engine.connect()
     hold_dispatch_lock(third)  # the desk deciding something else, for as long as it takes
@@ -139,7 +144,8 @@ def test_a_call_joining_an_incident_with_its_crew_does_not_wait_for_the_dispatch
     second.join(20)
     assert finished_while_held, "the joining call waited for the dispatch lock"
     joined = answers["answer"]["incident"]
-    assert joined["id"] == first["id"] and joined["report_count"] == 2 and joined["crew"] == first["crew"]
+    assert joined["id"] == first["id"] and joined["report_count"] == 2
+    assert (joined["status"], joined["crew"]) == (first["status"], first["crew"])
     after = grid.lock_figures()
     assert after["dispatch_lock_wait_seconds_count"] == before["dispatch_lock_wait_seconds_count"]
 
