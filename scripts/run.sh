@@ -4,12 +4,15 @@
 # front of gunicorn on 127.0.0.1:5001), and the worker (flask worker: live-update relay, SLA sweeps) beside it,
 # restarted by scripts/supervise.sh whenever it dies. Logs are JSON lines in var/log/ (README, "Operations").
 # Running it again re-imports (a no-op when nothing changed), restarts the server and the worker.
+# It waits for the API as long as gunicorn's master lives and builds the road graph, up to
+# STARTUP_TIMEOUT_S (scripts/startup.sh).
 # Demo users: README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/startup.sh
+startup_timeout_s >/dev/null  # a wrong STARTUP_TIMEOUT_S stops the run before anything changes
 bash scripts/setup.sh
 
-say() { printf '\033[1m[run]\033[0m %s\n' "$*"; }
 export FLASK_APP=wsgi
 BIND="${BIND:-127.0.0.1:5000}"
 # nginx listens on BIND and hands whole requests to gunicorn on APP_BIND (scripts/edge_proxy.py);
@@ -43,29 +46,29 @@ say "demo users (README, \"Signing in\"): admin, supervisor, dispatcher, viewer,
 
 if [ -f var/gunicorn.pid ] && kill -0 "$(cat var/gunicorn.pid)" 2>/dev/null; then
     say "restarting the running API server (a new code or environment)"
-    kill "$(cat var/gunicorn.pid)"
-    for _ in $(seq 1 50); do [ -f var/gunicorn.pid ] || break; sleep 0.2; done
+    stop_and_wait "$(cat var/gunicorn.pid)" "API server"
 fi
 # gthread: each open live stream (GET /api/v1/stream) holds a thread, so every process has many
 # (README, "Live updates"; the measurements against gevent are in BENCHMARKS.md).
 # scripts/gunicorn.conf.py: the app's JSON logs and gunicorn's own lines in var/log/app.log, metrics.
-.venv/bin/gunicorn -c scripts/gunicorn.conf.py --daemon --pid var/gunicorn.pid --bind "$APP_BIND" \
+# setsid, not --daemon: the server leaves run.sh's session all the same (Ctrl-C stops run.sh, not
+# it), and as run.sh has no job control setsid becomes gunicorn itself, so $! is the master the wait
+# below watches. Its standard streams go to the log too: an error before gunicorn opens the log is
+# in the tail the wait prints.
+setsid .venv/bin/gunicorn -c scripts/gunicorn.conf.py --pid var/gunicorn.pid --bind "$APP_BIND" \
     --workers "${WEB_WORKERS:-2}" --worker-class gthread --threads "${WEB_THREADS:-256}" \
-    --error-logfile var/log/app.log wsgi:app
+    --error-logfile var/log/app.log wsgi:app < /dev/null >> var/log/app.log 2>&1 &
+master=$!
 if [ -f var/worker.pid ] && kill -0 "$(cat var/worker.pid)" 2>/dev/null; then
     say "restarting the worker"
-    kill "$(cat var/worker.pid)"  # its supervisor, which stops the worker and waits for it
-    for _ in $(seq 1 50); do kill -0 "$(cat var/worker.pid)" 2>/dev/null || break; sleep 0.2; done
+    stop_and_wait "$(cat var/worker.pid)" "worker's supervisor"  # it stops the worker and waits for it
 fi
 # The supervisor starts the worker again whenever it exits (var/worker.pid is the supervisor's).
 nohup scripts/supervise.sh worker .venv/bin/flask worker >> var/log/worker.log 2>&1 &
 echo $! > var/worker.pid
 .venv/bin/python scripts/edge_proxy.py start
 
-for _ in $(seq 1 30); do
-    curl -fsS "http://$BIND/healthz" >/dev/null 2>&1 && break; sleep 0.5
-done
-curl -fsS "http://$BIND/healthz" >/dev/null || { echo "the API did not come up; see var/log/app.log" >&2; exit 1; }
+wait_until_serving "http://$BIND/healthz" "$master" var/log/app.log
 say "API serving at http://$BIND  (OpenAPI: http://$BIND/api/v1/openapi.json, health: http://$BIND/healthz,"
 say "  readiness: http://$BIND/readyz, metrics for admins: http://$BIND/metrics)"
 say "crew app at http://$BIND/crew/ (sign in as c01 / demo-crew)"

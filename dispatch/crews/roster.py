@@ -60,9 +60,21 @@ def create_crew(session: Session, dispatcher: Dispatcher, *, code: str, name: st
     return crew_or_404(session, code)
 
 
+def _may_take_waiting(current: dict[str, Any], changes: dict[str, Any]) -> bool:
+    """Whether the change can let a crew take work that waits: coming on duty, or, free and on
+    duty, new skills (it may now qualify) or a new depot (without a fresh position it starts from
+    there, and may now reach). Such a crew takes the work at once, not at the next sweep: an
+    incident must not wait while a crew that could take it stands idle."""
+    if changes.get("on_duty") is True and not current["on_duty"]:
+        return True
+    stays_free_on_duty = current["on_duty"] and current["status"] == "available" and changes.get("on_duty", True)
+    return stays_free_on_duty and ("skills" in changes or "depot" in changes)
+
+
 def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Change a crew's record or duty; a crew coming on duty takes the most urgent waiting
-    incident it can, one going off duty gives its queued jobs back. Commits, with the live messages."""
+    """Change a crew's record or duty; a crew coming on duty, or a free one whose skills or depot
+    change, takes the most urgent waiting incident it can, one going off duty gives its queued jobs
+    back. Commits, with the live messages."""
     dispatcher.lock()
     current = crew_or_404(session, code)
     columns = {k: v for k, v in changes.items() if k in ("name", "phone", "skills")}
@@ -70,7 +82,7 @@ def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: di
         columns["depot_id"] = _depot(session, changes["depot"])
     if "members" in changes:
         columns |= _members(changes["members"])
-    coming_on = changes.get("on_duty") is True and not current["on_duty"]
+    takes_waiting = _may_take_waiting(current, changes)
     if "on_duty" in changes and changes["on_duty"] != current["on_duty"]:
         if not changes["on_duty"] and current["incident"] is not None:
             raise Conflict(f"crew {code} is on incident {current['incident']}; finish or reassign it first")
@@ -78,7 +90,7 @@ def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: di
         columns["status"] = "available" if changes["on_duty"] else "off_duty"
     if columns:
         store.update_crew(session.connection(), current["id"], columns)
-    if coming_on:
+    if takes_waiting:
         dispatcher.take_waiting(current["id"], clock.now())
     elif changes.get("on_duty") is False and (returned := dispatch_store.unqueue_jobs(session.connection(),
                                                                                      current["id"])):

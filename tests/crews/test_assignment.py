@@ -258,6 +258,19 @@ def test_a_new_crew_takes_a_waiting_incident(client, city, connection):
     assert client.get(f"/api/v1/incidents/{waiting['id']}").get_json()["crew"] == "CN"
 
 
+def test_a_free_crew_moved_to_a_depot_on_the_roads_takes_the_waiting_incident(client, city, connection):
+    """Without a fresh position a crew starts from its depot: from one far from every road it
+    reaches nothing, from its new depot it takes what waits at once."""
+    connection.execute(text("UPDATE crews SET on_duty = false, status = 'off_duty' WHERE code = 'CE'"))
+    connection.execute(text("UPDATE crews SET position_at = :t WHERE code = 'CW'"), {"t": NOW - timedelta(days=1)})
+    connection.execute(text("UPDATE depots SET geom = ST_Translate(geom, 0.5, 0) WHERE code = 'DW'"))
+    waiting = sent(client, account_no=customer(2))
+    assert waiting["crew"] is None
+    moved = client.patch("/api/v1/crews/CW", json={"depot": "DE"})
+    assert moved.status_code == 200 and moved.get_json()["incident"] == waiting["id"]
+    assert client.get(f"/api/v1/incidents/{waiting['id']}").get_json()["crew"] == "CW"
+
+
 def test_the_database_refuses_one_crew_on_two_incidents(client, city, connection):
     import pytest
     from sqlalchemy.exc import IntegrityError

@@ -78,6 +78,17 @@ def test_a_hazard_waits_for_live_line_and_the_desk_is_told_why(utility, connecti
     assert shown["crew"] == "CL" and shown["no_qualified_crew"] is False
 
 
+def test_a_free_crew_given_the_skills_takes_the_waiting_incident_at_once(utility):
+    """Not at the next sweep: the incident would wait while a qualified crew stands idle."""
+    hazard = opened(utility, account_no=customer(1), hazard=True)
+    assert hazard["crew"] is None and hazard["no_qualified_crew"] is True
+    changed = utility.patch("/api/v1/crews/CE", json={"skills": ["service", "live_line"]})
+    assert changed.status_code == 200, changed.get_data(as_text=True)
+    assert changed.get_json()["incident"] == hazard["id"] and changed.get_json()["status"] == "assigned"
+    shown = utility.get(f"/api/v1/incidents/{hazard['id']}").get_json()
+    assert (shown["status"], shown["crew"], shown["no_qualified_crew"]) == ("assigned", "CE", False)
+
+
 def test_the_default_rules_keep_mv_and_lv(client, city, connection):
     incident = opened(client, account_no=customer(2))
     assert incident["required_skills"] == ["lv"] and incident["no_qualified_crew"] is False

@@ -1,7 +1,8 @@
 """The public outage map page: its files without sign-in under the page's Content-Security-Policy,
 and the page at work in a real browser (Chromium, WebGL through SwiftShader): the outages' areas on
 the map over the public road tiles, the list beside it with customers out, since, progress, ETR,
-restored and reopened outages and planned work to come, in en and zh-CN, and on a phone the list under the map.
+restored and reopened outages and planned work to come, in en and zh-CN (the roads' credit too),
+and on a phone the list under the map.
 Screenshots in var/screenshots/outages-*.png."""
 from __future__ import annotations
 
@@ -75,6 +76,8 @@ def test_the_map_and_the_list_in_english_and_chinese_and_on_a_phone(rules, city,
         expect(page.locator("#outage-list > li[data-status=restored]")).to_contain_text("Restored at")
         expect(page.locator("#outage-list > li[data-status=upcoming]")).to_contain_text("Planned work")
         expect(page.locator("#outage-list")).to_contain_text("Area Town")
+        credit = page.locator(".maplibregl-ctrl-attrib-inner")
+        expect(credit).to_contain_text("Roads © OpenStreetMap contributors")
         screenshot(page, tmp_path, "outages-en.png", full_page=False)
         # A row picked in the list is picked on the map too.
         rows.first.click()
@@ -85,6 +88,8 @@ def test_the_map_and_the_list_in_english_and_chinese_and_on_a_phone(rules, city,
         expect(page.locator("#totals")).to_contain_text(f"{len(out)} 处停电")
         expect(page.locator("#outage-list > li[data-status=reopened]")).to_contain_text("再次停电")
         expect(page.locator("#outage-list > li[data-status=upcoming]")).to_contain_text("计划停电时段")
+        expect(credit).to_contain_text("道路 © OpenStreetMap 贡献者")
+        expect(credit).not_to_contain_text("Roads")
         screenshot(page, tmp_path, "outages-zh-CN.png", full_page=False)
 
         page.set_viewport_size(PHONE)
@@ -95,5 +100,7 @@ def test_the_map_and_the_list_in_english_and_chinese_and_on_a_phone(rules, city,
         map_box, list_box = page.locator("#map").bounding_box(), page.locator(".side").bounding_box()
         assert list_box["y"] >= map_box["y"] + map_box["height"] - 1 and map_box["width"] <= PHONE["width"]
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        expect(credit).to_have_count(1)
+        expect(credit).to_contain_text("道路 © OpenStreetMap 贡献者")
         screenshot(page, tmp_path, "outages-phone-zh-CN.png", full_page=False)  # a full page would resize the map (55vh)
     assert problems == []

@@ -73,6 +73,6 @@ async function load() {
 
 fill(app, bar, h('main', { class: 'body' }, mapBox, side));
 renderBar();
-languageEvents.addEventListener('change', () => { renderBar(); renderSide(false); });
+languageEvents.addEventListener('change', () => { renderBar(); renderSide(false); mapView?.showLanguage(); });
 load();
 setInterval(load, REFRESH_MS);

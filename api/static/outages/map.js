@@ -1,6 +1,7 @@
 // The outage map (MapLibre GL JS, WebGL): the roads from the app's public vector tiles (no internet
 // needed; a raster base map from the settings goes under them), and each outage's area filled by
 // its status: out red, out again dark red, planned work to come amber, restored green. A click on an area selects it.
+// The roads' OpenStreetMap credit is in the page's language, and follows its switch.
 
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { t } from './common/i18n.js';
@@ -12,7 +13,7 @@ const EMPTY = { type: 'FeatureCollection', features: [] };
 function style(basemap) {
   const sources = {
     roads: { type: 'vector', tiles: [`${location.origin}/api/v1/public/tiles/roads/{z}/{x}/{y}.mvt`],
-      minzoom: ROADS_MIN_ZOOM, maxzoom: 16, attribution: t('map.roads_attribution') },
+      minzoom: ROADS_MIN_ZOOM, maxzoom: 16 },
     outages: { type: 'geojson', data: EMPTY },
   };
   const layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1f4' } }];
@@ -48,13 +49,26 @@ function extent(features) {
   return box;
 }
 
+/**
+ * The roads' OpenStreetMap credit in the current language, in place of `previous` (its control in
+ * the language before, or null). A new control each time: MapLibre reads a source's attribution
+ * once, and a control's only when the map's sources change, so neither follows a language switch.
+ */
+function creditRoads(map, previous) {
+  if (previous) map.removeControl(previous);
+  const control = new maplibregl.AttributionControl({ compact: true, customAttribution: t('map.roads_attribution') });
+  map.addControl(control);
+  return control;
+}
+
 export function createMap(container, { bounds, basemap, onSelect }) {
   const map = new maplibregl.Map({
     container, style: style(basemap), bounds: bounds ?? undefined, fitBoundsOptions: { padding: 30 },
-    center: bounds ? undefined : [0, 0], zoom: bounds ? undefined : 1, attributionControl: { compact: true },
+    center: bounds ? undefined : [0, 0], zoom: bounds ? undefined : 1, attributionControl: false,
     maxZoom: 18, cooperativeGestures: false,
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  let credit = creditRoads(map, null);
   let features = [];
   let framed = false;
   map.on('load', () => container.setAttribute('data-ready', 'true'));
@@ -80,6 +94,10 @@ export function createMap(container, { bounds, basemap, onSelect }) {
         framed = true;
         map.fitBounds(box, { padding: 40, maxZoom: 15, duration: 0 });
       }
+    },
+    /** The map's own words (the roads' credit) in the language just chosen. */
+    showLanguage() {
+      credit = creditRoads(map, credit);
     },
     focus(id) {
       const feature = features.find((f) => f.id === id);
