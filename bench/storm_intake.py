@@ -23,13 +23,16 @@ The reports stay in the database (run against a copy if that matters).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import math
 import os
 import random
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections import Counter, defaultdict
@@ -38,7 +41,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ROOT, bearer_headers, gunicorn  # noqa: E402
+from bench.common import ROOT, SECRET_KEY, bearer_headers, gunicorn, percentile  # noqa: E402
 
 PORT = 5079
 ROUTE = "/api/v1/reports"
@@ -147,6 +150,57 @@ def cpu_seconds(server: int) -> dict[str, float]:
     return spent
 
 
+class Desk(threading.Thread):
+    """A dispatcher's screen beside the storm: every ``every_s`` the desk's own reads (the open and
+    just-restored incidents, the crews) and a map tile at zoom 14 over one of the grid's
+    transformers (lines and transformers by turns, uncached: no ETag sent), each timed."""
+
+    LIST = "/api/v1/incidents?status=new,assigned,accepted,en_route,on_site,restored&limit=5000"
+
+    def __init__(self, url: str, port: int, headers: dict[str, str], every_s: float = 2.0):
+        super().__init__(daemon=True)
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            places = connection.execute(text(
+                "SELECT ST_X(geom), ST_Y(geom) FROM transformers ORDER BY random() LIMIT 50")).all()
+        engine.dispose()
+        self.tiles = [f"/tiles/{layer}/14/{x}/{y}.mvt" for (lon, lat), layer in
+                      zip(places, ["lines", "transformers"] * 25) for x, y in [tile_of(lon, lat, 14)]]
+        self.base, self.headers, self.every_s = f"http://127.0.0.1:{port}", headers, every_s
+        self.took: dict[str, list[float]] = defaultdict(list)
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        for round_no in itertools.count():
+            if self.stop.is_set():
+                return
+            started = time.perf_counter()
+            for name, path in (("incident list", self.LIST), ("crews", "/api/v1/crews"),
+                               ("tile", self.tiles[round_no % len(self.tiles)])):
+                at = time.perf_counter()
+                request = urllib.request.Request(self.base + path, headers=self.headers)
+                with urllib.request.urlopen(request, timeout=60) as answer:
+                    answer.read()
+                self.took[name].append((time.perf_counter() - at) * 1000)
+            self.stop.wait(max(0.0, self.every_s - (time.perf_counter() - started)))
+
+
+def tile_of(lon: float, lat: float, zoom: int) -> tuple[int, int]:
+    """The web-mercator tile (x, y) holding the point at ``zoom``."""
+    n = 2 ** zoom
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return int((lon + 180) / 360 * n), int(y)
+
+
+def sweeps(log: Path) -> list[float]:
+    """The SLA sweeps' durations (ms) in the worker's log (api/worker.py)."""
+    found = []
+    for line in log.read_text().splitlines():
+        if line.startswith("{") and "sweep_ms" in line:
+            found.append(json.loads(line)["sweep_ms"])
+    return found
+
+
 def grouping(url: str, tag: str, fault_of: dict[str, str]) -> dict[str, float]:
     """How the storm's stored calls were grouped (warm-up calls too: they are the storm's first):
     incidents (after merges) per fault. A hazard call opens an incident of its own by design, so
@@ -194,6 +248,9 @@ def main() -> None:
     parser.add_argument("--call-share", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--locust", default=str(ROOT / ".venv-load" / "bin" / "locust"))
+    parser.add_argument("--beside", action="store_true",
+                        help="run the worker (SLA sweeps every SLA_SWEEP_INTERVAL_S) and a dispatcher's desk "
+                             "(bench/storm_intake.py Desk) beside the storm, and print their timings")
     args = parser.parse_args()
     url = args.database_url
     tag = f"storm{int(time.time())}"
@@ -211,6 +268,11 @@ def main() -> None:
                    "--threads", str(args.threads), "--error-logfile", str(work / "app.log"), "--timeout", "300"]
         with gunicorn(url, PORT, args.workers, options, {"PROMETHEUS_MULTIPROC_DIR": str(work / "metrics")}) \
                 as server:
+            if args.beside:
+                worker = subprocess.Popen(
+                    [str(ROOT / ".venv/bin/flask"), "--app", "wsgi", "worker", "--name", f"{tag}-worker"], cwd=ROOT,
+                    env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "LOG_LEVEL": "INFO"},
+                    stdout=subprocess.DEVNULL, stderr=open(work / "worker.log", "w"))
             started, warm_created = time.perf_counter(), 0
             for body in warm_up:  # each worker loads the topology and the road graph on its first calls
                 request = urllib.request.Request(f"http://127.0.0.1:{PORT}{ROUTE}", json.dumps(body).encode(),
@@ -220,6 +282,14 @@ def main() -> None:
             print(f"warm-up: {WARM_UP_CALLS} calls in {time.perf_counter() - started:.1f} s")
             before, cpu_before = scrape(PORT, admin), cpu_seconds(server.pid)
             plan.write_text(json.dumps({"headers": headers, "calls": calls}))
+            if args.beside:
+                while not sweeps(work / "worker.log"):  # it builds the road graph first
+                    if worker.poll() is not None:
+                        raise SystemExit(f"the worker exited: {(work / 'worker.log').read_text()[-2000:]}")
+                    time.sleep(1)
+                swept_before = len(sweeps(work / "worker.log"))
+                desk = Desk(url, PORT, headers)
+                desk.start()
             env = {**os.environ, "STORM_PLAN": str(plan), "STORM_RESULT": str(result),
                    "STORM_RATE": str(args.rate), "STORM_USERS": str(args.users)}
             subprocess.run([args.locust, "-f", str(ROOT / "bench" / "storm_locustfile.py"), "--headless",
@@ -227,6 +297,12 @@ def main() -> None:
                             "-t", f"{args.seconds + 60}s", "--stop-timeout", "30", "--only-summary",
                             "--loglevel", "WARNING"], env=env, check=False)
             after, cpu = scrape(PORT, admin), cpu_seconds(server.pid)
+            if args.beside:
+                desk.stop.set()
+                desk.join()
+                worker.terminate()
+                worker.wait()
+                swept = sweeps(work / "worker.log")[swept_before:]
             cpu = {part: cpu[part] - cpu_before[part] for part in cpu}
         client = json.loads(result.read_text())
     served = after["count"] - before.get("count", 0)
@@ -252,6 +328,12 @@ def main() -> None:
           f"{os.cpu_count()} cores during the run; per call answered {per_call['machine']:.1f} ms of CPU: "
           f"gunicorn {per_call['server']:.1f} ms, PostgreSQL {per_call['postgres']:.1f} ms, the rest (Locust, "
           f"others) {per_call['machine'] - per_call['server'] - per_call['postgres']:.1f} ms")
+    if args.beside:
+        for name, took in desk.took.items():
+            print(f"desk beside the storm, {name}: {len(took)} requests, p50 {percentile(took, 50):.0f} ms, "
+                  f"p95 {percentile(took, 95):.0f} ms, max {max(took):.0f} ms")
+        print(f"SLA sweeps beside the storm: {len(swept)} passes, p50 {percentile(swept, 50):.0f} ms, "
+              f"p95 {percentile(swept, 95):.0f} ms, max {max(swept):.0f} ms" if swept else "SLA sweeps: none finished")
     stored = grouped["stored"] - warm_created
     print(f"none lost: {stored} of the storm's calls stored, {created} answered 201"
           f" ({'equal' if stored == created else 'NOT EQUAL'})")

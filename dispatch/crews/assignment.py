@@ -66,7 +66,7 @@ class Dispatcher:
         self.settings = settings
         self.graphs = graphs
         #: Crew origins for one (graph, time): fill_free_crews asks for them once per free crew.
-        self._origins_memo: tuple[tuple[int, datetime], list[dict[str, Any]]] | None = None
+        self._origins_memo: tuple[tuple[int, datetime, bool], list[dict[str, Any]]] | None = None
         #: What this unit of work changed that screens show: incidents (each with the crews it was
         #: taken from) and crews; record_messages writes them to the outbox.
         self._changed_incidents: dict[int, set[int]] = {}
@@ -132,12 +132,14 @@ class Dispatcher:
             store.set_road_node(self._connection, incident["id"], incident["road_node_id"])
         return incident["road_node_id"]
 
-    def _origins(self, graph: HierarchyGraph, now: datetime) -> list[dict[str, Any]]:
-        key = (graph.version, now)
+    def _origins(self, graph: HierarchyGraph, now: datetime, free_only: bool = False) -> list[dict[str, Any]]:
+        """The on-duty crews' origins (:func:`crew_store.origins`), read once per graph and
+        moment; ``free_only``: the free ones only (a storm's hundreds of busy crews, not read)."""
+        key = (graph.version, now, free_only)
         if self._origins_memo is not None and self._origins_memo[0] == key:
             return [dict(crew) for crew in self._origins_memo[1]]
         fresh = now - timedelta(seconds=self.settings.crew_position_max_age_s)
-        crews = crew_store.origins(self._connection, fresh)
+        crews = crew_store.origins(self._connection, fresh, free_only)
         for crew in crews:
             if crew["node"] is None and crew["origin"] == "position":  # imported, not yet snapped
                 crew["node"] = self._snap(graph, (crew["lon"], crew["lat"]))
@@ -162,9 +164,9 @@ class Dispatcher:
         crews (in a storm every crew is busy and most calls join a waiting incident: nobody to
         route, no search)."""
         graph = self.graphs.current(self.session)
-        crews = self._origins(graph, now)
+        crews = self._origins(graph, now, free_only=takers_only)
         if takers_only:
-            crews = [crew for crew in crews if crew["status"] == "available" and qualified(crew, incident)]
+            crews = [crew for crew in crews if qualified(crew, incident)]
         node = self._node_of(incident)
         times = graph.seconds_to(node, [c["node"] or -1 for c in crews], self.settings.routing_horizon_s) \
             if node is not None else np.full(len(crews), np.inf)

@@ -103,16 +103,18 @@ def lock_crew_reports(connection: Connection, crew_id: int) -> None:
     connection.execute(text("SELECT pg_advisory_xact_lock(3, :crew)"), {"crew": crew_id})
 
 
-def origins(connection: Connection, fresh_since: datetime) -> list[dict[str, Any]]:
-    """On-duty crews and where each would start from: a fresh position (with its snapped node, if
-    the phone reported it; an imported position has none yet), else its depot."""
+def origins(connection: Connection, fresh_since: datetime, free_only: bool = False) -> list[dict[str, Any]]:
+    """On-duty crews (only the free ones with ``free_only``) and where each would start from: a
+    fresh position (with its snapped node, if the phone reported it; an imported position has none
+    yet), else its depot."""
     rows = connection.execute(text(
         "SELECT c.id, c.code, c.status, c.skills, "
         "CASE WHEN c.position_at >= :fresh THEN c.position_node_id END AS node, "
         "CASE WHEN c.position_at >= :fresh THEN 'position' ELSE 'depot' END AS origin, "
         "ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, ST_X(d.geom) AS depot_lon, ST_Y(d.geom) AS depot_lat "
-        "FROM crews c JOIN depots d ON d.id = c.depot_id WHERE c.on_duty ORDER BY c.code"
-    ), {"fresh": fresh_since})
+        "FROM crews c JOIN depots d ON d.id = c.depot_id WHERE c.on_duty "
+        "AND (NOT :free_only OR c.status = 'available') ORDER BY c.code"
+    ), {"fresh": fresh_since, "free_only": free_only})
     return [dict(r) for r in rows.mappings()]
 
 
