@@ -13,8 +13,11 @@ town, so they would find a customer of another copy). The calls are sent in the 
 made them by Locust users (bench/storm_locustfile.py), each holding ``--rate / --users`` calls a
 second at most, against gunicorn started as scripts/run.sh starts it (gthread, 2 workers) on this
 database. Before and after, /metrics is read: the server's own count and latency histogram of
-``POST /api/v1/reports`` is printed beside Locust's. Then the database is asked how many of the
+``POST /api/v1/reports`` is printed beside Locust's, with the dispatch lock's waits and holds, and
+the CPU the machine, gunicorn and PostgreSQL spent a call. Then the database is asked how many of the
 storm's calls it holds (against the 201 answers) and into how many incidents each fault's calls went.
+With ``--beside``, the worker (its SLA sweeps) runs too, from before the storm, and a dispatcher's
+desk reads its incident list, the crews and a map tile every 2 s: their timings are printed.
 
 Locust runs in an environment of its own (gevent patches the interpreter): the ``load`` extra of
 pyproject.toml, installed by scripts/setup.sh into .venv-load; ``--locust`` names its executable.

@@ -26,6 +26,7 @@ before it commits.
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
@@ -179,29 +180,32 @@ class Dispatcher:
 
     def driving_times(self, incident_ids: list[int], now: datetime) -> dict[int, float | None]:
         """For each incident, its crew's driving time to it, or without a crew the fastest
-        qualified crew's (None: no crew can reach it). One search per incident or one per crew,
-        whichever are fewer: a sweep of thousands of incidents costs a search per crew."""
+        qualified crew's (None: no crew can reach it). A crew's own incidents: a search from the
+        crew to them; the incidents without a crew: one search from all the crews qualified for
+        them at once per set of skills needed (a storm's thousands of waiting incidents need a
+        handful of sets), not one per crew."""
         graph = self.graphs.current(self.session)
-        crews = [c for c in self._origins(graph, now) if c["node"] is not None]
+        crews = {c["id"]: c for c in self._origins(graph, now) if c["node"] is not None}
+        etas: dict[int, float | None] = dict.fromkeys(incident_ids)
         if not crews:  # nobody on duty (or placed): nothing can reach anything
-            return dict.fromkeys(incident_ids)
-        incidents = store.incidents(self._connection, incident_ids)
-        nodes = [self._node_of(i) or -1 for i in incidents]
+            return etas
         horizon = self.settings.routing_horizon_s
-        if len(incidents) <= len(crews):
-            times = np.array([graph.seconds_to(n, [c["node"] for c in crews], horizon) for n in nodes]).reshape(
-                len(incidents), len(crews))
-        else:
-            times = np.array([graph.seconds_from(c["node"], nodes, horizon) for c in crews]).reshape(
-                len(crews), len(incidents)).T
-        etas: dict[int, float | None] = {}
-        for incident, row in zip(incidents, times):
-            if incident["crew_id"] is not None:
-                eligible = [t for crew, t in zip(crews, row) if crew["id"] == incident["crew_id"]]
-            else:
-                eligible = [t for crew, t in zip(crews, row) if qualified(crew, incident)]
-            best = min(eligible, default=np.inf)
-            etas[incident["id"]] = round(float(best), 1) if np.isfinite(best) else None
+        times: dict[int, float] = {}
+        waiting: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        theirs: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for incident in store.incidents(self._connection, incident_ids):
+            if incident["crew_id"] is None:
+                waiting[tuple(incident["required_skills"])].append(incident)
+            elif incident["crew_id"] in crews:
+                theirs[incident["crew_id"]].append(incident)
+        for crew_id, incidents in theirs.items():
+            found = graph.seconds_from(crews[crew_id]["node"], [self._node_of(i) or -1 for i in incidents], horizon)
+            times.update(zip((i["id"] for i in incidents), found))
+        for incidents in waiting.values():
+            able = [c["node"] for c in crews.values() if qualified(c, incidents[0])]
+            found = graph.seconds_from_nearest(able, [self._node_of(i) or -1 for i in incidents], horizon)
+            times.update(zip((i["id"] for i in incidents), found))
+        etas.update((incident_id, round(float(t), 1)) for incident_id, t in times.items() if np.isfinite(t))
         return etas
 
     def route(self, incident_id: int, now: datetime) -> dict[str, Any]:
@@ -346,29 +350,32 @@ class Dispatcher:
         self.changed(crews=[crew_id])
         return self.take_waiting(crew_id, now)
 
-    def take_waiting(self, crew_id: int, now: datetime) -> int | None:
+    def take_waiting(self, crew_id: int, now: datetime, waiting: list[dict[str, Any]] | None = None) -> int | None:
         """A free crew's next job: the first of its own queue it can take, else the most urgent
         waiting incident not lined up for another crew. Queued incidents the crew cannot take now
         (a skill it lost, no way by road, no place on the roads to start from) go back to the
-        common waiting list."""
+        common waiting list. ``waiting``: the waiting incidents as the caller read them, kept up to
+        date here (:meth:`fill_free_crews` reads a storm's thousands of them once, not per crew);
+        only those the crew is qualified for are routed to."""
         self.lock()
         graph = self.graphs.current(self.session)
         crew = next((c for c in self._origins(graph, now) if c["id"] == crew_id and c["status"] == "available"), None)
         if crew is None:
             return None
         if crew["node"] is None:  # nowhere on the roads to start from: it can take nothing, others may
-            self.changed(store.unqueue_jobs(self._connection, crew_id), taken_from=crew_id)
+            self._unqueue(crew_id, None, waiting or [])
             return None
-        waiting = [i for i in store.waiting(self._connection) if i["queued_crew_id"] in (None, crew_id)]
-        times = graph.seconds_from(crew["node"], [i["road_node_id"] for i in waiting], self.settings.routing_horizon_s)
-        takeable, stranded = [], []
-        for incident, seconds in zip(waiting, times):
-            if qualified(crew, incident) and np.isfinite(seconds):
-                takeable.append((incident, seconds))
-            elif incident["queued_crew_id"] == crew_id:
-                stranded.append(incident["id"])
+        if waiting is None:
+            waiting = store.waiting(self._connection)
+        mine = [i for i in waiting if i["queued_crew_id"] in (None, crew_id)]
+        able = [i for i in mine if qualified(crew, i)]
+        times = graph.seconds_from(crew["node"], [i["road_node_id"] for i in able], self.settings.routing_horizon_s) \
+            if able else []
+        takeable = [(incident, seconds) for incident, seconds in zip(able, times) if np.isfinite(seconds)]
+        reached = {incident["id"] for incident, _ in takeable}
+        stranded = [i["id"] for i in mine if i["queued_crew_id"] == crew_id and i["id"] not in reached]
         if stranded:
-            self.changed(store.unqueue_jobs(self._connection, crew_id, stranded), taken_from=crew_id)
+            self._unqueue(crew_id, stranded, waiting)
 
         def order(pair):
             incident, seconds = pair
@@ -382,15 +389,26 @@ class Dispatcher:
             incident_store.lock_incident(self._connection, incident["id"])
             if self._give(incident["id"], {"id": crew_id, "crew": crew["code"], "eta_s": round(float(seconds), 1)},
                           now, "system"):
+                waiting.remove(incident)
                 return incident["id"]
         return None
+
+    def _unqueue(self, crew_id: int, incident_ids: list[int] | None, waiting: list[dict[str, Any]]) -> None:
+        """The crew's queued incidents (all, or those listed) back to the common waiting list, in
+        the database and in ``waiting``."""
+        unqueued = set(store.unqueue_jobs(self._connection, crew_id, incident_ids))
+        self.changed(sorted(unqueued), taken_from=crew_id)
+        for incident in waiting:
+            if incident["id"] in unqueued:
+                incident.update(queued_crew_id=None, queued_at=None)
 
     def fill_free_crews(self, now: datetime) -> list[int]:
         """Give every free crew the most urgent waiting incident it can take (after a closure is
         lifted, a crew is created, or on each sweep): returns the incidents given out."""
         self.lock()
         given = []
+        waiting = store.waiting(self._connection)
         for crew_id in store.free_crews(self._connection):
-            if (incident_id := self.take_waiting(crew_id, now)) is not None:
+            if (incident_id := self.take_waiting(crew_id, now, waiting)) is not None:
                 given.append(incident_id)
         return given

@@ -153,6 +153,21 @@ class HierarchyGraph:
         farther than ``limit``)."""
         return self._times("from_source", from_node, to_nodes, limit)
 
+    def seconds_from_nearest(self, from_nodes: list[int], to_nodes: list[int], limit: float = np.inf) -> np.ndarray:
+        """Shortest driving seconds to each of ``to_nodes`` from the nearest of ``from_nodes`` (inf:
+        no way, or farther than ``limit``): one search from all of them at once, where a search per
+        origin would cost as many (a sweep's fastest qualified crew to each of thousands of
+        waiting incidents: one search per set of skills, not one per crew)."""
+        sources = sorted({int(i) for i in self.index_of(from_nodes) if i >= 0})
+        pinned = self.index_of(to_nodes)
+        known = pinned >= 0
+        times = np.full(len(pinned), np.inf)
+        if not sources or not known.any():
+            return times
+        times[known] = SEARCHES.run(lambda: _seconds(
+            self._search("from_source", pinned[known]).distances_from_multi([(s, 0) for s in sources])))
+        return np.where(times <= limit, times, np.inf)
+
     def _times(self, direction: str, one: int, many: list[int], limit: float) -> np.ndarray:
         """One search between the node ``one`` and the pinned ``many``: towards ``one`` for
         "to_target", from it for "from_source"."""

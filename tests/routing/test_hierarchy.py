@@ -82,6 +82,20 @@ def compare(graph: HierarchyGraph, truth: RoadGraph, edges: DirectedEdges, rng: 
     return finite
 
 
+def assert_nearest(graph: HierarchyGraph, truth: RoadGraph, rng: np.random.Generator, crews: int, faults: int) -> int:
+    """The one search from many crews at once: to each of ``faults`` random faults (a few not on
+    the graph), the time from the nearest of ``crews`` random crews (one not on the graph) is the
+    least of each crew's own time; returns how many were finite."""
+    nodes = graph.node_ids
+    listed = rng.choice(nodes, crews).tolist() + [-5]
+    targets = rng.choice(nodes, faults).tolist() + [-7, 0]
+    finite = 0
+    for limit in (np.inf, HORIZON_S):
+        each = np.array([truth.seconds_from(crew, targets, limit) for crew in listed])
+        finite += assert_same(graph.seconds_from_nearest(listed, targets, limit), each.min(axis=0))
+    return finite
+
+
 def test_one_way_streets_parallel_roads_and_unknown_nodes():
     # 1 -> 2 -> 3 one way; 3 -> 1 a long way back; 1 -> 2 twice (12 s is the faster); 4 -> 1 only.
     hierarchy, _ = hierarchy_of([(1, 2, 30.0), (1, 2, 12.0), (2, 3, 10.0), (3, 1, 100.0), (4, 1, 1.0)])
@@ -92,6 +106,8 @@ def test_one_way_streets_parallel_roads_and_unknown_nodes():
     assert graph.route(1, 3) == (22.0, [1, 2, 3], [2, 3])
     assert graph.route(1, 4) == (np.inf, [], []) and graph.route(99, 1) == (np.inf, [], [])
     assert graph.route(2, 2) == (0.0, [2], [])
+    assert list(graph.seconds_from_nearest([2, 4, 99], [1, 3, 4, 99])) == [1.0, 10.0, 0.0, np.inf]
+    assert list(graph.seconds_from_nearest([99], [1])) == [np.inf] and len(graph.seconds_from_nearest([1], [])) == 0
     count, largest = graph.strongly_connected()
     assert count == 2 and list(largest) == [True, True, True, False]
 
@@ -130,6 +146,8 @@ def test_equal_to_scipy_on_the_town(town, town_hierarchy):
     rng = np.random.default_rng(17)
     graph = HierarchyGraph(hierarchy)
     assert compare(graph, reference(hierarchy, town.edges), town.edges, rng, 30, 200, 30) > 10_000
+    for crews in (1, 20, 200):
+        assert assert_nearest(graph, reference(hierarchy, town.edges), rng, crews, 300) > 300
     closed = rng.choice(np.unique(town.edges.road), 200, replace=False)
     for closed_graph in (HierarchyGraph(hierarchy, closed), graph.reweighted(closed, 2)):  # whole, and in place
         assert closed_graph.edge_count < len(town.edges.source)
