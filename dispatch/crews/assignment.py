@@ -162,8 +162,7 @@ class Dispatcher:
 
     def _timed(self, incident: dict[str, Any], now: datetime, takers_only: bool = False) -> list[dict[str, Any]]:
         """:meth:`candidates` of an incident read; with ``takers_only``, only the free, qualified
-        crews (in a storm every crew is busy and most calls join a waiting incident: nobody to
-        route, no search)."""
+        crews (in a storm most crews are busy: they are not even read, nor routed to)."""
         graph = self.graphs.current(self.session)
         crews = self._origins(graph, now, free_only=takers_only)
         if takers_only:
