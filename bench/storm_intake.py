@@ -45,6 +45,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, SECRET_KEY, bearer_headers, gunicorn, percentile  # noqa: E402
+from dispatch.incidents.models import OPEN_INCIDENT_STATUSES  # noqa: E402
 
 PORT = 5079
 ROUTE = "/api/v1/reports"
@@ -158,7 +159,7 @@ class Desk(threading.Thread):
     just-restored incidents, the crews) and a map tile at zoom 14 over one of the grid's
     transformers (lines and transformers by turns, uncached: no ETag sent), each timed."""
 
-    LIST = "/api/v1/incidents?status=new,assigned,accepted,en_route,on_site,restored&limit=5000"
+    LIST = f"/api/v1/incidents?status={','.join([*OPEN_INCIDENT_STATUSES, 'restored'])}&limit=5000"  # the desk's
 
     def __init__(self, url: str, port: int, headers: dict[str, str], every_s: float = 2.0):
         super().__init__(daemon=True)
