@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from flask import Flask
-from sqlalchemy import text
 
 from api.context import database, settings
 from dispatch.accounts.store import user_by_name
 from dispatch.accounts.users import issue_token
 from dispatch.core import clock
+from dispatch.core.db import text
 from dispatch.crews.assignment import Dispatcher
 from dispatch.incidents.sweeper import sweep
 

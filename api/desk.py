@@ -4,11 +4,11 @@ utility's skill words in each language."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text
 
 from api.access import SIGNED_IN, allow
 from api.context import session, settings
 from api.openapi import operation
+from dispatch.core.db import text
 from dispatch.gis.skills import skill_rules
 from dispatch.gis.tiles_store import TILE_LAYERS
 

@@ -19,7 +19,6 @@ from typing import Any, Callable
 
 from alembic.script import ScriptDirectory
 from flask import Blueprint, Response, jsonify
-from sqlalchemy import text
 
 from api.access import public
 from api.cli import alembic_config
@@ -27,6 +26,7 @@ from api.context import redis_client, session, settings
 from api.errors import problem
 from api.openapi import operation
 from dispatch.core import clock
+from dispatch.core.db import text
 from dispatch.core.heartbeats import last_sweep
 
 log = logging.getLogger(__name__)

@@ -71,7 +71,7 @@ def main() -> None:
             heads = feeder_heads(topology)
             buses = session.execute(text("SELECT coalesce(c.bus_id, t.lv_bus_id) FROM customers c "
                                          "LEFT JOIN transformers t ON t.id = c.transformer_id")).scalars().all()
-            idle = timed(lambda: planned.any_active(session.connection(), now), args.calls)
+            idle = timed(lambda: planned.kept_and_active(session.connection(), None, None, now), args.calls)
             plans, ids = [], []
             for code in heads:
                 started = time.perf_counter()
@@ -87,7 +87,7 @@ def main() -> None:
         with database.session() as session:
             written = session.execute(text("SELECT count(*) FROM notifications")).scalar_one()
             inside = now + timedelta(hours=4)
-            active = timed(lambda: planned.any_active(session.connection(), inside), args.calls)
+            active = timed(lambda: planned.kept_and_active(session.connection(), None, None, inside), args.calls)
             sample = random.Random(1).choices(buses, k=args.calls)
             holder = iter(sample)
             lookup = timed(lambda: planned.active_at_bus(session.connection(), next(holder), inside), args.calls)

@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from dispatch.core import clock
+from dispatch.core.db import text
 
 USER = ("SELECT u.id, u.username, u.password_hash, u.role, u.active, u.crew_id, c.code AS crew, u.zones "
         "FROM users u LEFT JOIN crews c ON c.id = u.crew_id")

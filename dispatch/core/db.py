@@ -6,8 +6,20 @@ test is rolled back.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, create_engine
+import functools
+
+import sqlalchemy
+from sqlalchemy import Connection, Engine, TextClause, create_engine
 from sqlalchemy.orm import Session, sessionmaker
+
+
+@functools.lru_cache(maxsize=4096)
+def text(statement: str) -> TextClause:
+    """:func:`sqlalchemy.text`, built once per distinct statement and then shared. Building one parses
+    its bind parameters, and each new one computes its cache key again on every execution: a storm
+    call's twenty-odd statements spent a tenth of the API's CPU on that (BENCHMARKS.md). A clause is
+    never changed once built (``bindparams`` and ``columns`` return new ones), so threads share it."""
+    return sqlalchemy.text(statement)
 
 
 class Database:

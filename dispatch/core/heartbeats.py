@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, DateTime, Integer, Text, text
+from sqlalchemy import Connection, DateTime, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dispatch.core.db import text
 from dispatch.core.models import Base
 
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, DateTime, Index, Integer, Text, text
+from sqlalchemy import Connection, DateTime, Index, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from dispatch.core.db import text
 from dispatch.core.models import Base
 
 

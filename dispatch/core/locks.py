@@ -27,7 +27,9 @@ import functools
 import time
 
 from prometheus_client import Histogram
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, event
+
+from dispatch.core.db import text
 
 #: pg_advisory_xact_lock keys of the application (first number): 1 a feeder's inference, 2 an
 #: Idempotency-Key, 3 a crew's phone reports, 4 the outbox's writers (shared), 5 dispatch.

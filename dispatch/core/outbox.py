@@ -15,11 +15,12 @@ from datetime import datetime
 from typing import Any, Iterable, Mapping, Sequence
 
 import orjson
-from sqlalchemy import BigInteger, Connection, DateTime, Integer, Text, text
+from sqlalchemy import BigInteger, Connection, DateTime, Integer, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.core import clock
+from dispatch.core.db import text
 from dispatch.core.models import Base, one_of
 
 #: incident: an incident as one item of GET /api/v1/incidents; crew: a crew's place and status;

@@ -18,7 +18,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from dispatch.core.db import text
 
 #: The time-partitioned tables and the column they are split on.
 PARTITIONED = ("crew_positions", "outbox")

@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from dispatch.core.db import text
 
 INCIDENT = (
     "SELECT id, status, crew_id, road_node_id, ST_X(geom) AS lon, ST_Y(geom) AS lat, required_skills, "

@@ -25,8 +25,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.crews.assignment import Dispatcher
 
 ACTIVE = "('assigned', 'accepted', 'en_route', 'on_site')"

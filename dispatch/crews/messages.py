@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from dispatch.core import outbox
+from dispatch.core.db import text
 
 CREW_MESSAGE = (
     "SELECT c.id, c.code, c.status, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, c.position_at AS at, "

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.incidents.queries import WARNING
 from dispatch.routing.store import MAX_SNAP_M, NEAREST_NODE
 

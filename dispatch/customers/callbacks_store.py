@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.customers.models import CALLBACK_STATUSES
 
 #: Reports whose caller is asked: supply complaints. A flicker, a wire down or a fire is reported

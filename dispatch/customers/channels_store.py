@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from dispatch.core.db import text
 
 COLUMNS = "id, name, channel, key_prefix, rate_count, rate_period_s, created_at, revoked_at"
 

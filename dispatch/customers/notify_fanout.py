@@ -21,10 +21,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dispatch.core.config import Settings
+from dispatch.core.db import text
 from dispatch.gis.grid import TopologyCache
 from dispatch.incidents.escalation import WARNING_STAGES
 

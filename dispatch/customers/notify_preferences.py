@@ -3,7 +3,9 @@ text, unticked a box in the app) records it; the fan-out and the sender both hon
 already due when the customer opted out is skipped, not sent)."""
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from dispatch.core.db import text
 
 
 def set_opt_out(connection: Connection, account_no: str, opt_out: bool) -> bool:

@@ -20,10 +20,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dispatch.core.config import Settings
+from dispatch.core.db import text
 from dispatch.customers.notify_adapters import Result, deliver
 from dispatch.customers.notify_templates import Contact, planned_reference, render, render_planned, render_warning
 from dispatch.incidents.escalation import WARNING_STAGES

@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dispatch.core import clock
+from dispatch.core.db import text
 from dispatch.core.errors import FieldProblem, InvalidInput, NotFound
 from dispatch.customers.notify_templates import planned_reference
 from dispatch.customers.planned import active_at_bus

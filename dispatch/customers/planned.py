@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dispatch.core import clock
 from dispatch.core.config import Settings
+from dispatch.core.db import text
 from dispatch.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from dispatch.customers.notify_fanout import after_quiet_hours
 from dispatch.gis.grid import TopologyCache
@@ -259,11 +260,17 @@ def advance(connection: Connection, now: datetime) -> list[int]:
         {"now": now}).scalars())
 
 
-def any_active(connection: Connection, now: datetime) -> bool:
-    """Whether any planned outage was active at ``now`` (one small read; calls look further only then)."""
-    return connection.execute(text(
-        f"SELECT EXISTS (SELECT 1 FROM planned_outages p WHERE {ACTIVE})"),
-        {"now": now}).scalar_one()
+def kept_and_active(connection: Connection, external_id: str | None, client_id: int | None,
+                    now: datetime) -> tuple[int | None, bool]:
+    """The call kept before under this sender's ``external_id`` (None: none, or no id), and whether
+    any planned outage was active at ``now``: one small read, what every call pays while none is
+    (calls look further only then)."""
+    first, active = connection.execute(text(
+        "SELECT (SELECT id FROM planned_outage_calls WHERE external_id = :external "
+        "AND channel_client_id IS NOT DISTINCT FROM :client), "
+        f"EXISTS (SELECT 1 FROM planned_outages p WHERE {ACTIVE})"),
+        {"external": external_id, "client": client_id, "now": now}).one()
+    return first, active
 
 
 def active_at_bus(connection: Connection, bus_id: int, now: datetime) -> dict[str, Any] | None:
@@ -322,10 +329,10 @@ def join_call(session: Session, topologies: TopologyCache, settings: Settings, r
     connection = session.connection()
     if report.hazard or report.kind in HAZARD_KINDS:
         return None
-    if report.external_id is not None and (first := call_by_external_id(
-            connection, report.external_id, report.channel_client_id)) is not None:
+    first, active = kept_and_active(connection, report.external_id, report.channel_client_id, report.received_at)
+    if first is not None:
         return JoinedCall(first, False, None, outage(connection, call_outage(connection, first)))
-    if not any_active(connection, report.received_at):
+    if not active:
         return None
     located = locate(connection, topologies.current(session), report.locators, settings)
     found = None if located.bus_id is None else active_at_bus(connection, located.bus_id, report.received_at)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dispatch.core.config import Settings
+from dispatch.core.db import text
 from dispatch.customers.planned import NOTICE_AHEAD, REMINDER_AHEAD, notify
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.gis.layers import ADVANCE_EVERY, Feature, Layer
 
 GEOM = "s.geom::geometry"  # staged as hex EWKB

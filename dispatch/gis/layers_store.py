@@ -1,7 +1,9 @@
 """Reading grid layers back as GeoJSON, built by PostGIS so that large pages stay cheap."""
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from dispatch.core.db import text
 
 
 def _code(table: str, column: str) -> str:

@@ -14,9 +14,7 @@ import time
 from collections import OrderedDict
 from typing import Callable
 
-from sqlalchemy import text
-
-from dispatch.core.db import Database
+from dispatch.core.db import Database, text
 from dispatch.gis.tiles_store import tile
 
 

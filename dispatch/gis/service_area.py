@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from dispatch.core.config import Settings
+from dispatch.core.db import text
 from dispatch.core.errors import FieldProblem, InvalidInput
 from dispatch.gis.geojson import GeometryProblem, bbox_of
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from dispatch.core import outbox
+from dispatch.core.db import text
 from dispatch.core.models import is_one_of
 from dispatch.gis.models import MEDIUM_VOLTAGE
 from dispatch.routing.models import MAJOR_ROADS, SECONDARY_ROADS

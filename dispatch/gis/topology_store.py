@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.gis.topology import GridRows
 
 

@@ -15,10 +15,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from dispatch.core import outbox
+from dispatch.core.db import text
 from dispatch.core.errors import NotFound
 from dispatch.incidents import store
 from dispatch.incidents.models import SLA_EVENT_TYPES

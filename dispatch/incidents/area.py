@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from dispatch.core.db import text
 from dispatch.gis.grid import TopologyCache
 
 #: The area's lines (both ends inside it) and its transformers (their low-voltage side inside it),

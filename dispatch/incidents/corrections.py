@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from dispatch.core.db import text
 from dispatch.core.errors import Conflict, InvalidInput, NotFound
 from dispatch.gis.grid import TopologyCache
 from dispatch.gis.skills import SkillRules

@@ -19,7 +19,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from dispatch.core.db import text
 
 #: The notice stage of a warning for the station head, by clock.
 WARNING_STAGES = {"arrival": "arrival_warning", "restoration": "restoration_warning"}

@@ -94,8 +94,19 @@ def refresh(connection: Connection, incident_ids: Iterable[int], now: datetime, 
         if key not in learned:
             learned[key] = typical_repair(connection, incident, now, rules)
         etr_at, basis = estimate(incident, learned[key], now)
-        if etr_at != incident["etr_at"] or basis != incident["etr_basis"]:
+        if moved(etr_at, basis, incident):
             etr_store.write_estimate(connection, incident["id"], etr_at, basis)
+
+
+def moved(etr_at: datetime | None, basis: dict[str, Any], incident: dict[str, Any]) -> bool:
+    """Whether an estimate differs from the one stored beyond its crew counting down to arrival: a
+    crew on time keeps the same estimated time while its ETA shrinks, so the basis stays the one the
+    estimate was made with (the ETA when it was given). Rewriting it with every call that joined
+    the incident cost a storm's intake a write a call and told nobody anything new."""
+    stored = incident["etr_basis"]
+    if etr_at != incident["etr_at"] or stored is None:
+        return True
+    return {**basis, "eta_s": None, "summary": None} != {**stored, "eta_s": None, "summary": None}
 
 
 def typical_repair(connection: Connection, incident: dict[str, Any], now: datetime, rules: EtrRules) -> dict[str, Any]:

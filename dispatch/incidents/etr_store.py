@@ -5,8 +5,9 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.incidents.store import OPEN
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from dispatch.core.db import text
 
 
 def customers_named(connection: Connection, accounts: list[str], meters: list[str]) -> tuple[dict, dict]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from dispatch.core.db import text
 from dispatch.gis.grid import TopologyCache
 from dispatch.incidents.area import buses_downstream
 from dispatch.incidents.queries import like_literal

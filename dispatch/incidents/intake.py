@@ -161,8 +161,7 @@ class ReportIntake:
             for other in split:  # calls split out of an incident that moved down
                 if other != incident_id and other not in merged:
                     self.dispatcher.assign_best(other, clock.now())
-            summary = store.incident_summary(connection, incident_id)
-            located_view = self._located_view(report_id, topology)
+            located_view, summary = self._answer(report_id, topology)
             self.dispatcher.record_messages(clock.now(), [incident_id, *merged, *split])
             if hazard:  # a hazard opens an incident of its own: its opening is the alert
                 record_alerts(connection, store.event_ids(connection, incident_id, "opened"))
@@ -205,11 +204,7 @@ class ReportIntake:
         return report_id
 
     def _repeat(self, report_id: int) -> Intake:
-        connection = self.session.connection()
-        incident_id = store.report_incident(connection, report_id)
-        topology = self.topologies.current(self.session)
-        return Intake(report_id, False, self._located_view(report_id, topology),
-                      store.incident_summary(connection, incident_id))
+        return Intake(report_id, False, *self._answer(report_id, self.topologies.current(self.session)))
 
     # -- choosing the incident -------------------------------------------------------------------
 
@@ -445,9 +440,9 @@ class ReportIntake:
 
     # -- the answer ------------------------------------------------------------------------------
 
-    def _located_view(self, report_id: int, topology: Topology) -> dict[str, Any]:
-        """Where the stored report was located, with codes a dispatcher knows."""
-        row = store.report_located(self.session.connection(), report_id)
+    def _answer(self, report_id: int, topology: Topology) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Where the stored report was located, with codes a dispatcher knows, and its incident."""
+        row, incident = store.report_answer(self.session.connection(), report_id)
         area = topology.area_of_bus(row["bus_id"]) if row["bus_id"] is not None else None
         head = topology.feeder_head(area) if area is not None else None
         return {
@@ -460,4 +455,4 @@ class ReportIntake:
             "zone": {"code": row["zone"], "class": row["zone_class"], "defaulted": row["zone_defaulted"]},
             "distance_m": None if row["distance_m"] is None else round(row["distance_m"], 1),
             "location": None if row["lon"] is None else {"lon": row["lon"], "lat": row["lat"]},
-        }
+        }, incident

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.gis.zoning import SMALLEST_FIRST
 
 POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from dispatch.core import outbox
+from dispatch.core.db import text
 from dispatch.incidents.queries import FROM, SUMMARY
 
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from dispatch.core.db import text
 
 #: The stage an incident's status stands for (statuses not here announce nothing of their own).
 _STAGE = ("CASE WHEN i.status IN ('restored', 'closed') AND i.restored_at IS NOT NULL THEN 'restored' "

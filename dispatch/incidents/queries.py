@@ -5,8 +5,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.incidents.store import OPEN
 
 #: The SLA state the desk colours an open incident by: the latest warning the sweeper recorded for

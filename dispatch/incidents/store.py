@@ -5,9 +5,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from dispatch.core import clock
+from dispatch.core.db import text
 from dispatch.incidents.models import OPEN_INCIDENT_STATUSES
 
 OPEN = "(" + ", ".join(f"'{s}'" for s in OPEN_INCIDENT_STATUSES) + ")"
@@ -331,11 +332,18 @@ def metres_from_incident(connection: Connection, incident_id: int, lon: float, l
     ), {"id": incident_id, "lon": lon, "lat": lat}).scalar()
 
 
+#: An incident as intake answers with it (``i``, its crew ``cr``).
+_SUMMARY = ("i.id, i.status, i.device_kind, i.device_code, i.customers_affected, i.report_count, "
+            "i.arrival_deadline, i.hazard, i.unlocated, cr.code AS crew, i.eta_s")
+_LOCATED = ("r.located_method, r.bus_id, c.account_no, b.code AS bus, t.code AS transformer, s.code AS source, "
+            "z.code AS zone, coalesce(z.class, i.zone_class) AS zone_class, r.zone_defaulted, r.distance_m, "
+            "ST_X(r.located_geom) AS lon, ST_Y(r.located_geom) AS lat")
+
+
 def incident_summary(connection: Connection, incident_id: int) -> dict[str, Any]:
     row = connection.execute(text(
-        "SELECT i.id, i.status, i.device_kind, i.device_code, i.customers_affected, i.report_count, "
-        "i.arrival_deadline, i.hazard, i.unlocated, c.code AS crew, i.eta_s FROM incidents i "
-        "LEFT JOIN crews c ON c.id = i.crew_id WHERE i.id = :id"), {"id": incident_id}).mappings().one()
+        f"SELECT {_SUMMARY} FROM incidents i LEFT JOIN crews cr ON cr.id = i.crew_id WHERE i.id = :id"),
+        {"id": incident_id}).mappings().one()
     return dict(row)
 
 
@@ -343,17 +351,18 @@ def report_incident(connection: Connection, report_id: int) -> int:
     return connection.execute(text("SELECT incident_id FROM reports WHERE id = :id"), {"id": report_id}).scalar_one()
 
 
-def report_located(connection: Connection, report_id: int) -> dict[str, Any]:
-    """How a stored report was located, with the codes of what it was located on."""
+def report_answer(connection: Connection, report_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """How a stored report was located, with the codes of what it was located on, and its incident
+    (:func:`incident_summary`): intake's answer in one round trip."""
     row = connection.execute(text(
-        "SELECT r.located_method, r.bus_id, c.account_no, b.code AS bus, t.code AS transformer, "
-        "s.code AS source, z.code AS zone, coalesce(z.class, i.zone_class) AS zone_class, r.zone_defaulted, "
-        "r.distance_m, ST_X(r.located_geom) AS lon, ST_Y(r.located_geom) AS lat FROM reports r "
-        "JOIN incidents i ON i.id = r.incident_id LEFT JOIN customers c ON c.id = r.customer_id "
+        f"SELECT {_LOCATED}, {_SUMMARY} FROM reports r JOIN incidents i ON i.id = r.incident_id "
+        "LEFT JOIN crews cr ON cr.id = i.crew_id LEFT JOIN customers c ON c.id = r.customer_id "
         "LEFT JOIN buses b ON b.id = r.bus_id LEFT JOIN transformers t ON t.id = r.transformer_id "
         "LEFT JOIN sources s ON s.id = r.source_id LEFT JOIN zones z ON z.id = r.zone_id WHERE r.id = :id"
     ), {"id": report_id}).mappings().one()
-    return dict(row)
+    located = ("located_method", "bus_id", "account_no", "bus", "transformer", "source", "zone", "zone_class",
+               "zone_defaulted", "distance_m", "lon", "lat")
+    return {k: row[k] for k in located}, {k: v for k, v in row.items() if k not in located}
 
 
 def crews_of(connection: Connection, incident_ids: list[int]) -> list[int]:

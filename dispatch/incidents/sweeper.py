@@ -13,9 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from dispatch.core.db import text
 from dispatch.incidents.alerts import record_alerts
 from dispatch.incidents.escalation import recipient, record_station_head_notices
 from dispatch.incidents.interfaces import CrewDispatch

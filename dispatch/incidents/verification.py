@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from dispatch.core.config import Settings
+from dispatch.core.db import text
 from dispatch.gis.grid import TopologyCache
 from dispatch.gis.topology import Topology
 from dispatch.incidents import evidence_store as evidence

@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Callable
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from dispatch.core.db import text
 from dispatch.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from dispatch.incidents import store
 from dispatch.incidents.interfaces import CrewDispatch

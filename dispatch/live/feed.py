@@ -8,7 +8,9 @@ from typing import Any
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from dispatch.core.db import text
 
 
 def redis_without_retries(url: str, timeout_s: float, **options: Any) -> redis.Redis:

@@ -44,11 +44,11 @@ from datetime import datetime, timedelta
 
 import orjson
 import redis
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
 from dispatch.core import clock
-from dispatch.core.db import Database
+from dispatch.core.db import Database, text
 from dispatch.core.logs import Outage
 from dispatch.core.outbox import WRITER_LOCK, relayed_topics_key
 from dispatch.core.partitions import SCHEMA, default_name, drop_before

@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.incidents.models import COMPLAINT_KINDS
 
 #: The group key and its label, for a complaint (k: the complaint, i: its incident) and for an incident.

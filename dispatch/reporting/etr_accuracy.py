@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.core.errors import NotFound
 from dispatch.reporting.local_days import Period
 

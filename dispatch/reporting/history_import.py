@@ -12,9 +12,10 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from dispatch.core.db import text
 from dispatch.core.errors import FieldProblem, ImportRejected
 from dispatch.gis import topology_store
 from dispatch.gis.topology import Topology

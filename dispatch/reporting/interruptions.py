@@ -23,9 +23,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from dispatch.core.db import text
 from dispatch.gis import topology_store
 from dispatch.gis.grid import TopologyCache
 from dispatch.gis.topology import Topology

@@ -11,8 +11,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.gis.zoning import belongs_to
 
 #: The four views of every index: all interruptions, and without major event days, planned ones, or both.

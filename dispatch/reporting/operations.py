@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.crews.models import CREW_STATUSES
 from dispatch.incidents.models import OPEN_INCIDENT_STATUSES, SLA_EVENT_TYPES
 from dispatch.incidents.store import OPEN

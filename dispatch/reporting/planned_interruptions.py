@@ -11,8 +11,9 @@ later skips customers the work already counts).
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.gis.zoning import zone_of
 from dispatch.reporting.tallies import quarter, quarters_of_refs, retally
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from dispatch.core.db import text
 
 #: The faults counted: incidents first reported in the window, on a grid device (not merged into
 #: another, which is the same fault, nor cancelled, which was none).

@@ -17,9 +17,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from dispatch.core.db import text
 from dispatch.core.errors import FieldProblem, ImportRejected
 from dispatch.reporting.history_csv import decode
 

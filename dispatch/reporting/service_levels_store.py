@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from dispatch.core.db import text
 
 #: The group key and its label for each ``group_by``. Codes sort bytewise (no collation needed to
 #: group); a calendar period is keyed by its first local day (``local``: the first report's local

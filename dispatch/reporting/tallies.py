@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from dispatch.core.db import text
 
 #: The quarter hour an interruption began in (date_bin: the same bins whatever the time zone).
 QUARTER = "date_bin('15 minutes', started_at, TIMESTAMPTZ '2000-01-01 00:00Z')"

@@ -5,8 +5,9 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from dispatch.core.db import text
 from dispatch.routing.graph import DirectedEdges
 from dispatch.routing.speeds import FALLBACK_KMH
 

@@ -126,6 +126,29 @@ def test_the_estimate_follows_every_event_and_is_kept_at_restoration(rules, city
     assert done["etr_at"] == on_site["etr_at"] and when(done["etr_first_at"]) == first
 
 
+def test_a_call_joining_while_the_crew_is_on_time_keeps_the_estimate_a_late_crew_moves_it(rules, city):
+    client = rules(etr_default_repair_min=60)
+    start = clock.now().replace(microsecond=0)
+    clock.freeze(start)
+    try:
+        found = incident(client, report(client, start, account_no=customer(2))["incident"]["id"])
+        assert found["crew"] == "CW" and found["eta_s"] > 60
+        # Halfway there: the estimate and its basis (the ETA when it was given) stay as they were.
+        clock.freeze(start + timedelta(seconds=found["eta_s"] / 2))
+        assert report(client, clock.now(), account_no=customer(2, 1))["incident"]["id"] == found["id"]
+        halfway = incident(client, found["id"])
+        assert halfway["report_count"] == 2
+        assert (halfway["etr_at"], halfway["etr_basis"]) == (found["etr_at"], found["etr_basis"])
+        # Ten minutes late: a crew about to arrive, so the estimate is now + the repair.
+        clock.freeze(start + timedelta(seconds=found["eta_s"], minutes=10))
+        assert report(client, clock.now(), account_no=customer(2, 2))["incident"]["id"] == found["id"]
+        late = incident(client, found["id"])
+        assert when(late["etr_at"]) == clock.now() + timedelta(minutes=60)
+        assert late["etr_basis"]["eta_s"] == 0 and late["etr_first_at"] == found["etr_at"]
+    finally:
+        clock.freeze(None)
+
+
 def test_a_merge_moves_the_estimate_of_the_incident_that_carries_on(rules, city, connection):
     client = rules()
     keep = report(client, clock.now() - timedelta(minutes=1), account_no=customer(2))["incident"]["id"]
