@@ -11,9 +11,13 @@ whole feeder's open incidents. A dispatcher's decisions are global (any crew may
 incident), so they are taken one at a time, as one person at a desk would; everything before the
 decision (locating the call, reading the grid, outage inference) runs in parallel.
 
-One exception: a call that only joins an incident (with its crew, or waiting for one) changes no
-crew and no other incident; it locks that incident's row alone, and never this lock afterwards
-(dispatch/incidents/intake.py, docs/dispatch-invariants.md).
+Two exceptions. A call that only joins an incident (with its crew, or waiting for one) changes no
+crew and no other incident; it locks that incident's row alone, and never this lock afterwards.
+A call that only opens an incident no free crew could take holds this lock *shared*: such openings
+run side by side (a storm's, once every crew qualified for them is busy), while anything that frees
+a crew, or changes what a crew may take, holds it whole and so waits for them, and then sees their
+incidents (dispatch/incidents/intake.py, docs/dispatch-invariants.md). A transaction holding it
+shared never asks for it whole (two such would wait for each other).
 
 Order, so that no two transactions wait for each other: a crew phone's report lock and an
 Idempotency-Key lock, then a feeder's inference lock (intake), then this lock, then incident and
@@ -48,6 +52,22 @@ def lock_timings() -> tuple[Histogram, Histogram]:
     return (Histogram("dispatch_lock_wait_seconds", "Time waited for the dispatch lock", buckets=_BUCKETS),
             Histogram("dispatch_lock_held_seconds", "Time the dispatch lock was held, to the transaction's end "
                       "(commit included)", buckets=_BUCKETS))
+
+
+@functools.cache
+def shared_waits() -> Histogram:
+    """How long transactions wait for the dispatch lock shared (their holds overlap: not timed)."""
+    return Histogram("dispatch_lock_shared_wait_seconds", "Time waited for the dispatch lock shared",
+                     buckets=_BUCKETS)
+
+
+def lock_dispatch_shared(connection: Connection) -> None:
+    """Wait for the dispatch lock shared and hold it to the end of the transaction, or of the
+    savepoint it was taken in, if that is rolled back."""
+    asked = time.perf_counter()
+    connection.execute(text("SELECT pg_advisory_xact_lock_shared(:k1, :k2)"),
+                       {"k1": DISPATCH_LOCK[0], "k2": DISPATCH_LOCK[1]})
+    shared_waits().observe(time.perf_counter() - asked)
 
 
 def lock_dispatch(connection: Connection) -> None:

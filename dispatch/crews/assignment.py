@@ -28,14 +28,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from dispatch.core.config import Settings
 from dispatch.core.errors import Conflict, NotFound
-from dispatch.core.locks import lock_dispatch
+from dispatch.core.locks import lock_dispatch, lock_dispatch_shared
 from dispatch.crews import assignment_store as store
 from dispatch.crews import store as crew_store
 from dispatch.crews.messages import record_crews
@@ -75,19 +75,44 @@ class Dispatcher:
         #: The session transaction that holds the dispatch lock (kept, so that it is not mistaken
         #: for a later one).
         self._locked_in: object | None = None
+        #: The session transaction that holds the dispatch lock shared (:meth:`lock_to_wait`).
+        self._shared_in: object | None = None
 
     def lock(self) -> None:
         """Take the dispatch lock for this transaction (before any incident or crew row); once per
         transaction (the methods below all ask for it)."""
         connection = self._connection  # begins the session's transaction if none is open
         if self.session.get_transaction() is not self._locked_in:
+            if self.session.get_transaction() is self._shared_in:
+                raise RuntimeError("this transaction holds the dispatch lock shared: it cannot take it whole")
             lock_dispatch(connection)
             self._locked_in = self.session.get_transaction()
 
+    def lock_to_wait(self, needs: list[str], still: Callable[[], bool]) -> bool:
+        """Hold the dispatch lock shared, to open an incident that must wait, beside other such
+        openings (:mod:`dispatch.core.locks`): true when, read under it, no free on-duty crew has
+        every skill of ``needs`` and ``still()`` holds. No crew can be freed, come on duty or
+        gain a skill before this transaction ends (each of those holds the lock whole, so waits
+        for it, and then sees the incident), so the incident rightly waits. Else nothing is held
+        (the shared lock is let go with a savepoint) and the caller takes the lock whole."""
+        savepoint = self.session.begin_nested()
+        lock_dispatch_shared(self._connection)
+        if not crew_store.any_free_with(self._connection, needs) and still():
+            savepoint.commit()
+            self._shared_in = self.session.get_transaction()
+            return True
+        savepoint.rollback()
+        return False
+
     @property
     def holds_lock(self) -> bool:
-        """Whether this transaction has taken the dispatch lock."""
+        """Whether this transaction has taken the dispatch lock (whole)."""
         return self._locked_in is not None and self.session.get_transaction() is self._locked_in
+
+    @property
+    def holds_lock_shared(self) -> bool:
+        """Whether this transaction holds the dispatch lock shared (:meth:`lock_to_wait`)."""
+        return self._shared_in is not None and self.session.get_transaction() is self._shared_in
 
     def changed(self, incidents: Iterable[int] = (), crews: Iterable[int] = (), taken_from: int | None = None) -> None:
         """Note incidents and crews changed in this unit of work (``taken_from``: a crew the
@@ -230,7 +255,12 @@ class Dispatcher:
                                           "incident": incident_id, "roads": len(roads)}}
 
     def assign_best(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
-        """Give a new incident without a crew to the best free crew, if there is one; else it waits."""
+        """Give a new incident without a crew to the best free crew, if there is one; else it waits.
+        Under the lock held shared (:meth:`lock_to_wait`) none is: the incident only gets its place
+        on the roads, which crews freed later are routed to."""
+        if self.holds_lock_shared:
+            self._node_of(self._incident(incident_id))
+            return None
         incident = self._locked(incident_id)
         if incident["status"] != "new" or incident["crew_id"] is not None or incident["queued_crew_id"] is not None:
             return None  # under way, or lined up for a busy crew by the dispatcher

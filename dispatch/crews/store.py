@@ -104,6 +104,13 @@ def lock_crew_reports(connection: Connection, crew_id: int) -> None:
     connection.execute(text("SELECT pg_advisory_xact_lock(3, :crew)"), {"crew": crew_id})
 
 
+def any_free_with(connection: Connection, skills: list[str]) -> bool:
+    """Whether a free on-duty crew has every one of ``skills`` (:func:`dispatch.gis.skills.has_skills`)."""
+    return connection.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM crews WHERE on_duty AND status = 'available' "
+        "AND skills @> CAST(:skills AS text[]))"), {"skills": list(skills)}).scalar_one()
+
+
 def origins(connection: Connection, fresh_since: datetime, free_only: bool = False) -> list[dict[str, Any]]:
     """On-duty crews (only the free ones with ``free_only``) and where each would start from: a
     fresh position (with its snapped node, if the phone reported it; an imported position has none

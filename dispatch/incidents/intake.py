@@ -156,7 +156,7 @@ class ReportIntake:
                 zone_defaulted=located.zone_defaulted, source_id=located.source_id,
                 arrival_deadline=deadline, distance_m=located.distance_m, incident_id=incident_id)
             store.refresh_incident(connection, incident_id)
-            if self.dispatcher.holds_lock:  # else it only joined an incident: no crew changes
+            if self.dispatcher.holds_lock or self.dispatcher.holds_lock_shared:  # else it only joined one
                 self.dispatcher.assign_best(incident_id, clock.now())
             for other in split:  # calls split out of an incident that moved down
                 if other != incident_id and other not in merged:
@@ -222,18 +222,37 @@ class ReportIntake:
         locks. Either way the incidents merged, their crews and the one that carries on are as
         committed by the last decision, and stay so until this one commits."""
         if located.method is None or located.area is None or located.source_id is None or hazard:
-            self.dispatcher.lock()
+            if not self.dispatcher.lock_to_wait(self._needs(topology, located.area, hazard, located), lambda: True):
+                self.dispatcher.lock()
             return self._open(report, located, hazard, deadline, topology, located.area), [], []
         connection = self.session.connection()
         store.lock_source(connection, located.source_id)
         feeder = self._read_feeder(located, report.received_at, topology)
         if feeder.joins and self._join_alone(feeder.holder):
             return feeder.holder["id"], [], []
+        if self._opens(feeder, topology) and self.dispatcher.lock_to_wait(
+                self._needs(topology, feeder.target, False, located), lambda: self._as_read(located, feeder)):
+            return self._open(report, located, False, deadline, topology, feeder.target), [], []
         self.dispatcher.lock()
-        if store.open_incident_states(connection, located.source_id) != \
-                [store.state_of(incident) for incident in feeder.read]:
+        if not self._as_read(located, feeder):
             feeder = self._read_feeder(located, report.received_at, topology)
         return self._decide(report, located, deadline, topology, feeder)
+
+    def _as_read(self, located: Located, feeder: FeederView) -> bool:
+        """Whether the feeder's open incidents are as ``feeder`` read them (:data:`store.STATE`)."""
+        return store.open_incident_states(self.session.connection(), located.source_id) == \
+            [store.state_of(incident) for incident in feeder.read]
+
+    def _opens(self, feeder: FeederView, topology: Topology) -> bool:
+        """Whether the feeder read says the call opens an incident of its own: it joins none, moves
+        none down, and no recent incident lies below its target to be rolled up into it."""
+        return not feeder.joins and feeder.regrouping is None and not self._members(
+            feeder.incidents, feeder.recent, feeder.target, topology)
+
+    def _needs(self, topology: Topology, area: int | None, hazard: bool, located: Located) -> list[str]:
+        """The skills a crew needs at an incident the call opens at ``area``."""
+        return self.skills.needs(fault_at(topology, area, hazard, located.zone and located.zone["code"],
+                                          located.zone_class))
 
     def _join_alone(self, holder: dict[str, Any]) -> bool:
         """Lock the row of the incident the call simply joins, without the dispatch lock (most of a
@@ -318,23 +337,16 @@ class ReportIntake:
                 return holder["id"], [], split  # it stopped at a tripped device above the call's target
             incidents += opened
             recent |= set(split)
-        def needs(incident: dict[str, Any]) -> list[str]:
-            return self.skills.needs(fault_at(topology, target, False, incident["zone"], incident["zone_class"]))
-
-        # An incident whose crew is moving is never merged away (below); one whose moving crew
-        # lacks a skill the target device needs is not moved up either: it stays at its device
-        # with its crew, and the other calls go to another incident.
-        members = [i for i in incidents if i["area"] is not None and i["id"] in recent
-                   and topology.is_within(i["area"], target)
-                   and not (i["status"] in MOVING and i["area"] != target and lacks(i["crew_skills"], needs(i)))]
+        members = self._members(incidents, recent, target, topology)
         if not members:
             return self._open(report, located, False, deadline, topology, target), [], split
         # The incident furthest along (a crew on the way) carries on; others not yet under way
         # are merged into it; one whose crew is already moving is left alone.
         survivor = max(members, key=lambda i: (PROGRESS.index(i["status"]), -i["id"]))
         if survivor["area"] != target:
-            self._move(survivor, target, topology, report.received_at, needs(survivor))
-            if lacks(survivor["crew_skills"], needs(survivor)):
+            needs = self._needs_of(topology, target, survivor)
+            self._move(survivor, target, topology, report.received_at, needs)
+            if lacks(survivor["crew_skills"], needs):
                 self.dispatcher.requalify(survivor["id"], clock.now())  # the skills follow the device
         others = [i["id"] for i in members if i["id"] != survivor["id"] and i["status"] in MERGEABLE]
         merged: list[int] = []
@@ -348,11 +360,25 @@ class ReportIntake:
             store.add_event(connection, survivor["id"], "absorbed", report.received_at, {"incidents": merged})
         return survivor["id"], merged, split
 
+    def _members(self, incidents: list[dict[str, Any]], recent: set[int], target: int,
+                 topology: Topology) -> list[dict[str, Any]]:
+        """The recent incidents at or below ``target`` that a call there gathers into one. An
+        incident whose crew is moving is never merged away (:meth:`_decide`); one whose moving crew
+        lacks a skill the target device needs is not moved up either: it stays at its device with
+        its crew, and the other calls go to another incident."""
+        return [i for i in incidents if i["area"] is not None and i["id"] in recent
+                and topology.is_within(i["area"], target)
+                and not (i["status"] in MOVING and i["area"] != target
+                         and lacks(i["crew_skills"], self._needs_of(topology, target, i)))]
+
+    def _needs_of(self, topology: Topology, target: int, incident: dict[str, Any]) -> list[str]:
+        """The skills ``incident`` needs once at ``target``'s device."""
+        return self.skills.needs(fault_at(topology, target, False, incident["zone"], incident["zone_class"]))
+
     def _open(self, report: NewReport, located: Located, hazard: bool, deadline: datetime,
               topology: Topology, area: int | None) -> int:
         device = topology.area_device[area] if area is not None else None
-        zone = located.zone and located.zone["code"]
-        needs = self.skills.needs(fault_at(topology, area, hazard, zone, located.zone_class))
+        needs = self._needs(topology, area, hazard, located)
         fields = device_fields(self.session.connection(), topology, device, area, (located.lon, located.lat), needs)
         if hazard and located.lon is not None:  # a hazard is where the caller saw it
             fields.update(lon=located.lon, lat=located.lat)
@@ -387,7 +413,7 @@ class ReportIntake:
         called = [a for row in mine if (a := topology.area_of_bus(row["bus_id"])) is not None]
         if located.customer_id is None or located.customer_id not in {row["customer_id"] for row in mine}:
             called.append(located.area)  # the new call, unless its caller has called before
-        needs = self.skills.needs(fault_at(topology, to, False, incident["zone"], incident["zone_class"]))
+        needs = self._needs_of(topology, to, incident)
         device = topology.area_device[to]
         store.move_incident_device(connection, incident["id"],
                                    **device_fields(connection, topology, device, to, (None, None), needs))
@@ -411,7 +437,7 @@ class ReportIntake:
         reports in it)."""
         connection = self.session.connection()
         first = store.first_of_reports(connection, [row["id"] for row in calls])
-        needs = self.skills.needs(fault_at(topology, area, False, first["zone"], first["zone_class"]))
+        needs = self._needs_of(topology, area, first)
         device = topology.area_device[area]
         incident_id = store.insert_incident(
             connection, **device_fields(connection, topology, device, area, (None, None), needs),

@@ -10,7 +10,7 @@ the same session as the workflow, whose transaction it joins: the workflow commi
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from dispatch.core.config import Settings
 
@@ -23,16 +23,26 @@ class CrewDispatch(Protocol):
         """Take the dispatch lock (:mod:`dispatch.core.locks`) for this transaction: a workflow
         that changes which crew works on which incident takes it before any incident or crew row."""
 
+    def lock_to_wait(self, needs: list[str], still: Callable[[], bool]) -> bool:
+        """Hold the dispatch lock shared to open an incident that must wait: true when no free
+        on-duty crew has ``needs`` and ``still()`` holds, both read under it; else nothing is held
+        and the caller takes the lock whole."""
+
     @property
     def holds_lock(self) -> bool:
-        """Whether this transaction has taken the dispatch lock."""
+        """Whether this transaction has taken the dispatch lock (whole)."""
+
+    @property
+    def holds_lock_shared(self) -> bool:
+        """Whether this transaction holds the dispatch lock shared (:meth:`lock_to_wait`)."""
 
     def requalify(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
         """The incident moved to another device: a crew on it without the skill now needed is taken
         off (and freed) and a qualified one sent."""
 
     def assign_best(self, incident_id: int, now: datetime) -> dict[str, Any] | None:
-        """Send the best free crew to a new incident; None when it must wait."""
+        """Send the best free crew to a new incident; None when it must wait (under the lock held
+        shared, it only gets its place on the roads)."""
 
     def release(self, crew_id: int, now: datetime) -> int | None:
         """A crew is free again (it takes the next waiting incident it can)."""

@@ -18,6 +18,8 @@ from dispatch.accounts.users import create_user, issue_token
 from dispatch.core import clock
 from dispatch.core.db import Database
 from dispatch.core.locks import DISPATCH_LOCK
+from dispatch.core.outbox import WRITER_LOCK
+from dispatch.crews.invariants import violations
 from tests.conftest import BASE, TEST_REDIS_URL
 from tests.crews.test_concurrency import wait_for_lock_waiters
 from tests.factories import dispatch_grid, write_layers
@@ -122,9 +124,11 @@ def test_an_incident_closed_while_a_call_waits_for_the_dispatch_lock_is_not_roll
     after = grid.lock_figures()
     assert joined["id"] != first["id"] and joined["status"] == "new"
     assert joined["device"] == {"kind": "transformer", "code": "T2"} and grid.reports_in(first["id"]) == 1
-    # Both calls took the lock and held it to their commit; the second one waited for the desk.
+    # The first call opened an incident no crew could take: it held the lock shared. The second,
+    # a roll-up, took it whole and held it to its commit; it waited for the desk.
     assert {name: after[name] - before.get(name, 0) for name in after if name.endswith("_count")} == {
-        "dispatch_lock_wait_seconds_count": 2, "dispatch_lock_held_seconds_count": 2}
+        "dispatch_lock_wait_seconds_count": 1, "dispatch_lock_held_seconds_count": 1,
+        "dispatch_lock_shared_wait_seconds_count": 1}
     assert after["dispatch_lock_wait_seconds_sum"] > before.get("dispatch_lock_wait_seconds_sum", 0)
 
 
@@ -161,3 +165,64 @@ def test_a_call_finding_its_incident_changed_under_the_row_lock_takes_the_dispat
         text("SELECT FROM incidents WHERE id = :id FOR UPDATE"), {"id": first["id"]}))
     assert joined["id"] != first["id"] and joined["device"] == first["device"]
     assert grid.reports_in(first["id"]) == 1
+
+
+def hold_dispatch_lock_shared(connection: Connection) -> None:
+    connection.execute(text("SELECT pg_advisory_xact_lock_shared(:a, :b)"),
+                       {"a": DISPATCH_LOCK[0], "b": DISPATCH_LOCK[1]})
+
+
+def finishes_while(grid: Desk, hold: Callable[[Connection], object], account_no: str) -> tuple[bool, dict]:
+    """Whether a call finishes while a third party holds what ``hold`` takes; and its answer."""
+    third = grid.engine.connect()
+    hold(third)
+    call, answers = grid.call_meanwhile(account_no)
+    call.join(5)
+    finished = not call.is_alive()
+    third.rollback()
+    third.close()
+    call.join(20)
+    return finished, answers["answer"]
+
+
+def test_calls_opening_incidents_no_crew_can_take_do_not_wait_for_each_other(desk):
+    grid = desk(crews_on_duty=False)
+    # Another such opening holds the lock shared: this one opens beside it; one holding it whole
+    # (the desk deciding something) is waited for.
+    finished, answer = finishes_while(grid, hold_dispatch_lock_shared, customer(1, 1))
+    assert finished and answer["incident"]["status"] == "new" and answer["incident"]["crew"] is None
+    finished, answer = finishes_while(grid, hold_dispatch_lock, customer(3, 1))
+    assert not finished and answer["incident"]["status"] == "new"
+
+
+def test_a_call_opening_an_incident_a_free_crew_can_take_takes_the_lock_whole(desk):
+    grid = desk(crews_on_duty=True)
+    finished, answer = finishes_while(grid, hold_dispatch_lock_shared, customer(1, 1))
+    assert not finished, "the call gave a crew work beside a shared holder"
+    assert answer["incident"]["status"] == "assigned" and answer["incident"]["crew"] is not None
+
+
+def test_a_crew_coming_on_duty_while_an_incident_is_opened_to_wait_takes_it(desk):
+    grid = desk(crews_on_duty=False)
+    # The opening call holds the dispatch lock shared and is kept from committing (a third party
+    # holds the outbox's writer lock whole); meanwhile the west crew comes on duty. It must wait
+    # for the opening, then see the incident and take it: never an idle crew beside it.
+    third = grid.engine.connect()
+    third.execute(text("SELECT pg_advisory_xact_lock(:a, :b)"), {"a": WRITER_LOCK[0], "b": WRITER_LOCK[1]})
+    opening, answers = grid.call_meanwhile(customer(1, 1))
+    wait_for_lock_waiters(grid.engine, 1)
+    duty: dict = {}
+    coming = threading.Thread(target=lambda: duty.update(answer=grid.app.test_client().patch(
+        "/api/v1/crews/CW", headers=grid.headers, json={"on_duty": True})))
+    coming.start()
+    wait_for_lock_waiters(grid.engine, 2)
+    third.rollback()
+    third.close()
+    opening.join(20)
+    coming.join(20)
+    assert duty["answer"].status_code == 200
+    incident = answers["answer"]["incident"]
+    with grid.engine.connect() as connection:
+        assert connection.execute(text("SELECT c.code FROM incidents i JOIN crews c ON c.id = i.crew_id "
+                                       "WHERE i.id = :id"), {"id": incident["id"]}).scalar_one() == "CW"
+        assert violations(connection) == []
