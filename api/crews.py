@@ -186,7 +186,7 @@ def get_crew(code: str):
 @allow(*DESK)
 @operation("Change a crew: duty, skills, depot, members...", "crews", body=CrewChange,
            responses={200: ("The crew, with warnings", CREW_WITH_WARNINGS), 404: ("No such crew", None),
-                      409: ("Off duty while on a job", None)})
+                      409: ("Off duty, or without a skill its job needs, while on a job", None)})
 def change_crew(code: str):
     changes = json_body(CrewChange).model_dump(exclude_unset=True)
     _known_skills(changes.get("skills"))

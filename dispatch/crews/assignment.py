@@ -13,7 +13,8 @@ Rules (README, "Dispatch"):
   slack (arrival deadline - now - driving time), then the most customers affected;
 * a dispatcher may line a waiting incident up for a busy crew (its queue): that crew takes its
   queued incidents first, in the order they were queued, and no other crew takes them; a crew
-  going off duty returns its queue to the common waiting list.
+  going off duty returns its queue to the common waiting list, one given other skills the queued
+  incidents it no longer qualifies for (dispatch/crews/roster.py).
 
 Every change of which crew works on which incident is made under the dispatch lock
 (:mod:`dispatch.core.locks`: one decision at a time, so that a crew freed and an incident left

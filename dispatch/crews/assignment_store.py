@@ -86,6 +86,14 @@ def queue_job(connection: Connection, incident_id: int, crew_id: int, at: dateti
         {"id": incident_id, "crew": crew_id, "at": at}).scalar() is not None
 
 
+def queued_jobs(connection: Connection, crew_id: int) -> list[dict[str, Any]]:
+    """The jobs queued for a crew (id and the skills each needs), in the order queued."""
+    rows = connection.execute(text(
+        "SELECT id, required_skills FROM incidents WHERE queued_crew_id = :crew AND status = 'new' "
+        "ORDER BY queued_at, id"), {"crew": crew_id})
+    return [dict(r) for r in rows.mappings()]
+
+
 def unqueue_jobs(connection: Connection, crew_id: int, incident_ids: list[int] | None = None) -> list[int]:
     """Return a crew's queued jobs (all, or those listed) to the common waiting list."""
     return connection.execute(text(

@@ -17,6 +17,7 @@ from dispatch.crews import store
 from dispatch.crews.assignment import Dispatcher
 from dispatch.crews.jobs import recheck_arrivals
 from dispatch.crews.messages import record_crews
+from dispatch.gis.skills import has_skills
 from dispatch.incidents.messages import record_incidents
 
 
@@ -71,10 +72,32 @@ def _may_take_waiting(current: dict[str, Any], changes: dict[str, Any]) -> bool:
     return stays_free_on_duty and ("skills" in changes or "depot" in changes)
 
 
+def _check_skills_for_job(session: Session, current: dict[str, Any], skills: list[str]) -> None:
+    """A crew keeps every skill its job at work needs (the ``unqualified_crew`` invariant): as it
+    cannot go off duty on a job, it cannot lose a skill the job needs. Nothing is written yet."""
+    if current["incident"] is None:
+        return
+    job = dispatch_store.incident(session.connection(), current["incident"])
+    if job is not None and not has_skills(skills, job["required_skills"]):
+        missing = sorted(set(job["required_skills"]) - set(skills))
+        raise Conflict(f"crew {current['code']} is on incident {job['id']}, which needs {', '.join(missing)}; "
+                       "finish or reassign it first", incident=job["id"], missing_skills=missing)
+
+
+def _unqualified_queue(session: Session, crew_id: int, skills: list[str]) -> list[int]:
+    """The jobs queued for the crew that it no longer has the skills for, back to the common
+    waiting list; returns them."""
+    lost = [job["id"] for job in dispatch_store.queued_jobs(session.connection(), crew_id)
+            if not has_skills(skills, job["required_skills"])]
+    return dispatch_store.unqueue_jobs(session.connection(), crew_id, lost) if lost else []
+
+
 def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: dict[str, Any]) -> dict[str, Any]:
     """Change a crew's record or duty; a crew coming on duty, or a free one whose skills or depot
     change, takes the most urgent waiting incident it can, one going off duty gives its queued jobs
-    back. Commits, with the live messages."""
+    back, and so does one whose new skills miss what a queued job needs (those jobs only; free
+    crews are then given the waiting work). A crew on a job neither goes off duty nor loses a
+    skill the job needs (409: nothing changes). Commits, with the live messages."""
     dispatcher.lock()
     current = crew_or_404(session, code)
     columns = {k: v for k, v in changes.items() if k in ("name", "phone", "skills")}
@@ -88,13 +111,19 @@ def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: di
             raise Conflict(f"crew {code} is on incident {current['incident']}; finish or reassign it first")
         columns["on_duty"] = changes["on_duty"]
         columns["status"] = "available" if changes["on_duty"] else "off_duty"
+    if "skills" in changes:
+        _check_skills_for_job(session, current, changes["skills"])
     if columns:
         store.update_crew(session.connection(), current["id"], columns)
+    if changes.get("on_duty") is False:
+        returned = dispatch_store.unqueue_jobs(session.connection(), current["id"])
+    else:
+        returned = _unqualified_queue(session, current["id"], changes["skills"]) if "skills" in changes else []
+    if returned:
+        dispatcher.changed(returned, taken_from=current["id"])
     if takes_waiting:
         dispatcher.take_waiting(current["id"], clock.now())
-    elif changes.get("on_duty") is False and (returned := dispatch_store.unqueue_jobs(session.connection(),
-                                                                                     current["id"])):
-        dispatcher.changed(returned, taken_from=current["id"])
+    if returned:
         dispatcher.fill_free_crews(clock.now())
     if "status" in columns:
         dispatcher.changed(crews=[current["id"]])

@@ -127,10 +127,13 @@ def test_a_new_call_leaves_a_queued_incident_to_its_crew(desk):
     assert (seen["crew"], seen["queued_for"]) == (None, "CW")
 
 
-def test_a_queued_incident_its_crew_can_no_longer_take_goes_back_to_all(desk, cli):
+def test_a_queued_incident_its_crew_can_no_longer_take_goes_back_to_all(desk, cli, connection):
     current, waiting = call(desk, customer(1)), call(desk, customer(3, 1), 1)
     assert queue(desk, waiting).status_code == 200
-    assert desk.patch("/api/v1/crews/CW", json={"skills": ["mv"]}).status_code == 200  # it needs lv
+    # CW loses lv, which the queued job needs, behind dispatch's back (as a grid import that
+    # re-describes the crew writes it): the desk's PATCH would refuse it, CW's current job needs lv
+    # too (tests/crews/test_skills_change.py).
+    connection.execute(text("UPDATE crews SET skills = '{mv}' WHERE code = 'CW'"))
     assert desk.patch("/api/v1/crews/CE", json={"on_duty": True}).status_code == 200
     finish(desk, current)
     seen = desk.get(f"/api/v1/incidents/{waiting['id']}").get_json()
