@@ -92,7 +92,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     # A larger body is refused with 413 (problem+json) when a view first reads it, before parsing.
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["settings"] = settings
-    app.extensions["database"] = Database(settings.database_url, connect_timeout_s=settings.health_timeout_s)
+    app.extensions["database"] = Database(settings.database_url, connect_timeout_s=settings.health_timeout_s,
+                                          pool_size=settings.database_pool_size,
+                                          max_overflow=settings.database_max_overflow)
     app.extensions["redis"] = redis.Redis.from_url(
         settings.redis_url, socket_timeout=settings.health_timeout_s,
         socket_connect_timeout=settings.health_timeout_s)

@@ -28,6 +28,11 @@ class Settings:
     redis_url: str = DEFAULT_REDIS_URL
     #: Seconds a health probe waits for PostgreSQL or Redis before calling it down.
     health_timeout_s: float = 2.0
+    #: Database connections each API process keeps open, and how many more it may open at a peak
+    #: (closed again when returned). Keep enough for the requests that run at once: a connection
+    #: opened per request costs PostgreSQL a new backend, more CPU than the request's own SQL.
+    database_pool_size: int = 24
+    database_max_overflow: int = 8
     #: Largest page a listing returns, and the default page.
     page_max: int = 5000
     page_default: int = 1000

@@ -25,10 +25,12 @@ def text(statement: str) -> TextClause:
 class Database:
     """One engine and the session factory built on it."""
 
-    def __init__(self, url: str, connect_timeout_s: float = 5.0):
+    def __init__(self, url: str, connect_timeout_s: float = 5.0, pool_size: int = 5, max_overflow: int = 10):
         self.engine: Engine = create_engine(
             url,
             pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
             # No JIT: our queries are short, and PostgreSQL's cost estimates (thousands of buses
             # joined to an array, say) can make it compile for 300 ms a query that runs in 10.
             connect_args={"connect_timeout": max(1, int(connect_timeout_s)), "options": "-c jit=off"},
