@@ -87,7 +87,7 @@ def take_complaint(session: Session, settings: Settings, topologies: TopologyCac
                                       settings.complaint_link_hours)
     else:
         incident_id = None
-    zone = places.zone_at(connection, customer["lon"], customer["lat"]) if customer is not None else None
+    zone = customer["zone"] if customer is not None else None
     zone_id = zone["id"] if zone is not None else incident_id and store.incident_zone(connection, incident_id)
     try:
         complaint_id = store.insert_complaint(

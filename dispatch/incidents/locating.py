@@ -48,6 +48,8 @@ class Located:
     zone: dict[str, Any] | None = None
     zone_class: str = "rural"
     zone_defaulted: bool = False
+    #: Whether ``zone`` was read with the customer (then None means no zone covers it).
+    zone_read: bool = False
     #: The smallest outage area of the topology holding the located bus, and its source.
     area: int | None = None
     source_id: int | None = None
@@ -57,7 +59,7 @@ def _from_customer(method: str, row: dict[str, Any], locators: Locators) -> Loca
     distance = (haversine_m(locators.lon, locators.lat, row["lon"], row["lat"])
                 if locators.has_point else None)
     return Located(method, row["lon"], row["lat"], row.get("distance_m", distance), row["id"], row["bus_id"],
-                   row["transformer_id"])
+                   row["transformer_id"], zone=row["zone"], zone_read=True)
 
 
 def _by_customer(connection: Connection, locators: Locators, settings: Settings) -> Located | None:
@@ -101,7 +103,7 @@ def locate(connection: Connection, topology: Topology, locators: Locators, setti
             located.transformer_id = topology.transformer_of_bus(located.bus_id)
         located.area = topology.area_of_bus(located.bus_id)
         located.source_id = topology.source_of.get(located.bus_id)
-    if located.lon is not None:
+    if located.lon is not None and not located.zone_read:
         located.zone = store.zone_at(connection, located.lon, located.lat)
     if located.zone is not None:
         located.zone_class = located.zone["zone_class"]

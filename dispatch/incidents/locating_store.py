@@ -10,10 +10,21 @@ from dispatch.core.db import text
 from dispatch.gis.zoning import SMALLEST_FIRST
 
 POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+
+
+def _zone_at(point_sql: str) -> str:
+    """SQL: the zone a point belongs to (dispatch/gis/zoning.py), as :func:`zone_at` gives it."""
+    return (f"SELECT z.id, z.code, z.class AS zone_class, z.arrival_target_min FROM zones z "
+            f"WHERE ST_Covers(z.geom, {point_sql}) ORDER BY {SMALLEST_FIRST} LIMIT 1")
+
+
+#: A customer with its zone (``zone``: as :func:`zone_at` gives it, None when no zone covers it):
+#: a call located by its customer needs both, read in one round trip.
 CUSTOMER = (
     "SELECT c.id, coalesce(c.bus_id, t.lv_bus_id) AS bus_id, "
-    "c.transformer_id, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat {extra} "
-    "FROM customers c LEFT JOIN transformers t ON t.id = c.transformer_id"
+    "c.transformer_id, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, to_jsonb(z) AS zone {extra} "
+    "FROM customers c LEFT JOIN transformers t ON t.id = c.transformer_id "
+    f"LEFT JOIN LATERAL ({_zone_at('c.geom')}) z ON true"
 )
 
 
@@ -65,8 +76,7 @@ def nearest(connection: Connection, what: str, lon: float, lat: float, radius_m:
 
 def zone_at(connection: Connection, lon: float, lat: float) -> dict[str, Any] | None:
     """The zone a point belongs to (the smallest covering it: dispatch/gis/zoning.py)."""
-    return _one(connection, f"SELECT z.id, z.code, z.class AS zone_class, z.arrival_target_min FROM zones z "
-                f"WHERE ST_Covers(z.geom, {POINT}) ORDER BY {SMALLEST_FIRST} LIMIT 1", lon=lon, lat=lat)
+    return _one(connection, _zone_at(POINT), lon=lon, lat=lat)
 
 
 def device_location(connection: Connection, kind: str, device_id: int) -> tuple[float, float] | None:
