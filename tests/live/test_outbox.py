@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from dispatch.core import clock
+from dispatch.incidents.messages import record_incidents
 from dispatch.live.feed import Message, Viewer
 from tests.helpers import T0, assert_problem, customer, last_outbox_id, outbox, report
 
@@ -72,6 +73,25 @@ def test_queueing_lifecycle_and_cancelling_write_the_incident_each_time(rules, c
                     (waiting["id"], "cancelled", None, "CW")]
     cw = crew_id(connection, "CW")
     assert all(cw in m["crew_ids"] for m in outbox(connection, before, "incident"))
+
+
+def test_incident_messages_go_in_incident_id_order_to_their_crews_and_those_they_were_taken_from(
+        rules, city, connection):
+    desk = rules(inference_min_calls=100)
+    first = report(desk, clock.now() - timedelta(minutes=5), account_no=customer(2))["incident"]["id"]  # CW's
+    second = report(desk, clock.now() - timedelta(minutes=4), account_no=customer(3))["incident"]["id"]  # CE's
+    waiting = report(desk, clock.now() - timedelta(minutes=3), account_no=customer(4))["incident"]["id"]
+    assert desk.post(f"/api/v1/incidents/{waiting}/assign", json={"crew": "CW", "queue": True}).status_code == 200
+    cw, ce = crew_id(connection, "CW"), crew_id(connection, "CE")
+    before = last_outbox_id(connection)
+    record_incidents(connection, [waiting, first, second, first], {second: {ce, cw}, waiting: [ce]})
+    sent = outbox(connection, before)
+    assert [(m["topic"], m["payload"]["id"], m["crew_ids"]) for m in sent] == [
+        ("incident", first, [cw]), ("incident", second, sorted([ce, cw])), ("incident", waiting, sorted([ce, cw]))]
+    assert [m["id"] for m in sent] == sorted(m["id"] for m in sent)
+    listed = {i["id"]: i for i in desk.get("/api/v1/incidents").get_json()["incidents"]}
+    assert all(m["payload"] == listed[m["payload"]["id"]] for m in sent)
+    assert listed[waiting]["queued_for"] == "CW" and listed[waiting]["crew"] is None
 
 
 def test_a_merge_sends_the_merged_incident_and_a_hazard_an_alert(rules, feeder, connection):

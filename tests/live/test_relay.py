@@ -16,8 +16,10 @@ from dispatch.core import clock
 from dispatch.core.db import Database
 from dispatch.core.outbox import WRITER_LOCK, record, record_many
 from dispatch.core.partitions import create_ahead, day_name, partitions
+from dispatch.incidents.messages import record_incidents
 from dispatch.live.feed import channel, redis_without_retries
 from dispatch.live.relay import Relay
+from tests.helpers import customer, report
 
 
 @pytest.fixture
@@ -81,10 +83,12 @@ def last_id_taken(database) -> int:
         return other.execute(text("SELECT last_value FROM outbox_id_seq")).scalar_one()
 
 
-def test_every_writer_takes_the_writer_lock_before_an_id_and_holds_it_to_the_end_of_its_transaction(database):
+def test_every_writer_takes_the_writer_lock_before_an_id_and_holds_it_to_the_end_of_its_transaction(database, desk):
+    incident = report(desk, clock.now(), account_no=customer(2))["incident"]["id"]
     writers = {
         "record": lambda connection: record(connection, "map", {"version": 1}),
         "record_many": lambda connection: record_many(connection, "map", [({"version": 2}, ()), ("{}", [3])]),
+        "record_incidents": lambda connection: record_incidents(connection, [incident]),
     }
     for name, write_message in writers.items():
         with database.engine.connect() as holder, database.session() as session:
