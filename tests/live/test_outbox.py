@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import text
 
 from dispatch.core import clock
+from dispatch.crews.messages import record_crews
 from dispatch.incidents.messages import record_incidents
 from dispatch.live.feed import Message, Viewer
 from tests.helpers import T0, assert_problem, customer, last_outbox_id, outbox, report
@@ -75,7 +76,7 @@ def test_queueing_lifecycle_and_cancelling_write_the_incident_each_time(rules, c
     assert all(cw in m["crew_ids"] for m in outbox(connection, before, "incident"))
 
 
-def test_incident_messages_go_in_incident_id_order_to_their_crews_and_those_they_were_taken_from(
+def test_messages_go_in_id_order_incidents_to_their_crews_and_those_they_were_taken_from(
         rules, city, connection):
     desk = rules(inference_min_calls=100)
     first = report(desk, clock.now() - timedelta(minutes=5), account_no=customer(2))["incident"]["id"]  # CW's
@@ -92,6 +93,10 @@ def test_incident_messages_go_in_incident_id_order_to_their_crews_and_those_they
     listed = {i["id"]: i for i in desk.get("/api/v1/incidents").get_json()["incidents"]}
     assert all(m["payload"] == listed[m["payload"]["id"]] for m in sent)
     assert listed[waiting]["queued_for"] == "CW" and listed[waiting]["crew"] is None
+    before = last_outbox_id(connection)
+    record_crews(connection, [ce, cw, ce], clock.now())
+    assert [(m["payload"]["code"], m["crew_ids"]) for m in outbox(connection, before, "crew")] == sorted(
+        [("CE", []), ("CW", [])], key=lambda m: crew_id(connection, m[0]))  # in crew id order, the desk's only
 
 
 def test_a_merge_sends_the_merged_incident_and_a_hazard_an_alert(rules, feeder, connection):

@@ -16,6 +16,7 @@ from dispatch.core import clock
 from dispatch.core.db import Database
 from dispatch.core.outbox import WRITER_LOCK, record, record_many
 from dispatch.core.partitions import create_ahead, day_name, partitions
+from dispatch.crews.messages import record_crews
 from dispatch.incidents.messages import record_incidents
 from dispatch.live.feed import channel, redis_without_retries
 from dispatch.live.relay import Relay
@@ -85,10 +86,13 @@ def last_id_taken(database) -> int:
 
 def test_every_writer_takes_the_writer_lock_before_an_id_and_holds_it_to_the_end_of_its_transaction(database, desk):
     incident = report(desk, clock.now(), account_no=customer(2))["incident"]["id"]
+    with database.engine.connect() as connection:
+        crew = connection.execute(text("SELECT min(id) FROM crews")).scalar_one()
     writers = {
         "record": lambda connection: record(connection, "map", {"version": 1}),
         "record_many": lambda connection: record_many(connection, "map", [({"version": 2}, ()), ("{}", [3])]),
         "record_incidents": lambda connection: record_incidents(connection, [incident]),
+        "record_crews": lambda connection: record_crews(connection, [crew], clock.now()),
     }
     for name, write_message in writers.items():
         with database.engine.connect() as holder, database.session() as session:
