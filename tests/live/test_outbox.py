@@ -2,7 +2,7 @@
 what each change writes, for whom, and that a refused or rolled-back change writes nothing."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
@@ -11,6 +11,8 @@ from dispatch.crews.messages import record_crews
 from dispatch.incidents.messages import record_incidents
 from dispatch.live.feed import Message, Viewer
 from tests.helpers import T0, assert_problem, customer, last_outbox_id, outbox, report
+
+when = datetime.fromisoformat
 
 
 def crew_id(connection, code: str) -> int:
@@ -112,7 +114,9 @@ def test_a_merge_sends_the_merged_incident_and_a_hazard_an_alert(rules, feeder, 
     hazard = report(client, T0 + timedelta(minutes=3), account_no=customer(3), kind="wire_down")["incident"]
     assert [(m["topic"], m["payload"].get("kind")) for m in outbox(connection, before)] == [
         ("incident", None), ("alert", "hazard")]
-    assert outbox(connection, before, "alert")[0]["payload"]["incident"] == hazard["id"]
+    [alert] = [m["payload"] for m in outbox(connection, before, "alert")]
+    [listed] = client.get("/api/v1/alerts").get_json()["alerts"]
+    assert alert["incident"] == hazard["id"] and when(alert.pop("at")) == when(listed.pop("at")) and alert == listed
 
 
 def test_switching_moves_the_map_on_and_closures_go_to_every_crew(client, city, feeder, connection):
