@@ -12,7 +12,7 @@ switching operation), so the writer lives at the bottom; reading and relaying li
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
 import orjson
 from sqlalchemy import BigInteger, Connection, DateTime, Integer, Text
@@ -68,20 +68,6 @@ def record(connection: Connection, topic: str, payload: Mapping[str, Any], *, cr
                                 "CAST(:crews AS int[]) AS crews, 1 AS n",
                                 {"payload": orjson.dumps(payload).decode(), "crews": list(crew_ids)}, at=at)
     return message_id
-
-
-def record_many(connection: Connection, topic: str, messages: Sequence[tuple[Mapping[str, Any] | str, Iterable[int]]],
-                *, at: datetime | None = None) -> None:
-    """Write ``(payload, crew_ids)`` messages of one topic in one statement, their ids in the order
-    given (a sweep's hundreds of warnings in a storm: one round trip, not one each). A payload may
-    be JSON text already, as PostgreSQL wrote it: it goes in as it is, not parsed and written again."""
-    if not messages:
-        return
-    record_query(connection, topic, (
-        "SELECT m.payload, ARRAY(SELECT CAST(jsonb_array_elements_text(m.crews) AS int)) AS crews, m.n "
-        "FROM unnest(CAST(:payloads AS jsonb[]), CAST(:crews AS jsonb[])) WITH ORDINALITY AS m(payload, crews, n)"),
-        {"payloads": [payload if isinstance(payload, str) else orjson.dumps(payload).decode() for payload, _ in messages],
-         "crews": [orjson.dumps(list(crews)).decode() for _, crews in messages]}, at=at)
 
 
 def record_query(connection: Connection, topic: str, rows: str, params: Mapping[str, Any], *,

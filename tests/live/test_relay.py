@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from dispatch.core import clock
 from dispatch.core.db import Database
-from dispatch.core.outbox import WRITER_LOCK, record, record_many
+from dispatch.core.outbox import WRITER_LOCK, record
 from dispatch.core.partitions import create_ahead, day_name, partitions
 from dispatch.crews.messages import record_crews
 from dispatch.incidents.messages import record_incidents
@@ -90,7 +90,6 @@ def test_every_writer_takes_the_writer_lock_before_an_id_and_holds_it_to_the_end
         crew = connection.execute(text("SELECT min(id) FROM crews")).scalar_one()
     writers = {
         "record": lambda connection: record(connection, "map", {"version": 1}),
-        "record_many": lambda connection: record_many(connection, "map", [({"version": 2}, ()), ("{}", [3])]),
         "record_incidents": lambda connection: record_incidents(connection, [incident]),
         "record_crews": lambda connection: record_crews(connection, [crew], clock.now()),
     }
