@@ -126,11 +126,13 @@ def test_switching_moves_the_map_on_and_closures_go_to_every_crew(client, city, 
     assert [(m["topic"], m["payload"]) for m in outbox(connection, before)] == [("map", {"version": version})]
     road = connection.execute(text("SELECT min(id) FROM roads")).scalar_one()
     before = last_outbox_id(connection)
-    closure = client.post("/api/v1/roads/closures", json={"reason": "flood", "road_ids": [road]}).get_json()
+    until = clock.now() + timedelta(hours=2)
+    closure = client.post("/api/v1/roads/closures", json={"reason": "flood", "road_ids": [road],
+                                                          "until": until.isoformat()}).get_json()
     assert client.delete(f"/api/v1/roads/closures/{closure['id']}").status_code == 204
     sent = [m["payload"] for m in outbox(connection, before, "closure")]
-    assert [(c["id"], c["reason"], c["lifted"]) for c in sent] == [(closure["id"], "flood", False),
-                                                                     (closure["id"], "flood", True)]
+    assert [(c["id"], c["reason"], when(c["until"]), c["lifted"]) for c in sent] == [
+        (closure["id"], "flood", until, False), (closure["id"], "flood", until, True)]
     assert sent[0]["geometry"]["type"] == "LineString"
 
 
