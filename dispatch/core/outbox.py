@@ -12,7 +12,7 @@ switching operation), so the writer lives at the bottom; reading and relaying li
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
 import orjson
 from sqlalchemy import BigInteger, Connection, DateTime, Integer, Text
@@ -28,8 +28,9 @@ from dispatch.core.models import Base, one_of
 #: warning or a hazard the desk must not miss (the stream's contract: README, "Live updates").
 TOPICS = ("incident", "crew", "closure", "map", "alert")
 #: Every writer holds this advisory lock, shared, from before it takes a message id to the end of
-#: its transaction. Ids are taken in one order and committed in another; the relay asks who holds
-#: the lock to know when an id missing below a committed one can no longer appear.
+#: its transaction (record_query takes it in the INSERT's own statement). Ids are taken in one
+#: order and committed in another; the relay asks who holds the lock to know when an id missing
+#: below a committed one can no longer appear.
 WRITER_LOCK = (4, 0)
 
 
@@ -63,33 +64,32 @@ class OutboxMessage(Base):
 def record(connection: Connection, topic: str, payload: Mapping[str, Any], *, crew_ids: Iterable[int] = (),
            at: datetime | None = None) -> int:
     """Write one message in the caller's transaction (it is relayed once that commits); returns its id."""
-    if topic not in TOPICS:
-        raise ValueError(f"unknown outbox topic {topic!r}")
-    connection.execute(text("SELECT pg_advisory_xact_lock_shared(:k1, :k2)"),
-                       {"k1": WRITER_LOCK[0], "k2": WRITER_LOCK[1]})
-    return connection.execute(text(
-        "INSERT INTO outbox (at, topic, payload, crew_ids) VALUES (:at, :topic, CAST(:payload AS jsonb), :crews) "
-        "RETURNING id"
-    ), {"at": at or clock.now(), "topic": topic, "payload": orjson.dumps(payload).decode(),
-        "crews": sorted(set(crew_ids))}).scalar_one()
+    [message_id] = record_query(connection, topic, "SELECT CAST(:payload AS jsonb) AS payload, "
+                                "CAST(:crews AS int[]) AS crews, 1 AS n",
+                                {"payload": orjson.dumps(payload).decode(), "crews": list(crew_ids)}, at=at)
+    return message_id
 
 
-def record_many(connection: Connection, topic: str, messages: Sequence[tuple[Mapping[str, Any] | str, Iterable[int]]],
-                *, at: datetime | None = None) -> None:
-    """Write ``(payload, crew_ids)`` messages of one topic in one statement, their ids in the order
-    given (a sweep's hundreds of warnings in a storm: one round trip, not one each). A payload may
-    be JSON text already, as PostgreSQL wrote it: it goes in as it is, not parsed and written again."""
+def record_query(connection: Connection, topic: str, rows: str, params: Mapping[str, Any], *,
+                 at: datetime | None = None) -> list[int]:
+    """Write the messages the SQL query ``rows`` selects, in one statement; returns their ids. Its
+    columns: ``payload`` (jsonb), ``crews`` (int[]: the crew_ids, nulls and repeats dropped) and
+    ``n``, the order of the ids; its bound values are ``params`` (any name but outbox_at and
+    outbox_topic). A writer whose payloads are in the database passes the query that builds them:
+    they need not come to Python and go back.
+
+    The writer lock is taken by the same statement, before any id. ``writer`` is a subquery with a
+    volatile function in its target list: the planner neither pulls it up into the query nor drops
+    its unused column. The ids (the ``id`` default, nextval) are drawn in the projection of the
+    INSERT's rows, above the join with ``writer`` (and the sort), and the join returns no row
+    before it has read ``writer``'s one row, i.e. taken the lock; no row, no lock and no id.
+    (EXPLAIN VERBOSE: nextval in the output of the Subquery Scan at the top, the lock in a Result
+    under the join.)"""
     if topic not in TOPICS:
         raise ValueError(f"unknown outbox topic {topic!r}")
-    if not messages:
-        return
-    connection.execute(text("SELECT pg_advisory_xact_lock_shared(:k1, :k2)"),
-                       {"k1": WRITER_LOCK[0], "k2": WRITER_LOCK[1]})
-    connection.execute(text(
-        "INSERT INTO outbox (at, topic, payload, crew_ids) SELECT :at, :topic, m.payload, "
-        "ARRAY(SELECT CAST(jsonb_array_elements_text(m.crews) AS int)) "
-        "FROM unnest(CAST(:payloads AS jsonb[]), CAST(:crews AS jsonb[])) WITH ORDINALITY AS m(payload, crews, n) "
-        "ORDER BY m.n"),
-        {"at": at or clock.now(), "topic": topic,
-         "payloads": [payload if isinstance(payload, str) else orjson.dumps(payload).decode() for payload, _ in messages],
-         "crews": [orjson.dumps(sorted(set(crews))).decode() for _, crews in messages]})
+    return list(connection.execute(text(
+        "INSERT INTO outbox (at, topic, payload, crew_ids) SELECT :outbox_at, :outbox_topic, m.payload, "
+        "ARRAY(SELECT DISTINCT c FROM unnest(m.crews) AS c WHERE c IS NOT NULL ORDER BY c) "
+        f"FROM (SELECT pg_advisory_xact_lock_shared({WRITER_LOCK[0]}, {WRITER_LOCK[1]})) AS writer, ({rows}) AS m "
+        "ORDER BY m.n RETURNING id"
+    ), {**params, "outbox_at": at or clock.now(), "outbox_topic": topic}).scalars())

@@ -8,27 +8,24 @@ from typing import Iterable
 from sqlalchemy import Connection
 
 from dispatch.core import outbox
-from dispatch.core.db import text
 
+#: Each crew's message (outbox.record_query's columns): code, status, its incident at work, its
+#: last position with heading and time, and whether that position is older than ``fresh_since``
+#: (stale: the crew is placed at its depot for dispatch). Times as PostgreSQL writes them in JSON,
+#: as in the incidents' messages and the crews' trails.
 CREW_MESSAGE = (
-    "SELECT c.id, c.code, c.status, ST_X(c.geom) AS lon, ST_Y(c.geom) AS lat, c.position_at AS at, "
-    "(SELECT i.id FROM incidents i WHERE i.crew_id = c.id "
-    "AND i.status IN ('assigned', 'accepted', 'en_route', 'on_site') LIMIT 1) AS incident, "
-    "(SELECT p.heading_deg FROM crew_positions p WHERE p.crew_id = c.id AND p.at = c.position_at) AS heading "
-    "FROM crews c WHERE c.id = ANY(:ids) ORDER BY c.id"
+    "SELECT json_build_object('code', c.code, 'status', c.status, 'incident', (SELECT i.id FROM incidents i "
+    "WHERE i.crew_id = c.id AND i.status IN ('assigned', 'accepted', 'en_route', 'on_site') LIMIT 1), "
+    "'lon', ST_X(c.geom), 'lat', ST_Y(c.geom), 'heading', (SELECT p.heading_deg FROM crew_positions p "
+    "WHERE p.crew_id = c.id AND p.at = c.position_at), 'at', c.position_at, "
+    "'stale', c.position_at IS NULL OR c.position_at < :fresh_since)::jsonb AS payload, "
+    "CAST('{}' AS int[]) AS crews, c.id AS n FROM crews c WHERE c.id = ANY(:ids)"
 )
 
 
 def record_crews(connection: Connection, crew_ids: Iterable[int], fresh_since: datetime) -> None:
-    """Write one ``crew`` message per crew, in id order: code, status, its incident at work, its
-    last position with heading and time, and whether that position is older than ``fresh_since``
-    (stale: the crew is placed at its depot for dispatch)."""
-    ids = sorted(set(crew_ids))
-    if not ids:
-        return
-    for crew in connection.execute(text(CREW_MESSAGE), {"ids": ids}).mappings().all():
-        outbox.record(connection, "crew", {
-            "code": crew["code"], "status": crew["status"], "incident": crew["incident"],
-            "lon": crew["lon"], "lat": crew["lat"], "heading": crew["heading"], "at": crew["at"],
-            "stale": crew["at"] is None or crew["at"] < fresh_since,
-        })
+    """Write one ``crew`` message per crew, in id order, in one statement (CREW_MESSAGE): the
+    crews are read and written to the outbox in the database."""
+    ids = list(crew_ids)
+    if ids:
+        outbox.record_query(connection, "crew", CREW_MESSAGE, {"ids": ids, "fresh_since": fresh_since})

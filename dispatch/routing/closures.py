@@ -31,7 +31,7 @@ def close_roads(session: Session, *, reason: str, until: datetime | None, road_i
         roads = sorted(set(roads) | set(near))
     closure_id = store.insert_closure(connection, roads, reason, until, geojson)
     store.bump_road_version(connection)
-    outbox.record(connection, "closure", store.closure_message(connection, closure_id, clock.now()))
+    outbox.record_query(connection, "closure", store.CLOSURE_MESSAGE, {"id": closure_id, "now": clock.now()})
     session.commit()
     return {"id": closure_id, "road_ids": roads, "reason": reason, "until": until}
 
@@ -45,6 +45,6 @@ def reopen(session: Session, closure_id: int, then: Callable[[datetime], object]
         session.rollback()
         raise NotFound(f"there is no closure {closure_id} in force")
     store.bump_road_version(session.connection())
-    outbox.record(session.connection(), "closure", store.closure_message(session.connection(), closure_id, now))
+    outbox.record_query(session.connection(), "closure", store.CLOSURE_MESSAGE, {"id": closure_id, "now": now})
     then(now)
     session.commit()

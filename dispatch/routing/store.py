@@ -138,12 +138,13 @@ CLOSURE_GEOMETRY = ("coalesce(ST_AsGeoJSON(c.geom, 7), (SELECT ST_AsGeoJSON(ST_L
                     "FROM roads r WHERE r.id = ANY(c.road_ids)))::json")
 
 
-def closure_message(connection: Connection, closure_id: int, now: datetime) -> dict[str, Any]:
-    """A closure as the live map draws it."""
-    row = connection.execute(text(
-        f"SELECT c.id, {CLOSURE_GEOMETRY} AS geometry, c.reason, c.until, "
-        f"NOT ({ACTIVE}) AS lifted FROM road_closures c WHERE c.id = :id"), {"id": closure_id, "now": now})
-    return dict(row.mappings().one())
+#: A closure as the live map draws it, as outbox.record_query's columns (one statement: the
+#: closure need not come to Python and go back; times as PostgreSQL writes them in JSON).
+CLOSURE_MESSAGE = (
+    f"SELECT jsonb_build_object('id', c.id, 'geometry', {CLOSURE_GEOMETRY}, 'reason', c.reason, 'until', c.until, "
+    f"'lifted', NOT ({ACTIVE})) AS payload, CAST('{{}}' AS int[]) AS crews, c.id AS n FROM road_closures c "
+    "WHERE c.id = :id"
+)
 
 
 def closures(connection: Connection, now: datetime, *, include_lifted: bool = False, before_id: int | None = None,

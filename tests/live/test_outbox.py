@@ -2,13 +2,17 @@
 what each change writes, for whom, and that a refused or rolled-back change writes nothing."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
 from dispatch.core import clock
+from dispatch.crews.messages import record_crews
+from dispatch.incidents.messages import record_incidents
 from dispatch.live.feed import Message, Viewer
 from tests.helpers import T0, assert_problem, customer, last_outbox_id, outbox, report
+
+when = datetime.fromisoformat
 
 
 def crew_id(connection, code: str) -> int:
@@ -74,6 +78,29 @@ def test_queueing_lifecycle_and_cancelling_write_the_incident_each_time(rules, c
     assert all(cw in m["crew_ids"] for m in outbox(connection, before, "incident"))
 
 
+def test_messages_go_in_id_order_incidents_to_their_crews_and_those_they_were_taken_from(
+        rules, city, connection):
+    desk = rules(inference_min_calls=100)
+    first = report(desk, clock.now() - timedelta(minutes=5), account_no=customer(2))["incident"]["id"]  # CW's
+    second = report(desk, clock.now() - timedelta(minutes=4), account_no=customer(3))["incident"]["id"]  # CE's
+    waiting = report(desk, clock.now() - timedelta(minutes=3), account_no=customer(4))["incident"]["id"]
+    assert desk.post(f"/api/v1/incidents/{waiting}/assign", json={"crew": "CW", "queue": True}).status_code == 200
+    cw, ce = crew_id(connection, "CW"), crew_id(connection, "CE")
+    before = last_outbox_id(connection)
+    record_incidents(connection, [waiting, first, second, first], {second: {ce, cw}, waiting: [ce]})
+    sent = outbox(connection, before)
+    assert [(m["topic"], m["payload"]["id"], m["crew_ids"]) for m in sent] == [
+        ("incident", first, [cw]), ("incident", second, sorted([ce, cw])), ("incident", waiting, sorted([ce, cw]))]
+    assert [m["id"] for m in sent] == sorted(m["id"] for m in sent)
+    listed = {i["id"]: i for i in desk.get("/api/v1/incidents").get_json()["incidents"]}
+    assert all(m["payload"] == listed[m["payload"]["id"]] for m in sent)
+    assert listed[waiting]["queued_for"] == "CW" and listed[waiting]["crew"] is None
+    before = last_outbox_id(connection)
+    record_crews(connection, [ce, cw, ce], clock.now())
+    assert [(m["payload"]["code"], m["crew_ids"]) for m in outbox(connection, before, "crew")] == sorted(
+        [("CE", []), ("CW", [])], key=lambda m: crew_id(connection, m[0]))  # in crew id order, the desk's only
+
+
 def test_a_merge_sends_the_merged_incident_and_a_hazard_an_alert(rules, feeder, connection):
     client = rules(inference_min_calls=3)
     a = report(client, account_no=customer(1))["incident"]
@@ -87,7 +114,9 @@ def test_a_merge_sends_the_merged_incident_and_a_hazard_an_alert(rules, feeder, 
     hazard = report(client, T0 + timedelta(minutes=3), account_no=customer(3), kind="wire_down")["incident"]
     assert [(m["topic"], m["payload"].get("kind")) for m in outbox(connection, before)] == [
         ("incident", None), ("alert", "hazard")]
-    assert outbox(connection, before, "alert")[0]["payload"]["incident"] == hazard["id"]
+    [alert] = [m["payload"] for m in outbox(connection, before, "alert")]
+    [listed] = client.get("/api/v1/alerts").get_json()["alerts"]
+    assert alert["incident"] == hazard["id"] and when(alert.pop("at")) == when(listed.pop("at")) and alert == listed
 
 
 def test_switching_moves_the_map_on_and_closures_go_to_every_crew(client, city, feeder, connection):
@@ -97,11 +126,13 @@ def test_switching_moves_the_map_on_and_closures_go_to_every_crew(client, city, 
     assert [(m["topic"], m["payload"]) for m in outbox(connection, before)] == [("map", {"version": version})]
     road = connection.execute(text("SELECT min(id) FROM roads")).scalar_one()
     before = last_outbox_id(connection)
-    closure = client.post("/api/v1/roads/closures", json={"reason": "flood", "road_ids": [road]}).get_json()
+    until = clock.now() + timedelta(hours=2)
+    closure = client.post("/api/v1/roads/closures", json={"reason": "flood", "road_ids": [road],
+                                                          "until": until.isoformat()}).get_json()
     assert client.delete(f"/api/v1/roads/closures/{closure['id']}").status_code == 204
     sent = [m["payload"] for m in outbox(connection, before, "closure")]
-    assert [(c["id"], c["reason"], c["lifted"]) for c in sent] == [(closure["id"], "flood", False),
-                                                                     (closure["id"], "flood", True)]
+    assert [(c["id"], c["reason"], when(c["until"]), c["lifted"]) for c in sent] == [
+        (closure["id"], "flood", until, False), (closure["id"], "flood", until, True)]
     assert sent[0]["geometry"]["type"] == "LineString"
 
 

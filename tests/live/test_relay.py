@@ -14,10 +14,13 @@ from sqlalchemy import text
 
 from dispatch.core import clock
 from dispatch.core.db import Database
-from dispatch.core.outbox import record
+from dispatch.core.outbox import WRITER_LOCK, record
 from dispatch.core.partitions import create_ahead, day_name, partitions
+from dispatch.crews.messages import record_crews
+from dispatch.incidents.messages import record_incidents
 from dispatch.live.feed import channel, redis_without_retries
 from dispatch.live.relay import Relay
+from tests.helpers import customer, report
 
 
 @pytest.fixture
@@ -64,6 +67,51 @@ def write(database, n: int = 0) -> tuple:
 
 def sent_ids(batches: list[dict], after: int = 0) -> list[int]:
     return [m["id"] for batch in batches for m in batch["messages"] if m["id"] > after]
+
+
+def writer_lock(database, pid: int, granted: bool) -> bool:
+    """Whether backend ``pid`` holds (``granted``) or waits for the outbox writer lock, shared, as
+    another connection sees it."""
+    with database.engine.connect() as other:
+        return other.execute(text(
+            "SELECT EXISTS (SELECT FROM pg_locks WHERE pid = :pid AND locktype = 'advisory' AND classid = :k1 "
+            "AND objid = :k2 AND objsubid = 2 AND mode = 'ShareLock' AND granted = :granted)"),
+            {"pid": pid, "k1": WRITER_LOCK[0], "k2": WRITER_LOCK[1], "granted": granted}).scalar_one()
+
+
+def last_id_taken(database) -> int:
+    with database.engine.connect() as other:
+        return other.execute(text("SELECT last_value FROM outbox_id_seq")).scalar_one()
+
+
+def test_every_writer_takes_the_writer_lock_before_an_id_and_holds_it_to_the_end_of_its_transaction(database, desk):
+    incident = report(desk, clock.now(), account_no=customer(2))["incident"]["id"]
+    with database.engine.connect() as connection:
+        crew = connection.execute(text("SELECT min(id) FROM crews")).scalar_one()
+    writers = {
+        "record": lambda connection: record(connection, "map", {"version": 1}),
+        "record_incidents": lambda connection: record_incidents(connection, [incident]),
+        "record_crews": lambda connection: record_crews(connection, [crew], clock.now()),
+    }
+    for name, write_message in writers.items():
+        with database.engine.connect() as holder, database.session() as session:
+            holder.execute(text("SELECT pg_advisory_xact_lock(:k1, :k2)"), {"k1": WRITER_LOCK[0], "k2": WRITER_LOCK[1]})
+            connection = session.connection()
+            pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            taken = last_id_taken(database)
+            writing = threading.Thread(target=write_message, args=(connection,))
+            writing.start()
+            deadline = time.monotonic() + 5
+            while not (waits := writer_lock(database, pid, granted=False)) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            no_id_yet = last_id_taken(database) == taken
+            holder.rollback()  # before asserting: a failed test must not leave the writer waiting
+            writing.join(timeout=5)
+            assert waits and no_id_yet, name  # it waited for the lock with no id taken yet
+            assert last_id_taken(database) > taken, name
+            assert writer_lock(database, pid, granted=True), name  # held after the write: the relay counts on it
+            session.commit()
+            assert not writer_lock(database, pid, granted=True), name
 
 
 def test_a_message_committed_late_is_not_skipped_nor_sent_out_of_order(database, private_redis, published):
