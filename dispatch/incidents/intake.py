@@ -220,7 +220,10 @@ class ReportIntake:
         incidents again (:data:`store.STATE`): when a crew's progress, a merge or a restoration
         changed any of them in between, the feeder is read and predicted again, now under both
         locks. Either way the incidents merged, their crews and the one that carries on are as
-        committed by the last decision, and stay so until this one commits."""
+        committed by the last decision, and stay so until this one commits. A call that only opens
+        an incident (of its own: a hazard, a call on no feeder, or one the feeder read shows joining
+        nothing) holds the dispatch lock shared instead while no free crew could take it
+        (:meth:`CrewDispatch.lock_to_wait`, the feeder's state checked again under it)."""
         if located.method is None or located.area is None or located.source_id is None or hazard:
             if not self.dispatcher.lock_to_wait(self._needs(topology, located.area, hazard, located), lambda: True):
                 self.dispatcher.lock()
