@@ -14,9 +14,9 @@ decision (locating the call, reading the grid, outage inference) runs in paralle
 Two exceptions. A call that only joins an incident (with its crew, or waiting for one) changes no
 crew and no other incident; it locks that incident's row alone, and never this lock afterwards.
 A call that only opens an incident no free crew could take holds this lock *shared*: such openings
-run side by side (a storm's, once every crew qualified for them is busy), while anything that frees
-a crew, or changes what a crew may take, holds it whole and so waits for them, and then sees their
-incidents (dispatch/incidents/intake.py, docs/dispatch-invariants.md). A transaction holding it
+run side by side (a storm's, once every crew qualified for them is busy), while anything in the
+application that frees a crew, or changes what a crew may take, holds it whole and so waits for
+them, and then sees their incidents (a grid import of crews does not: the sweeper's next pass) (dispatch/incidents/intake.py, docs/dispatch-invariants.md). A transaction holding it
 shared never asks for it whole (two such would wait for each other).
 
 Order, so that no two transactions wait for each other: a crew phone's report lock and an

@@ -95,7 +95,11 @@ class Dispatcher:
         every skill of ``needs`` and ``still()`` holds. No crew can be freed, come on duty or
         gain a skill before this transaction ends (each of those holds the lock whole, so waits
         for it, and then sees the incident), so the incident rightly waits. Else nothing is held
-        (the shared lock is let go with a savepoint) and the caller takes the lock whole."""
+        (the shared lock is let go with a savepoint) and the caller takes the lock whole. The crews
+        are looked at first without the lock, too: outside a storm one is usually free, and the
+        call goes straight for the lock whole."""
+        if crew_store.any_free_with(self._connection, needs):
+            return False
         savepoint = self.session.begin_nested()
         lock_dispatch_shared(self._connection)
         if not crew_store.any_free_with(self._connection, needs) and still():
