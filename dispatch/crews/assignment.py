@@ -365,8 +365,11 @@ class Dispatcher:
         return self.assign_best(incident_id, now)
 
     def follow_job(self, crew_id: int | None, status: str, now: datetime) -> None:
-        """The crew follows its incident's new status; restored or cancelled frees it for the next job."""
-        if crew_id is None:
+        """The crew follows its incident's new status; restored or cancelled frees it for the next job.
+        Any other status (closed: the order archived) changes no crew and takes no dispatch lock:
+        the caller holds the incident's row already, and taking the lock after it would invert the
+        lock order (dispatch/core/locks.py)."""
+        if crew_id is None or (status not in CREW_STATUS and status not in ("restored", "cancelled")):
             return
         self.lock()
         self._origins_memo = None  # the crew's status changes below

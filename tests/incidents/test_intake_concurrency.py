@@ -226,3 +226,31 @@ def test_a_crew_coming_on_duty_while_an_incident_is_opened_to_wait_takes_it(desk
         assert connection.execute(text("SELECT c.code FROM incidents i JOIN crews c ON c.id = i.crew_id "
                                        "WHERE i.id = :id"), {"id": incident["id"]}).scalar_one() == "CW"
         assert violations(connection) == []
+
+
+def test_archiving_an_order_does_not_wait_for_the_dispatch_lock(desk):
+    grid = desk(crews_on_duty=True)
+    incident = grid.call(customer(1, 1))["incident"]
+    client, path = grid.app.test_client(), f"/api/v1/incidents/{incident['id']}"
+    for event in ("on_site", "restored"):  # the crew is free again
+        assert client.post(f"{path}/events", headers=grid.headers, json={"type": event}).status_code == 200
+    closing = {"cause": "weather.lightning", "equipment_owner": "utility", "work_done": "replaced the fuse link",
+               "workers": ["Li Lei"]}
+    assert client.post(f"{path}/closing-report", headers=grid.headers, json=closing).status_code == 201
+    # Archiving locks the incident's row and changes no crew: it must not then wait for the
+    # dispatch lock, whose holder (a call opening a nested outage under this one, say) may be
+    # waiting for that row (a deadlock, aborted as a 500).
+    third = grid.engine.connect()
+    hold_dispatch_lock(third)
+    review: dict = {}
+    archiving = threading.Thread(target=lambda: review.update(answer=client.post(
+        f"{path}/closing-report/review", headers=grid.headers, json={"accept": True})))
+    archiving.start()
+    archiving.join(5)
+    finished = not archiving.is_alive()
+    third.rollback()
+    third.close()
+    archiving.join(20)
+    assert finished, "archiving waited for the dispatch lock"
+    assert review["answer"].status_code == 200
+    assert client.get(path, headers=grid.headers).get_json()["status"] == "closed"
