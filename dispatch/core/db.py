@@ -7,6 +7,7 @@ test is rolled back.
 from __future__ import annotations
 
 import functools
+from typing import Sequence
 
 import sqlalchemy
 from sqlalchemy import Connection, Engine, TextClause, create_engine
@@ -20,6 +21,20 @@ def text(statement: str) -> TextClause:
     call's twenty-odd statements spent a tenth of the API's CPU on that (BENCHMARKS.md). A clause is
     never changed once built (``bindparams`` and ``columns`` return new ones), so threads share it."""
     return sqlalchemy.text(statement)
+
+
+def id_match(column: str, param: str, ids: Sequence[int]) -> tuple[str, int | list[int]]:
+    """The condition that ``column`` is one of ``ids`` (at least one), bound as ``:param``, and the
+    value to bind: ``column = :param`` for one id, ``column = ANY(:param)`` for more.
+
+    Why not always ANY: PostgreSQL re-plans a prepared statement with ``= ANY($1)`` on an array
+    parameter at every execution. Its generic plan guesses ten elements, so the plan made for the one
+    id at hand always looks cheaper; the outbox's incident message, planned anew on each storm call,
+    took a millisecond of the database's CPU a call (BENCHMARKS.md). With one id, which is most calls,
+    the equality's generic plan is kept and reused."""
+    if len(ids) == 1:
+        return f"{column} = :{param}", ids[0]
+    return f"{column} = ANY(:{param})", list(ids)
 
 
 class Database:

@@ -8,18 +8,19 @@ from typing import Iterable
 from sqlalchemy import Connection
 
 from dispatch.core import outbox
+from dispatch.core.db import id_match
 
 #: Each crew's message (outbox.record_query's columns): code, status, its incident at work, its
 #: last position with heading and time, and whether that position is older than ``fresh_since``
 #: (stale: the crew is placed at its depot for dispatch). Times as PostgreSQL writes them in JSON,
-#: as in the incidents' messages and the crews' trails.
+#: as in the incidents' messages and the crews' trails. Ends with WHERE: the crews' condition follows.
 CREW_MESSAGE = (
     "SELECT json_build_object('code', c.code, 'status', c.status, 'incident', (SELECT i.id FROM incidents i "
     "WHERE i.crew_id = c.id AND i.status IN ('assigned', 'accepted', 'en_route', 'on_site') LIMIT 1), "
     "'lon', ST_X(c.geom), 'lat', ST_Y(c.geom), 'heading', (SELECT p.heading_deg FROM crew_positions p "
     "WHERE p.crew_id = c.id AND p.at = c.position_at), 'at', c.position_at, "
     "'stale', c.position_at IS NULL OR c.position_at < :fresh_since)::jsonb AS payload, "
-    "CAST('{}' AS int[]) AS crews, c.id AS n FROM crews c WHERE c.id = ANY(:ids)"
+    "CAST('{}' AS int[]) AS crews, c.id AS n FROM crews c WHERE "
 )
 
 
@@ -28,4 +29,5 @@ def record_crews(connection: Connection, crew_ids: Iterable[int], fresh_since: d
     crews are read and written to the outbox in the database."""
     ids = list(crew_ids)
     if ids:
-        outbox.record_query(connection, "crew", CREW_MESSAGE, {"ids": ids, "fresh_since": fresh_since})
+        match, bound = id_match("c.id", "ids", ids)
+        outbox.record_query(connection, "crew", CREW_MESSAGE + match, {"ids": bound, "fresh_since": fresh_since})

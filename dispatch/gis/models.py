@@ -94,6 +94,8 @@ class Switch(Base):
         CheckConstraint("from_bus_id <> to_bus_id", name="distinct_buses"),
         one_of("kind", SWITCH_KINDS),
         gist("switches"),
+        # Inference reads the tripped ones on most storm calls: a few among a province's thousands.
+        Index("ix_switches_tripped", "id", postgresql_where=text("tripped_at IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(Text, unique=True)

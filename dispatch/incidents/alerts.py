@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from dispatch.core import outbox
-from dispatch.core.db import text
+from dispatch.core.db import id_match, text
 from dispatch.core.errors import NotFound
 from dispatch.incidents import store
 from dispatch.incidents.models import SLA_EVENT_TYPES
@@ -52,11 +52,12 @@ def record_alerts(connection: Connection, event_ids: Iterable[int]) -> None:
     written to the outbox in the database (times as PostgreSQL writes them in JSON)."""
     ids = list(event_ids)
     if ids:
+        match, bound = id_match("e.id", "ids", ids)
         outbox.record_query(connection, "alert", (
             "SELECT to_jsonb(a) || jsonb_build_object('acknowledged_by', NULL, 'acknowledged_at', NULL) AS payload, "
             f"CAST('{{}}' AS int[]) AS crews, a.id AS n FROM (SELECT e.id, e.incident_id AS incident, {KIND}, e.at "
-            f"FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE e.id = ANY(:ids) AND {ALERT}) AS a"),
-            {"ids": ids})
+            f"FROM incident_events e JOIN incidents i ON i.id = e.incident_id WHERE {match} AND {ALERT}) AS a"),
+            {"ids": bound})
 
 
 def acknowledge(session: Session, alert_id: int, now: datetime, actor: str) -> dict[str, Any]:

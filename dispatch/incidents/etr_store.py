@@ -7,16 +7,19 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from dispatch.core.db import text
+from dispatch.core.db import id_match, text
 from dispatch.incidents.store import OPEN
 
 
 def open_incidents(connection: Connection, incident_ids: list[int]) -> list[dict[str, Any]]:
     """The open ones of ``incident_ids`` with what their estimate depends on."""
+    if not incident_ids:
+        return []
+    match, ids = id_match("i.id", "ids", incident_ids)
     rows = connection.execute(text(
         "SELECT i.id, i.status, i.crew_id, i.assigned_at, i.eta_s, i.on_site_at, i.cause, i.device_kind, "
         "i.zone_id, z.code AS zone, i.etr_at, i.etr_basis FROM incidents i LEFT JOIN zones z ON z.id = i.zone_id "
-        f"WHERE i.id = ANY(:ids) AND i.status IN {OPEN} ORDER BY i.id"), {"ids": incident_ids})
+        f"WHERE {match} AND i.status IN {OPEN} ORDER BY i.id"), {"ids": ids})
     return [dict(row) for row in rows.mappings()]
 
 

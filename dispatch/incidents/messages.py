@@ -7,6 +7,7 @@ from typing import Iterable, Mapping
 from sqlalchemy import Connection
 
 from dispatch.core import outbox
+from dispatch.core.db import id_match
 from dispatch.incidents.queries import FROM, SUMMARY
 
 
@@ -21,8 +22,11 @@ def record_incidents(connection: Connection, incident_ids: Iterable[int],
     if not ids:
         return
     taken = [(incident_id, crew_id) for incident_id, crews in (taken_from or {}).items() for crew_id in crews]
-    outbox.record_query(connection, "incident", (
-        f"SELECT {SUMMARY}::jsonb AS payload, ARRAY[i.crew_id, i.queued_crew_id] || ARRAY(SELECT t.crew "
-        "FROM unnest(CAST(:taken_incidents AS int[]), CAST(:taken_crews AS int[])) AS t(incident, crew) "
-        f"WHERE t.incident = i.id) AS crews, i.id AS n {FROM} WHERE i.id = ANY(:ids)"),
-        {"ids": ids, "taken_incidents": [incident for incident, _ in taken], "taken_crews": [crew for _, crew in taken]})
+    match, bound = id_match("i.id", "ids", ids)
+    crews, params = "ARRAY[i.crew_id, i.queued_crew_id]", {"ids": bound}
+    if taken:  # else left out: the statement stays the same, and so its plan (id_match)
+        crews += (" || ARRAY(SELECT t.crew FROM unnest(CAST(:taken_incidents AS int[]), CAST(:taken_crews AS int[])) "
+                  "AS t(incident, crew) WHERE t.incident = i.id)")
+        params |= {"taken_incidents": [incident for incident, _ in taken], "taken_crews": [crew for _, crew in taken]}
+    outbox.record_query(connection, "incident",
+                        f"SELECT {SUMMARY}::jsonb AS payload, {crews} AS crews, i.id AS n {FROM} WHERE {match}", params)

@@ -22,12 +22,13 @@ from typing import Iterable
 
 from sqlalchemy import Connection
 
-from dispatch.core.db import text
+from dispatch.core.db import id_match, text
 
 #: The stage an incident's status stands for (statuses not here announce nothing of their own).
 _STAGE = ("CASE WHEN i.status IN ('restored', 'closed') AND i.restored_at IS NOT NULL THEN 'restored' "
           "WHEN i.status = 'on_site' THEN 'on_site' WHEN i.status = 'en_route' THEN 'en_route' END")
-_LIVE = "i.id = ANY(:ids) AND i.status NOT IN ('cancelled', 'merged')"
+#: Incidents that still exist on their own (not cancelled, not merged into another).
+_LIVE = "i.status NOT IN ('cancelled', 'merged')"
 
 
 def record(connection: Connection, incident_ids: Iterable[int], now: datetime, etr_margin_min: float) -> None:
@@ -35,14 +36,16 @@ def record(connection: Connection, incident_ids: Iterable[int], now: datetime, e
     ids = sorted(set(incident_ids))
     if not ids:
         return
+    match, bound = id_match("i.id", "ids", ids)
+    live = f"{match} AND {_LIVE}"
     # One statement (one round trip on the intake's path): the stages first; an estimate that moved
     # is told unless a stage was told just now (its message names the estimate). The notices
     # written by the first part are not seen by the second (one snapshot): none is its baseline.
     connection.execute(text(
         "WITH staged AS (INSERT INTO incident_notices (incident_id, stage, revision, etr_at, at) "
-        f"SELECT i.id, 'received', i.report_count, i.etr_at, :now FROM incidents i WHERE {_LIVE} "
+        f"SELECT i.id, 'received', i.report_count, i.etr_at, :now FROM incidents i WHERE {live} "
         "AND i.report_count > 0 AND i.restored_at IS NULL "
-        f"UNION ALL SELECT i.id, {_STAGE}, 0, i.etr_at, :now FROM incidents i WHERE {_LIVE} AND {_STAGE} IS NOT NULL "
+        f"UNION ALL SELECT i.id, {_STAGE}, 0, i.etr_at, :now FROM incidents i WHERE {live} AND {_STAGE} IS NOT NULL "
         "ON CONFLICT DO NOTHING RETURNING incident_id, stage) "
         "INSERT INTO incident_notices (incident_id, stage, revision, etr_at, at) "
         "SELECT i.id, 'etr_changed', coalesce(changes.n, 0) + 1, i.etr_at, :now FROM incidents i "
@@ -50,7 +53,7 @@ def record(connection: Connection, incident_ids: Iterable[int], now: datetime, e
         "  ORDER BY n.stage = 'received', n.id DESC LIMIT 1) told ON true "
         "LEFT JOIN LATERAL (SELECT max(revision) AS n FROM incident_notices n WHERE n.incident_id = i.id "
         "  AND n.stage = 'etr_changed') changes ON true "
-        f"WHERE {_LIVE} AND i.status IN ('new', 'assigned', 'accepted', 'en_route', 'on_site') "
+        f"WHERE {live} AND i.status IN ('new', 'assigned', 'accepted', 'en_route', 'on_site') "
         "AND i.etr_at IS NOT NULL AND abs(extract(epoch FROM i.etr_at - told.etr_at)) > :margin_s "
         "AND i.id NOT IN (SELECT incident_id FROM staged WHERE stage <> 'received') "
-        "ON CONFLICT DO NOTHING"), {"ids": ids, "now": now, "margin_s": etr_margin_min * 60})
+        "ON CONFLICT DO NOTHING"), {"ids": bound, "now": now, "margin_s": etr_margin_min * 60})
