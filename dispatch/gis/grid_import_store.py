@@ -78,7 +78,7 @@ TARGETS: dict[str, Target] = {
         "code": "s.code", "from_bus_id": _ref("from_bus"), "to_bus_id": _ref("to_bus"),
         "kind": "s.kind", "normally_open": "s.normally_open::bool", "geom": GEOM,
     }, references={"from_bus": "buses", "to_bus": "buses"},
-        insert_only={"is_open": "s.normally_open::bool"}),
+        insert_only={"is_open": "s.normally_open::bool"}, looked_up=("tripped_at",)),
     "transformers": Target("transformers", "code", {
         "code": "s.code", "name": "s.name", "hv_bus_id": _ref("hv_bus"),
         "lv_bus_id": _ref("lv_bus"), "kva": "s.kva::float8", "geom": GEOM,
