@@ -121,17 +121,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def build_road_graph(app: Flask) -> None:
-    """Build the road graph now, then close every database connection: gunicorn's master calls this
-    before it forks its workers (scripts/gunicorn.conf.py), which then share the graph's memory
-    instead of each building its own (README, "Routing at province scale"). A database that cannot
-    be read now only delays the graph to each worker's first routing request."""
+def build_graphs(app: Flask) -> None:
+    """Build the road graph and the grid's topology now, then close every database connection:
+    gunicorn's master calls this before it forks its workers (scripts/gunicorn.conf.py), which then
+    share the road graph's memory instead of each building its own (README, "Routing at province
+    scale"), and start with the topology of the grid's present version instead of each spending its
+    first call building one (20 s of CPU at province scale, on every worker at once after a restart).
+    A database that cannot be read now only delays them to each worker's first use."""
     database = app.extensions["database"]
     session = database.session()
     try:
         app.extensions["road_graphs"].current(session)
-    except Exception:  # noqa: BLE001 - the workers build it when they first route
-        logging.getLogger(__name__).warning("road graph not built before forking the workers", exc_info=True)
+        app.extensions["topologies"].current(session)
+    except Exception:  # noqa: BLE001 - the workers build them when they first need them
+        logging.getLogger(__name__).warning("graphs not built before forking the workers", exc_info=True)
     finally:
         session.close()
         database.dispose()

@@ -44,11 +44,11 @@ def main() -> None:
     os.environ.update(DATABASE_URL=args.database_url, SECRET_KEY=SECRET_KEY)
     from sqlalchemy import event
 
-    from api import build_road_graph, create_app
+    from api import build_graphs, create_app
     from dispatch.core.locks import DISPATCH_LOCK, lock_timings
 
     app = create_app()
-    build_road_graph(app)
+    build_graphs(app)
     tag = f"statements{int(time.time())}"
     calls, _ = storm(args.database_url, args.calls + WARM_UP_CALLS, 0.3, tag, args.seed)
     headers = bearer_headers(args.database_url, f"{tag}-dispatcher", "dispatcher")

@@ -51,10 +51,11 @@ def on_starting(server) -> None:
 
 
 def when_ready(server) -> None:
-    """In the master, the app loaded, before any worker: build the road graph the workers will share."""
-    from api import build_road_graph
+    """In the master, the app loaded, before any worker: build the road graph the workers will share,
+    and the grid's topology they start with."""
+    from api import build_graphs
 
-    build_road_graph(server.app.wsgi())
+    build_graphs(server.app.wsgi())
 
 
 def child_exit(server, worker) -> None:
