@@ -11,7 +11,7 @@ again later, one call in twenty is a hazard (wire down). 60 % of calls give the 
 40 % a position near the caller's house (phone numbers and addresses repeat in every copy of the
 town, so they would find a customer of another copy). The calls are sent in the order the storm
 made them by Locust users (bench/storm_locustfile.py), each holding ``--rate / --users`` calls a
-second at most, against gunicorn started as scripts/run.sh starts it (gthread, two workers a core) on this
+second at most, against gunicorn started as scripts/run.sh starts it (gthread, two workers a core; 16 threads each) on this
 database. Before and after, /metrics is read: the server's own count and latency histogram of
 ``POST /api/v1/reports`` is printed beside Locust's, with the dispatch lock's waits and holds, and
 the CPU the machine, gunicorn and PostgreSQL spent a call. Then the database is asked how many of the
@@ -248,7 +248,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=180)
     parser.add_argument("--users", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="as scripts/run.sh: two a core")
-    parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=16,
+                        help="per process: a busy process takes fewer of the users' connections (BENCHMARKS.md)")
     parser.add_argument("--call-share", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--locust", default=str(ROOT / ".venv-load" / "bin" / "locust"))
