@@ -11,7 +11,8 @@ again later, one call in twenty is a hazard (wire down). 60 % of calls give the 
 40 % a position near the caller's house (phone numbers and addresses repeat in every copy of the
 town, so they would find a customer of another copy). The calls are sent in the order the storm
 made them by Locust users (bench/storm_locustfile.py), each holding ``--rate / --users`` calls a
-second at most, against gunicorn started as scripts/run.sh starts it (gthread, two workers a core; 16 threads each) on this
+second at most, against gunicorn started as scripts/run.sh starts it (gthread, two workers a
+core) but with 16 threads a process (run.sh gives 256, for live streams: see ``--threads``) on this
 database. Before and after, /metrics is read: the server's own count and latency histogram of
 ``POST /api/v1/reports`` is printed beside Locust's, with the dispatch lock's waits and holds, and
 the CPU the machine, gunicorn and PostgreSQL spent a call. Then the database is asked how many of the
