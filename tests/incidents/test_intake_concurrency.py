@@ -5,7 +5,7 @@ real (the rolled-back test transaction cannot show two transactions at once)."""
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from typing import Any, Callable
 
 import pytest
 from alembic import command
@@ -172,17 +172,25 @@ def hold_dispatch_lock_shared(connection: Connection) -> None:
                        {"a": DISPATCH_LOCK[0], "b": DISPATCH_LOCK[1]})
 
 
-def finishes_while(grid: Desk, hold: Callable[[Connection], object], account_no: str) -> tuple[bool, dict]:
-    """Whether a call finishes while a third party holds what ``hold`` takes; and its answer."""
+def done_while(grid: Desk, hold: Callable[[Connection], object], send: Callable[[], Any]) -> tuple[bool, Any]:
+    """Whether ``send()`` (a request) finishes while a third party holds what ``hold`` takes; and
+    what it returned."""
     third = grid.engine.connect()
     hold(third)
-    call, answers = grid.call_meanwhile(account_no)
-    call.join(5)
-    finished = not call.is_alive()
+    answers: dict = {}
+    request = threading.Thread(target=lambda: answers.update(answer=send()))
+    request.start()
+    request.join(5)
+    finished = not request.is_alive()
     third.rollback()
     third.close()
-    call.join(20)
+    request.join(20)
     return finished, answers["answer"]
+
+
+def finishes_while(grid: Desk, hold: Callable[[Connection], object], account_no: str) -> tuple[bool, dict]:
+    """Whether a call finishes while a third party holds what ``hold`` takes; and its answer."""
+    return done_while(grid, hold, lambda: grid.call(account_no))
 
 
 def test_calls_opening_incidents_no_crew_can_take_do_not_wait_for_each_other(desk):
@@ -240,17 +248,8 @@ def test_archiving_an_order_does_not_wait_for_the_dispatch_lock(desk):
     # Archiving locks the incident's row and changes no crew: it must not then wait for the
     # dispatch lock, whose holder (a call opening a nested outage under this one, say) may be
     # waiting for that row (a deadlock, aborted as a 500).
-    third = grid.engine.connect()
-    hold_dispatch_lock(third)
-    review: dict = {}
-    archiving = threading.Thread(target=lambda: review.update(answer=client.post(
-        f"{path}/closing-report/review", headers=grid.headers, json={"accept": True})))
-    archiving.start()
-    archiving.join(5)
-    finished = not archiving.is_alive()
-    third.rollback()
-    third.close()
-    archiving.join(20)
+    finished, review = done_while(grid, hold_dispatch_lock, lambda: client.post(
+        f"{path}/closing-report/review", headers=grid.headers, json={"accept": True}))
     assert finished, "archiving waited for the dispatch lock"
-    assert review["answer"].status_code == 200
+    assert review.status_code == 200
     assert client.get(path, headers=grid.headers).get_json()["status"] == "closed"
