@@ -131,10 +131,12 @@ def build_graphs(app: Flask) -> None:
     database = app.extensions["database"]
     session = database.session()
     try:
-        app.extensions["road_graphs"].current(session)
-        app.extensions["topologies"].current(session)
-    except Exception:  # noqa: BLE001 - the workers build them when they first need them
-        logging.getLogger(__name__).warning("graphs not built before forking the workers", exc_info=True)
+        for graphs in ("road_graphs", "topologies"):
+            try:
+                app.extensions[graphs].current(session)
+            except Exception:  # noqa: BLE001 - the workers build it when they first need it
+                session.rollback()
+                logging.getLogger(__name__).warning("%s not built before forking the workers", graphs, exc_info=True)
     finally:
         session.close()
         database.dispose()

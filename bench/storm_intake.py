@@ -11,9 +11,9 @@ again later, one call in twenty is a hazard (wire down). 60 % of calls give the 
 40 % a position near the caller's house (phone numbers and addresses repeat in every copy of the
 town, so they would find a customer of another copy). The calls are sent in the order the storm
 made them by Locust users (bench/storm_locustfile.py), each holding ``--rate / --users`` calls a
-second at most, against gunicorn started as scripts/run.sh starts it (gthread, two workers a
-core) but with 16 threads a process (run.sh gives 256, for live streams: see ``--threads``) on this
-database. Before and after, /metrics is read: the server's own count and latency histogram of
+second at most, against gunicorn started with scripts/run.sh's configuration but four processes
+(two a core, as docs/deployment.md's unit; run.sh starts 2) of 16 threads (run.sh gives 256, for
+live streams: see ``--threads``) on this database. Before and after, /metrics is read: the server's own count and latency histogram of
 ``POST /api/v1/reports`` is printed beside Locust's, with the dispatch lock's waits and holds, and
 the CPU the machine, gunicorn and PostgreSQL spent a call. Then the database is asked how many of the
 storm's calls it holds (against the 201 answers) and into how many incidents each fault's calls went.
@@ -248,7 +248,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100, help="calls a second at most (all users)")
     parser.add_argument("--seconds", type=int, default=180)
     parser.add_argument("--users", type=int, default=64)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="as scripts/run.sh: two a core")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="two a core on the 2-core machine of the goals, as docs/deployment.md's unit (run.sh: 2)")
     parser.add_argument("--threads", type=int, default=16,
                         help="per process: a busy process takes fewer of the users' connections (BENCHMARKS.md)")
     parser.add_argument("--call-share", type=float, default=0.3)

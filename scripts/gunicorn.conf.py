@@ -22,7 +22,8 @@ _LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 capture_output = True
 # The app is loaded once, in the master, which builds the road graph (its contraction hierarchy:
 # a minute and hundreds of MiB at province scale) before forking: the workers share its memory
-# pages instead of each building a copy (README, "Routing at province scale"; BENCHMARKS.md).
+# pages instead of each building a copy (README, "Routing at province scale"; BENCHMARKS.md), and the
+# grid's topology, which each would otherwise build on its first call.
 preload_app = True
 # gunicorn's control socket is one path per user (~/.gunicorn/gunicorn.ctl) that every gunicorn of
 # the user takes over, a test's or another checkout's included; nothing here uses it.

@@ -54,11 +54,9 @@ fi
 # setsid, not --daemon: the server leaves run.sh's session all the same (Ctrl-C stops run.sh, not
 # it), and as run.sh has no job control setsid becomes gunicorn itself, so $! is the master the wait
 # below watches. Its standard streams go to the log too: an error before gunicorn opens the log is
-# in the tail the wait prints. Two processes a core: a storm's requests wait mostly on the database,
-# and fewer requests in a process means less waiting for its interpreter's lock (BENCHMARKS.md,
-# "Storm intake on the province").
+# in the tail the wait prints.
 setsid .venv/bin/gunicorn -c scripts/gunicorn.conf.py --pid var/gunicorn.pid --bind "$APP_BIND" \
-    --workers "${WEB_WORKERS:-$((2 * $(nproc)))}" --worker-class gthread --threads "${WEB_THREADS:-256}" \
+    --workers "${WEB_WORKERS:-2}" --worker-class gthread --threads "${WEB_THREADS:-256}" \
     --error-logfile var/log/app.log wsgi:app < /dev/null >> var/log/app.log 2>&1 &
 master=$!
 if [ -f var/worker.pid ] && kill -0 "$(cat var/worker.pid)" 2>/dev/null; then
