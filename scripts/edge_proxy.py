@@ -79,15 +79,15 @@ http {{
     client_body_buffer_size 128k;
 
     upstream dispatch_app {{
+        # No idle connections kept to gunicorn: it closes each after its response, so that
+        # every request goes to the least busy of its processes (scripts/gunicorn.conf.py).
         server {upstream};
-        keepalive 32;
     }}
 
     server {{
         listen {listen};
 
         proxy_http_version 1.1;
-        proxy_set_header Connection "";
         proxy_set_header Host $http_host;
         # Exactly one hop: the client's own X-Forwarded-For is replaced, never passed on, so the
         # app (PROXY_HOPS=1) sees the address that connected here.
