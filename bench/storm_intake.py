@@ -15,8 +15,9 @@ second at most, against gunicorn started with scripts/run.sh's configuration but
 (two a core, as docs/deployment.md's unit; run.sh starts 2) of 16 threads (run.sh gives 256, for
 live streams: see ``--threads``) on this database. Before and after, /metrics is read: the server's own count and latency histogram of
 ``POST /api/v1/reports`` is printed beside Locust's, with the dispatch lock's waits and holds, and
-the CPU the machine, gunicorn and PostgreSQL spent a call. Then the database is asked how many of the
-storm's calls it holds (against the 201 answers) and into how many incidents each fault's calls went.
+the CPU the machine, gunicorn and PostgreSQL spent a call, and the server's log lines at ERROR (a
+5xx is a bug). Then the database is asked how many of the storm's calls it holds (against the 201
+answers) and into how many incidents each fault's calls went.
 With ``--beside``, the worker (its SLA sweeps) runs too, from before the storm, and a dispatcher's
 desk reads its incident list, the crews and a map tile every 2 s: their timings are printed.
 
@@ -190,6 +191,13 @@ class Desk(threading.Thread):
             self.stop.wait(max(0.0, self.every_s - (time.perf_counter() - started)))
 
 
+def server_errors(log: Path) -> list[str]:
+    """The server's log lines at ERROR or worse, and any that is not a JSON line (a crash's own output):
+    a 5xx is a bug, and its traceback is here."""
+    lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+    return [line for line in lines if not line.startswith('{"') or '"level": "ERROR"' in line or '"level": "CRITICAL"' in line]
+
+
 def tile_of(lon: float, lat: float, zoom: int) -> tuple[int, int]:
     """The web-mercator tile (x, y) holding the point at ``zoom``."""
     n = 2 ** zoom
@@ -251,7 +259,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4,
                         help="two a core on the 2-core machine of the goals, as docs/deployment.md's unit (run.sh: 2)")
     parser.add_argument("--threads", type=int, default=16,
-                        help="per process: a busy process takes fewer of the users' connections (BENCHMARKS.md)")
+                        help="per process: fewer contend for the interpreter's lock, enough wait for the database "
+                             "(BENCHMARKS.md: 16 did better than 8 and 32)")
     parser.add_argument("--call-share", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--locust", default=str(ROOT / ".venv-load" / "bin" / "locust"))
@@ -312,6 +321,7 @@ def main() -> None:
                 swept = sweeps(work / "worker.log")[swept_before:]
             cpu = {part: cpu[part] - cpu_before[part] for part in cpu}
         client = json.loads(result.read_text())
+        errors = server_errors(work / "app.log")
     served = after["count"] - before.get("count", 0)
     grouped = grouping(url, tag, fault_of)
     created = client["statuses"].get("201", 0)
@@ -341,6 +351,7 @@ def main() -> None:
                   f"p95 {percentile(took, 95):.0f} ms, max {max(took):.0f} ms")
         print(f"SLA sweeps beside the storm: {len(swept)} passes, p50 {percentile(swept, 50):.0f} ms, "
               f"p95 {percentile(swept, 95):.0f} ms, max {max(swept):.0f} ms" if swept else "SLA sweeps: none finished")
+    print(f"server errors logged: {len(errors)}" + "".join(f"\n  {line}" for line in errors[:3]))
     stored = grouped["stored"] - warm_created
     print(f"none lost: {stored} of the storm's calls stored, {created} answered 201"
           f" ({'equal' if stored == created else 'NOT EQUAL'})")
