@@ -70,7 +70,7 @@ def main() -> None:
     def after(connection, cursor, statement, parameters, context, executemany):
         at, where = started.pop(id(cursor))
         seconds = time.perf_counter() - at
-        if "pg_advisory_xact_lock" in statement and parameters.get("k1") == DISPATCH_LOCK[0]:
+        if "pg_advisory_xact_lock(" in statement and parameters.get("k1") == DISPATCH_LOCK[0]:  # whole, not shared
             holding.add(id(connection.connection))
         elif id(connection.connection) in holding:
             spent[where][2] += 1
