@@ -296,7 +296,6 @@ def main() -> None:
                 with urllib.request.urlopen(request, timeout=600) as answer:
                     warm_created += answer.status == 201
             print(f"warm-up: {WARM_UP_CALLS} calls in {time.perf_counter() - started:.1f} s")
-            before, cpu_before = scrape(PORT, admin), cpu_seconds(server.pid)
             plan.write_text(json.dumps({"headers": headers, "calls": calls}))
             if args.beside:
                 while not sweeps(work / "worker.log"):  # it builds the road graph first
@@ -306,6 +305,8 @@ def main() -> None:
                 swept_before = len(sweeps(work / "worker.log"))
                 desk = Desk(url, PORT, headers)
                 desk.start()
+            # From here on: the worker's start (it builds the road graph, a minute of CPU) is not the storm's.
+            before, cpu_before = scrape(PORT, admin), cpu_seconds(server.pid)
             env = {**os.environ, "STORM_PLAN": str(plan), "STORM_RESULT": str(result),
                    "STORM_RATE": str(args.rate), "STORM_USERS": str(args.users)}
             subprocess.run([args.locust, "-f", str(ROOT / "bench" / "storm_locustfile.py"), "--headless",
