@@ -28,8 +28,8 @@ preload_app = True
 # Every response closes its connection. A new connection goes to whichever process accepts it
 # first, and a busy one (its threads holding the interpreter's lock) accepts last, so the calls
 # spread over the processes by their load. Kept alive, a connection stays with the process that
-# happened to accept it: in a storm 26 of 32 clients' connections stayed on one process, its core
-# saturated while three idled (BENCHMARKS.md, "Storm intake on the province"). nginx keeps its
+# happened to accept it: in a storm 26 of 32 clients' connections stayed on one process, which
+# did four fifths of the work while three idled (BENCHMARKS.md, "Storm intake on the province"). nginx keeps its
 # clients' connections alive all the same; a connection to gunicorn costs it a fraction of a
 # millisecond on the same host.
 keepalive = 0
