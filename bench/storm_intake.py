@@ -192,10 +192,11 @@ class Desk(threading.Thread):
 
 
 def server_errors(log: Path) -> list[str]:
-    """The server's log lines at ERROR or worse, and any that is not a JSON line (a crash's own output):
-    a 5xx is a bug, and its traceback is here."""
+    """The server's log lines at ERROR or worse (a 5xx is a bug: its traceback is in the line), and
+    any line that is not JSON (what a crash printed itself)."""
     lines = log.read_text(errors="replace").splitlines() if log.exists() else []
-    return [line for line in lines if not line.startswith('{"') or '"level": "ERROR"' in line or '"level": "CRITICAL"' in line]
+    return [line for line in lines
+            if not line.startswith('{"') or '"level": "ERROR"' in line or '"level": "CRITICAL"' in line]
 
 
 def tile_of(lon: float, lat: float, zoom: int) -> tuple[int, int]:
@@ -321,8 +322,8 @@ def main() -> None:
                 worker.wait()
                 swept = sweeps(work / "worker.log")[swept_before:]
             cpu = {part: cpu[part] - cpu_before[part] for part in cpu}
+        errors = server_errors(work / "app.log")  # before anything can fail: the log goes with the directory
         client = json.loads(result.read_text())
-        errors = server_errors(work / "app.log")
     served = after["count"] - before.get("count", 0)
     grouped = grouping(url, tag, fault_of)
     created = client["statuses"].get("201", 0)
@@ -352,7 +353,7 @@ def main() -> None:
                   f"p95 {percentile(took, 95):.0f} ms, max {max(took):.0f} ms")
         print(f"SLA sweeps beside the storm: {len(swept)} passes, p50 {percentile(swept, 50):.0f} ms, "
               f"p95 {percentile(swept, 95):.0f} ms, max {max(swept):.0f} ms" if swept else "SLA sweeps: none finished")
-    print(f"server errors logged: {len(errors)}" + "".join(f"\n  {line}" for line in errors[:3]))
+    print(f"server log lines at ERROR or not JSON: {len(errors)}" + "".join(f"\n  {line}" for line in errors[:20]))
     stored = grouped["stored"] - warm_created
     print(f"none lost: {stored} of the storm's calls stored, {created} answered 201"
           f" ({'equal' if stored == created else 'NOT EQUAL'})")

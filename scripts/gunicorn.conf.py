@@ -29,9 +29,9 @@ preload_app = True
 # first, and a busy one (its threads holding the interpreter's lock) accepts last, so the calls
 # spread over the processes by their load. Kept alive, a connection stays with the process that
 # happened to accept it: in a storm 26 of 32 clients' connections stayed on one process, which
-# did four fifths of the work while three idled (BENCHMARKS.md, "Storm intake on the province"). nginx keeps its
-# clients' connections alive all the same; a connection to gunicorn costs it a fraction of a
-# millisecond on the same host.
+# did four fifths of the work while three idled (BENCHMARKS.md, "Storm intake on the province").
+# nginx keeps its clients' connections alive all the same; a connection to gunicorn costs it a
+# fraction of a millisecond on the same host.
 keepalive = 0
 # gunicorn's control socket is one path per user (~/.gunicorn/gunicorn.ctl) that every gunicorn of
 # the user takes over, a test's or another checkout's included; nothing here uses it.

@@ -53,14 +53,15 @@ def wait_for(port: int, seconds: float = 60) -> None:
 
 @pytest.fixture
 def app_server(live_url, private_redis):
-    """gunicorn as run.sh starts it (gthread) but with 4 threads, on the test's database and Redis;
-    yields its port."""
+    """gunicorn as run.sh starts it (its configuration file, gthread: each connection closed after
+    its response) but with 4 threads, on the test's database and Redis; yields its port."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": live_url, "REDIS_URL": private_redis.url, "SECRET_KEY": BASE.secret_key,
            "PROXY_HOPS": "1", "MAX_BODY_BYTES": str(MAX_BODY_BYTES), "STREAM_HEARTBEAT_S": "0.3",
            "STREAM_POLL_S": "0.2", "CLOCK_SHIFT_DAYS": str(BASE.clock_shift_days)}
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/python"), "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+        [str(ROOT / ".venv/bin/python"), "-m", "gunicorn", "-c", str(ROOT / "scripts" / "gunicorn.conf.py"),
+         "--bind", f"127.0.0.1:{port}", "--workers", "1",
          "--worker-class", "gthread", "--threads", "4", "--timeout", "120", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
     try:
         wait_for(port)
