@@ -44,6 +44,8 @@ import math
 from dataclasses import dataclass
 from typing import Hashable, Iterable
 
+import numpy as np
+
 from dispatch.core.config import Settings
 from dispatch.gis.topology import Device, Topology
 
@@ -94,67 +96,76 @@ class Branch:
 
 
 def predict(topology: Topology, calls: list[Call], rules: Rules, on: Iterable[int] = ()) -> dict[int, list[Call]]:
-    """The areas predicted out, each with the calls it explains; ``on``: the areas of customers
-    whose meters say they have power."""
-    supplied = {above for area in on for above in topology.areas_up(area)}
+    """The areas predicted out, each with the calls it explains (a caller counts once); ``on``:
+    the areas of customers whose meters say they have power."""
     unique: dict[Hashable, Call] = {}
     for call in calls:
         unique.setdefault(call.caller, call)
-    direct: dict[int, list[Call]] = {}
-    children: dict[int, set[int]] = {}
+    callers: dict[int, int] = {}
     for call in unique.values():
-        direct.setdefault(call.area, []).append(call)
-        for area in topology.areas_up(call.area):
-            parent = topology.area_parent[area]
-            if parent is None or area in children.setdefault(parent, set()):
-                children.setdefault(area, set())
-                break
-            children[parent].add(area)
-            children.setdefault(area, set())
-
-    order = sorted(children, key=lambda a: -topology.area_depth[a])  # children before parents
-    below: dict[int, list[Call]] = {}
-    for area in order:
-        below[area] = list(direct.get(area, [])) + [call for child in children[area] for call in below[child]]
-    eligible = {area: _eligible(topology, area, below[area], bool(direct.get(area)), rules)
-                and (area not in supplied or bool(direct.get(area))) for area in order}
-    roots = [a for a in children if topology.area_parent[a] is None or topology.area_parent[a] not in children]
-    prior = exposure_prior(topology, order, rules)
-
-    best_total, chosen = -math.inf, {}
-    for rate in RATES:
-        total, out = _best_at(topology, rate, order, children, below, direct, eligible, roots, prior, rules)
-        if total > best_total:
-            best_total, chosen = total, out
-
+        callers[call.area] = callers.get(call.area, 0) + 1
+    out = outages(topology, callers, rules, on)
     predicted: dict[int, list[Call]] = {}
-    stack = list(roots)
-    while stack:
-        area = stack.pop()
-        if chosen[area]:
-            predicted[area] = below[area]
-        else:
-            stack.extend(children[area])
+    for call in unique.values():
+        predicted.setdefault(out[call.area], []).append(call)
     return predicted
 
 
-def _best_at(topology: Topology, rate: float, order: list[int], children: dict[int, set[int]],
-             below: dict[int, list[Call]], direct: dict[int, list[Call]], eligible: dict[int, bool],
-             roots: list[int], prior: dict[int, float], rules: Rules) -> tuple[float, dict[int, bool]]:
-    """The best total at call rate ``rate``, and for each area whether it is out in that best set
-    (an area with calls of its own must be out, or lie below one that is)."""
-    called, silent = math.log(rate), math.log(1 - rate)
-    best: dict[int, float] = {}
-    out: dict[int, bool] = {}
-    for area in order:
-        calls = len(below[area])
-        customers = max(topology.area_customers[area], calls)
-        as_outage = calls * called + (customers - calls) * silent - rules.outage_penalty + prior[area] \
-            if eligible[area] else -math.inf
-        as_parts = -math.inf if direct.get(area) else sum(best[c] for c in children[area])
-        out[area] = as_outage >= as_parts
-        best[area] = max(as_outage, as_parts)
-    return sum(best[root] for root in roots), out
+def outages(topology: Topology, callers: dict[int, int], rules: Rules, on: Iterable[int] = ()) -> dict[int, int]:
+    """For each area with callers (``callers``: how many distinct ones), the area predicted out
+    that explains them; ``on``: the areas of customers whose meters say they have power.
+
+    Callers are counted per area, not listed: a storm puts hundreds of callers on one feeder in a
+    few dozen areas, and the intake predicts its whole window again for every call. The areas with
+    callers and those above them are scored at every rate of :data:`RATES` at once, a depth of the
+    tree at a time (deepest first), as arrays."""
+    direct = {area: count for area, count in callers.items() if count > 0}
+    if not direct:
+        return {}
+    tree: dict[int, None] = {}  # the called areas and every area above them
+    for area in direct:
+        for above in topology.areas_up(area):
+            if above in tree:
+                break
+            tree[above] = None
+    areas = sorted(tree)  # parents first: areas are numbered so
+    index = {area: i for i, area in enumerate(areas)}
+    parent = np.array([-1 if (p := topology.area_parent[a]) is None else index[p] for a in areas], dtype=np.int64)
+    depth = np.array([topology.area_depth[a] for a in areas], dtype=np.int64)
+    own = np.array([direct.get(a, 0) for a in areas], dtype=np.int64)
+    customers = np.array([topology.area_customers[a] for a in areas], dtype=np.int64)
+    supplied = {above for area in on for above in topology.areas_up(area)}
+    levels = [np.flatnonzero(depth == d) for d in range(int(depth.max()), int(depth.min()) - 1, -1)]
+
+    below = own.copy()  # distinct callers at or below each area
+    for level in levels:
+        up = parent[level] >= 0
+        np.add.at(below, parent[level][up], below[level][up])
+    has_direct = own > 0
+    eligible = has_direct | ((below >= rules.min_calls) & (below >= rules.min_share * customers)
+                             & np.array([a not in supplied for a in areas]))
+    prior = exposure_prior(topology, areas, rules)
+    rates = np.array(RATES)
+    silent_customers = np.maximum(customers, below) - below
+    as_outage = (below[:, None] * np.log(rates) + silent_customers[:, None] * np.log(1 - rates)
+                 - rules.outage_penalty + np.array([prior[a] for a in areas])[:, None])
+    as_outage[~eligible] = -np.inf
+    # An area with calls of its own must be out, or lie below one that is: it cannot be explained
+    # by its parts.
+    as_parts = np.zeros_like(as_outage)
+    best = np.empty_like(as_outage)
+    for level in levels:
+        as_parts[level[has_direct[level]]] = -np.inf
+        best[level] = np.maximum(as_outage[level], as_parts[level])
+        up = parent[level] >= 0
+        np.add.at(as_parts, parent[level][up], best[level][up])
+    rate = int(np.argmax(best[parent < 0].sum(axis=0)))  # the first of equals, as the rates rise
+    out = as_outage[:, rate] >= as_parts[:, rate]
+
+    top = [-1] * len(areas)  # the topmost area out at or above each area
+    for i, p in enumerate(parent.tolist()):
+        top[i] = top[p] if p >= 0 and top[p] >= 0 else (i if out[i] else -1)
+    return {area: areas[top[index[area]]] for area in direct}
 
 
 def score(topology: Topology, outages: dict[int, int], rules: Rules) -> float:
@@ -184,15 +195,6 @@ def exposure_prior(topology: Topology, areas: Iterable[int], rules: Rules) -> di
         return dict.fromkeys(areas, 0.0)
     mean = sum(exposure(topology, a, rules) for a in counted) / len(counted)
     return {a: math.log(exposure(topology, a, rules) / mean) for a in areas}
-
-
-def _eligible(topology: Topology, area: int, calls: list[Call], has_direct_calls: bool, rules: Rules) -> bool:
-    """Whether ``area`` may be predicted out. An area always explains calls that only it can."""
-    if has_direct_calls:
-        return True
-    if len(calls) < rules.min_calls:
-        return False
-    return len(calls) >= rules.min_share * topology.area_customers[area]
 
 
 def branches(topology: Topology, area: int, called_areas: list[int]) -> list[Branch]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from dispatch.core import clock
 from dispatch.core.config import Settings
 from dispatch.gis.grid import TopologyCache
-from dispatch.gis.inference import Call, Rules, branches, predict
+from dispatch.gis.inference import Rules, branches, outages
 from dispatch.gis.skills import Fault, SkillRules, has_skills, skill_rules
 from dispatch.gis.topology import Device, Topology
 from dispatch.incidents import locating_store as places
@@ -27,7 +27,7 @@ from dispatch.incidents.alerts import record_alerts
 from dispatch.incidents.interfaces import CrewDispatch
 from dispatch.incidents.locating import Located, Locators, locate
 from dispatch.incidents.models import OPEN_INCIDENT_STATUSES
-from dispatch.incidents.moving_down import Regrouping, caller_of, may_move_down, regroup
+from dispatch.incidents.moving_down import Regrouping, may_move_down, regroup
 from dispatch.incidents.sla import arrival_deadline
 
 HAZARD_KINDS = frozenset({"wire_down", "fire"})
@@ -37,7 +37,6 @@ PROGRESS = OPEN_INCIDENT_STATUSES
 MERGEABLE = frozenset({"new", "assigned", "accepted"})
 #: Incidents whose crew is on the road or on site.
 MOVING = frozenset({"en_route", "on_site"})
-NEW_CALL = ("new call",)
 
 
 @dataclass(frozen=True)
@@ -61,12 +60,13 @@ class NewReport:
 class FeederView:
     """A feeder as intake read it for one call: its open incidents as stored (``read``, to see
     whether they changed before the decision), the same with their areas, the one the call falls
-    in, and, unless the call simply joins that one, the active calls, where the call is predicted
-    and what that means for the holder."""
+    in, and, unless the call simply joins that one, where the call is predicted with the feeder's
+    active calls and what that means for the holder."""
 
     read: list[dict[str, Any]]
     incidents: list[dict[str, Any]]
     holder: dict[str, Any] | None
+    #: The holder's active calls, one per caller, when it might move down.
     rows: list[dict[str, Any]] = field(default_factory=list)
     #: Where the call is predicted, and the incidents with active calls.
     target: int | None = None
@@ -294,31 +294,33 @@ class ReportIntake:
                 not any(i["id"] != holder["id"] and i["last_report_at"] >= since for i in incidents):
             feeder.joins = True  # nothing else on the feeder it could be rolled up with, nor below it
             return feeder
-        rows = store.active_calls(connection, located.source_id, since)
         # A meter that said "power restored" after its customer called: that customer is on again.
         back_on = {row["customer_id"]: row for row in store.meters_back_on(connection, since)}
-        feeder.rows = [row for row in rows if row["customer_id"] not in back_on
-                       or row["received_at"] > back_on[row["customer_id"]]["at"]]
-        calls = [Call(caller_of(row), area, row["transformer_id"])
-                 for row in feeder.rows if (area := topology.area_of_bus(row["bus_id"])) is not None]
-        new_call = Call(located.customer_id or NEW_CALL, located.area, located.transformer_id)
+        restored = {customer: row["at"] for customer, row in back_on.items()}
+        callers: dict[int, int] = {}
+        counted = False  # the caller has called before, and is counted already
+        for group in store.active_callers(connection, located.source_id, since, restored, located.customer_id):
+            feeder.recent.add(group["incident_id"])
+            if (area := topology.area_of_bus(group["bus_id"])) is not None:
+                callers[area] = callers.get(area, 0) + group["callers"]
+                counted |= group["mine"]
+        if not counted:
+            callers[located.area] = callers.get(located.area, 0) + 1
         on = [area for customer, row in back_on.items() if customer != located.customer_id
               and (area := topology.area_of_bus(row["bus_id"])) is not None
               and topology.area_source[area] == located.source_id]
-        predicted = predict(topology, calls + [new_call], self.rules, on)
-        feeder.recent = {row["incident_id"] for row in feeder.rows}
-        feeder.target = next(area for area, explained in predicted.items()
-                             if any(c.caller == new_call.caller for c in explained))
+        predicted = outages(topology, callers, self.rules, on)
+        feeder.target = predicted[located.area]
         # A call inside an open incident joins it, unless with this call the prediction has moved
         # above it (calls spread over a device's branches: the first ones may have been too few
         # for a roll-up); then it is rolled up with the others below the new device (_decide).
         # When it is predicted below the incident, the incident may move down to where its calls
         # now point, its other calls split out; the call then goes where its target is.
         if holder is not None and (holder["id"] not in feeder.recent or topology.is_within(feeder.target, holder["area"])):
-            feeder.regrouping = (feeder.target != holder["area"] and holder["id"] in feeder.recent
-                                 and may_move_down(holder, topology)
-                                 and regroup(topology, holder, feeder.rows, predicted, feeder.target,
-                                             tripped(connection, topology), self.rules)) or None
+            if feeder.target != holder["area"] and holder["id"] in feeder.recent and may_move_down(holder, topology):
+                feeder.rows = store.active_calls(connection, located.source_id, since, restored, holder["id"])
+                feeder.regrouping = regroup(topology, holder, feeder.rows, predicted, feeder.target,
+                                            tripped(connection, topology), self.rules)
             feeder.joins = feeder.regrouping is None
         return feeder
 

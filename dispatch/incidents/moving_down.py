@@ -23,9 +23,9 @@ that took in a trip's incident when it rolled up stops at the tripped device.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Hashable
+from typing import Any
 
-from dispatch.gis.inference import Call, Rules, score
+from dispatch.gis.inference import Rules, score
 from dispatch.gis.topology import Topology
 
 #: How much likelier (log-likelihood) the calls must be below than at the incident's device:
@@ -55,22 +55,16 @@ def may_move_down(incident: dict[str, Any], topology: Topology) -> bool:
             and any(topology.area_customers[child] for child in topology.area_children[area]))
 
 
-def caller_of(row: dict[str, Any]) -> Hashable:
-    """The caller an active-call row stands for, as the intake names it in :class:`Call`."""
-    return row["customer_id"] or ("report", row["id"])
-
-
 def regroup(topology: Topology, incident: dict[str, Any], rows: list[dict[str, Any]],
-            predicted: dict[int, list[Call]], target: int, tripped: set[int], rules: Rules) -> Regrouping | None:
+            predicted: dict[int, int], target: int, tripped: set[int], rules: Rules) -> Regrouping | None:
     """How ``incident``'s active calls (its ``rows``) and a new call explained by ``target``
-    group under the ``predicted`` areas, when that moves the incident below its device; None
-    when it stays (its calls still point at its device, or the grouping is not likelier by
-    :data:`MARGIN` under ``rules``). ``tripped``: the areas of tripped switches, which it does
-    not move below."""
-    where = {call.caller: area for area, explained in predicted.items() for call in explained}
+    group under the areas ``predicted`` out (for each called area, the one explaining it), when
+    that moves the incident below its device; None when it stays (its calls still point at its
+    device, or the grouping is not likelier by :data:`MARGIN` under ``rules``). ``tripped``: the
+    areas of tripped switches, which it does not move below."""
     groups: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
-        if row["incident_id"] == incident["id"] and (area := where.get(caller_of(row))) is not None:
+        if (called := topology.area_of_bus(row["bus_id"])) is not None and (area := predicted.get(called)) is not None:
             groups.setdefault(area, []).append(row)
     to = max({*groups, target}, key=lambda a: (len(groups.get(a, ())) + (a == target), a == target, -a))
     if any(a == incident["area"] or not topology.is_within(a, incident["area"]) for a in {*groups, to}):

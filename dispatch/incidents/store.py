@@ -34,20 +34,47 @@ def lock_source(connection: Connection, source_id: int) -> None:
     connection.execute(text("SELECT pg_advisory_xact_lock(1, :s)"), {"s": source_id})
 
 
-def active_calls(connection: Connection, source_id: int, since: datetime) -> list[dict[str, Any]]:
-    """Reports since ``since`` in the open, located, non-hazard incidents fed from ``source_id``:
-    one per caller (a customer who calls five times is one call), so that a storm's repeat calls
-    do not multiply the inference work. The incident is looked up per report (a subquery on its key):
-    joined, the planner may hash every open incident of the province for a feeder's few hundred
-    reports, as it does while the statistics still count the incidents of before the storm."""
+#: One row per caller (a customer who calls five times is one call): the latest report of each
+#: since ``:since`` in the open, located, non-hazard incidents fed from ``:s``. The incident is
+#: looked up per report (a subquery on its key): joined, the planner may hash every open incident
+#: of the province for a feeder's few hundred reports, as it does while the statistics still count
+#: the incidents of before the storm.
+ACTIVE_CALLS = (
+    "SELECT DISTINCT ON (coalesce(r.customer_id, -r.id)) r.id, r.customer_id, r.bus_id, r.transformer_id, "
+    "r.incident_id, r.received_at FROM reports r "
+    "WHERE r.source_id = :s AND r.received_at >= :since AND r.bus_id IS NOT NULL "
+    f"AND (SELECT i.status IN {OPEN} AND NOT i.hazard AND NOT i.unlocated FROM incidents i WHERE i.id = r.incident_id) "
+    "ORDER BY coalesce(r.customer_id, -r.id), r.received_at DESC")
+#: Of those, the callers whose meter has not said "power restored" since they called (arrays of
+#: the customers whose meters did, and when).
+STILL_OUT = ("LEFT JOIN unnest(CAST(:on_customers AS bigint[]), CAST(:on_at AS timestamptz[])) AS m(customer_id, at) "
+             "ON m.customer_id = a.customer_id WHERE (m.at IS NULL OR a.received_at > m.at)")
+
+
+def active_callers(connection: Connection, source_id: int, since: datetime, back_on: dict[int, datetime],
+                   customer_id: int | None) -> list[dict[str, Any]]:
+    """The feeder's callers still out (:data:`ACTIVE_CALLS`, less those whose meter said power
+    restored after they called: ``back_on``), counted per bus and incident; ``mine``: whether
+    ``customer_id`` is among them. Counted, not listed: a storm puts hundreds of callers on a
+    feeder, on a few dozen buses, and inference only needs how many called where."""
     rows = connection.execute(text(
-        "SELECT DISTINCT ON (coalesce(r.customer_id, -r.id)) r.id, r.customer_id, r.bus_id, r.transformer_id, "
-        "r.incident_id, r.received_at FROM reports r "
-        "WHERE r.source_id = :s AND r.received_at >= :since AND r.bus_id IS NOT NULL "
-        f"AND (SELECT i.status IN {OPEN} AND NOT i.hazard AND NOT i.unlocated FROM incidents i WHERE i.id = r.incident_id) "
-        "ORDER BY coalesce(r.customer_id, -r.id), r.received_at DESC"
-    ), {"s": source_id, "since": since})
+        "SELECT a.bus_id, a.incident_id, count(*) AS callers, "
+        f"coalesce(bool_or(a.customer_id = CAST(:me AS bigint)), false) AS mine FROM ({ACTIVE_CALLS}) a {STILL_OUT} "
+        "GROUP BY a.bus_id, a.incident_id"),
+        {"s": source_id, "since": since, "me": customer_id, **_meter_arrays(back_on)})
     return [dict(row) for row in rows.mappings()]
+
+
+def active_calls(connection: Connection, source_id: int, since: datetime, back_on: dict[int, datetime],
+                 incident_id: int) -> list[dict[str, Any]]:
+    """The callers of :func:`active_callers` whose latest call is in ``incident_id``, one row each."""
+    rows = connection.execute(text(f"SELECT a.* FROM ({ACTIVE_CALLS}) a {STILL_OUT} AND a.incident_id = :incident"),
+                              {"s": source_id, "since": since, "incident": incident_id, **_meter_arrays(back_on)})
+    return [dict(row) for row in rows.mappings()]
+
+
+def _meter_arrays(back_on: dict[int, datetime]) -> dict[str, list[Any]]:
+    return {"on_customers": list(back_on), "on_at": list(back_on.values())}
 
 
 def open_incidents(connection: Connection, source_id: int) -> list[dict[str, Any]]:

@@ -138,6 +138,20 @@ def test_a_roll_up_merges_the_lower_incidents(rules, feeder, connection):
     assert len(upper["reports"]) == 3 and upper["merged"] == [b["id"]]
 
 
+def test_a_customer_who_calls_again_is_one_caller(rules, feeder):
+    """Inference counts callers, not calls: a storm's repeat calls do not roll an incident up."""
+    client = rules(inference_min_calls=3)
+    a = report(client, account_no=customer(1))["incident"]
+    again = report(client, T0 + timedelta(minutes=1), account_no=customer(1))["incident"]
+    b = report(client, T0 + timedelta(minutes=2), account_no=customer(4))["incident"]
+    # Three calls, two callers, the last one's caller calling again: still below the minimum.
+    b_again = report(client, T0 + timedelta(minutes=3), account_no=customer(4))["incident"]
+    assert again["id"] == a["id"] and b_again["id"] == b["id"] != a["id"]
+    assert (a["device"]["code"], b_again["device"]["code"]) == ("T1", "T4")
+    third = report(client, T0 + timedelta(minutes=4), account_no=customer(2))["incident"]
+    assert third["id"] == a["id"] and third["device"]["code"] == "BR1" and third["report_count"] == 5
+
+
 def test_scattered_calls_do_not_roll_up_without_enough_share(rules, feeder):
     client = rules(inference_min_share=0.2)  # 2 calls of 30 customers under R1 is not 20 %
     a = report(client, account_no=customer(1))["incident"]
