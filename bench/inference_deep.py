@@ -88,7 +88,7 @@ class Feeder:
         return rng.choices(self.faultable, self.weights)[0]
 
     def callers(self, area: int, p: float, rng: random.Random) -> list[Call]:
-        return [Call(account, a, t) for account, a, t in self.below[area] if rng.random() < p]
+        return [Call(account, a) for account, a, _ in self.below[area] if rng.random() < p]
 
     def describe(self) -> str:
         t = self.topology
@@ -235,7 +235,7 @@ def with_meters(feeders: list[Feeder], rules: Rules, faults: int, seed: int) -> 
                 for _ in range(faults):
                     area = f.fault(rng)
                     calls = f.callers(area, p, rng)
-                    gasps = [Call(account, a, t) for account, a, t in f.below[area]
+                    gasps = [Call(account, a) for account, a, _ in f.below[area]
                              if account in metered and rng.random() < GASP_DELIVERED]
                     if not calls and not gasps:
                         continue
@@ -299,7 +299,7 @@ def all_at_once(connection, topology, accounts: set[str], settings: Settings) ->
     taking them one by one, can at best find."""
     rows = connection.execute(text(
         "SELECT DISTINCT c.account_no, r.bus_id FROM reports r JOIN customers c ON c.id = r.customer_id")).all()
-    predicted = predict(topology, [Call(account, topology.area_of_bus(bus), None) for account, bus in rows],
+    predicted = predict(topology, [Call(account, topology.area_of_bus(bus)) for account, bus in rows],
                         Rules.from_settings(settings))
     return max(predicted, key=lambda a: sum(c.caller in accounts for c in predicted[a]))
 

@@ -74,7 +74,6 @@ class Call:
 
     caller: Hashable
     area: int
-    transformer: int | None
 
 
 #: Failure rates of the IEEE-RBTS distribution test system (Allan et al., 1991): 11 kV overhead

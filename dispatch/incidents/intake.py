@@ -298,19 +298,23 @@ class ReportIntake:
         back_on = {row["customer_id"]: row for row in store.meters_back_on(connection, since)}
         restored = {customer: row["at"] for customer, row in back_on.items()}
         callers: dict[int, int] = {}
-        counted = False  # the caller has called before, and is counted already
+        # A caller who called before is counted once, where that call was placed (the grid may
+        # have moved its customer since).
+        counted_at: int | None = None
         for group in store.active_callers(connection, located.source_id, since, restored, located.customer_id):
             feeder.recent.add(group["incident_id"])
             if (area := topology.area_of_bus(group["bus_id"])) is not None:
                 callers[area] = callers.get(area, 0) + group["callers"]
-                counted |= group["mine"]
-        if not counted:
+                if group["mine"]:
+                    counted_at = area
+        if counted_at is None:
+            counted_at = located.area
             callers[located.area] = callers.get(located.area, 0) + 1
         on = [area for customer, row in back_on.items() if customer != located.customer_id
               and (area := topology.area_of_bus(row["bus_id"])) is not None
               and topology.area_source[area] == located.source_id]
         predicted = outages(topology, callers, self.rules, on)
-        feeder.target = predicted[located.area]
+        feeder.target = predicted[counted_at]
         # A call inside an open incident joins it, unless with this call the prediction has moved
         # above it (calls spread over a device's branches: the first ones may have been too few
         # for a roll-up); then it is rolled up with the others below the new device (_decide).

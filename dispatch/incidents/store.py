@@ -40,8 +40,8 @@ def lock_source(connection: Connection, source_id: int) -> None:
 #: of the province for a feeder's few hundred reports, as it does while the statistics still count
 #: the incidents of before the storm.
 ACTIVE_CALLS = (
-    "SELECT DISTINCT ON (coalesce(r.customer_id, -r.id)) r.id, r.customer_id, r.bus_id, r.transformer_id, "
-    "r.incident_id, r.received_at FROM reports r "
+    "SELECT DISTINCT ON (coalesce(r.customer_id, -r.id)) r.id, r.customer_id, r.bus_id, r.incident_id, "
+    "r.received_at FROM reports r "
     "WHERE r.source_id = :s AND r.received_at >= :since AND r.bus_id IS NOT NULL "
     f"AND (SELECT i.status IN {OPEN} AND NOT i.hazard AND NOT i.unlocated FROM incidents i WHERE i.id = r.incident_id) "
     "ORDER BY coalesce(r.customer_id, -r.id), r.received_at DESC")

@@ -37,7 +37,7 @@ def area(topology: Topology, code: str) -> int:
 
 def calls_from(topology: Topology, transformer: str, count: int) -> list[Call]:
     at = area(topology, transformer)
-    return [Call(f"{transformer}-{k}", at, topology.area_device[at].id) for k in range(1, count + 1)]
+    return [Call(f"{transformer}-{k}", at) for k in range(1, count + 1)]
 
 
 def fuse_over(big: int, small: int) -> dict:

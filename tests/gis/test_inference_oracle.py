@@ -12,10 +12,10 @@ import random
 
 import pytest
 
-from dispatch.gis.inference import RATES, Call, Rules, predict
+from dispatch.gis.inference import RATES, RBTS_RATES, Call, Rules, exposure, predict
 from dispatch.gis.topology import Topology
 from dispatch.gis.topology_store import grid_rows
-from tests.factories import radial_grid, write_layers
+from tests.factories import radial_grid, stretched, write_layers
 
 #: Four levels of protective devices, transformers of 2 to 60 customers.
 FEEDER = ("BR", "breaker", [
@@ -31,7 +31,8 @@ FEEDER = ("BR", "breaker", [
 
 @pytest.fixture
 def topology(cli, connection, tmp_path) -> Topology:
-    result = cli.invoke(args=["data", "import", str(write_layers(tmp_path / "grid", radial_grid(FEEDER)))])
+    layers = stretched(radial_grid(FEEDER), "T2-l", 2.0)  # a long tap: F1's own section weighs
+    result = cli.invoke(args=["data", "import", str(write_layers(tmp_path / "grid", layers))])
     assert result.exit_code == 0, result.output
     return Topology(grid_rows(connection))
 
@@ -66,16 +67,23 @@ def may_be_out(topology: Topology, area: int, calls: list[Call], supplied: set[i
 
 
 def likelihood(topology: Topology, explained: dict[int, list[Call]], rules: Rules) -> float:
-    """The set's log-likelihood at its best call rate, less a penalty per outage."""
+    """The set's log-likelihood at its best call rate, less a penalty per outage, plus the log of
+    each outage's exposure relative to the mean area's (0 without failure rates)."""
+    counted = [a for a, n in enumerate(topology.area_customers) if n and topology.area_device[a] is not None]
+    mean = sum(exposure(topology, a, rules) for a in counted) / len(counted)
+
     def at(rate: float) -> float:
         return sum(len(calls) * math.log(rate)
                    + (max(topology.area_customers[area], len(calls)) - len(calls)) * math.log(1 - rate)
-                   - rules.outage_penalty for area, calls in explained.items())
+                   - rules.outage_penalty
+                   + (math.log(exposure(topology, area, rules) / mean) if rules.line_faults_per_km else 0.0)
+                   for area, calls in explained.items())
     return max(at(rate) for rate in RATES)
 
 
 def random_calls(topology: Topology, rng: random.Random) -> list[Call]:
-    """Callers drawn from one to three faulted areas, at a rate of their own, and a stray call."""
+    """Callers drawn from one to three faulted areas, at a rate of their own, a stray call, and
+    now and then a call placed on a protective device's own section (a line, not a transformer)."""
     areas = [a for a, device in enumerate(topology.area_device) if device is not None and topology.area_customers[a]]
     calls: dict[tuple[int, int], Call] = {}
     for fault in rng.sample(areas, rng.randint(1, 3)):
@@ -84,9 +92,12 @@ def random_calls(topology: Topology, rng: random.Random) -> list[Call]:
             if topology.area_device[leaf].kind == "transformer" and topology.is_within(leaf, fault):
                 for k in range(topology.area_customers[leaf]):
                     if rng.random() < rate:
-                        calls[(leaf, k)] = Call((leaf, k), leaf, None)
+                        calls[(leaf, k)] = Call((leaf, k), leaf)
     stray = rng.choice([a for a in areas if topology.area_device[a].kind == "transformer"])
-    calls.setdefault((stray, 0), Call((stray, 0), stray, None))
+    calls.setdefault((stray, 0), Call((stray, 0), stray))
+    for k in range(rng.choice((0, 0, 1, 2))):
+        section = rng.choice([a for a in areas if topology.area_device[a].kind != "transformer"])
+        calls[("section", k)] = Call(("section", k), section)
     return list(calls.values())
 
 
@@ -97,9 +108,10 @@ def test_the_prediction_is_the_likeliest_explanation(topology):
 
 def check_against_oracle(topology: Topology, rng: random.Random) -> None:
     calls = random_calls(topology, rng)
-    rules = Rules(min_calls=rng.choice((1, 2, 3)), min_share=rng.choice((0.0, 0.02, 0.2)))
-    transformers = [a for a, d in enumerate(topology.area_device) if d is not None and d.kind == "transformer"]
-    on = rng.sample(transformers, rng.randint(0, 2))
+    rules = Rules(min_calls=rng.choice((1, 2, 3)), min_share=rng.choice((0.0, 0.02, 0.2)),
+                  **rng.choice(({}, RBTS_RATES)))
+    supplied = [a for a, d in enumerate(topology.area_device) if d is not None and topology.area_customers[a]]
+    on = rng.sample(supplied, rng.randint(0, 2))
     predicted = predict(topology, calls + calls[:3], rules, on)  # repeat calls count once
 
     scored = [(likelihood(topology, explained, rules), explained)
@@ -108,8 +120,8 @@ def check_against_oracle(topology: Topology, rng: random.Random) -> None:
     assert likelihood(topology, predicted, rules) == pytest.approx(best, abs=1e-9)
     likeliest = [explained for score, explained in scored if score > best - 1e-9]
     if len(likeliest) == 1:
-        assert {area: sorted(c.caller for c in group) for area, group in predicted.items()} == \
-            {area: sorted(c.caller for c in group) for area, group in likeliest[0].items()}
+        assert {area: sorted((c.caller for c in group), key=repr) for area, group in predicted.items()} == \
+            {area: sorted((c.caller for c in group), key=repr) for area, group in likeliest[0].items()}
 
 
 def test_no_calls_predict_nothing(topology):

@@ -152,6 +152,19 @@ def test_a_customer_who_calls_again_is_one_caller(rules, feeder):
     assert third["id"] == a["id"] and third["device"]["code"] == "BR1" and third["report_count"] == 5
 
 
+def test_a_caller_moved_by_the_grid_since_calling_is_placed_where_it_called(client, feeder, connection):
+    """A correction of the grid during a storm may move a customer to another transformer; its
+    earlier call stays where it was placed, and its next call is counted there, once."""
+    first = report(client, account_no=customer(1))["incident"]
+    report(client, T0 + timedelta(minutes=1), account_no=customer(2))
+    connection.execute(text(
+        "UPDATE customers SET (bus_id, transformer_id) = (SELECT bus_id, transformer_id FROM customers "
+        "WHERE account_no = :elsewhere) WHERE account_no = :moved"), {"moved": customer(1), "elsewhere": customer(4)})
+    again = report(client, T0 + timedelta(minutes=2), account_no=customer(1))
+    assert again["located"]["transformer"] == "T4"
+    assert again["incident"]["id"] == first["id"] and again["incident"]["device"]["code"] == "R1"
+
+
 def test_scattered_calls_do_not_roll_up_without_enough_share(rules, feeder):
     client = rules(inference_min_share=0.2)  # 2 calls of 30 customers under R1 is not 20 %
     a = report(client, account_no=customer(1))["incident"]
