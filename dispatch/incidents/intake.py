@@ -297,16 +297,15 @@ class ReportIntake:
         # A meter that said "power restored" after its customer called: that customer is on again.
         back_on = {row["customer_id"]: row for row in store.meters_back_on(connection, since)}
         restored = {customer: row["at"] for customer, row in back_on.items()}
+        active = store.active_callers(connection, located.source_id, since, restored, located.customer_id)
+        feeder.recent = set(active.incidents)
         callers: dict[int, int] = {}
+        for bus, count in zip(active.buses, active.callers):
+            if (area := topology.area_of_bus(bus)) is not None:
+                callers[area] = callers.get(area, 0) + count
         # A caller who called before is counted once, where that call was placed (the grid may
         # have moved its customer since).
-        counted_at: int | None = None
-        for group in store.active_callers(connection, located.source_id, since, restored, located.customer_id):
-            feeder.recent.add(group["incident_id"])
-            if (area := topology.area_of_bus(group["bus_id"])) is not None:
-                callers[area] = callers.get(area, 0) + group["callers"]
-                if group["mine"]:
-                    counted_at = area
+        counted_at = None if active.my_bus is None else topology.area_of_bus(active.my_bus)
         if counted_at is None:
             counted_at = located.area
             callers[located.area] = callers.get(located.area, 0) + 1
