@@ -3,14 +3,15 @@
     .venv/bin/python bench/feeder_window.py --database-url postgresql+psycopg://dispatch:dispatch@127.0.0.1:5432/<a copy of the province> \\
         [--share 0.6] [--seed 5]
 
-The worst case for the intake's inference: the largest feeder of the grid out at its breaker, so
-that every one of its customers may call, the calls coming one at a time in random order (a
-share ``--share`` of them, a fifth of those twice). Until a crew is on site the incident may
-still move down, so no call simply joins it: each reads the feeder's callers within the window and
-predicts them all. The calls go in-process through POST /api/v1/reports (as
-bench/storm_statements.py sends them: no contention, the code's own cost), and the time of each
-is printed by how many distinct callers the feeder held when it came. The reports stay in the
-database: run it on a copy.
+The worst case for the intake's inference: the grid's largest source (the feeder whose calls one
+inference lock takes in turn) out whole, so that every one of its customers may call, the calls
+coming one at a time in random order (a share ``--share`` of them, a fifth of those twice). Until
+a crew is on site the incident may still move down, so no call simply joins it: each reads the
+feeder's callers within the window and predicts them all. The calls go in-process through POST
+/api/v1/reports (as bench/storm_statements.py sends them: no contention, the code's own cost),
+and the time of each is printed by how many distinct callers of this run the feeder held when it
+came (the topology and the road graph are loaded before). The reports stay in the database and
+would count in the next run's window: run each on a fresh copy.
 """
 from __future__ import annotations
 
@@ -60,10 +61,11 @@ def main() -> None:
     callers = [a for a in accounts if rng.random() < args.share]
     calls = [a for a in callers for _ in range(2 if rng.random() < REPEAT_SHARE else 1)]
     rng.shuffle(calls)
-    print(f"feeder {source}: {len(accounts)} customers out at its breaker; {len(calls)} calls from "
+    print(f"source {source}: {len(accounts)} customers out; {len(calls)} calls from "
           f"{len(callers)} callers, one at a time")
 
-    headers = bearer_headers(args.database_url, f"window{int(time.time())}-dispatcher", "dispatcher")
+    tag = f"window{int(time.time())}"
+    headers = bearer_headers(args.database_url, f"{tag}-dispatcher", "dispatcher")
     client = app.test_client()
     seen: set[str] = set()
     took: dict[int, list[float]] = {bucket: [] for bucket in BUCKETS}
@@ -71,7 +73,7 @@ def main() -> None:
         bucket = max(b for b in BUCKETS if b <= len(seen))
         at = time.perf_counter()
         answer = client.post("/api/v1/reports", json={"account_no": account, "channel": "hotline",
-                                                      "external_id": f"window-{args.seed}-{n}"}, headers=headers)
+                                                      "external_id": f"{tag}-{n}"}, headers=headers)
         took[bucket].append(time.perf_counter() - at)
         assert answer.status_code == 201, answer.get_json()
         seen.add(account)
