@@ -68,9 +68,10 @@ def active_callers(connection: Connection, source_id: int, since: datetime, back
                    customer_id: int | None) -> FeederCallers:
     """The feeder's callers still out (:data:`ACTIVE_CALLS`, less those whose meter said power
     restored after they called: ``back_on``), counted per bus, in one row of arrays; ``my_bus``:
-    the bus of ``customer_id``'s latest call among them. Counted, not listed: a storm puts thousands of
-    callers on a feeder, and inference only needs how many called where; a row per caller (or per
-    bus: a customer often has a bus of its own) costs the intake more than the rest of the call."""
+    the bus of ``customer_id``'s latest call among them. Counted, not listed: a storm puts
+    thousands of callers on a feeder, and inference only needs how many called where; a row per
+    caller (or per bus: a customer often has a bus of its own) cost the intake more than the rest
+    of the call."""
     row = connection.execute(text(
         f"WITH a AS (SELECT a.* FROM ({ACTIVE_CALLS}) a {STILL_OUT}), "
         "g AS (SELECT bus_id, count(*) AS callers FROM a GROUP BY bus_id) "
