@@ -47,12 +47,10 @@ def main() -> None:
     database = app.extensions["database"]
     with database.session() as session:
         topology = app.extensions["topologies"].current(session)
-        customers: dict[int, int] = {}
-        for area, source in enumerate(topology.area_source):
-            if source is not None and topology.area_parent[area] is None:
-                customers[source] = customers.get(source, 0) + topology.area_customers[area]
-        source = max(customers, key=customers.get)
-        head = next(a for a, s in enumerate(topology.area_source) if s == source and topology.area_parent[a] is None)
+        heads = [area for area, parent in enumerate(topology.area_parent) if parent is None
+                 and topology.area_source[area] is not None]  # one a source
+        head = max(heads, key=lambda area: topology.area_customers[area])
+        source = topology.area_source[head]
         buses = topology.buses_within(head)
         accounts = session.execute(text(
             "SELECT c.account_no FROM customers c LEFT JOIN transformers t ON t.id = c.transformer_id "
