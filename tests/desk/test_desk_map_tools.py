@@ -183,6 +183,7 @@ def test_a_road_closure_is_drawn_along_a_street_stored_shown_and_lifted(
                 in_force = client.get("/api/v1/roads/closures").get_json()["closures"]
             assert not [c for c in in_force if c["id"] == closure["id"]]
             assert [(c["id"], c["active"]) for c in closures if c["id"] == closure["id"]] == [(closure["id"], False)]
-            assert not page.evaluate("(id) => window.desk.map.queryRenderedFeatures({layers: ['closures']})"
-                                     ".some((f) => f.properties.id === id)", closure["id"])
+            # Gone from the screen too, once MapLibre has redrawn (its tiling of new data is asynchronous).
+            wait_until(page, "(id) => !window.desk.map.queryRenderedFeatures({layers: ['closures']})"
+                             ".some((f) => f.properties.id === id)", closure["id"])
         assert problems == []
