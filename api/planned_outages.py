@@ -169,7 +169,7 @@ def finish_planned_outage(outage_id: int):
     at = json_body(Moment).at or clock.now()
     db = session()
     outage_id = min(outage_id, MAX_ID)
-    planned.finish(db.connection(), outage_id, at, actor())
+    planned.finish(db.connection(), settings(), outage_id, at, actor())
     record_planned(db.connection(), outage_id)
     db.commit()
     return jsonify(planned.view(db.connection(), outage_id))

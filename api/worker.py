@@ -106,7 +106,7 @@ def _sweep(name: str, raise_errors: bool) -> None:
                                                           dispatcher, clock.now()):
             log.info("incident %d: restoration checked with the meters, %d still out", incident_id, still_out,
                      extra={"incident": incident_id, "still_out": still_out})
-        for outage_id in advance_planned(session.connection(), clock.now()):  # nobody recorded its end
+        for outage_id in advance_planned(session.connection(), settings(), clock.now()):  # nobody recorded its end
             written = record_planned(session.connection(), outage_id)
             log.info("planned outage %d: ended with its window, %d interruptions recorded", outage_id, written,
                      extra={"planned_outage": outage_id})

@@ -70,7 +70,8 @@ def message(row: dict[str, Any], settings: Settings) -> dict[str, Any]:
     }
     if row["planned_outage_id"] is not None:
         return {**body, "reference": planned_reference(row["planned_outage_id"]),
-                "planned_outage": row["planned_outage_id"], "etr_at": row["window_end"].isoformat(),
+                "planned_outage": row["planned_outage_id"],
+                "etr_at": None if row["stage"] == "planned_restored" else row["window_end"].isoformat(),
                 "window": {"start": row["window_start"].isoformat(), "end": row["window_end"].isoformat()},
                 "text": render_planned(language, row["stage"], row["planned_outage_id"], row["window_start"],
                                        row["window_end"], row["reason"], settings.dispatch_timezone, contact)}

@@ -53,8 +53,8 @@ def planned_reference(outage: int) -> str:
 
 def render_planned(language: str, stage: str, outage: int, start: datetime, end: datetime, reason: str,
                    timezone: str, contact: Contact | None) -> str:
-    """A planned outage's message: the notice, the reminder, a changed window or a cancellation,
-    with the window in local time, the reason, and the service person to call."""
+    """A planned outage's message: the notice, the reminder, a changed window, a cancellation or
+    the end of the work, with the window in local time, the reason, and the service person to call."""
     texts = catalog()[language_of(language)]
     local = ZoneInfo(timezone)
     parts = [texts["planned"][stage].format(

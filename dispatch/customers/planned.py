@@ -177,7 +177,8 @@ def notify(connection: Connection, settings: Settings, outage_id: int, stage: st
 def _due(connection: Connection, settings: Settings, outage_id: int, now: datetime) -> datetime:
     """When a notice goes out: after quiet hours, but never later than QUIET_HOURS_MARGIN before the
     work begins (a reminder written at 23:00 for work at 06:00 goes at 05:00, not 07:00); at once
-    for work under way (its end moved: the customers are in the dark now)."""
+    for work under way (its end moved: the customers are in the dark now) or done (that margin is
+    past: power is back, news wanted at any hour)."""
     state, start = connection.execute(text("SELECT state, window_start FROM planned_outages WHERE id = :id"),
                                       {"id": outage_id}).one()
     if state == "out":
@@ -237,8 +238,8 @@ def start(connection: Connection, outage_id: int, at: datetime, by: str) -> None
                             "updated_at = :at WHERE id = :id"), {"id": outage_id, "at": at, "by": by})
 
 
-def finish(connection: Connection, outage_id: int, at: datetime, by: str) -> None:
-    """The work is done and supply is back from ``at`` (not before it started)."""
+def finish(connection: Connection, settings: Settings, outage_id: int, at: datetime, by: str) -> None:
+    """The work is done and supply is back from ``at`` (not before it started); its customers are told."""
     row = outage(connection, outage_id, lock=True)
     if row["state"] != "out":
         raise Conflict(f"planned outage {outage_id} is {row['state']}: only one under way can finish")
@@ -246,18 +247,23 @@ def finish(connection: Connection, outage_id: int, at: datetime, by: str) -> Non
         raise InvalidInput("supply cannot be back before the outage began", [FieldProblem("at", "before started_at")])
     connection.execute(text("UPDATE planned_outages SET state = 'restored', finished_at = :at, finished_by = :by, "
                             "updated_at = :at WHERE id = :id"), {"id": outage_id, "at": at, "by": by})
+    notify(connection, settings, outage_id, "planned_restored", row["revision"], clock.now())
 
 
-def advance(connection: Connection, now: datetime) -> list[int]:
+def advance(connection: Connection, settings: Settings, now: datetime) -> list[int]:
     """The worker's part: start at the window's start the outages nobody started, finish at the
-    window's end those nobody finished; returns the ids it finished (their interruptions are due)."""
+    window's end those nobody finished and tell their customers; returns the ids it finished
+    (their interruptions are due)."""
     connection.execute(text(
         "UPDATE planned_outages SET state = 'out', started_at = window_start, started_by = 'worker', updated_at = :now "
         "WHERE state = 'upcoming' AND window_start <= :now"), {"now": now})
-    return list(connection.execute(text(
+    finished = connection.execute(text(
         "UPDATE planned_outages SET state = 'restored', finished_at = greatest(window_end, started_at), "
-        "finished_by = 'worker', updated_at = :now WHERE state = 'out' AND window_end <= :now RETURNING id"),
-        {"now": now}).scalars())
+        "finished_by = 'worker', updated_at = :now WHERE state = 'out' AND window_end <= :now RETURNING id, revision"),
+        {"now": now}).all()
+    for outage_id, revision in finished:
+        notify(connection, settings, outage_id, "planned_restored", revision, now)
+    return [outage_id for outage_id, _ in finished]
 
 
 def kept_and_active(connection: Connection, external_id: str | None, client_id: int | None,

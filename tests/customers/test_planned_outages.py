@@ -329,6 +329,45 @@ def test_the_worker_moves_it_at_the_windows_times_when_nobody_does(client, city,
                               {"ref": f"planned-{outage['id']}"}).scalar_one() == 10
 
 
+def test_when_the_work_ends_its_customers_are_told_power_is_back_at_any_hour(
+        client, city, moment, supervisor, work, receiver, cli, redis_db, connection):
+    now = moment()
+    boss = supervisor()
+    assert boss.post(f"/api/v1/customers/{T1[1]}/notifications", json={"opt_out": True}).status_code == 200
+    done_by_hand = plan(boss, now + timedelta(hours=1), hours=4)
+    # Night work nobody records the end of: its window ends at 03:00 local, in quiet hours.
+    done_by_window = plan(boss, now + timedelta(hours=1), hours=14, switch="R1", switching={"TIE": False, "SEC1": True})
+    moment(timedelta(hours=1, minutes=1))
+    act(supervisor(), done_by_hand["id"], "start")
+    assert work(now + timedelta(hours=1, minutes=1)) > 0  # the day's reminders, late: at once
+    assert not delivered(receiver, "planned_restored")
+
+    # Supply back by the supervisor's word: each customer it cut off hears so once, opted-out excepted.
+    ended = moment(timedelta(hours=2))
+    act(supervisor(), done_by_hand["id"], "finish")
+    assert work(ended) == 9
+    told = delivered(receiver, "planned_restored")
+    assert sorted(told) == sorted(set(T1) - {T1[1]})
+    message = told[T1[0]]
+    assert (message["planned_outage"], message["reference"], message["etr_at"]) == (
+        done_by_hand["id"], f"P{done_by_hand['id']}", None)
+    assert f"P{done_by_hand['id']}" in message["text"] and "已恢复供电" in message["text"]
+    assert work(ended + timedelta(minutes=5)) == 0
+
+    # The worker ends the other with its window, under the application's quiet hours (22:00-07:00):
+    # the news is due at once all the same, for customers in the dark want it at any hour.
+    receiver.delivered.clear()
+    night = moment(timedelta(hours=15, minutes=1))
+    assert night.astimezone(LOCAL).hour == 3 and cli.app.extensions["settings"].notify_quiet_hours
+    assert cli.invoke(args=["worker", "--once"]).exit_code == 0
+    due = connection.execute(text(
+        "SELECT DISTINCT next_attempt_at FROM notifications WHERE planned_outage_id = :id AND stage = 'planned_restored'"),
+        {"id": done_by_window["id"]}).scalars().all()
+    assert due == [night]
+    assert work(night) == 19  # T1 and T3, one opted out
+    assert sorted(delivered(receiver, "planned_restored")) == sorted(set(T1 + T3) - {T1[1]})
+
+
 def test_a_supervisor_plans_work_from_a_switch_on_the_desk_map(app, city, connection, make_user, redis_db, tmp_path):
     from playwright.sync_api import expect
 
