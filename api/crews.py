@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from api.access import DESK, MANAGERS, READERS, allow
+from api.access import DESK, MANAGERS, READERS, actor, allow
 from api.context import dispatcher, session, settings
 from api.idempotency import idempotent
 from api.openapi import operation
@@ -190,7 +190,7 @@ def get_crew(code: str):
 def change_crew(code: str):
     changes = json_body(CrewChange).model_dump(exclude_unset=True)
     _known_skills(changes.get("skills"))
-    return jsonify(_with_warnings(update_crew(session(), dispatcher(), code, changes)))
+    return jsonify(_with_warnings(update_crew(session(), dispatcher(), code, changes, actor())))
 
 
 @blueprint.post("/<code>/positions")

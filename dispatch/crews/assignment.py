@@ -400,7 +400,7 @@ class Dispatcher:
         if crew is None:
             return None
         if crew["node"] is None:  # nowhere on the roads to start from: it can take nothing, others may
-            self._unqueue(crew_id, None, waiting or [])
+            self.unqueue(crew, None, "no_position", now, waiting or [])
             return None
         if waiting is None:
             waiting = store.waiting(self._connection)
@@ -410,9 +410,11 @@ class Dispatcher:
             if able else []
         takeable = [(incident, seconds) for incident, seconds in zip(able, times) if np.isfinite(seconds)]
         reached = {incident["id"] for incident, _ in takeable}
-        stranded = [i["id"] for i in mine if i["queued_crew_id"] == crew_id and i["id"] not in reached]
-        if stranded:
-            self._unqueue(crew_id, stranded, waiting)
+        stranded = [i for i in mine if i["queued_crew_id"] == crew_id and i["id"] not in reached]
+        for reason, lost in (("skills", [i["id"] for i in stranded if not qualified(crew, i)]),
+                             ("no_route", [i["id"] for i in stranded if qualified(crew, i)])):
+            if lost:
+                self.unqueue(crew, lost, reason, now, waiting)
 
         def order(pair):
             incident, seconds = pair
@@ -430,14 +432,21 @@ class Dispatcher:
                 return incident["id"]
         return None
 
-    def _unqueue(self, crew_id: int, incident_ids: list[int] | None, waiting: list[dict[str, Any]]) -> None:
-        """The crew's queued incidents (all, or those listed) back to the common waiting list, in
-        the database and in ``waiting``."""
-        unqueued = set(store.unqueue_jobs(self._connection, crew_id, incident_ids))
-        self.changed(sorted(unqueued), taken_from=crew_id)
-        for incident in waiting:
+    def unqueue(self, crew: dict[str, Any], incident_ids: list[int] | None, reason: str, now: datetime,
+                waiting: list[dict[str, Any]] | None = None, actor: str = "system") -> list[int]:
+        """The crew's (``id`` and ``code``) queued incidents, all or those listed, back to the common
+        waiting list: in the database, in ``waiting``, and on each one's timeline with the reason
+        (``off_duty``, ``skills``, ``no_route``, ``no_position``): a dispatcher who queued it must
+        see why the crew will not come. Returns them."""
+        self.lock()
+        unqueued = store.unqueue_jobs(self._connection, crew["id"], incident_ids)
+        self.changed(sorted(unqueued), taken_from=crew["id"])
+        incident_store.add_events(self._connection, now, actor, [
+            (incident_id, "unqueued", {"crew": crew["code"], "reason": reason}, None) for incident_id in unqueued])
+        for incident in waiting or []:
             if incident["id"] in unqueued:
                 incident.update(queued_crew_id=None, queued_at=None)
+        return unqueued
 
     def fill_free_crews(self, now: datetime) -> list[int]:
         """Give every free crew the most urgent waiting incident it can take (after a closure is

@@ -85,14 +85,13 @@ def _check_skills_for_job(session: Session, current: dict[str, Any], skills: lis
 
 
 def _unqualified_queue(session: Session, crew_id: int, skills: list[str]) -> list[int]:
-    """The jobs queued for the crew that it no longer has the skills for, back to the common
-    waiting list; returns them."""
-    lost = [job["id"] for job in dispatch_store.queued_jobs(session.connection(), crew_id)
+    """The jobs queued for the crew that it no longer has the skills for."""
+    return [job["id"] for job in dispatch_store.queued_jobs(session.connection(), crew_id)
             if not has_skills(skills, job["required_skills"])]
-    return dispatch_store.unqueue_jobs(session.connection(), crew_id, lost) if lost else []
 
 
-def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: dict[str, Any],
+                actor: str = "system") -> dict[str, Any]:
     """Change a crew's record or duty; a crew coming on duty, or a free one whose skills or depot
     change, takes the most urgent waiting incident it can, one going off duty gives its queued jobs
     back, and so does one whose new skills miss what a queued job needs (those jobs only; free
@@ -115,12 +114,11 @@ def update_crew(session: Session, dispatcher: Dispatcher, code: str, changes: di
         _check_skills_for_job(session, current, changes["skills"])
     if columns:
         store.update_crew(session.connection(), current["id"], columns)
+    returned = []
     if changes.get("on_duty") is False:
-        returned = dispatch_store.unqueue_jobs(session.connection(), current["id"])
-    else:
-        returned = _unqualified_queue(session, current["id"], changes["skills"]) if "skills" in changes else []
-    if returned:
-        dispatcher.changed(returned, taken_from=current["id"])
+        returned = dispatcher.unqueue(current, None, "off_duty", clock.now(), actor=actor)
+    elif "skills" in changes and (lost := _unqualified_queue(session, current["id"], changes["skills"])):
+        returned = dispatcher.unqueue(current, lost, "skills", clock.now(), actor=actor)
     if takes_waiting:
         dispatcher.take_waiting(current["id"], clock.now())
     if returned:

@@ -32,6 +32,12 @@ def finish(desk, incident):
         assert desk.post(f"/api/v1/incidents/{incident['id']}/events", json={"type": event}).status_code == 200
 
 
+def unqueued(desk, incident) -> list[tuple[dict, str]]:
+    """Why the incident left a crew's queue, as its timeline tells the desk: (data, actor)."""
+    timeline = desk.get(f"/api/v1/incidents/{incident['id']}").get_json()["timeline"]
+    return [(e["data"], e["actor"]) for e in timeline if e["type"] == "unqueued"]
+
+
 def test_a_busy_crew_takes_its_queue_first_in_order(desk, connection):
     current = call(desk, customer(1))
     assert current["crew"] == "CW"
@@ -87,6 +93,7 @@ def test_a_crew_going_off_duty_gives_its_queue_back(desk, connection):
     assert desk.patch("/api/v1/crews/CW", json={"on_duty": False}).status_code == 200
     back = desk.get(f"/api/v1/incidents/{late['id']}").get_json()
     assert back["queued_for"] is None and back["crew"] == "CE"
+    assert unqueued(desk, late) == [({"crew": "CW", "reason": "off_duty"}, desk.get("/api/v1/me").get_json()["username"])]
 
 
 def test_only_a_waiting_incident_can_be_queued(desk):
@@ -138,6 +145,7 @@ def test_a_queued_incident_its_crew_can_no_longer_take_goes_back_to_all(desk, cl
     finish(desk, current)
     seen = desk.get(f"/api/v1/incidents/{waiting['id']}").get_json()
     assert (seen["crew"], seen["queued_for"]) == (None, None)
+    assert unqueued(desk, waiting) == [({"crew": "CW", "reason": "skills"}, "system")]
     assert cli.invoke(args=["worker", "--once"]).exit_code == 0  # the next sweep gives it out
     assert desk.get(f"/api/v1/incidents/{waiting['id']}").get_json()["crew"] == "CE"
 
@@ -151,3 +159,16 @@ def test_a_crew_that_cannot_be_placed_on_the_roads_gives_its_queue_back(desk, co
     finish(desk, current)
     seen = desk.get(f"/api/v1/incidents/{waiting['id']}").get_json()
     assert (seen["crew"], seen["queued_for"]) == (None, None)
+    assert unqueued(desk, waiting) == [({"crew": "CW", "reason": "no_position"}, "system")]
+
+
+def test_a_queued_job_its_freed_crew_cannot_reach_goes_back_to_all_and_says_why(desk, rules):
+    current, waiting = call(desk, customer(1)), call(desk, customer(3, 1), 1)
+    assert queue(desk, waiting).status_code == 200
+    # Roads closed meanwhile, say: from where CW is when it is free, the queued job is out of reach.
+    finish(rules(inference_min_calls=100, routing_horizon_s=1), current)
+    seen = desk.get(f"/api/v1/incidents/{waiting['id']}").get_json()
+    assert (seen["crew"], seen["queued_for"]) == (None, None)
+    assert unqueued(desk, waiting) == [({"crew": "CW", "reason": "no_route"}, "system")]
+    sent = desk.post(f"/api/v1/incidents/{waiting['id']}/assign", json={"crew": "CW"})  # with the roads back
+    assert sent.status_code == 200 and sent.get_json()["queued"] is False

@@ -117,5 +117,7 @@ def test_without_a_qualified_free_crew_the_job_waits_and_the_rest_of_the_queue_s
     assert incident_row(connection, hazard["id"]) == {"status": "new", "crew": None, "queued_for": None}
     assert desk.get(f"/api/v1/incidents/{hazard['id']}").get_json()["no_qualified_crew"] is True
     assert incident_row(connection, plain["id"]) == {"status": "new", "crew": None, "queued_for": "CW"}  # still CW's
+    timeline = desk.get(f"/api/v1/incidents/{hazard['id']}").get_json()["timeline"]
+    assert [e["data"] for e in timeline if e["type"] == "unqueued"] == [{"crew": "CW", "reason": "skills"}]
     assert incident_row(connection, current["id"])["crew"] == "CW"
     assert violations(connection) == []

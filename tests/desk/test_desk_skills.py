@@ -29,3 +29,33 @@ def test_an_incident_waiting_for_skills_says_which(app, client, city, connection
         expect(page.locator(".crew-now.none")).to_have_text(detail, timeout=WAIT_MS)
         screenshot(page, tmp_path, f"desk-no-qualified-crew-{locale[:2]}.png", full_page=False)
     assert problems == []
+
+
+@pytest.mark.parametrize("locale, label, why", [
+    ("en-GB", "Taken off a crew's queue", "CW: went off duty"),
+    ("zh-CN", "移出排队", "CW：已下班"),
+])
+def test_an_incident_taken_off_a_crews_queue_says_why_in_its_timeline(app, rules, city, connection, make_user,
+                                                                     tmp_path, locale, label, why):
+    from playwright.sync_api import expect
+
+    connection.execute(text("UPDATE crews SET on_duty = false, status = 'off_duty' WHERE code = 'CE'"))
+    desk = rules(inference_min_calls=100)  # one incident per call
+    current = report(desk, clock.now(), account_no=customer(1))["incident"]
+    waiting = report(desk, clock.now(), account_no=customer(3, 1))["incident"]
+    assert (current["crew"], waiting["crew"]) == ("CW", None)
+    queued = desk.post(f"/api/v1/incidents/{waiting['id']}/assign", json={"crew": "CW", "queue": True})
+    assert queued.get_json()["queued"] is True
+    # CW's job ends without it taking its queue (as when the queued job is out of reach then); it goes home.
+    connection.execute(text("UPDATE incidents SET status = 'restored' WHERE id = :id"), {"id": current["id"]})
+    connection.execute(text("UPDATE crews SET status = 'available' WHERE code = 'CW'"))
+    assert desk.patch("/api/v1/crews/CW", json={"on_duty": False}).status_code == 200
+    with desk_browser(app, locale) as (base, lock, page, problems):
+        sign_in(page, base, make_user("dispatcher"))
+        page.locator(f'#incident-list li[data-incident="{waiting["id"]}"]').click()
+        entry = page.locator(".timeline li[data-type=unqueued]")
+        expect(entry).to_contain_text(label, timeout=WAIT_MS)
+        expect(entry).to_contain_text(why)
+        entry.scroll_into_view_if_needed()
+        screenshot(page, tmp_path, f"desk-unqueued-{locale[:2]}.png", full_page=False)
+    assert problems == []

@@ -53,6 +53,8 @@ function eventDetail(e, taxonomy) {
     case 'device_tripped':
     case 'device_closed':
       return d.device ?? '';
+    case 'unqueued':
+      return t('timeline.unqueued', { crew: d.crew ?? '', reason: labelOr('timeline.unqueued', d.reason ?? '') });
     case 'callbacks_opened':
       return t('timeline.callbacks', { n: d.customers ?? 0 });
     case 'restoration_verified':
