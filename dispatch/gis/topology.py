@@ -19,14 +19,13 @@ faulted one than a transformer on a short tap below it (see dispatch/gis/inferen
 """
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Iterable, NamedTuple
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 PROTECTIVE_KINDS = frozenset({"breaker", "recloser", "fuse", "sectionalizer"})
 
@@ -50,73 +49,131 @@ class GridRows:
     line_lengths: dict[int, float] = field(default_factory=dict)  # line id -> metres (0 when unknown)
 
 
+#: What a bus is fed through from its parent: a line or a disconnector (no device), a protective
+#: switch, a transformer.
+_PLAIN, _SWITCH, _TRANSFORMER = 0, 1, 2
+
+
+def _settle(pointer: np.ndarray) -> np.ndarray:
+    """Follow ``pointer`` (node -> node; it stops where a node points at itself) to its end from
+    every node at once, by pointer doubling: log(depth) passes over the array, not a walk per node."""
+    while True:
+        further = pointer[pointer]
+        if np.array_equal(further, pointer):
+            return pointer
+        pointer = further
+
+
+def _depths(parent: np.ndarray) -> np.ndarray:
+    """Each node's distance from its root (a node that is its own parent), by pointer doubling."""
+    ancestor, depth = parent.copy(), (parent != np.arange(len(parent))).astype(np.int64)
+    while not np.array_equal(ancestor[ancestor], ancestor):
+        depth = depth + depth[ancestor]
+        ancestor = ancestor[ancestor]
+    return depth
+
+
 class Topology:
-    """Upstream tracing and outage areas of one version of the grid."""
+    """Upstream tracing and outage areas of one version of the grid.
+
+    Built with arrays rather than a walk per bus: a province's million and a half buses take each
+    worker about a second to trace after a switching instead of 13 s (and a restoration recorded
+    after switching traces the grid as it was then, under the dispatch lock). Buses are held by
+    position, in ascending id order.
+    """
 
     def __init__(self, rows: GridRows, version: int = 0):
         self.version = version
         #: The rows it was built from (what-if questions start from them without a database read).
         self.rows = rows
-        edges: list[tuple[Device | None, int, int]] = [(None, a, b) for _, _, a, b in rows.lines]
-        edges += [(Device("switch", i, code) if kind in PROTECTIVE_KINDS else None, a, b)
-                  for i, code, a, b, kind, is_open in rows.switches if not is_open]
-        edges += [(Device("transformer", i, code), hv, lv) for i, code, hv, lv in rows.transformers]
-        adjacent: dict[int, list[tuple[int, int]]] = {bus: [] for bus in rows.buses}
-        for index, (_, a, b) in enumerate(edges):
-            adjacent[a].append((b, index))
-            adjacent[b].append((a, index))
-        self.source_of: dict[int, int | None] = {}
-        self._parent_edge: dict[int, int] = {}
-        self._parent: dict[int, int] = {}
-        order = self._trace(rows, adjacent)
-        self._build_areas(rows, edges, order)
+        ids = np.sort(np.asarray(rows.buses, dtype=np.int64))
+        self._ids = ids[np.concatenate([[True], ids[1:] != ids[:-1]])] if len(ids) else ids
+        size = len(self._ids)
+        # Bus ids are a sequence's: a table from id to position, unless they are too sparse for one.
+        self._table = None
+        if size and 0 <= self._ids[0] and self._ids[-1] < 4 * size + 1024:
+            self._table = np.full(int(self._ids[-1]) + 1, -1, dtype=np.int64)
+            self._table[self._ids] = np.arange(size)
+        self._edge_a, self._edge_b, kind, ref = self._edges(rows)
+        roots, root_device = self._roots(rows, size)
+        # One breadth-first search from a stand-in node joined to every root gives each bus its parent.
+        stand_in = size
+        graph = csr_matrix((np.ones(len(self._edge_a) + len(roots), dtype=np.int8),
+                            (np.concatenate([self._edge_a, np.full(len(roots), stand_in)]),
+                             np.concatenate([self._edge_b, roots]))), shape=(size + 1, size + 1))
+        order, parent = breadth_first_order(graph, stand_in, directed=False, return_predecessors=True)
+        order = order[1:]  # every bus is reached: a part no source feeds has a root of its own
+        parent = parent[:size].astype(np.int64)
+        is_root = parent == stand_in
+        parent[is_root] = np.flatnonzero(is_root)
+        self._parent = parent
+        edge = self._first_edge(parent, is_root)
+        fed_by = np.where(is_root, _PLAIN, kind[np.maximum(edge, 0)]) if size else kind[:0]
+        self._build_areas(rows, order, is_root, edge, fed_by, ref, root_device)
+        self._measure_exposure(rows, edge, fed_by, ref)
 
-    def _trace(self, rows: GridRows, adjacent: dict[int, list[tuple[int, int]]]) -> list[int]:
-        """Breadth-first order from every source at once, then from each unreached island."""
-        order: list[int] = []
-        self._root_device: dict[int, Device | None] = {}
+    def _edges(self, rows: GridRows) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The closed edges by bus position: lines, then closed switches, then transformers (a bus
+        joined to its parent twice is fed through the first); their kinds, and each one's index
+        in its own list of rows."""
+        closed = [index for index, row in enumerate(rows.switches) if not row[5]]
+        switches = [rows.switches[index] for index in closed]
+        ends = [self.positions([row[end] for row in group]) for group in (rows.lines, switches, rows.transformers)
+                for end in (2, 3)]
+        kind = np.concatenate([np.full(len(rows.lines), _PLAIN, dtype=np.int8),
+                               np.asarray([_SWITCH if row[4] in PROTECTIVE_KINDS else _PLAIN for row in switches],
+                                          dtype=np.int8),
+                               np.full(len(rows.transformers), _TRANSFORMER, dtype=np.int8)])
+        ref = np.concatenate([np.arange(len(rows.lines)), np.asarray(closed, dtype=np.int64),
+                              np.arange(len(rows.transformers))])
+        return np.concatenate(ends[0::2]), np.concatenate(ends[1::2]), kind, ref
 
-        def search(starts: list[tuple[int, int | None, Device | None]]) -> None:
-            queue = deque()
-            for bus, source_id, device in starts:
-                if bus in self.source_of:
-                    continue
-                self.source_of[bus] = source_id
-                self._root_device[bus] = device
-                queue.append(bus)
-            while queue:
-                bus = queue.popleft()
-                order.append(bus)
-                for neighbour, edge in adjacent[bus]:
-                    if neighbour not in self.source_of:
-                        self.source_of[neighbour] = self.source_of[bus]
-                        self._parent[neighbour] = bus
-                        self._parent_edge[neighbour] = edge
-                        queue.append(neighbour)
+    def _roots(self, rows: GridRows, size: int) -> tuple[np.ndarray, dict[int, Device]]:
+        """Where tracing starts: every source's bus (the source with the lowest id, when several
+        share one), then, in each part of the grid no source reaches, its lowest bus (an island,
+        with no device at its top)."""
+        root_device: dict[int, Device] = {}
+        at = self.positions([bus for *_, bus in rows.sources]).tolist()
+        for position, (source_id, code, _) in sorted(zip(at, rows.sources), key=lambda s: s[1][0], reverse=True):
+            root_device[position] = Device("source", source_id, code)  # the lowest id is written last
+        if not size:
+            return np.zeros(0, dtype=np.int64), root_device
+        graph = csr_matrix((np.ones(len(self._edge_a), dtype=np.int8), (self._edge_a, self._edge_b)), shape=(size, size))
+        parts, part = connected_components(graph, directed=False)
+        fed = np.zeros(parts, dtype=bool)
+        fed[part[list(root_device)]] = True
+        lowest = np.full(parts, size, dtype=np.int64)
+        np.minimum.at(lowest, part, np.arange(size))
+        return np.concatenate([np.asarray(sorted(root_device), dtype=np.int64), lowest[~fed]]), root_device
 
-        search([(bus, i, Device("source", i, code)) for i, code, bus in sorted(rows.sources)])
-        for bus in sorted(rows.buses):
-            if bus not in self.source_of:
-                search([(bus, None, None)])
-        return order
+    def _first_edge(self, parent: np.ndarray, is_root: np.ndarray) -> np.ndarray:
+        """The edge that joins each bus to its parent, the first of them when several do; -1 at a root."""
+        size, count = len(parent), len(self._edge_a)
+        found = np.full(size, count, dtype=np.int64)
+        edges = np.arange(count)
+        for child, other in ((self._edge_b, self._edge_a), (self._edge_a, self._edge_b)):
+            joins = (parent[child] == other) & ~is_root[child]
+            np.minimum.at(found, child[joins], edges[joins])
+        found[found == count] = -1
+        return found
 
-    def _build_areas(self, rows: GridRows, edges: list[tuple[Device | None, int, int]], order: list[int]) -> None:
-        customers = dict.fromkeys(order, 0)
-        for bus in rows.customer_buses:
-            if bus in customers:
-                customers[bus] += 1
-        transformers = dict.fromkeys(order, 0)
-        for bus in order:
-            edge = self._parent_edge.get(bus)
-            if edge is not None and edges[edge][0] is not None and edges[edge][0].kind == "transformer":
-                transformers[bus] += 1
-        for bus in reversed(order):  # subtree sums, leaves first
-            parent = self._parent.get(bus)
-            if parent is not None:
-                customers[parent] += customers[bus]
-                transformers[parent] += transformers[bus]
+    def _build_areas(self, rows: GridRows, order: np.ndarray, is_root: np.ndarray, edge: np.ndarray,
+                     fed_by: np.ndarray, ref: np.ndarray, root_device: dict[int, Device]) -> None:
+        size, parent = len(self._ids), self._parent
+        customers = self._customers_per_bus()
+        transformers = (fed_by == _TRANSFORMER).astype(np.int64)
+        # Subtree sums, the deepest buses first: a tree level at a time.
+        depth = _depths(parent)
+        levels = np.searchsorted(depth[order], np.arange(int(depth.max(initial=0)) + 2))
+        for level in range(len(levels) - 2, 0, -1):
+            below = order[levels[level]:levels[level + 1]]
+            np.add.at(customers, parent[below], customers[below])
+            np.add.at(transformers, parent[below], transformers[below])
 
-        # Candidates in breadth-first order; consecutive ones with equal customers share an area.
+        # Candidates in breadth-first order; one whose customers (and transformers) are those of the
+        # area above it is in series with that area's device: the same area.
+        candidate = is_root | (fed_by != _PLAIN)
+        nearest = _settle(np.where(candidate, np.arange(size), parent))  # the candidate at or above each bus
         self.area_device: list[Device | None] = []
         self.area_parent: list[int | None] = []
         self.area_customers: list[int] = []
@@ -125,21 +182,26 @@ class Topology:
         self.area_in_lv: list[bool] = []
         #: The source feeding each area (None on an island no source reaches).
         self.area_source: list[int | None] = []
-        self._area_of_bus: dict[int, int] = {}
-        self._transformer_of_bus: dict[int, int | None] = {}
         self.area_of_device: dict[tuple[str, int], int] = {}
-        for bus in order:
-            parent = self._parent.get(bus)
-            device = self._root_device.get(bus) if parent is None else edges[self._parent_edge[bus]][0]
-            above = None if parent is None else self._area_of_bus[parent]
-            self._transformer_of_bus[bus] = (device.id if device is not None and device.kind == "transformer"
-                                             else self._transformer_of_bus.get(parent))
-            if parent is not None and device is None:
-                self._area_of_bus[bus] = above
-                continue
-            if above is not None and self.area_customers[above] == customers[bus] > 0 \
-                    and self.area_transformers[above] == transformers[bus]:
-                area = above  # in series: the same customers (and transformers) cut off
+        area_at: dict[int, int] = {}
+        source_of_root = {bus: device.id for bus, device in root_device.items()}
+        root_of = _settle(parent)
+        # The candidates' own values, as Python lists: a hundred thousand, not every bus.
+        buses = order[candidate[order]]
+        fed = edge[buses] >= 0
+        rows_of = np.where(fed, ref[np.maximum(edge[buses], 0)], -1).tolist()
+        columns = zip(buses.tolist(), fed_by[buses].tolist(), rows_of, nearest[parent[buses]].tolist(),
+                      customers[buses].tolist(), transformers[buses].tolist(), root_of[buses].tolist())
+        for bus, kind, row_index, nearest_above, bus_customers, bus_transformers, root in columns:
+            if row_index < 0:
+                device, above = root_device.get(bus), None
+            else:
+                row = rows.switches[row_index] if kind == _SWITCH else rows.transformers[row_index]
+                device = Device("switch" if kind == _SWITCH else "transformer", row[0], row[1])
+                above = area_at[nearest_above]
+            if above is not None and self.area_customers[above] == bus_customers > 0 \
+                    and self.area_transformers[above] == bus_transformers:
+                area = above
                 named = self.area_device[area]
                 if device.kind == "transformer" or (named is not None and named.kind == "source"):
                     self.area_device[area] = device
@@ -148,47 +210,81 @@ class Topology:
                 area = len(self.area_device)
                 self.area_device.append(device)
                 self.area_parent.append(above)
-                self.area_customers.append(customers[bus])
-                self.area_transformers.append(transformers[bus])
-                in_lv = (device is not None and device.kind == "transformer") or \
-                    (above is not None and self.area_in_lv[above])
-                self.area_in_lv.append(in_lv)
-                self.area_source.append(self.source_of[bus])
-            self._area_of_bus[bus] = area
+                self.area_customers.append(bus_customers)
+                self.area_transformers.append(bus_transformers)
+                self.area_in_lv.append((device is not None and device.kind == "transformer")
+                                       or (above is not None and self.area_in_lv[above]))
+                self.area_source.append(source_of_root.get(root))
+            area_at[bus] = area
             if device is not None:
                 self.area_of_device[(device.kind, device.id)] = area
-        self._measure_exposure(rows, edges)
+        by_candidate = np.full(size, -1, dtype=np.int64)
+        by_candidate[list(area_at)] = list(area_at.values())
+        #: Each bus's smallest outage area, its transformer (-1: none) and its source (-1: an island).
+        self._area = by_candidate[nearest]
+        below_transformer = fed_by == _TRANSFORMER
+        own = np.full(size, -1, dtype=np.int64)
+        own[below_transformer] = np.asarray([row[0] for row in rows.transformers], dtype=np.int64)[
+            ref[edge[below_transformer]]]
+        self._transformer = own[_settle(np.where(is_root | below_transformer, np.arange(size), parent))]
+        root_source = np.full(size, -1, dtype=np.int64)
+        root_source[list(source_of_root)] = list(source_of_root.values())
+        self._source = root_source[root_of]
         self.area_depth: list[int] = []
-        for area, parent in enumerate(self.area_parent):  # parents come first
-            self.area_depth.append(0 if parent is None else self.area_depth[parent] + 1)
+        for area, above in enumerate(self.area_parent):  # parents come first
+            self.area_depth.append(0 if above is None else self.area_depth[above] + 1)
 
-    def _measure_exposure(self, rows: GridRows, edges: list[tuple[Device | None, int, int]]) -> None:
+    def _measure_exposure(self, rows: GridRows, edge: np.ndarray, fed_by: np.ndarray, ref: np.ndarray) -> None:
         """Kilometres of line and transformers in each area: an edge belongs to the area of its
         downstream bus (the smallest area whose device clears a fault on it)."""
-        self.area_line_km: list[float] = [0.0] * len(self.area_device)
-        self.area_transformer_count: list[int] = [0] * len(self.area_device)
-        metres = [rows.line_lengths.get(line_id, 0.0) for line_id, *_ in rows.lines]
-        for bus, edge in self._parent_edge.items():
-            area = self._area_of_bus[bus]
-            device = edges[edge][0]
-            if edge < len(metres):
-                self.area_line_km[area] += metres[edge] / 1000
-            elif device is not None and device.kind == "transformer":
-                self.area_transformer_count[area] += 1
+        areas = len(self.area_device)
+        by_line = np.flatnonzero((edge >= 0) & (edge < len(rows.lines)))
+        lengths = rows.line_lengths.get
+        metres = np.asarray([lengths(line[0]) or 0.0 for line in rows.lines] or [0.0])
+        self.area_line_km: list[float] = np.bincount(self._area[by_line], weights=metres[ref[edge[by_line]]] / 1000,
+                                                     minlength=areas).tolist()
+        self.area_transformer_count: list[int] = np.bincount(self._area[fed_by == _TRANSFORMER],
+                                                             minlength=areas).tolist()
+
+    def _customers_per_bus(self) -> np.ndarray:
+        """How many customers each bus supplies (those on buses the grid does not hold: none)."""
+        known = np.asarray([bus for bus in self.rows.customer_buses if bus is not None], dtype=np.int64)
+        at = np.minimum(np.searchsorted(self._ids, known), max(len(self._ids) - 1, 0))
+        on_grid = at[self._ids[at] == known] if len(self._ids) else at[:0]
+        return np.bincount(on_grid, minlength=len(self._ids)).astype(np.int64)
 
     # -- questions about a bus -------------------------------------------------------------------
 
-    def area_of_bus(self, bus: int) -> int | None:
-        """The smallest outage area that takes ``bus`` off supply."""
-        return self._area_of_bus.get(bus)
+    def positions(self, bus_ids: Iterable[int]) -> np.ndarray:
+        """Where buses stand in the arrays (ascending id order); for ids the grid holds."""
+        wanted = np.asarray(bus_ids if isinstance(bus_ids, list) else list(bus_ids), dtype=np.int64)
+        return self._table[wanted] if self._table is not None else np.searchsorted(self._ids, wanted)
 
-    def transformer_of_bus(self, bus: int) -> int | None:
+    def _position(self, bus: int | None) -> int | None:
+        if bus is None:
+            return None
+        at = int(np.searchsorted(self._ids, bus))
+        return at if at < len(self._ids) and self._ids[at] == bus else None
+
+    def area_of_bus(self, bus: int | None) -> int | None:
+        """The smallest outage area that takes ``bus`` off supply."""
+        at = self._position(bus)
+        return None if at is None else int(self._area[at])
+
+    def transformer_of_bus(self, bus: int | None) -> int | None:
         """The distribution transformer feeding ``bus`` (None on MV or an island)."""
-        return self._transformer_of_bus.get(bus)
+        at = self._position(bus)
+        return None if at is None or self._transformer[at] < 0 else int(self._transformer[at])
+
+    def source_of_bus(self, bus: int | None) -> int | None:
+        """The source feeding ``bus`` (None on an island no source reaches, or off the grid)."""
+        at = self._position(bus)
+        return None if at is None or self._source[at] < 0 else int(self._source[at])
 
     def downstream_bus(self, a: int, b: int) -> int:
         """Of two buses joined by an edge, the one fed through the other."""
-        return a if self._parent.get(a) == b else b
+        at, other = self._position(a), self._position(b)
+        return a if at is not None and other is not None and at != other and self._parent[at] == other else b
 
     def feeder_head(self, area: int) -> Device | None:
         """The device where the feeder holding ``area`` leaves its source: the topmost switch."""
@@ -227,7 +323,9 @@ class Topology:
         for area in range(outer + 1, len(self.area_parent)):
             if self.area_parent[area] in below:
                 below.add(area)
-        return [bus for bus, area in self._area_of_bus.items() if area in below]
+        inside = np.zeros(len(self.area_parent), dtype=bool)
+        inside[list(below)] = True
+        return self._ids[inside[self._area]].tolist()
 
     # -- what if: supply with switches set otherwise ----------------------------------------------
 
@@ -236,34 +334,32 @@ class Topology:
         """The grid as index arrays, built once per topology: switching questions then cost a
         sparse graph search, not a rebuild."""
         rows = self.rows
-        index = {bus: i for i, bus in enumerate(rows.buses)}
-        root = len(index)  # one node standing for every source at once
-        fixed = [(index[a], index[b]) for _, _, a, b in rows.lines]
-        fixed += [(index[hv], index[lv]) for _, _, hv, lv in rows.transformers]
-        fixed += [(root, index[bus]) for _, _, bus in rows.sources]
+        root = len(self._ids)  # one node standing for every source at once
+        fixed = [self.positions([row[end] for row in rows.lines] + [row[end] for row in rows.transformers])
+                 for end in (2, 3)]
+        sources = self.positions([bus for *_, bus in rows.sources])
         return {
-            "buses": np.array(rows.buses, dtype=np.int64),
-            "fixed": np.array(fixed, dtype=np.int64).reshape(-1, 2),
-            "switches": np.array([(index[a], index[b]) for _, _, a, b, _, _ in rows.switches],
-                                 dtype=np.int64).reshape(-1, 2),
+            "fixed": np.column_stack([np.concatenate([fixed[0], np.full(len(sources), root)]),
+                                      np.concatenate([fixed[1], sources])]),
+            "switches": np.column_stack([self.positions([row[2] for row in rows.switches]),
+                                         self.positions([row[3] for row in rows.switches])]),
             "open": np.array([is_open for *_, is_open in rows.switches], dtype=bool),
             "switch_index": {code: i for i, (_, code, *_) in enumerate(rows.switches)},
-            "customers": np.bincount([index[bus] for bus in rows.customer_buses if bus in index],
-                                     minlength=root).astype(np.int64),
+            "customers": self._customers_per_bus(),
         }
 
     def has_switch(self, code: str) -> bool:
         return code in self._network["switch_index"]
 
     def energized(self, switches: dict[str, bool] | None = None) -> np.ndarray:
-        """Which buses (a mask in ``rows.buses`` order) a source reaches through lines, closed
+        """Which buses (a mask in ascending id order, as :meth:`positions`) a source reaches through lines, closed
         switches and transformers, with ``switches`` (code: is open) set as given."""
         network = self._network
         is_open = network["open"].copy()
         for code, state in (switches or {}).items():
             is_open[network["switch_index"][code]] = state
         ends = np.concatenate([network["fixed"], network["switches"][~is_open]])
-        size = len(network["buses"]) + 1
+        size = len(self._ids) + 1
         graph = csr_matrix((np.ones(len(ends), dtype=np.int8), (ends[:, 0], ends[:, 1])), shape=(size, size))
         mask = np.zeros(size, dtype=bool)
         mask[breadth_first_order(graph, size - 1, directed=False, return_predecessors=False)] = True
@@ -274,4 +370,4 @@ class Topology:
         return int(self._network["customers"][mask].sum())
 
     def buses_of(self, mask: np.ndarray) -> list[int]:
-        return self._network["buses"][mask].tolist()
+        return self._ids[mask].tolist()

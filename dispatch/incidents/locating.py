@@ -102,7 +102,7 @@ def locate(connection: Connection, topology: Topology, locators: Locators, setti
         if located.transformer_id is None:
             located.transformer_id = topology.transformer_of_bus(located.bus_id)
         located.area = topology.area_of_bus(located.bus_id)
-        located.source_id = topology.source_of.get(located.bus_id)
+        located.source_id = topology.source_of_bus(located.bus_id)
     if located.lon is not None and not located.zone_read:
         located.zone = store.zone_at(connection, located.lon, located.lat)
     if located.zone is not None:

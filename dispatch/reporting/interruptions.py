@@ -79,7 +79,7 @@ def _restoration_times(topology: Topology, incident: dict[str, Any], operations:
     if incident["device_kind"] != "switch" or not topology.has_switch(incident["device_code"]):
         return {}
     waiting, restored = set(buses), {}
-    index = {bus: i for i, bus in enumerate(topology.rows.buses)}
+    index = dict(zip(buses, topology.positions(buses).tolist()))
     for when in sorted({when for *_, when in operations if incident["first_report_at"] < when < incident["restored_at"]}):
         states = _states_at(operations, current, when)
         states[incident["device_code"]] = True  # the faulted device stays out until the crew is done

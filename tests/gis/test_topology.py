@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from dispatch.gis.topology import Topology
+from dispatch.gis.topology import GridRows, Topology
 from dispatch.gis.topology_store import grid_rows
 
 
@@ -41,12 +41,12 @@ def test_areas_up_the_feeder(topology, connection):
 def test_open_switches_cut_the_network(connection, feeder):
     connection.execute(text("UPDATE switches SET is_open = true WHERE code = 'SEC1'"))
     cut = Topology(grid_rows(connection))
-    assert cut.source_of[bus(connection, "LV2")] is None  # an island: the tie is open too
+    assert cut.source_of_bus(bus(connection, "LV2")) is None  # an island: the tie is open too
     assert cut.area_customers[area_named(cut, "R1")] == 20
     connection.execute(text("UPDATE switches SET is_open = false WHERE code = 'TIE'"))
     fed = Topology(grid_rows(connection))
     sources = dict(connection.execute(text("SELECT id, code FROM sources")).all())
-    assert sources[fed.source_of[bus(connection, "LV2")]] == "S2"
+    assert sources[fed.source_of_bus(bus(connection, "LV2"))] == "S2"
     assert fed.transformer_of_bus(bus(connection, "LV2")) == fed.area_device[fed.area_of_bus(bus(connection, "LV2"))].id
 
 
@@ -55,3 +55,49 @@ def test_areas_without_customers_are_not_merged(connection, feeder):
     empty = Topology(grid_rows(connection))
     named = {d.code for d in empty.area_device if d is not None}
     assert {"BR1", "R1", "T1", "T2", "T3", "T4", "F1", "F4"} <= named
+
+
+def radial(bus_ids: list[int], *, lines=(), switches=(), transformers=(), sources=(), customers=()) -> Topology:
+    """A topology of rows written by hand (ids as a utility's export may number them)."""
+    return Topology(GridRows(buses=bus_ids, lines=list(lines), switches=list(switches),
+                             transformers=list(transformers), sources=list(sources), customer_buses=list(customers),
+                             line_lengths={line[0]: 1000.0 for line in lines}))
+
+
+@pytest.mark.parametrize("offset", [0, 10**12])  # dense ids, and ids too sparse for a lookup table
+def test_hand_written_shapes_parallel_edges_shared_sources_and_islands(offset):
+    b = [offset + n for n in range(1, 10)]
+    topology = radial(
+        list(reversed(b)),  # in no particular order
+        sources=[(7, "S7", b[0]), (3, "S3", b[0])],  # two sources on one bus: the lower id names it
+        lines=[(1, "L1", b[0], b[1]), (2, "L2", b[1], b[2]), (3, "L3", b[4], b[8]), (4, "L4", b[6], b[7])],
+        switches=[(10, "BYPASSED", b[1], b[2], "fuse", False),  # beside L2: the line carries it
+                  (11, "F", b[2], b[3], "fuse", False),
+                  (12, "OPEN", b[4], b[5], "fuse", True),
+                  (13, "D", b[5], b[6], "disconnector", False)],
+        transformers=[(20, "T", b[3], b[4])],
+        customers=[b[8], b[8], b[2], b[7], b[7], b[7], offset + 99])  # the last on no bus the grid holds
+    named = {d.code: area for d, area in zip(topology.area_device, range(len(topology.area_device))) if d}
+    assert set(named) == {"S3", "T"}  # F is in series with T (the same two customers): T names it
+    assert ("switch", 10) not in topology.area_of_device
+    assert topology.area_of_device[("switch", 11)] == named["T"]
+    assert topology.area_customers[named["S3"]] == 3 and topology.area_customers[named["T"]] == 2
+    assert topology.area_line_km[named["S3"]] == 2.0 and topology.area_line_km[named["T"]] == 1.0
+    assert [topology.source_of_bus(bus) for bus in b] == [3, 3, 3, 3, 3, None, None, None, 3]
+    assert [topology.transformer_of_bus(bus) for bus in (b[3], b[4], b[8])] == [None, 20, 20]
+    assert topology.area_parent[named["T"]] == named["S3"] and topology.area_in_lv[named["T"]]
+    assert topology.downstream_bus(b[3], b[4]) == b[4] and topology.downstream_bus(b[4], b[3]) == b[4]
+    # Behind the open fuse: an island rooted at its lowest bus, with no device and no source.
+    island = topology.area_of_bus(b[5])
+    assert topology.area_of_bus(b[7]) == island and topology.area_device[island] is None
+    assert topology.area_customers[island] == 3 and topology.area_source[island] is None
+    assert sorted(topology.buses_within(named["T"])) == [b[3], b[4], b[8]]  # from F down
+    assert sorted(topology.buses_within(named["S3"])) == b[:5] + [b[8]]
+    assert topology.area_of_bus(offset + 99) is None and topology.source_of_bus(None) is None
+    assert topology.energized().tolist() == [True] * 5 + [False] * 3 + [True]
+    assert topology.customers_at(topology.energized({"OPEN": False})) == 6
+
+
+def test_an_empty_grid_has_no_areas():
+    topology = radial([])
+    assert topology.area_device == [] and topology.area_of_bus(1) is None
