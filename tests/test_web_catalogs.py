@@ -1,4 +1,4 @@
-"""The web apps' string catalogs (api/static/{desk,crew,reports}/i18n/*.js): both languages carry the same
+"""The web apps' string catalogs (api/static/{desk,crew,reports,outages}/i18n/*.js): both languages carry the same
 keys and the same {placeholders}, and every key the code asks for by name is there. A key missing
 in zh-CN would silently show English; one missing in both would show the key itself."""
 from __future__ import annotations
@@ -37,7 +37,7 @@ def texts(value) -> list[str]:
     return list(value.values()) if isinstance(value, dict) else [value]
 
 
-@pytest.mark.parametrize("app", ["desk", "crew", "reports"])
+@pytest.mark.parametrize("app", ["desk", "crew", "reports", "outages"])
 def test_both_languages_have_every_key_with_the_same_placeholders(app):
     by_language = catalogs(app)
     en, zh = by_language["en"], by_language["zh-CN"]
@@ -50,10 +50,12 @@ def test_both_languages_have_every_key_with_the_same_placeholders(app):
             assert "other" in en[key], key  # Intl.PluralRules' fallback form
 
 
-@pytest.mark.parametrize("app", ["desk", "crew", "reports"])
+@pytest.mark.parametrize("app", ["desk", "crew", "reports", "outages"])
 def test_every_key_the_code_names_is_in_the_catalogs(app):
     known = set(catalogs(app)["en"])
-    code = [*(STATIC / app).glob("*.js"), STATIC / "common" / "i18n.js"]
+    own = [*(STATIC / app).glob("*.js")]
+    shared = {name for path in own for name in re.findall(r"from '\./common/(\w+)\.js'", path.read_text())}
+    code = own + [STATIC / "common" / f"{name}.js" for name in shared | {"i18n"}]
     named = {(path.name, match[1]) for path in code for match in LITERAL_KEY.findall(path.read_text())}
     assert named, "no t('...') found: the pattern no longer matches the code"
     assert sorted((name, key) for name, key in named if key not in known) == []

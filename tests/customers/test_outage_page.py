@@ -78,6 +78,8 @@ def test_the_map_and_the_list_in_english_and_chinese_and_on_a_phone(rules, city,
         expect(page.locator("#outage-list")).to_contain_text("Area Town")
         credit = page.locator(".maplibregl-ctrl-attrib-inner")
         expect(credit).to_contain_text("Roads © OpenStreetMap contributors")
+        zoom_in = page.locator(".maplibregl-ctrl-zoom-in")
+        expect(zoom_in).to_have_attribute("title", "Zoom in")
         screenshot(page, tmp_path, "outages-en.png", full_page=False)
         # A row picked in the list is picked on the map too.
         rows.first.click()
@@ -90,6 +92,11 @@ def test_the_map_and_the_list_in_english_and_chinese_and_on_a_phone(rules, city,
         expect(page.locator("#outage-list > li[data-status=upcoming]")).to_contain_text("计划停电时段")
         expect(credit).to_contain_text("道路 © OpenStreetMap 贡献者")
         expect(credit).not_to_contain_text("Roads")
+        # MapLibre's own buttons too, switched in place: their tooltips and what a screen reader says.
+        expect(zoom_in).to_have_attribute("title", "放大")
+        expect(page.locator(".maplibregl-ctrl-zoom-out")).to_have_attribute("aria-label", "缩小")
+        expect(page.locator(".maplibregl-ctrl-attrib-button")).to_have_attribute("title", "显示或隐藏地图来源")
+        expect(page.locator(".maplibregl-canvas")).to_have_attribute("aria-label", "地图")
         screenshot(page, tmp_path, "outages-zh-CN.png", full_page=False)
 
         page.set_viewport_size(PHONE)

@@ -115,6 +115,8 @@ def test_a_switch_is_opened_after_a_confirmation_naming_whom_it_cuts_off_and_clo
         page.select_option("#language", "zh-CN")  # the page starts again in Chinese
         expect(page.locator(".brand")).to_have_text("抢修调度台", timeout=WAIT_MS)
         expect(page.locator("#map")).to_have_attribute("data-ready", "true", timeout=WAIT_MS)
+        expect(page.locator(".maplibregl-ctrl-zoom-in")).to_have_attribute("title", "放大")  # MapLibre's own words too
+        expect(page.locator(".maplibregl-ctrl-compass")).to_have_attribute("title", "拖动旋转地图，单击恢复正北")
         look_at(page, F1, 17)
         wait_until(page, RENDERED, ["switches", "code", "F1"])
         click_map(page, F1)

@@ -7,6 +7,7 @@
 
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { t } from './common/i18n.js';
+import { translateMap } from './common/map_words.js';
 import { token } from './api.js';
 import { byUrgency, slaState } from './incidents.js';
 
@@ -264,6 +265,7 @@ export function createMap(container, { settings, withCustomers, onIncident, onSw
   });
   map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  translateMap(map);
   map.setMissingStyleImageResolver(async (id) => drawMissingIcon(map, id));
   const data = { incidents: EMPTY, crews: EMPTY, trails: EMPTY, routes: EMPTY, closures: EMPTY, draft: EMPTY,
     'switch-target': EMPTY, area: EMPTY };

@@ -5,6 +5,7 @@
 
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { t } from './common/i18n.js';
+import { translateMap } from './common/map_words.js';
 
 export const STATUS_COLOURS = { out: '#dc2626', reopened: '#7f1d1d', upcoming: '#d97706', restored: '#16a34a' };
 const ROADS_MIN_ZOOM = 10;
@@ -69,6 +70,7 @@ export function createMap(container, { bounds, basemap, onSelect }) {
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   let credit = creditRoads(map, null);
+  translateMap(map);
   let features = [];
   let framed = false;
   map.on('load', () => container.setAttribute('data-ready', 'true'));
@@ -98,6 +100,7 @@ export function createMap(container, { bounds, basemap, onSelect }) {
     /** The map's own words (the roads' credit) in the language just chosen. */
     showLanguage() {
       credit = creditRoads(map, credit);
+      translateMap(map);
     },
     focus(id) {
       const feature = features.find((f) => f.id === id);

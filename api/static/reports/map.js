@@ -5,6 +5,7 @@
 
 import * as maplibregl from './vendor/maplibre-gl/maplibre-gl.mjs';
 import { t } from './common/i18n.js';
+import { translateMap } from './common/map_words.js';
 import { token } from './api.js';
 import { h } from './common/dom.js';
 
@@ -75,6 +76,7 @@ export function createHotspotMap(container, settings) {
   });
   map.addControl(new maplibregl.NavigationControl({ visualizePitch: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  translateMap(map);
   const data = { faults: EMPTY, frequent: EMPTY };
   const ready = new Promise((resolve) => map.once('load', resolve));
 

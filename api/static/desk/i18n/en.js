@@ -127,6 +127,9 @@ export default {
   'located.nearest_line': 'nearest line', 'located.none': 'not located',
 
   'map.eta': '{eta} min',
+  'maplibre.zoom_in': 'Zoom in', 'maplibre.zoom_out': 'Zoom out',
+  'maplibre.reset_bearing': 'Drag to rotate the map, click to face north again',
+  'maplibre.toggle_attribution': 'Show or hide the map credits', 'maplibre.map': 'Map',
   'map.roads_attribution': 'Roads © OpenStreetMap contributors',
   'legend.title': 'Legend',
   'legend.waiting': 'waiting for crew', 'legend.assigned': 'crew sent', 'legend.en_route': 'crew en route',

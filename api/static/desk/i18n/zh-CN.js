@@ -126,6 +126,9 @@ export default {
   'located.nearest_line': '最近线路', 'located.none': '未定位',
 
   'map.eta': '{eta} 分钟',
+  'maplibre.zoom_in': '放大', 'maplibre.zoom_out': '缩小',
+  'maplibre.reset_bearing': '拖动旋转地图，单击恢复正北',
+  'maplibre.toggle_attribution': '显示或隐藏地图来源', 'maplibre.map': '地图',
   'map.roads_attribution': '道路 © OpenStreetMap 贡献者',
   'legend.title': '图例',
   'legend.waiting': '待派工', 'legend.assigned': '已派工', 'legend.en_route': '抢修队在途',

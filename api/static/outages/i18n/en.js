@@ -16,5 +16,8 @@ export default {
   'field.restored': 'Restored at', 'field.cause': 'Cause', 'field.stage': 'Progress',
   'field.reopened': 'Power went off again after', 'field.window': 'Planned work',
   'window': '{start} to {end}', 'etr.unknown': 'being assessed',
+  'maplibre.zoom_in': 'Zoom in', 'maplibre.zoom_out': 'Zoom out',
+  'maplibre.reset_bearing': 'Drag to rotate the map, click to face north again',
+  'maplibre.toggle_attribution': 'Show or hide the map credits', 'maplibre.map': 'Map',
   'map.roads_attribution': 'Roads © OpenStreetMap contributors',
 };

@@ -16,5 +16,8 @@ export default {
   'field.restored': '复电时间', 'field.cause': '原因', 'field.stage': '抢修进度',
   'field.reopened': '此前复电于', 'field.window': '计划停电时段',
   'window': '{start}至{end}', 'etr.unknown': '评估中',
+  'maplibre.zoom_in': '放大', 'maplibre.zoom_out': '缩小',
+  'maplibre.reset_bearing': '拖动旋转地图，单击恢复正北',
+  'maplibre.toggle_attribution': '显示或隐藏地图来源', 'maplibre.map': '地图',
   'map.roads_attribution': '道路 © OpenStreetMap 贡献者',
 };
