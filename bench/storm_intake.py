@@ -19,7 +19,10 @@ the CPU the machine, gunicorn and PostgreSQL spent a call, and the server's log 
 5xx is a bug). Then the database is asked how many of the storm's calls it holds (against the 201
 answers) and into how many incidents each fault's calls went.
 With ``--beside``, the worker (its SLA sweeps) runs too, from before the storm, and a dispatcher's
-desk reads its incident list, the crews and a map tile every 2 s: their timings are printed.
+desk reads its incident list, the crews and a map tile every 2 s: their timings are printed. With
+``--switching-every S`` too, every S seconds that desk asks what switching a tie (a normally open
+switch) would do and then closes or opens it: every API process and the worker trace the grid
+again, as they do after each switching of a storm.
 
 Locust runs in an environment of its own (gevent patches the interpreter): the ``load`` extra of
 pyproject.toml, installed by scripts/setup.sh into .venv-load; ``--locust`` names its executable.
@@ -39,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -163,13 +167,16 @@ class Desk(threading.Thread):
 
     LIST = f"/api/v1/incidents?status={','.join([*OPEN_INCIDENT_STATUSES, 'restored'])}&limit=5000"  # the desk's
 
-    def __init__(self, url: str, port: int, headers: dict[str, str], every_s: float = 2.0):
+    def __init__(self, url: str, port: int, headers: dict[str, str], every_s: float = 2.0,
+                 switching_every_s: float | None = None):
         super().__init__(daemon=True)
         engine = create_engine(url)
         with engine.connect() as connection:
             places = connection.execute(text(
                 "SELECT ST_X(geom), ST_Y(geom) FROM transformers ORDER BY random() LIMIT 50")).all()
+            self.tie = connection.execute(text("SELECT code FROM switches WHERE is_open ORDER BY code LIMIT 1")).scalar()
         engine.dispose()
+        self.switching_every_s, self.tie_open, self.switched_at = switching_every_s, True, time.perf_counter()
         self.tiles = [f"/tiles/{layer}/14/{x}/{y}.mvt" for (lon, lat), layer in
                       zip(places, ["lines", "transformers"] * 25) for x, y in [tile_of(lon, lat, 14)]]
         self.base, self.headers, self.every_s = f"http://127.0.0.1:{port}", headers, every_s
@@ -183,12 +190,22 @@ class Desk(threading.Thread):
             started = time.perf_counter()
             for name, path in (("incident list", self.LIST), ("crews", "/api/v1/crews"),
                                ("tile", self.tiles[round_no % len(self.tiles)])):
-                at = time.perf_counter()
-                request = urllib.request.Request(self.base + path, headers=self.headers)
-                with urllib.request.urlopen(request, timeout=60) as answer:
-                    answer.read()
-                self.took[name].append((time.perf_counter() - at) * 1000)
+                self.timed(name, path)
+            if self.switching_every_s and started - self.switched_at >= self.switching_every_s:
+                self.switched_at, self.tie_open = started, not self.tie_open
+                switch = f"/api/v1/grid/switches/{urllib.parse.quote(self.tie)}"
+                self.timed("switching effect", f"{switch}/effect?is_open={str(self.tie_open).lower()}")
+                self.timed("switching", switch, {"is_open": self.tie_open})
             self.stop.wait(max(0.0, self.every_s - (time.perf_counter() - started)))
+
+    def timed(self, name: str, path: str, change: dict | None = None) -> None:
+        at = time.perf_counter()
+        request = urllib.request.Request(self.base + path, json.dumps(change).encode() if change else None,
+                                         {**self.headers, "Content-Type": "application/json"},
+                                         method="PATCH" if change else "GET")
+        with urllib.request.urlopen(request, timeout=120) as answer:
+            answer.read()
+        self.took[name].append((time.perf_counter() - at) * 1000)
 
 
 def server_errors(log: Path) -> list[str]:
@@ -268,6 +285,8 @@ def main() -> None:
     parser.add_argument("--beside", action="store_true",
                         help="run the worker (SLA sweeps every SLA_SWEEP_INTERVAL_S) and a dispatcher's desk "
                              "(bench/storm_intake.py Desk) beside the storm, and print their timings")
+    parser.add_argument("--switching-every", type=float, default=None, metavar="S",
+                        help="with --beside: the desk closes or opens a tie switch every S seconds")
     args = parser.parse_args()
     url = args.database_url
     tag = f"storm{int(time.time())}"
@@ -304,7 +323,7 @@ def main() -> None:
                         raise SystemExit(f"the worker exited: {(work / 'worker.log').read_text()[-2000:]}")
                     time.sleep(1)
                 swept_before = len(sweeps(work / "worker.log"))
-                desk = Desk(url, PORT, headers)
+                desk = Desk(url, PORT, headers, switching_every_s=args.switching_every)
                 desk.start()
             # From here on: the worker's start (it builds the road graph, a minute of CPU) is not the storm's.
             before, cpu_before = scrape(PORT, admin), cpu_seconds(server.pid)
