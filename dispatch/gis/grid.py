@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from dispatch.core import clock
@@ -32,11 +33,19 @@ class TopologyCache:
 
     def current(self, session: Session) -> Topology:
         connection = session.connection()
-        version = store.topology_version(connection)
+        version, grid_version = store.topology_version(connection)
         with self._lock:
             if self._topology is None or self._topology.version != version:
-                self._topology = Topology(store.grid_rows(connection), version)
+                self._topology = self.rebuilt(connection, version, grid_version)
             return self._topology
+
+    def rebuilt(self, connection: Connection, version: int, grid_version: int) -> Topology:
+        """The topology at these versions: when only switching moved since the one held (the same
+        grid), that one with the switches read again; else the whole grid read and traced."""
+        held = self._topology
+        if held is not None and held.grid_version == grid_version:
+            return held.switched(store.switch_rows(connection), version)
+        return Topology(store.grid_rows(connection), version, grid_version)
 
 
 def operate_switch(session: Session, topologies: TopologyCache, code: str, is_open: bool, *,
@@ -54,7 +63,7 @@ def operate_switch(session: Session, topologies: TopologyCache, code: str, is_op
         session.rollback()
         raise NotFound(f"there is no switch {code!r}")
     if before != is_open:
-        topology = Topology(store.grid_rows(connection), store.bump_topology_version(connection))
+        topology = topologies.rebuilt(connection, *store.bump_topology_version(connection))
         homes = []
         for incident_id, kind, device_id in store.open_device_incidents(connection):
             area = topology.area_of_device.get((kind, device_id))

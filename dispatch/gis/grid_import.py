@@ -275,7 +275,7 @@ def _import_grid(session: Session, directory: Path, skills: SkillRules | None,
             raise ImportRejected(f"{len(problems)} problem(s) found; nothing was imported", problems)
         changed = {r.layer for r in summary.layers if r.inserted or r.updated}
         if changed & TOPOLOGY_LAYERS:
-            bump_topology_version(session.connection())
+            bump_topology_version(session.connection(), grid=True)
         if "roads" in changed:
             road_store.bump_road_version(session.connection(), network=True)
         if summary.result("roads") is not None:

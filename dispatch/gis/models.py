@@ -186,6 +186,9 @@ class GridState(Base):
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     topology_version: Mapped[int] = mapped_column(BigInteger, server_default="1")
+    #: The grid itself (imports only, not switching): a process whose topology is of the same grid
+    #: rebuilds it from the switches' states alone when ``topology_version`` alone moves.
+    grid_version: Mapped[int] = mapped_column(BigInteger, server_default="1")
     #: Likewise for the road graph (imports and closures).
     road_version: Mapped[int] = mapped_column(BigInteger, server_default="1")
     #: The roads themselves (imports only, not closures): the routing engine's hierarchy is rebuilt

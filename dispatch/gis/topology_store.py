@@ -10,35 +10,51 @@ from dispatch.core.db import text
 from dispatch.gis.topology import GridRows
 
 
-def topology_version(connection: Connection) -> int:
-    return connection.execute(text("SELECT topology_version FROM grid_state WHERE id = 1")).scalar_one()
+def topology_version(connection: Connection) -> tuple[int, int]:
+    """The topology's version (switching and imports) and the grid's (imports only)."""
+    row = connection.execute(text("SELECT topology_version, grid_version FROM grid_state WHERE id = 1")).one()
+    return row[0], row[1]
 
 
-def bump_topology_version(connection: Connection) -> int:
-    """Tell every worker that what feeds what has changed. The new version comes from a sequence,
-    so a version seen once is never reused, even after a rollback."""
-    return connection.execute(text(
-        "UPDATE grid_state SET topology_version = nextval('grid_versions') WHERE id = 1 "
-        "RETURNING topology_version"
-    )).scalar_one()
+def bump_topology_version(connection: Connection, *, grid: bool = False) -> tuple[int, int]:
+    """Tell every worker that what feeds what has changed; with ``grid``, that the grid itself did
+    (an import), not only switches' states. The new version comes from a sequence, so a version
+    seen once is never reused, even after a rollback. Returns both versions, as
+    :func:`topology_version`."""
+    also = ", grid_version = n.v" if grid else ""
+    row = connection.execute(text(
+        f"UPDATE grid_state SET topology_version = n.v{also} FROM (SELECT nextval('grid_versions') AS v) AS n "
+        "WHERE id = 1 RETURNING topology_version, grid_version")).one()
+    return row[0], row[1]
+
+
+SWITCHES = "SELECT id, code, from_bus_id, to_bus_id, kind, is_open FROM switches"
+
+
+def _fetched(connection: Connection, sql: str) -> list[tuple]:
+    """All rows, as tuples, through the driver's own cursor (in the connection's transaction): for
+    a province's millions of rows SQLAlchemy's row objects doubled the time every process takes
+    to read the grid."""
+    cursor = connection.connection.driver_connection.cursor()
+    cursor.execute(sql, binary=True)
+    return cursor.fetchall()
+
+
+def switch_rows(connection: Connection) -> list[tuple]:
+    """Every switch as :class:`GridRows` holds it (what a switching changes)."""
+    return _fetched(connection, SWITCHES)
 
 
 def grid_rows(connection: Connection) -> GridRows:
-    """The grid as plain rows, read through the driver's own cursor (in the connection's
-    transaction): for a province's millions of rows SQLAlchemy's row objects doubled the time
-    every worker takes to rebuild its topology after a switching."""
-    cursor = connection.connection.driver_connection.cursor()
-
     def rows(sql: str) -> list[tuple]:
-        cursor.execute(sql, binary=True)
-        return cursor.fetchall()
+        return _fetched(connection, sql)
 
     lines = rows("SELECT id, code, from_bus_id, to_bus_id, length_m FROM lines")
     return GridRows(
         buses=[bus for (bus,) in rows("SELECT id FROM buses")],
         lines=[line[:4] for line in lines],
         line_lengths={line[0]: line[4] for line in lines},
-        switches=rows("SELECT id, code, from_bus_id, to_bus_id, kind, is_open FROM switches"),
+        switches=rows(SWITCHES),
         transformers=rows("SELECT id, code, hv_bus_id, lv_bus_id FROM transformers"),
         sources=rows("SELECT id, code, bus_id FROM sources"),
         customer_buses=[bus for (bus,) in rows(

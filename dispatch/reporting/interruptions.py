@@ -19,7 +19,6 @@ closing report's, else the first one given with "restored").
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -65,8 +64,8 @@ def _topology_with(topology: Topology, states: dict[str, bool]) -> Topology:
     rows = topology.rows
     if all(states.get(code, is_open) == is_open for _, code, *_, is_open in rows.switches):
         return topology
-    switches = [(i, code, a, b, kind, states.get(code, is_open)) for i, code, a, b, kind, is_open in rows.switches]
-    return Topology(replace(rows, switches=switches))
+    return topology.switched([(i, code, a, b, kind, states.get(code, is_open))
+                              for i, code, a, b, kind, is_open in rows.switches])
 
 
 def _restoration_times(topology: Topology, incident: dict[str, Any], operations: list[tuple[str, bool, datetime]],

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import text
 
 from dispatch.gis.topology import GridRows, Topology
-from dispatch.gis.topology_store import grid_rows
+from dispatch.gis.topology_store import grid_rows, switch_rows
+from tests.factories import feeder_grid, write_layers
 
 
 @pytest.fixture
@@ -101,3 +102,44 @@ def test_hand_written_shapes_parallel_edges_shared_sources_and_islands(offset):
 def test_an_empty_grid_has_no_areas():
     topology = radial([])
     assert topology.area_device == [] and topology.area_of_bus(1) is None
+
+
+def test_a_topology_switched_from_another_is_the_one_traced_afresh(connection, feeder):
+    """After a switching a process keeps what the grid's last topology holds and reads the switches
+    only (dispatch/gis/grid.py): the result must be what reading and tracing it all gives."""
+    before = Topology(grid_rows(connection))
+    connection.execute(text("UPDATE switches SET is_open = NOT is_open WHERE code IN ('SEC1', 'TIE', 'F1')"))
+    fresh, switched = Topology(grid_rows(connection)), before.switched(switch_rows(connection))
+    for topology in (fresh, switched):
+        assert sorted(topology.area_of_device) == sorted(fresh.area_of_device)
+
+    def described(topology: Topology, bus_id: int):
+        area = topology.area_of_bus(bus_id)
+        return (topology.area_device[area], topology.area_customers[area], topology.area_source[area],
+                topology.transformer_of_bus(bus_id), topology.source_of_bus(bus_id))
+    buses = connection.execute(text("SELECT id FROM buses")).scalars().all()
+    assert [described(switched, b) for b in buses] == [described(fresh, b) for b in buses]
+    assert [described(before, b) for b in buses] != [described(fresh, b) for b in buses]
+
+
+def test_each_process_follows_a_switching_and_an_import(app, client, cli, feeder, connection, tmp_path):
+    """A switching moves the topology's version alone (a process reads the switches again); an
+    import moves the grid's too (it reads the whole grid again, or new customers would be missed)."""
+    database, topologies = app.extensions["database"], app.extensions["topologies"]
+
+    def customers_out_with(code: str) -> int:
+        with database.session() as session:
+            topology = topologies.current(session)
+        return topology.area_customers[topology.area_of_bus(bus(connection, code))]
+
+    assert customers_out_with("LV2") == 10
+    assert client.patch("/api/v1/grid/switches/SEC1", json={"is_open": True}).status_code == 200
+    assert customers_out_with("B7") == 10  # cut off from S1: an island of T2's customers
+    assert client.patch("/api/v1/grid/switches/TIE", json={"is_open": False}).status_code == 200
+    assert customers_out_with("B7") == 20  # fed by S2 now, beside T5's
+    grid = feeder_grid()
+    grid["customers"]["features"].append({**grid["customers"]["features"][10], "properties": {
+        **grid["customers"]["features"][10]["properties"], "account_no": "NEW-1"}})
+    imported = cli.invoke(args=["data", "import", str(write_layers(tmp_path / "again", {"customers": grid["customers"]}))])
+    assert imported.exit_code == 0, imported.output
+    assert customers_out_with("LV2") == 11 and customers_out_with("B7") == 21
