@@ -19,8 +19,9 @@ const SHELL = [
   '/crew/api.js',
   '/crew/dom.js',
   '/crew/common/dom.js',
-  '/crew/common/api.js', // served with every app's common modules (the crew's calls are api.js's,
-  '/crew/common/signin.js', // its sign-in signin.js's)
+  '/crew/common/api.js', // served with every app's common modules, all of which the shell holds,
+  '/crew/common/signin.js', // used or not (the crew's calls are its api.js's, its sign-in its
+  '/crew/common/map_words.js', // signin.js's, its map Leaflet's)
   '/crew/job.js',
   '/crew/jobs.js',
   '/crew/lifecycle.js',
