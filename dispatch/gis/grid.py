@@ -44,7 +44,10 @@ class TopologyCache:
         grid), that one with the switches read again; else the whole grid read and traced."""
         held = self._topology
         if held is not None and held.grid_version == grid_version:
-            return held.switched(store.switch_rows(connection), version)
+            switches = store.switch_rows(connection)
+            # Each statement sees what was committed when it began: an import in between is a new grid.
+            if store.topology_version(connection)[1] == grid_version:
+                return held.switched(switches, version)
         return Topology(store.grid_rows(connection), version, grid_version)
 
 

@@ -94,7 +94,7 @@ class _Grid:
         self.metres = np.asarray([lengths(line[0]) or 0.0 for line in rows.lines] or [0.0])
         #: The switches and transformers as devices, made once: (kind, id) -> Device.
         self.devices: dict[tuple[str, int], Device] = {}
-        #: Each source's bus (the source with the lowest id, when several share one).
+        #: The source at each source's bus, by position (the lowest id, when several share one).
         self.sources: dict[int, Device] = {}
         at = self.positions([bus for *_, bus in rows.sources]).tolist()
         for position, (source_id, code, _) in sorted(zip(at, rows.sources), key=lambda s: s[1][0], reverse=True):
@@ -115,7 +115,7 @@ class Topology:
 
     Built with arrays rather than a walk per bus, and after a switching from what the grid's
     previous topology holds (:meth:`switched`): a province's million and a half buses take a
-    process well under a second to trace again, where reading the grid and a dict per bus took
+    process about a second to trace again, where reading the grid and a dict per bus took
     every process 20 s after each switching (and a restoration recorded after switching traces
     the grid as it was then, under the dispatch lock).
     """
@@ -140,7 +140,8 @@ class Topology:
         parent[is_root] = np.flatnonzero(is_root)
         self._parent = parent
         edge = self._first_edge(parent, is_root)
-        fed_by = np.where(is_root, _PLAIN, kind[np.maximum(edge, 0)]) if size else kind[:0]
+        fed_by = np.full(size, _PLAIN, dtype=np.int8)
+        fed_by[~is_root] = kind[edge[~is_root]]  # masked: a grid of buses alone has no edge to index
         self._build_areas(rows, order, is_root, edge, fed_by, ref)
         self._measure_exposure(rows, edge, fed_by, ref)
 
@@ -212,7 +213,8 @@ class Topology:
         self.area_parent: list[int | None] = []
         self.area_customers: list[int] = []
         self.area_transformers: list[int] = []
-        #: True for an area that is a transformer or lies below one (inside an LV area).
+        #: True for an area that is a transformer or lies below one (inside an LV area): where its
+        #: top bus lies, or its transformer when one in series names it.
         self.area_in_lv: list[bool] = []
         #: The source feeding each area (None on an island no source reaches).
         self.area_source: list[int | None] = []
@@ -223,11 +225,18 @@ class Topology:
         root_of = _settle(parent)
         # The candidates' own values, as Python lists: a hundred thousand, not every bus.
         buses = order[candidate[order]]
+        rows_of = np.full(len(buses), -1, dtype=np.int64)
         fed = edge[buses] >= 0
-        rows_of = np.where(fed, ref[np.maximum(edge[buses], 0)], -1).tolist()
-        columns = zip(buses.tolist(), fed_by[buses].tolist(), rows_of, nearest[parent[buses]].tolist(),
-                      customers[buses].tolist(), transformers[buses].tolist(), root_of[buses].tolist())
-        for bus, kind, row_index, nearest_above, bus_customers, bus_transformers, root in columns:
+        rows_of[fed] = ref[edge[buses][fed]]
+        # Inside an LV area is where the bus lies (below a transformer), whatever order siblings come in.
+        below_transformer = fed_by == _TRANSFORMER
+        own = np.full(size, -1, dtype=np.int64)
+        own[below_transformer] = self._grid.transformer_ids[ref[edge[below_transformer]]]
+        self._transformer = own[_settle(np.where(is_root | below_transformer, np.arange(size), parent))]
+        columns = zip(buses.tolist(), fed_by[buses].tolist(), rows_of.tolist(), nearest[parent[buses]].tolist(),
+                      customers[buses].tolist(), transformers[buses].tolist(), root_of[buses].tolist(),
+                      (self._transformer[buses] >= 0).tolist())
+        for bus, kind, row_index, nearest_above, bus_customers, bus_transformers, root, in_lv in columns:
             if row_index < 0:
                 device, above = root_device.get(bus), None
             else:
@@ -241,15 +250,14 @@ class Topology:
                 named = self.area_device[area]
                 if device.kind == "transformer" or (named is not None and named.kind == "source"):
                     self.area_device[area] = device
-                    self.area_in_lv[area] = device.kind == "transformer"
+                    self.area_in_lv[area] = in_lv
             else:
                 area = len(self.area_device)
                 self.area_device.append(device)
                 self.area_parent.append(above)
                 self.area_customers.append(bus_customers)
                 self.area_transformers.append(bus_transformers)
-                self.area_in_lv.append((device is not None and device.kind == "transformer")
-                                       or (above is not None and self.area_in_lv[above]))
+                self.area_in_lv.append(in_lv)
                 self.area_source.append(source_of_root.get(root))
             area_at[bus] = area
             if device is not None:
@@ -258,10 +266,6 @@ class Topology:
         by_candidate[list(area_at)] = list(area_at.values())
         #: Each bus's smallest outage area, its transformer (-1: none) and its source (-1: an island).
         self._area = by_candidate[nearest]
-        below_transformer = fed_by == _TRANSFORMER
-        own = np.full(size, -1, dtype=np.int64)
-        own[below_transformer] = self._grid.transformer_ids[ref[edge[below_transformer]]]
-        self._transformer = own[_settle(np.where(is_root | below_transformer, np.arange(size), parent))]
         root_source = np.full(size, -1, dtype=np.int64)
         root_source[list(source_of_root)] = list(source_of_root.values())
         self._source = root_source[root_of]
@@ -283,15 +287,19 @@ class Topology:
     # -- questions about a bus -------------------------------------------------------------------
 
     def positions(self, bus_ids: Iterable[int]) -> np.ndarray:
-        """Where buses stand in the arrays (ascending id order); for ids the grid holds."""
+        """Where buses stand in the arrays (ascending id order). Only for ids the grid holds: an
+        unknown id raises or, when the ids are too sparse for a table, stands for its neighbour."""
         return self._grid.positions(bus_ids)
 
     def _position(self, bus: int | None) -> int | None:
         if bus is None:
             return None
-        ids = self._grid.ids
-        at = int(np.searchsorted(ids, bus))
-        return at if at < len(ids) and ids[at] == bus else None
+        grid = self._grid
+        if grid.table is not None:
+            at = int(grid.table[bus]) if 0 <= bus < len(grid.table) else -1
+            return at if at >= 0 else None
+        at = int(np.searchsorted(grid.ids, bus))
+        return at if at < len(grid.ids) and grid.ids[at] == bus else None
 
     def area_of_bus(self, bus: int | None) -> int | None:
         """The smallest outage area that takes ``bus`` off supply."""

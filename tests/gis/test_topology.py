@@ -99,9 +99,24 @@ def test_hand_written_shapes_parallel_edges_shared_sources_and_islands(offset):
     assert topology.customers_at(topology.energized({"OPEN": False})) == 6
 
 
-def test_an_empty_grid_has_no_areas():
+def test_an_empty_grid_has_no_areas_and_buses_alone_are_islands():
     topology = radial([])
     assert topology.area_device == [] and topology.area_of_bus(1) is None
+    alone = radial([1, 2], sources=[(1, "S", 1)], switches=[(5, "OPEN", 1, 2, "fuse", True)], customers=[2])
+    assert alone.source_of_bus(1) == 1 and alone.source_of_bus(2) is None
+    assert alone.area_customers[alone.area_of_bus(2)] == 1 and alone.area_device[alone.area_of_bus(2)] is None
+
+
+@pytest.mark.parametrize("first", ["transformer", "fuse"])
+def test_a_switch_beside_a_transformer_in_series_with_the_source_is_not_inside_an_lv_area(first):
+    """The source's area takes the transformer's name (the same customers); a fuse on the MV bus
+    beside it, with no customers of its own, is still outside any LV area, whichever is traced first."""
+    buses = [1, 2, 3] if first == "transformer" else [1, 3, 2]
+    topology = radial([1, 2, 3], sources=[(1, "S", 1)], transformers=[(20, "T", 1, buses[1])],
+                      switches=[(5, "F", 1, buses[2], "fuse", False)], customers=[buses[1]])
+    named = {d.code: area for area, d in enumerate(topology.area_device) if d}
+    assert set(named) == {"T", "F"} and topology.area_in_lv[named["T"]]
+    assert not topology.area_in_lv[named["F"]] and topology.area_parent[named["F"]] == named["T"]
 
 
 def test_a_topology_switched_from_another_is_the_one_traced_afresh(connection, feeder):
