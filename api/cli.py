@@ -92,7 +92,8 @@ def _import_and_report(directory: Path) -> None:
     session = database().session()
     try:
         progress = TerminalProgress() if sys.stderr.isatty() else LoggedProgress()
-        summary = import_grid(session, directory, skill_rules(settings().skill_rules_file), progress)
+        summary = import_grid(session, directory, skill_rules(settings().skill_rules_file), progress,
+                              dispatcher=Dispatcher(session, settings(), current_app.extensions["road_graphs"]))
     except ImportRejected as rejected:
         click.echo(f"import rejected: {rejected.detail}", err=True)
         for problem in rejected.problems[:PROBLEMS_SHOWN]:

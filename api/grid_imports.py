@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import allow, identity
-from api.context import session, settings
+from api.context import dispatcher, session, settings
 from api.openapi import operation
 from api.validation import MAX_ID, query_args
 from dispatch.core.errors import FieldProblem, InvalidInput, NotFound
@@ -90,7 +90,7 @@ def import_layers():
         for name, upload in files.items():
             upload.save(Path(directory) / f"{name}.geojson")  # the client's file name is never used
         summary = import_grid(session(), Path(directory), skill_rules(settings().skill_rules_file),
-                              actor=identity().username)
+                              actor=identity().username, dispatcher=dispatcher())
     return jsonify(import_report_store.one(session().connection(), summary.id)), 201
 
 

@@ -16,8 +16,10 @@ crew and no other incident; it locks that incident's row alone, and never this l
 A call that only opens an incident no free crew could take holds this lock *shared*: such openings
 run side by side (a storm's, once every crew qualified for them is busy), while anything in the
 application that frees a crew, or changes what a crew may take, holds it whole and so waits for
-them, and then sees their incidents (a grid import of crews does not: the sweeper's next pass) (dispatch/incidents/intake.py, docs/dispatch-invariants.md). A transaction holding it
-shared never asks for it whole (two such would wait for each other).
+them, and then sees their incidents (a grid import of crews too, before it writes them; a crew it
+adds takes waiting work at the sweeper's next pass) (dispatch/incidents/intake.py,
+docs/dispatch-invariants.md). A transaction holding it shared never asks for it whole (two such
+would wait for each other).
 
 Order, so that no two transactions wait for each other: a crew phone's report lock and an
 Idempotency-Key lock, then a feeder's inference lock (intake), then this lock, then incident and

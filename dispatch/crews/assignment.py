@@ -448,6 +448,20 @@ class Dispatcher:
                 incident.update(queued_crew_id=None, queued_at=None)
         return unqueued
 
+    def requalify_crews(self, now: datetime, actor: str) -> list[dict[str, Any]]:
+        """After crews' skills were written behind dispatch's back (a grid import, which takes this
+        lock before it writes a crew): the crews at work that lack a skill their job needs
+        ({crew, incident, missing}: the import must be refused, as the desk refuses such a change,
+        and nothing more is done); else the queued jobs a crew no longer qualifies for go back to
+        the common waiting list, saying why. A crew that may now take waiting work takes it at the
+        sweeper's next pass."""
+        self.lock()
+        at_work = store.unqualified_at_work(self._connection)
+        if not at_work:
+            for crew, jobs in store.unqualified_queues(self._connection):
+                self.unqueue(crew, jobs, "skills", now, actor=actor)
+        return at_work
+
     def fill_free_crews(self, now: datetime) -> list[int]:
         """Give every free crew the most urgent waiting incident it can take (after a closure is
         lifted, a crew is created, or on each sweep): returns the incidents given out."""

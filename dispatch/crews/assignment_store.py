@@ -94,6 +94,24 @@ def queued_jobs(connection: Connection, crew_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in rows.mappings()]
 
 
+def unqualified_at_work(connection: Connection) -> list[dict[str, Any]]:
+    """Crews on a job that lack a skill it needs: {crew, incident, missing}."""
+    return [dict(row) for row in connection.execute(text(
+        "SELECT c.code AS crew, i.id AS incident, ARRAY(SELECT unnest(i.required_skills) EXCEPT "
+        "SELECT unnest(c.skills) ORDER BY 1) AS missing FROM incidents i JOIN crews c ON c.id = i.crew_id "
+        "WHERE i.status IN ('assigned', 'accepted', 'en_route', 'on_site') AND NOT c.skills @> i.required_skills "
+        "ORDER BY c.code, i.id")).mappings()]
+
+
+def unqualified_queues(connection: Connection) -> list[tuple[dict[str, Any], list[int]]]:
+    """Each crew ({id, code}) with the jobs queued for it that it lacks a skill for."""
+    rows = connection.execute(text(
+        "SELECT c.id, c.code, array_agg(i.id ORDER BY i.queued_at, i.id) AS jobs FROM incidents i "
+        "JOIN crews c ON c.id = i.queued_crew_id WHERE i.status = 'new' AND NOT c.skills @> i.required_skills "
+        "GROUP BY c.id, c.code ORDER BY c.code")).mappings()
+    return [({"id": row["id"], "code": row["code"]}, row["jobs"]) for row in rows]
+
+
 def unqueue_jobs(connection: Connection, crew_id: int, incident_ids: list[int] | None = None) -> list[int]:
     """Return a crew's queued jobs (all, or those listed) to the common waiting list."""
     return connection.execute(text(

@@ -15,8 +15,9 @@ import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping, Protocol
 
 import orjson
 from sqlalchemy.exc import DBAPIError
@@ -36,6 +37,22 @@ from dispatch.routing.graph import RoadGraph
 from dispatch.routing.speeds import speed_table
 
 NOUNS = {"buses": "bus", "transformers": "transformer", "depots": "depot"}
+
+
+class CrewDispatch(Protocol):
+    """Dispatch, for an import that writes crews (dispatch/crews/assignment.py ``Dispatcher``)."""
+
+    def lock(self) -> None:
+        """Take the dispatch lock: before a crew row is written, as everything that changes what a
+        crew may take does."""
+
+    def requalify_crews(self, now: datetime, actor: str) -> list[dict[str, Any]]:
+        """After the crews were written: those at work without a skill their job needs ({crew,
+        incident, missing}: the import is refused); else queued jobs a crew lost a skill for go
+        back to all."""
+
+    def record_messages(self, now: datetime) -> None:
+        """The live messages of what changed, just before the commit."""
 #: Layers whose change alters what feeds what, so every worker must rebuild its topology.
 TOPOLOGY_LAYERS = frozenset({"buses", "sources", "lines", "switches", "transformers", "customers"})
 
@@ -169,13 +186,17 @@ class _KnownKeys:
 
 
 def import_grid(session: Session, directory: Path, skills: SkillRules | None = None,
-                progress: ImportProgress | None = None, actor: str = "cli") -> ImportSummary:
+                progress: ImportProgress | None = None, actor: str = "cli",
+                dispatcher: CrewDispatch | None = None) -> ImportSummary:
     """Import every layer file in ``directory`` in one transaction, or raise :class:`ImportRejected`.
     ``skills``: the rules the crews' skills are checked against (default: the shipped ones);
     ``progress``: told how far each layer has got (default: counts in the log); ``actor``: who
-    imports, kept with the report (``cli``: the command line and scripts, else a user's name)."""
+    imports, kept with the report (``cli``: the command line and scripts, else a user's name);
+    ``dispatcher``: dispatch on ``session``, for crews written while incidents may be worked on (the
+    application's imports pass it; without it, for a database nobody dispatches from yet, crews
+    are written as any layer)."""
     with _cyclic_gc_paused():
-        return _import_grid(session, directory, skills, progress or LoggedProgress(), actor)
+        return _import_grid(session, directory, skills, progress or LoggedProgress(), actor, dispatcher)
 
 
 def _flag_routable_roads(session: Session, summary: ImportSummary) -> None:
@@ -237,7 +258,7 @@ def _warnings(session: Session, blanks: dict[str, dict[str, list[int]]], summary
 
 
 def _import_grid(session: Session, directory: Path, skills: SkillRules | None,
-                 progress: ImportProgress, actor: str) -> ImportSummary:
+                 progress: ImportProgress, actor: str, dispatcher: CrewDispatch | None) -> ImportSummary:
     started = time.perf_counter()
     if not directory.is_dir():
         raise ImportRejected(f"{directory} is not a directory")
@@ -260,6 +281,8 @@ def _import_grid(session: Session, directory: Path, skills: SkillRules | None,
             if problems:
                 continue  # nothing more is written; the rest is still checked, for the report
             writing = time.perf_counter()
+            if name == "crews" and dispatcher is not None:
+                dispatcher.lock()  # held to the commit: the last layer, so no longer than it must be
             progress.begin(name, "write", len(layer.features))
             inserted, updated = store.upsert(session.connection(), LAYERS[name], layer.features, imported_at,
                                              progress.advance)
@@ -269,6 +292,7 @@ def _import_grid(session: Session, directory: Path, skills: SkillRules | None,
             if name == "roads":
                 summary.road_directed_edges = sum(
                     2 if f.values.get("oneway", "no") == "no" else 1 for f in layer.features)
+                _flag_routable_roads(session, summary)  # before the crews: outside the dispatch lock
             del layer  # let go of its features now: the last layer's would outlive the loop
         if problems:
             session.rollback()
@@ -278,11 +302,19 @@ def _import_grid(session: Session, directory: Path, skills: SkillRules | None,
             bump_topology_version(session.connection(), grid=True)
         if "roads" in changed:
             road_store.bump_road_version(session.connection(), network=True)
-        if summary.result("roads") is not None:
-            _flag_routable_roads(session, summary)
+        if dispatcher is not None and summary.result("crews") is not None:
+            at_work = dispatcher.requalify_crews(clock.now(), actor)
+            if at_work:
+                session.rollback()
+                raise ImportRejected(f"{len(at_work)} crew(s) would lose a skill their job needs; nothing was imported", [
+                    FieldProblem("skills", f"crew {c['crew']} is on incident {c['incident']}, which needs "
+                                 f"{', '.join(c['missing'])}; finish or reassign it first", "crews.geojson")
+                    for c in at_work])
         summary.warnings = _warnings(session, blanks, summary, skills or skill_rules())
         summary.id = import_report_store.record(session.connection(), imported_at, clock.now(), actor,
                                                 summary.counts(), [w.as_dict() for w in summary.warnings])
+        if dispatcher is not None:
+            dispatcher.record_messages(clock.now())
         if changed & TILE_LAYERS.keys():  # last: an outbox message holds back later ones until commit
             bump_map_version(session.connection())
         session.commit()

@@ -138,9 +138,10 @@ LAYERS: dict[str, Layer] = {layer.name: layer for layer in (
     )),
 )}
 
-#: Import order: every layer after the layers it refers to.
+#: Import order: every layer after the layers it refers to; crews last, for an import that writes
+#: crews holds the dispatch lock from then to its commit (dispatch/gis/grid_import.py).
 IMPORT_ORDER = ("zones", "buses", "sources", "lines", "switches", "transformers", "customers",
-                "depots", "crews", "roads")
+                "depots", "roads", "crews")
 
 
 @dataclass

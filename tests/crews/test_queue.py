@@ -137,9 +137,9 @@ def test_a_new_call_leaves_a_queued_incident_to_its_crew(desk):
 def test_a_queued_incident_its_crew_can_no_longer_take_goes_back_to_all(desk, cli, connection):
     current, waiting = call(desk, customer(1)), call(desk, customer(3, 1), 1)
     assert queue(desk, waiting).status_code == 200
-    # CW loses lv, which the queued job needs, behind dispatch's back (as a grid import that
-    # re-describes the crew writes it): the desk's PATCH would refuse it, CW's current job needs lv
-    # too (tests/crews/test_skills_change.py).
+    # CW loses lv, which the queued job needs, behind dispatch's back (as an admin's SQL would write
+    # it): the desk's PATCH and a grid import would refuse it, CW's current job needs lv too
+    # (tests/crews/test_skills_change.py).
     connection.execute(text("UPDATE crews SET skills = '{mv}' WHERE code = 'CW'"))
     assert desk.patch("/api/v1/crews/CE", json={"on_duty": True}).status_code == 200
     finish(desk, current)

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from dispatch.core import clock
 from dispatch.crews.invariants import violations
 from tests.crews.test_skills import UTILITY_RULES
+from tests.factories import dispatch_grid, write_layers
 from tests.helpers import assert_problem, customer, outbox, report
 
 
@@ -120,4 +121,45 @@ def test_without_a_qualified_free_crew_the_job_waits_and_the_rest_of_the_queue_s
     timeline = desk.get(f"/api/v1/incidents/{hazard['id']}").get_json()["timeline"]
     assert [e["data"] for e in timeline if e["type"] == "unqueued"] == [{"crew": "CW", "reason": "skills"}]
     assert incident_row(connection, current["id"])["crew"] == "CW"
+    assert violations(connection) == []
+
+
+def import_crews(cli, directory, **skills):
+    """A grid import of the crews layer alone (as the utility's roster export sends it nightly),
+    each crew named re-described with the skills given, the others as first imported."""
+    layer = dispatch_grid()["crews"]
+    for crew in layer["features"]:
+        crew["properties"]["skills"] = skills.get(crew["properties"]["code"], crew["properties"]["skills"])
+    return cli.invoke(args=["data", "import", str(write_layers(directory, {"crews": layer}))])
+
+
+def test_an_import_that_would_take_a_skill_its_job_needs_from_a_crew_is_refused_whole(desk, cli, tmp_path,
+                                                                                      connection):
+    hazard = call(desk, customer(1), hazard=True)
+    assert hazard["crew"] == "CW"
+    before = {code: crew_row(connection, code) for code in ("CW", "CE", "CL")}
+    refused = import_crews(cli, tmp_path / "roster", CW=["service"], CE=["service", "overhead"])
+    assert refused.exit_code == 1
+    assert f"crew CW is on incident {hazard['id']}, which needs live_line; finish or reassign it first" \
+        in refused.output
+    assert {code: crew_row(connection, code) for code in before} == before  # nothing imported
+    assert incident_row(connection, hazard["id"]) == {"status": "assigned", "crew": "CW", "queued_for": None}
+    assert violations(connection) == []
+
+
+def test_an_import_that_takes_a_skill_from_a_crew_gives_back_the_queued_jobs_it_needed(desk, cli, tmp_path,
+                                                                                      connection):
+    current = call(desk, customer(1))
+    hazard, plain = call(desk, customer(4), 1, hazard=True), call(desk, customer(5), 2)
+    for incident in (hazard, plain):
+        queue(desk, incident)
+    imported = import_crews(cli, tmp_path / "roster", CW=["service"])  # its current job needs no more
+    assert imported.exit_code == 0, imported.output
+    assert crew_row(connection, "CW")["skills"] == ["service"]
+    assert incident_row(connection, hazard["id"]) == {"status": "new", "crew": None, "queued_for": None}
+    assert incident_row(connection, plain["id"]) == {"status": "new", "crew": None, "queued_for": "CW"}  # still CW's
+    assert incident_row(connection, current["id"])["crew"] == "CW"
+    timeline = desk.get(f"/api/v1/incidents/{hazard['id']}").get_json()["timeline"]
+    assert [(e["data"], e["actor"]) for e in timeline if e["type"] == "unqueued"] == [
+        ({"crew": "CW", "reason": "skills"}, "cli")]
     assert violations(connection) == []

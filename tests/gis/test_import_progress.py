@@ -11,7 +11,7 @@ from dispatch.gis.import_progress import LoggedProgress
 from tests.factories import small_grid, write_layers
 
 LAYER_SIZES = {"zones": 1, "buses": 6, "sources": 1, "lines": 2, "switches": 1, "transformers": 2,
-               "customers": 2, "depots": 1, "crews": 2, "roads": 3}
+               "customers": 2, "depots": 1, "roads": 3, "crews": 2}
 
 
 class Recorded:
