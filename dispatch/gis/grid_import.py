@@ -53,6 +53,8 @@ class CrewDispatch(Protocol):
 
     def record_messages(self, now: datetime) -> None:
         """The live messages of what changed, just before the commit."""
+
+
 #: Layers whose change alters what feeds what, so every worker must rebuild its topology.
 TOPOLOGY_LAYERS = frozenset({"buses", "sources", "lines", "switches", "transformers", "customers"})
 
