@@ -1,6 +1,6 @@
-"""Memory of gunicorn's processes as scripts/run.sh starts them (scripts/gunicorn.conf.py: the app
-and the road graph loaded in the master, then the workers forked), on a scratch database with the
-demo data.
+"""Memory of gunicorn's processes as scripts/run.sh starts them (scripts/gunicorn.conf.py: the app,
+the road graph and the grid's topology loaded in the master, then the workers forked), on a
+scratch database with the demo data.
 
     .venv/bin/python bench/gunicorn_memory.py [--workers 2]
 
